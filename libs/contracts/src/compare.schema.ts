@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { OP_CLASSES } from './op-class.js';
+
+/** GET /compare: one cell per (device, framework), with the per-op-class breakdown of its best result. */
+export const CompareCellSchema = z.object({
+  deviceId: z.string(),
+  deviceName: z.string(),
+  framework: z.string(),
+  frameworkVersion: z.string(),
+  artifactId: z.string(),
+  format: z.string(),
+  jobId: z.string(),
+  medianMs: z.number(),
+  p90Ms: z.number(),
+  cv: z.number(),
+  runs: z.number().int(),
+  measuredAt: z.string(),
+  opClasses: z.array(z.object({ opClass: z.enum(OP_CLASSES), timeMs: z.number(), share: z.number() })),
+});
+export type CompareCell = z.infer<typeof CompareCellSchema>;
+
+export const CompareResponseSchema = z.object({
+  modelId: z.string(),
+  modelName: z.string(),
+  devices: z.array(z.object({ id: z.string(), name: z.string() })),
+  frameworks: z.array(z.string()),
+  cells: z.array(CompareCellSchema),
+});
+export type CompareResponse = z.infer<typeof CompareResponseSchema>;

@@ -1,0 +1,44 @@
+/**
+ * Domain error codes. Services throw DomainError with one of these; the API's exception
+ * filter maps each code to an HTTP status, so no code path invents its own status.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 400,
+  MODEL_FORMAT_UNKNOWN: 415,
+  MODEL_TRUNCATED: 422,
+  MODEL_INVALID: 422,
+  MODEL_TOO_LARGE: 413,
+  MODEL_NOT_FOUND: 404,
+  DEVICE_NOT_FOUND: 404,
+  NO_MATCHING_DEVICE: 422,
+  FRAMEWORK_UNSUPPORTED: 422,
+  DYNAMIC_SHAPE_UNRESOLVED: 422,
+  RUN_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  RESULT_NOT_FOUND: 404,
+  AGENT_UNAUTHORIZED: 401,
+  AGENT_NOT_FOUND: 404,
+  ARTIFACT_NOT_FOUND: 404,
+  JOB_STATE_CONFLICT: 409,
+  SERVICE_UNAVAILABLE: 503,
+  RUNNER_MODEL_REJECTED: 422,
+  RUNNER_FAILED: 500,
+  RUNNER_UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+/** The body of every 4xx/5xx the API returns. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { OP_CLASSES } from './op-class.js';
+
+/** One layer as the framework's own profiler named it, with its mean time per inference. */
+export const RunnerLayerTimingSchema = z.object({
+  name: z.string(),
+  opType: z.string(),
+  timeMs: z.number().nonnegative(),
+});
+export type RunnerLayerTiming = z.infer<typeof RunnerLayerTimingSchema>;
+
+export const LayerTimingSchema = RunnerLayerTimingSchema.extend({
+  opClass: z.enum(OP_CLASSES),
+});
+export type LayerTiming = z.infer<typeof LayerTimingSchema>;
+
+/** What a runner measured. Every number here comes from a run that happened. */
+export const RunnerOutputSchema = z.object({
+  framework: z.string(),
+  frameworkVersion: z.string(),
+  threads: z.number().int().positive(),
+  loadMs: z.number().nonnegative(),
+  firstInferenceMs: z.number().nonnegative(),
+  latenciesMs: z.array(z.number().nonnegative()).min(1),
+  /** Peak resident set of the process that ran the model (null when the transport cannot read it). */
+  peakMemoryBytes: z.number().int().nonnegative().nullable(),
+  /** sha256 over the raw bytes of all outputs of the first inference. */
+  outputDigest: z.string(),
+  layers: z.array(RunnerLayerTimingSchema),
+  /** How many profiled runs the layer means are taken over (0 when the framework has no profiler). */
+  profiledRuns: z.number().int().nonnegative(),
+  notes: z.array(z.string()).default([]),
+});
+export type RunnerOutput = z.infer<typeof RunnerOutputSchema>;
+
+export const EnvironmentSchema = z.object({
+  os: z.string(),
+  osRelease: z.string(),
+  arch: z.string(),
+  cpuModel: z.string(),
+  cores: z.number().int().positive(),
+  cpuGovernor: z.string().nullable(),
+  cpuFreqMHz: z.number().nullable(),
+  temperatureC: z.number().nullable(),
+  agentVersion: z.string(),
+  runtimeVersion: z.string(),
+});
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+/** Sent by an agent when a job finished; the API stores it once, keyed by jobId. */
+export const ResultSubmissionSchema = z.object({
+  jobId: z.string().uuid(),
+  attempt: z.number().int().positive(),
+  startedAt: z.string().datetime(),
+  finishedAt: z.string().datetime(),
+  output: RunnerOutputSchema.extend({ layers: z.array(LayerTimingSchema) }),
+  environment: EnvironmentSchema,
+});
+export type ResultSubmission = z.infer<typeof ResultSubmissionSchema>;
+
+export const JobFailureSchema = z.object({
+  jobId: z.string().uuid(),
+  attempt: z.number().int().positive(),
+  /** permanent: retrying cannot help (the framework refused the model); otherwise the queue retries. */
+  permanent: z.boolean(),
+  code: z.string(),
+  message: z.string().max(8000),
+  final: z.boolean(),
+});
+export type JobFailure = z.infer<typeof JobFailureSchema>;
+
+export const JobStartedSchema = z.object({
+  jobId: z.string().uuid(),
+  attempt: z.number().int().positive(),
+  startedAt: z.string().datetime(),
+});
+export type JobStarted = z.infer<typeof JobStartedSchema>;
