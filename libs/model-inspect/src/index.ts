@@ -1,0 +1,10 @@
+/**
+ * @farm/model-inspect: what an uploaded model is (format from content), what it looks like
+ * (signature, op histogram, depthwise convs, parameters), and the canonical op class of any
+ * op type a framework's profiler reports.
+ */
+export { detectModelFormat, inspectModel } from './inspect-model.js';
+export { canonicalOpClass, type OpClassHints } from './canonical-op-class.js';
+export type { ModelInfo, ModelNode, OnnxModelMetadata, OnnxOpset, TfliteModelMetadata } from './model-info.js';
+export { ACCEPTED_FORMATS_HINT } from './model-errors.js';
+export { TFLITE_BUILTIN_OPERATORS, tfliteBuiltinOperatorName } from './tflite-builtin-ops.js';

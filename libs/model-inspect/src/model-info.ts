@@ -1,0 +1,51 @@
+/**
+ * What inspecting a model yields. The API stores it on upload (so it can refuse cells it
+ * cannot run and show the model's signature), and agents use it to build inputs and to map
+ * profiler rows back to graph nodes.
+ */
+import type { ModelFormat, TensorSpec } from '@farm/contracts';
+
+export interface ModelNode {
+  /** ONNX: node name, or its first output when the node is unnamed. TFLite: the first output tensor's name, which is what benchmark_model prints. */
+  name: string;
+  /** ONNX op type, TFLite builtin name (e.g. CONV_2D), or a TFLite custom op's custom_code. */
+  opType: string;
+  depthwise: boolean;
+}
+
+export interface OnnxOpset {
+  /** '' is the default ai.onnx domain. */
+  domain: string;
+  version: number;
+}
+
+export interface OnnxModelMetadata {
+  format: 'onnx';
+  irVersion: number;
+  producerName: string;
+  producerVersion: string;
+  opsets: OnnxOpset[];
+  /** Opset of the default domain, null when the model does not import it. */
+  opset: number | null;
+}
+
+export interface TfliteModelMetadata {
+  format: 'tflite';
+  schemaVersion: number;
+  description: string;
+  subgraphCount: number;
+}
+
+export interface ModelInfo {
+  format: ModelFormat;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  /** op type -> number of nodes of that type in the main graph. */
+  opHistogram: Record<string, number>;
+  nodeCount: number;
+  /** Nodes of the main graph (ONNX top-level graph, TFLite subgraph 0) in execution order. */
+  nodes: ModelNode[];
+  /** Elements (not bytes) held in initializers (ONNX) or constant buffers (TFLite). */
+  parameterCount: number;
+  metadata: OnnxModelMetadata | TfliteModelMetadata;
+}
