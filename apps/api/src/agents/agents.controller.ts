@@ -1,0 +1,73 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards, Req, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createReadStream } from 'node:fs';
+import type { Response } from 'express';
+import { AgentRegisterSchema, HeartbeatSchema, JobFailureSchema, JobProgressSchema, JobStartedSchema, ResultSubmissionSchema } from '@farm/contracts';
+import type { AgentRegister, Heartbeat, JobFailure, JobProgress, JobStarted, ResultSubmission } from '@farm/contracts';
+import { AgentAuthGuard, type AgentRequest } from './agent-auth.guard.js';
+import { AgentsService } from './agents.service.js';
+import { zodPipe } from '../common/zod-body.pipe.js';
+import { openApiSchema } from '../common/openapi.js';
+import { UuidPipe } from '../common/uuid.pipe.js';
+
+/** Endpoints for device agents only (bearer token). */
+@ApiTags('agent')
+@ApiBearerAuth()
+@UseGuards(AgentAuthGuard)
+@Controller('agent')
+export class AgentsController {
+  constructor(private readonly agents: AgentsService) {}
+
+  @Post('register')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Register an agent and the devices it reaches' })
+  @ApiBody({ schema: openApiSchema(AgentRegisterSchema) })
+  register(@Req() req: AgentRequest, @Body(zodPipe(AgentRegisterSchema)) body: AgentRegister) {
+    return this.agents.register(req.agentTokenId!, body);
+  }
+
+  @Post('heartbeat')
+  @HttpCode(200)
+  @ApiBody({ schema: openApiSchema(HeartbeatSchema) })
+  heartbeat(@Req() req: AgentRequest, @Body(zodPipe(HeartbeatSchema)) body: Heartbeat) {
+    return this.agents.heartbeat(req.agentTokenId!, body);
+  }
+
+  @Get('artifacts/:sha256')
+  @ApiOperation({ summary: 'Download an artifact by sha256 (the agent verifies the digest)' })
+  async artifact(@Param('sha256') sha256: string, @Res({ passthrough: true }) res: Response) {
+    const path = await this.agents.artifactPath(sha256);
+    res.setHeader('content-type', 'application/octet-stream');
+    return new StreamableFile(createReadStream(path));
+  }
+
+  @Post('jobs/:jobId/started')
+  @HttpCode(200)
+  @ApiBody({ schema: openApiSchema(JobStartedSchema) })
+  started(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(JobStartedSchema)) body: JobStarted) {
+    return this.agents.started(req.agentTokenId!, { ...body, jobId });
+  }
+
+  @Post('jobs/:jobId/progress')
+  @HttpCode(200)
+  @ApiBody({ schema: openApiSchema(JobProgressSchema) })
+  progress(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(JobProgressSchema)) body: JobProgress) {
+    return this.agents.progress(req.agentTokenId!, jobId, body);
+  }
+
+  @Post('jobs/:jobId/failure')
+  @HttpCode(200)
+  @ApiBody({ schema: openApiSchema(JobFailureSchema) })
+  failure(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(JobFailureSchema)) body: JobFailure) {
+    return this.agents.failed(req.agentTokenId!, { ...body, jobId });
+  }
+
+  @Put('jobs/:jobId/result')
+  @ApiOperation({ summary: 'Deliver a result; idempotent per job (201 stored, 200 already stored)' })
+  @ApiBody({ schema: openApiSchema(ResultSubmissionSchema) })
+  async result(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(ResultSubmissionSchema)) body: ResultSubmission, @Res({ passthrough: true }) res: Response) {
+    const r = await this.agents.result(req.agentTokenId!, { ...body, jobId });
+    res.status(r.stored ? 201 : 200);
+    return r;
+  }
+}

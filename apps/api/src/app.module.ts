@@ -1,0 +1,55 @@
+/** The API's root module: one module per domain would be finer; at this size the providers are wired here. */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { PrismaService } from './prisma/prisma.service.js';
+import { BenchmarkQueueProducer } from './queue/benchmark-queue.producer.js';
+import { ArtifactStore } from './models/artifact-store.service.js';
+import { ModelsRepository } from './models/models.repository.js';
+import { ModelsService } from './models/models.service.js';
+import { ModelsController } from './models/models.controller.js';
+import { AgentsRepository } from './agents/agents.repository.js';
+import { AgentsService } from './agents/agents.service.js';
+import { AgentsController } from './agents/agents.controller.js';
+import { AgentAuthGuard } from './agents/agent-auth.guard.js';
+import { DevicesRepository } from './devices/devices.repository.js';
+import { DevicesController } from './devices/devices.controller.js';
+import { BenchmarksRepository } from './benchmarks/benchmarks.repository.js';
+import { BenchmarksService } from './benchmarks/benchmarks.service.js';
+import { BenchmarksController } from './benchmarks/benchmarks.controller.js';
+import { ResultsRepository } from './results/results.repository.js';
+import { ResultsService } from './results/results.service.js';
+import { ResultsController } from './results/results.controller.js';
+import { CompareService } from './compare/compare.service.js';
+import { CompareController } from './compare/compare.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { JobReconciler } from './reconciler/job-reconciler.service.js';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 1, fields: 10 } })],
+      controllers: [ModelsController, AgentsController, DevicesController, BenchmarksController, ResultsController, CompareController, HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        PrismaService,
+        BenchmarkQueueProducer,
+        ArtifactStore,
+        ModelsRepository,
+        ModelsService,
+        AgentsRepository,
+        AgentsService,
+        AgentAuthGuard,
+        DevicesRepository,
+        BenchmarksRepository,
+        BenchmarksService,
+        ResultsRepository,
+        ResultsService,
+        CompareService,
+        JobReconciler,
+      ],
+    };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Expands a benchmark request into cells (device x framework x artifact x option set), refusing
+ * what cannot run with a code and a message the user can act on. Pure, so it is unit-tested
+ * without a database.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  BenchmarkOptionsSchema,
+  DomainError,
+  FRAMEWORK_FORMATS,
+  frameworkReads,
+  resolveInputShapes,
+  type BenchmarkOptions,
+  type BenchmarkRequest,
+  type Framework,
+  type ModelFormat,
+  type TensorSpec,
+} from '@farm/contracts';
+
+export interface MatrixDevice {
+  id: string;
+  name: string;
+  frameworks: Framework[];
+}
+export interface MatrixArtifact {
+  id: string;
+  format: ModelFormat;
+  inputs: TensorSpec[];
+}
+export interface Cell {
+  id: string;
+  deviceId: string;
+  artifactId: string;
+  framework: Framework;
+  options: BenchmarkOptions;
+}
+
+export const MAX_CELLS = 1000;
+
+export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], artifacts: MatrixArtifact[], explicitDevices: boolean): Cell[] {
+  const optionSets: BenchmarkOptions[] = req.options === undefined ? [BenchmarkOptionsSchema.parse({})] : Array.isArray(req.options) ? req.options : [req.options];
+  for (const a of artifacts) for (const o of optionSets) resolveInputShapes(a.inputs, o.inputShapes);
+
+  const formats = [...new Set(artifacts.map((a) => a.format))];
+  if (req.frameworks) {
+    for (const f of req.frameworks) {
+      if (!artifacts.some((a) => frameworkReads(f, a.format))) {
+        const reads = FRAMEWORK_FORMATS[f];
+        throw new DomainError('FRAMEWORK_UNSUPPORTED', `${f} reads ${reads.length ? reads.join('/') : 'no uploadable format yet'}, but the chosen artifacts are ${formats.join('/')}; upload a ${reads[0] ?? 'supported'} artifact of this model (POST /models with modelId)`);
+      }
+    }
+  }
+
+  const cells: Cell[] = [];
+  for (const d of devices) {
+    const wanted = req.frameworks ?? d.frameworks;
+    for (const f of wanted) {
+      if (!d.frameworks.includes(f)) {
+        if (explicitDevices && req.frameworks) {
+          throw new DomainError('FRAMEWORK_UNSUPPORTED', `device "${d.name}" (${d.id}) cannot run ${f}; it offers ${d.frameworks.join(', ') || 'no frameworks'}`);
+        }
+        continue;
+      }
+      for (const a of artifacts) {
+        if (!frameworkReads(f, a.format)) continue;
+        for (const options of optionSets) cells.push({ id: randomUUID(), deviceId: d.id, artifactId: a.id, framework: f, options });
+      }
+    }
+  }
+  if (req.frameworks) {
+    for (const f of req.frameworks) {
+      if (!cells.some((c) => c.framework === f)) {
+        throw new DomainError('FRAMEWORK_UNSUPPORTED', `no chosen device can run ${f}; devices: ${devices.map((d) => `${d.name} (${d.frameworks.join(', ')})`).join('; ')}`);
+      }
+    }
+  }
+  if (cells.length === 0) {
+    throw new DomainError('FRAMEWORK_UNSUPPORTED', `none of the chosen devices has a framework that reads ${formats.join('/')}; devices: ${devices.map((d) => `${d.name} (${d.frameworks.join(', ') || 'none'})`).join('; ')}`);
+  }
+  if (cells.length > MAX_CELLS) throw new DomainError('VALIDATION_FAILED', `the request expands to ${cells.length} jobs; the limit is ${MAX_CELLS} per run`);
+  return cells;
+}

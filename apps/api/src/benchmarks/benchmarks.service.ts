@@ -1,0 +1,118 @@
+/**
+ * Benchmark runs: expand the matrix, store the run and its jobs, queue one job per cell, report
+ * progress, cancel what has not started. Postgres is written first; a job the queue did not
+ * take is re-added by the reconciler, so a queue hiccup cannot lose a cell.
+ */
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DomainError, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ModelsRepository } from '../models/models.repository.js';
+import { DevicesRepository, type DeviceRow } from '../devices/devices.repository.js';
+import { deviceFrameworks, effectiveStatus } from '../devices/device-view.js';
+import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
+import { BenchmarksRepository } from './benchmarks.repository.js';
+import { expandMatrix } from './benchmark-matrix.js';
+import { jobPayload } from './job-payload.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+@Injectable()
+export class BenchmarksService {
+  private readonly logger = new Logger(BenchmarksService.name);
+
+  constructor(
+    private readonly repo: BenchmarksRepository,
+    private readonly models: ModelsRepository,
+    private readonly devices: DevicesRepository,
+    private readonly producer: BenchmarkQueueProducer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(req: BenchmarkRequest) {
+    const model = await this.models.findModel(req.modelId);
+    if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${req.modelId}"; list models with GET /models`);
+    let artifacts = model.artifacts;
+    if (req.artifactIds) {
+      const missing = req.artifactIds.filter((id) => !artifacts.some((a) => a.id === id));
+      if (missing.length) throw new DomainError('MODEL_NOT_FOUND', `artifact(s) ${missing.join(', ')} do not belong to model ${model.id}`);
+      artifacts = artifacts.filter((a) => req.artifactIds!.includes(a.id));
+    }
+
+    let devices: DeviceRow[];
+    if (req.targets.deviceIds) {
+      const ids = [...new Set(req.targets.deviceIds)];
+      devices = await this.devices.findMany(ids);
+      const missing = ids.filter((id) => !devices!.some((d) => d.id === id));
+      if (missing.length) throw new DomainError('DEVICE_NOT_FOUND', `no device with id ${missing.join(', ')}; list devices with GET /devices`);
+    } else {
+      devices = (await this.devices.list({ platform: req.targets.platform })).filter((d) => effectiveStatus(d, this.config.offlineAfterMs) !== 'offline');
+      if (devices.length === 0) throw new DomainError('NO_MATCHING_DEVICE', `no online device with platform "${req.targets.platform}"; see GET /devices`);
+    }
+
+    const cells = expandMatrix(
+      req,
+      devices.map((d) => ({ id: d.id, name: d.name, frameworks: deviceFrameworks(d).map((f) => f.framework as Framework) })),
+      artifacts.map((a) => ({ id: a.id, format: a.format, inputs: a.inputs as unknown as TensorSpec[] })),
+      !!req.targets.deviceIds,
+    );
+    const run = await this.repo.createRun(
+      model.id,
+      req as unknown as Prisma.InputJsonValue,
+      cells.map((c) => ({ id: c.id, deviceId: c.deviceId, artifactId: c.artifactId, framework: c.framework, options: c.options as unknown as Prisma.InputJsonValue })),
+    );
+    const byId = new Map(artifacts.map((a) => [a.id, a]));
+    let queued = 0;
+    for (const c of cells) {
+      try {
+        await this.producer.enqueue(jobPayload({ id: c.id, runId: run.id, deviceId: c.deviceId, framework: c.framework, options: c.options as unknown as Prisma.JsonValue, artifact: byId.get(c.artifactId)! }));
+        queued++;
+      } catch (e) {
+        this.logger.warn(`job ${c.id} stored but not queued yet (${(e as Error).message}); the reconciler will queue it`);
+      }
+    }
+    return { runId: run.id, jobs: cells.length, queued };
+  }
+
+  async status(runId: string) {
+    const run = await this.repo.findRun(runId);
+    if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
+    const counts: Record<string, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const j of run.jobs) counts[j.status] = (counts[j.status] ?? 0) + 1;
+    return {
+      id: run.id,
+      modelId: run.modelId,
+      status: run.status,
+      createdAt: run.createdAt.toISOString(),
+      finishedAt: run.finishedAt?.toISOString() ?? null,
+      counts,
+      progress: run.jobs.length ? (counts.succeeded! + counts.failed! + counts.cancelled!) / run.jobs.length : 1,
+      jobs: run.jobs.map((j) => ({
+        id: j.id,
+        device: { id: j.device.id, name: j.device.name },
+        framework: j.framework,
+        artifact: { id: j.artifact.id, format: j.artifact.format, variant: j.artifact.variant },
+        options: j.options,
+        status: j.status,
+        attempts: j.attempts,
+        progress: j.progress,
+        error: j.errorCode ? { code: j.errorCode, message: j.errorMessage } : null,
+        queuedAt: j.queuedAt.toISOString(),
+        startedAt: j.startedAt?.toISOString() ?? null,
+        finishedAt: j.finishedAt?.toISOString() ?? null,
+        summary: j.result ? { medianMs: j.result.medianMs, p90Ms: j.result.p90Ms, cv: j.result.cv, runs: j.result.runs } : null,
+      })),
+    };
+  }
+
+  /** Cancels the jobs still waiting in the queue; a job already on a device finishes (a half-run benchmark is worthless anyway). */
+  async cancel(runId: string) {
+    const run = await this.repo.findRun(runId);
+    if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
+    const cancellable: string[] = [];
+    for (const j of run.jobs.filter((j) => j.status === 'queued')) {
+      if (await this.producer.removeIfWaiting(j.deviceId, j.id)) cancellable.push(j.id);
+    }
+    const cancelled = await this.repo.cancelJobs(cancellable);
+    const status = await this.repo.refreshRunStatus(runId);
+    return { runId, cancelled, stillRunning: run.jobs.filter((j) => j.status === 'running').length, status };
+  }
+}

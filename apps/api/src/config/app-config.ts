@@ -1,0 +1,65 @@
+/**
+ * The API's configuration, parsed and validated once at start-up. Nothing else in the API reads
+ * process.env: services receive this typed object through the APP_CONFIG token.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { queueBackendFromUrls, type QueueBackendConfig } from '@farm/queue';
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
+  ARTIFACT_DIR: z.string().default('.farm/artifacts'),
+  MAX_MODEL_MB: z.coerce.number().positive().max(4096).default(256),
+  AGENT_BOOTSTRAP_TOKEN: z.string().min(16, 'AGENT_BOOTSTRAP_TOKEN must be at least 16 characters').optional(),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  WEB_DIR: z.string().optional(),
+});
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  queue: QueueBackendConfig;
+  artifactDir: string;
+  maxModelBytes: number;
+  agentBootstrapToken: string | undefined;
+  heartbeatIntervalMs: number;
+  /** A device is offline when no heartbeat came for this long. */
+  offlineAfterMs: number;
+  jobAttempts: number;
+  jobBackoffMs: number;
+  reconcileIntervalMs: number;
+  webDir: string | undefined;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid API configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    queue: queueBackendFromUrls(e.REDIS_URL, e.DATABASE_URL),
+    artifactDir: resolve(e.ARTIFACT_DIR),
+    maxModelBytes: Math.round(e.MAX_MODEL_MB * 1024 * 1024),
+    agentBootstrapToken: e.AGENT_BOOTSTRAP_TOKEN,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    offlineAfterMs: e.HEARTBEAT_INTERVAL_MS * 3,
+    jobAttempts: e.JOB_ATTEMPTS,
+    jobBackoffMs: e.JOB_BACKOFF_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    webDir: e.WEB_DIR ? resolve(e.WEB_DIR) : undefined,
+  };
+}

@@ -1,0 +1,32 @@
+import type { DeviceStatus, FrameworkAvailability } from '@farm/contracts';
+import type { DeviceRow } from './devices.repository.js';
+
+/** A device's status as stored, except that a silent agent makes it offline whatever the row says. */
+export function effectiveStatus(d: Pick<DeviceRow, 'status' | 'lastHeartbeatAt'>, offlineAfterMs: number, now = Date.now()): DeviceStatus {
+  if (now - d.lastHeartbeatAt.getTime() > offlineAfterMs) return 'offline';
+  return d.status;
+}
+
+export function deviceFrameworks(d: Pick<DeviceRow, 'frameworks'>): FrameworkAvailability[] {
+  return (d.frameworks as unknown as FrameworkAvailability[]) ?? [];
+}
+
+export function deviceView(d: DeviceRow, offlineAfterMs: number) {
+  return {
+    id: d.id,
+    name: d.name,
+    serial: d.serial,
+    platform: d.platform,
+    transport: d.transport,
+    status: effectiveStatus(d, offlineAfterMs),
+    lastHeartbeatAt: d.lastHeartbeatAt.toISOString(),
+    cpuModel: d.cpuModel,
+    soc: d.soc,
+    cores: d.cores,
+    ramBytes: Number(d.ramBytes),
+    osVersion: d.osVersion,
+    abi: d.abi,
+    frameworks: deviceFrameworks(d),
+    agent: d.agent,
+  };
+}

@@ -1,0 +1,20 @@
+/** Database access for devices. */
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../prisma/prisma.service.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+const deviceInclude = { agent: { select: { id: true, name: true, hostname: true, version: true } } } satisfies Prisma.DeviceInclude;
+export type DeviceRow = Prisma.DeviceGetPayload<{ include: typeof deviceInclude }>;
+
+@Injectable()
+export class DevicesRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  list(where: Prisma.DeviceWhereInput = {}): Promise<DeviceRow[]> {
+    return this.prisma.device.findMany({ where, include: deviceInclude, orderBy: [{ platform: 'asc' }, { name: 'asc' }] });
+  }
+
+  findMany(ids: string[]): Promise<DeviceRow[]> {
+    return this.list({ id: { in: ids } });
+  }
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { DomainError } from '@farm/contracts';
+import { ModelsService } from './models.service.js';
+import { UuidPipe } from '../common/uuid.pipe.js';
+import { zodPipe } from '../common/zod-body.pipe.js';
+
+const UploadFieldsSchema = z.object({
+  name: z.string().min(1).max(200).optional(),
+  modelId: z.string().uuid().optional(),
+});
+
+@ApiTags('models')
+@Controller('models')
+export class ModelsController {
+  constructor(private readonly models: ModelsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Upload an ONNX or TFLite model (format detected from content; deduplicated by sha256)' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: {
+        file: { type: 'string', format: 'binary' },
+        name: { type: 'string', description: 'display name; default: the file name' },
+        modelId: { type: 'string', format: 'uuid', description: 'add this file as another artifact of an existing model (e.g. its TFLite export)' },
+      },
+    },
+  })
+  @UseInterceptors(FileInterceptor('file'))
+  async upload(@UploadedFile() file: Express.Multer.File | undefined, @Body(zodPipe(UploadFieldsSchema)) fields: z.infer<typeof UploadFieldsSchema>, @Res({ passthrough: true }) res: Response) {
+    if (!file) throw new DomainError('VALIDATION_FAILED', 'send the model as multipart/form-data in a field named "file"');
+    const r = await this.models.upload({ bytes: file.buffer, fileName: file.originalname, ...fields });
+    if (r.deduplicated) res.status(200);
+    return r;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List models with their artifacts' })
+  list() {
+    return this.models.list();
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One model: artifacts, inputs/outputs, op histogram' })
+  get(@Param('id', new UuidPipe('MODEL_NOT_FOUND', 'model')) id: string) {
+    return this.models.get(id);
+  }
+}

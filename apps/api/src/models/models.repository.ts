@@ -1,0 +1,67 @@
+/** Database access for models and their artifacts. */
+import { Injectable } from '@nestjs/common';
+import type { ModelInfo } from '@farm/model-inspect';
+import { PrismaService } from '../prisma/prisma.service.js';
+import type { ArtifactVariant, Prisma } from '../generated/prisma/client.js';
+
+export interface NewArtifact {
+  sha256: string;
+  fileName: string;
+  sizeBytes: number;
+  storagePath: string;
+  info: ModelInfo;
+  variant?: ArtifactVariant;
+  derivedFromId?: string;
+  metadata?: Record<string, unknown>;
+}
+
+const withArtifacts = { artifacts: { orderBy: { createdAt: 'asc' } } } satisfies Prisma.ModelInclude;
+export type ModelWithArtifacts = Prisma.ModelGetPayload<{ include: typeof withArtifacts }>;
+export type ArtifactRow = ModelWithArtifacts['artifacts'][number];
+
+@Injectable()
+export class ModelsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findArtifactBySha(sha256: string) {
+    return this.prisma.modelArtifact.findUnique({ where: { sha256 }, include: { model: { include: withArtifacts } } });
+  }
+
+  findArtifact(id: string) {
+    return this.prisma.modelArtifact.findUnique({ where: { id } });
+  }
+
+  findModel(id: string): Promise<ModelWithArtifacts | null> {
+    return this.prisma.model.findUnique({ where: { id }, include: withArtifacts });
+  }
+
+  listModels(): Promise<ModelWithArtifacts[]> {
+    return this.prisma.model.findMany({ include: withArtifacts, orderBy: { createdAt: 'desc' }, take: 500 });
+  }
+
+  /** Creates the artifact, and the model too when no modelId is given, in one transaction. */
+  async createArtifact(target: { modelId: string } | { modelName: string }, a: NewArtifact): Promise<ModelWithArtifacts> {
+    return this.prisma.$transaction(async (tx) => {
+      const modelId = 'modelId' in target ? target.modelId : (await tx.model.create({ data: { name: target.modelName } })).id;
+      await tx.modelArtifact.create({
+        data: {
+          modelId,
+          sha256: a.sha256,
+          format: a.info.format,
+          variant: a.variant ?? 'original',
+          derivedFromId: a.derivedFromId,
+          fileName: a.fileName,
+          sizeBytes: a.sizeBytes,
+          storagePath: a.storagePath,
+          inputs: a.info.inputs as unknown as Prisma.InputJsonValue,
+          outputs: a.info.outputs as unknown as Prisma.InputJsonValue,
+          opHistogram: a.info.opHistogram,
+          nodeCount: a.info.nodeCount,
+          parameterCount: BigInt(a.info.parameterCount),
+          metadata: { ...(a.info.metadata as object), ...(a.metadata ?? {}) } as Prisma.InputJsonValue,
+        },
+      });
+      return tx.model.findUniqueOrThrow({ where: { id: modelId }, include: withArtifacts });
+    });
+  }
+}

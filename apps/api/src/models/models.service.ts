@@ -1,0 +1,70 @@
+/**
+ * Model upload: detect the format from the bytes, parse inputs/outputs/op histogram, deduplicate
+ * by sha256, store the file content-addressed and the rows in one transaction. Any failure
+ * before the commit leaves neither a row nor a new file behind.
+ */
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@farm/contracts';
+import { inspectModel } from '@farm/model-inspect';
+import { ArtifactStore, sha256Hex } from './artifact-store.service.js';
+import { ModelsRepository } from './models.repository.js';
+import { modelView, type ModelView } from './model-view.js';
+
+export interface UploadInput {
+  bytes: Uint8Array;
+  fileName: string;
+  name?: string;
+  modelId?: string;
+}
+
+@Injectable()
+export class ModelsService {
+  constructor(
+    private readonly repo: ModelsRepository,
+    private readonly store: ArtifactStore,
+  ) {}
+
+  async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
+    if (input.bytes.length === 0) throw new DomainError('MODEL_FORMAT_UNKNOWN', 'the uploaded file is empty; send an ONNX (.onnx) or TensorFlow Lite (.tflite) model in the "file" field');
+    const sha256 = sha256Hex(input.bytes);
+    const existing = await this.repo.findArtifactBySha(sha256);
+    if (existing) return { model: modelView(existing.model), artifactId: existing.id, deduplicated: true };
+    if (input.modelId && !(await this.repo.findModel(input.modelId))) {
+      throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
+    }
+    const info = inspectModel(input.bytes);
+    const { path, created } = await this.store.put(sha256, input.bytes);
+    try {
+      const model = await this.repo.createArtifact(input.modelId ? { modelId: input.modelId } : { modelName: input.name ?? stripExtension(input.fileName) }, {
+        sha256,
+        fileName: input.fileName,
+        sizeBytes: input.bytes.length,
+        storagePath: path,
+        info,
+      });
+      return { model: modelView(model), artifactId: model.artifacts.find((a) => a.sha256 === sha256)!.id, deduplicated: false };
+    } catch (e) {
+      if (created) await this.store.remove(sha256);
+      // Two concurrent uploads of the same bytes: the loser returns the winner's artifact.
+      const raced = await this.repo.findArtifactBySha(sha256);
+      if (raced) return { model: modelView(raced.model), artifactId: raced.id, deduplicated: true };
+      throw e;
+    }
+  }
+
+  async get(id: string): Promise<ModelView> {
+    const m = await this.repo.findModel(id);
+    if (!m) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${id}"`);
+    return modelView(m);
+  }
+
+  async list(): Promise<ModelView[]> {
+    return (await this.repo.listModels()).map(modelView);
+  }
+}
+
+function stripExtension(fileName: string): string {
+  const base = fileName.replace(/^.*[\\/]/, '');
+  const dot = base.lastIndexOf('.');
+  return (dot > 0 ? base.slice(0, dot) : base) || 'model';
+}

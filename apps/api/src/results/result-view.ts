@@ -1,0 +1,29 @@
+import type { ResultRow } from './results.repository.js';
+
+/** A result as the API shows it: statistics, raw latencies, environment and per-layer timings. */
+export function resultView(r: ResultRow) {
+  return {
+    jobId: r.jobId,
+    runId: r.job.runId,
+    device: r.job.device,
+    framework: r.framework,
+    frameworkVersion: r.frameworkVersion,
+    artifact: r.job.artifact,
+    options: r.job.options,
+    attempt: r.attempt,
+    threads: r.threads,
+    stats: { runs: r.runs, medianMs: r.medianMs, meanMs: r.meanMs, p90Ms: r.p90Ms, p99Ms: r.p99Ms, minMs: r.minMs, maxMs: r.maxMs, stdMs: r.stdMs, cv: r.cv },
+    loadMs: r.loadMs,
+    firstInferenceMs: r.firstInferenceMs,
+    peakMemoryBytes: r.peakMemoryBytes === null ? null : Number(r.peakMemoryBytes),
+    outputDigest: r.outputDigest,
+    latenciesMs: r.latenciesMs,
+    environment: r.environment,
+    notes: r.notes,
+    agreement: r.agreement,
+    profiledRuns: r.profiledRuns,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: r.finishedAt.toISOString(),
+    layers: r.layers.map((l) => ({ name: l.name, opType: l.opType, opClass: l.opClass, timeMs: l.timeMs, share: l.share })),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Results and per-layer timings. A result is inserted at most once per job (job_id is unique,
+ * ON CONFLICT DO NOTHING), and its layers go in with one INSERT ... SELECT FROM UNNEST, not one
+ * statement per layer.
+ */
+import { Injectable } from '@nestjs/common';
+import type { LatencyStats } from '@farm/stats';
+import type { ResultSubmission } from '@farm/contracts';
+import { PrismaService } from '../prisma/prisma.service.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+export interface IngestOutcome {
+  stored: boolean;
+  resultId: string;
+}
+
+const resultInclude = {
+  layers: { orderBy: { idx: 'asc' } },
+  job: { include: { device: { select: { id: true, name: true, platform: true } }, artifact: { select: { id: true, format: true, variant: true, sha256: true, modelId: true } } } },
+} satisfies Prisma.BenchmarkResultInclude;
+export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resultInclude }>;
+
+@Injectable()
+export class ResultsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async ingest(sub: ResultSubmission, stats: LatencyStats, agreement: Prisma.InputJsonValue | undefined): Promise<IngestOutcome> {
+    return this.prisma.$transaction(async (tx) => {
+      const o = sub.output;
+      const env = sub.environment;
+      const inserted = await tx.benchmarkResult.createManyAndReturn({
+        data: [
+          {
+            jobId: sub.jobId,
+            attempt: sub.attempt,
+            framework: o.framework,
+            frameworkVersion: o.frameworkVersion,
+            threads: o.threads,
+            latenciesMs: o.latenciesMs,
+            runs: stats.runs,
+            medianMs: stats.medianMs,
+            meanMs: stats.meanMs,
+            p90Ms: stats.p90Ms,
+            p99Ms: stats.p99Ms,
+            minMs: stats.minMs,
+            maxMs: stats.maxMs,
+            stdMs: stats.stdMs,
+            cv: stats.cv,
+            loadMs: o.loadMs,
+            firstInferenceMs: o.firstInferenceMs,
+            peakMemoryBytes: o.peakMemoryBytes === null ? null : BigInt(o.peakMemoryBytes),
+            outputDigest: o.outputDigest,
+            profiledRuns: o.profiledRuns,
+            environment: env as unknown as Prisma.InputJsonValue,
+            cpuGovernor: env.cpuGovernor,
+            cpuFreqMHz: env.cpuFreqMHz,
+            temperatureC: env.temperatureC,
+            notes: o.notes,
+            agreement,
+            startedAt: new Date(sub.startedAt),
+            finishedAt: new Date(sub.finishedAt),
+          },
+        ],
+        skipDuplicates: true,
+        select: { id: true },
+      });
+      if (inserted.length === 0) {
+        const existing = await tx.benchmarkResult.findUniqueOrThrow({ where: { jobId: sub.jobId }, select: { id: true } });
+        return { stored: false, resultId: existing.id };
+      }
+      const resultId = inserted[0]!.id;
+      const layers = o.layers;
+      if (layers.length > 0) {
+        const total = layers.reduce((s, l) => s + l.timeMs, 0);
+        await tx.$executeRaw`
+          INSERT INTO layer_timings (result_id, idx, name, op_type, op_class, time_ms, share)
+          SELECT ${resultId}::uuid, t.idx, t.name, t.op_type, t.op_class, t.time_ms, t.share
+            FROM UNNEST(${layers.map((_, i) => i)}::int[], ${layers.map((l) => l.name)}::text[], ${layers.map((l) => l.opType)}::text[],
+                        ${layers.map((l) => l.opClass)}::text[], ${layers.map((l) => l.timeMs)}::float8[],
+                        ${layers.map((l) => (total > 0 ? l.timeMs / total : 0))}::float8[])
+              AS t(idx, name, op_type, op_class, time_ms, share)`;
+      }
+      await tx.benchmarkJob.update({
+        where: { id: sub.jobId },
+        data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null, attempts: { set: sub.attempt } },
+      });
+      return { stored: true, resultId };
+    });
+  }
+
+  findByJob(jobId: string): Promise<ResultRow | null> {
+    return this.prisma.benchmarkResult.findUnique({ where: { jobId }, include: resultInclude });
+  }
+
+  findByRun(runId: string): Promise<ResultRow[]> {
+    return this.prisma.benchmarkResult.findMany({ where: { job: { runId } }, include: resultInclude, orderBy: { createdAt: 'asc' } });
+  }
+
+  /** The latest successful result of each (device, framework, artifact) for one model. */
+  latestForModel(modelId: string): Promise<ResultRow[]> {
+    return this.prisma.benchmarkResult
+      .findMany({ where: { job: { artifact: { modelId } } }, include: resultInclude, orderBy: { finishedAt: 'desc' } })
+      .then((rows) => {
+        const seen = new Set<string>();
+        return rows.filter((r) => {
+          const k = `${r.job.deviceId}|${r.framework}|${r.job.artifactId}`;
+          if (seen.has(k)) return false;
+          seen.add(k);
+          return true;
+        });
+      });
+  }
+}

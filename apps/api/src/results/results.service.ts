@@ -1,0 +1,45 @@
+/**
+ * Result ingestion (idempotent: the first delivery of a job's result is stored, later ones are
+ * acknowledged and dropped) and result reads.
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, type ResultSubmission } from '@farm/contracts';
+import { latencyStats } from '@farm/stats';
+import { ResultsRepository } from './results.repository.js';
+import { resultView } from './result-view.js';
+import { BenchmarksRepository } from '../benchmarks/benchmarks.repository.js';
+
+@Injectable()
+export class ResultsService {
+  private readonly logger = new Logger(ResultsService.name);
+
+  constructor(
+    private readonly repo: ResultsRepository,
+    private readonly jobs: BenchmarksRepository,
+  ) {}
+
+  async ingest(sub: ResultSubmission, agreement?: Record<string, unknown>) {
+    const job = await this.jobs.findJob(sub.jobId);
+    if (!job) throw new DomainError('JOB_NOT_FOUND', `no job with id "${sub.jobId}"`);
+    const outcome = await this.repo.ingest(sub, latencyStats(sub.output.latenciesMs), agreement as never);
+    if (outcome.stored) await this.jobs.refreshRunStatus(job.runId);
+    else this.logger.log(`result for job ${sub.jobId} delivered again (attempt ${sub.attempt}); kept the stored one`);
+    return outcome;
+  }
+
+  async forJob(jobId: string) {
+    const r = await this.repo.findByJob(jobId);
+    if (!r) {
+      const job = await this.jobs.findJob(jobId);
+      if (!job) throw new DomainError('JOB_NOT_FOUND', `no job with id "${jobId}"`);
+      throw new DomainError('RESULT_NOT_FOUND', `job ${jobId} has no result yet (status: ${job.status}${job.errorMessage ? `, error: ${job.errorMessage}` : ''})`);
+    }
+    return resultView(r);
+  }
+
+  async forRun(runId: string) {
+    const run = await this.jobs.findRun(runId);
+    if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
+    return { runId, status: run.status, results: (await this.repo.findByRun(runId)).map(resultView) };
+  }
+}

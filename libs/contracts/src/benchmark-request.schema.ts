@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { FRAMEWORKS, PLATFORMS } from './frameworks.js';
+import { BenchmarkOptionsSchema } from './benchmark-options.schema.js';
+
+/**
+ * POST /benchmarks: a model, targets, frameworks and option sets. The API expands it into one
+ * job per (device, framework, artifact, option set) cell.
+ */
+export const BenchmarkRequestSchema = z
+  .object({
+    modelId: z.string().uuid(),
+    /** Which artifacts of the model to run; default: every artifact some requested framework can read. */
+    artifactIds: z.array(z.string().uuid()).min(1).max(16).optional(),
+    targets: z
+      .object({
+        deviceIds: z.array(z.string().uuid()).min(1).max(256).optional(),
+        platform: z.enum(PLATFORMS).optional(),
+      })
+      .strict()
+      .refine((t) => !!t.deviceIds !== !!t.platform, { message: 'give exactly one of targets.deviceIds or targets.platform' }),
+    /** Default: every framework the chosen devices report that can read one of the artifacts. */
+    frameworks: z.array(z.enum(FRAMEWORKS)).min(1).max(FRAMEWORKS.length).optional(),
+    options: z.union([BenchmarkOptionsSchema, z.array(BenchmarkOptionsSchema).min(1).max(16)]).optional(),
+  })
+  .strict();
+export type BenchmarkRequest = z.infer<typeof BenchmarkRequestSchema>;
+export type BenchmarkRequestInput = z.input<typeof BenchmarkRequestSchema>;
+
+export const JobProgressSchema = z.object({
+  attempt: z.number().int().positive(),
+  phase: z.enum(['download', 'load', 'warmup', 'timed', 'profile']),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+});
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+export const HeartbeatSchema = z.object({ agentId: z.string().uuid(), busyDeviceIds: z.array(z.string().uuid()).default([]) });
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;
