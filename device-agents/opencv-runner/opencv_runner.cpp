@@ -4,6 +4,7 @@
 //
 // usage: opencv_runner --model PATH --input NAME:D0xD1x...:FILE [--input ...]
 //                      --threads N --warmup N --runs N --profile-runs N [--output-file PATH]
+//        opencv_runner --version      (prints {"version":"..."}: lets the agent probe without a model)
 // Input files hold raw little-endian float32 values. --output-file receives every output blob's
 // raw bytes, concatenated in output-layer order, for the caller to digest.
 // Exit codes: 0 ok; 2 the model was rejected (permanent); 3 bad arguments; 1 anything else.
@@ -146,6 +147,10 @@ void fail(int code, const std::string& kind, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::cout << "{\"version\":" << jsonString(cv::getVersionString()) << "}" << std::endl;
+    return 0;
+  }
   Args args;
   try {
     args = parseArgs(argc, argv);

@@ -1,0 +1,195 @@
+/**
+ * ONNX Runtime (CPU execution provider) through onnxruntime-node, in this process. Timed runs
+ * and profiled runs use two separate sessions so the profiler's bookkeeping never lands in the
+ * latencies.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as OrtTypes from 'onnxruntime-node';
+import type { FrameworkAvailability, RunnerOutput, TensorDtype } from '@farm/contracts';
+import { synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
+import { parseOrtProfile } from './onnxruntime-profile.js';
+import { errorMessage, msSince, RunnerError, type Runner, type RunRequest } from './runner.js';
+
+type Ort = typeof OrtTypes;
+const require = createRequire(import.meta.url);
+
+/** Loaded on first use so an agent without the native binding still starts and reports the others. */
+let ortPromise: Promise<Ort> | undefined;
+function loadOrt(): Promise<Ort> {
+  ortPromise ??= import('onnxruntime-node').then((m) => ((m as unknown as { default?: Ort }).default ?? (m as unknown as Ort)));
+  return ortPromise;
+}
+
+export function onnxruntimeVersion(): string {
+  return (require('onnxruntime-node/package.json') as { version: string }).version;
+}
+
+const ORT_TENSOR_TYPES: Partial<Record<TensorDtype, OrtTypes.Tensor.Type>> = {
+  float32: 'float32',
+  float64: 'float64',
+  float16: 'float16',
+  int8: 'int8',
+  uint8: 'uint8',
+  int16: 'int16',
+  int32: 'int32',
+  int64: 'int64',
+  bool: 'bool',
+};
+
+export class OnnxruntimeRunner implements Runner {
+  readonly framework = 'onnxruntime' as const;
+  readonly formats = ['onnx'] as const;
+
+  async probe(): Promise<FrameworkAvailability | null> {
+    try {
+      await loadOrt();
+      return { framework: this.framework, version: onnxruntimeVersion() };
+    } catch (err) {
+      console.warn(`onnxruntime: not usable here: ${errorMessage(err)}`);
+      return null;
+    }
+  }
+
+  async run(req: RunRequest): Promise<RunnerOutput> {
+    const ort = await loadOrt().catch((err: unknown) => {
+      throw RunnerError.unavailable(this.framework, errorMessage(err));
+    });
+    const { options } = req;
+    const inputs = synthesizeInputs(req.inputs, options.seed, options.inputShapes);
+    const sessionOptions: OrtTypes.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: options.threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      // Warnings (e.g. unused initializers) are the model author's business, not the benchmark's.
+      logSeverityLevel: 3,
+    };
+
+    req.onProgress?.('load', 0, 1);
+    const loadStart = process.hrtime.bigint();
+    const session = await createSession(ort, req.modelPath, sessionOptions);
+    const loadMs = msSince(loadStart);
+    req.onProgress?.('load', 1, 1);
+
+    try {
+      const feeds = toFeeds(ort, inputs);
+      const outputNames = req.outputs.length > 0 ? req.outputs.map((o) => o.name) : [...session.outputNames];
+
+      const firstStart = process.hrtime.bigint();
+      const first = await runOnce(session, feeds, outputNames);
+      const firstInferenceMs = msSince(firstStart);
+      const outputDigest = digestOutputs(first, outputNames);
+
+      for (let i = 0; i < options.warmupRuns; i++) {
+        await runOnce(session, feeds, outputNames);
+        req.onProgress?.('warmup', i + 1, options.warmupRuns);
+      }
+      const latenciesMs: number[] = [];
+      for (let i = 0; i < options.timedRuns; i++) {
+        const start = process.hrtime.bigint();
+        await runOnce(session, feeds, outputNames);
+        latenciesMs.push(msSince(start));
+        req.onProgress?.('timed', i + 1, options.timedRuns);
+      }
+
+      const profile = options.profileRuns > 0 ? await this.profile(ort, req, sessionOptions, feeds, outputNames) : { layers: [], runs: 0 };
+      return {
+        framework: this.framework,
+        frameworkVersion: onnxruntimeVersion(),
+        threads: options.threads,
+        loadMs,
+        firstInferenceMs,
+        latenciesMs,
+        peakMemoryBytes: null,
+        outputDigest,
+        layers: profile.layers,
+        profiledRuns: profile.runs,
+        notes: [],
+      };
+    } finally {
+      await session.release();
+    }
+  }
+
+  /**
+   * A second session with the profiler on. One extra inference runs first and is dropped from the
+   * means, as the timed session's first inference is kept apart from its latencies.
+   */
+  private async profile(
+    ort: Ort,
+    req: RunRequest,
+    base: OrtTypes.InferenceSession.SessionOptions,
+    feeds: Record<string, OrtTypes.Tensor>,
+    outputNames: string[],
+  ): Promise<{ layers: RunnerOutput['layers']; runs: number }> {
+    const dir = mkdtempSync(join(tmpdir(), 'farm-ort-profile-'));
+    try {
+      const session = await createSession(ort, req.modelPath, { ...base, enableProfiling: true, profileFilePrefix: join(dir, 'ort') });
+      try {
+        const runs = req.options.profileRuns;
+        await runOnce(session, feeds, outputNames);
+        for (let i = 0; i < runs; i++) {
+          await runOnce(session, feeds, outputNames);
+          req.onProgress?.('profile', i + 1, runs);
+        }
+        session.endProfiling();
+      } finally {
+        await session.release();
+      }
+      const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+      if (!file) throw RunnerError.failed('onnxruntime wrote no profile file');
+      return parseOrtProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function createSession(ort: Ort, modelPath: string, opts: OrtTypes.InferenceSession.SessionOptions): Promise<OrtTypes.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(modelPath, opts);
+  } catch (err) {
+    throw RunnerError.modelRejected('onnxruntime', errorMessage(err));
+  }
+}
+
+async function runOnce(
+  session: OrtTypes.InferenceSession,
+  feeds: Record<string, OrtTypes.Tensor>,
+  outputNames: string[],
+): Promise<OrtTypes.InferenceSession.OnnxValueMapType> {
+  try {
+    return await session.run(feeds, outputNames);
+  } catch (err) {
+    throw RunnerError.failed(`onnxruntime: inference failed: ${errorMessage(err)}`);
+  }
+}
+
+function toFeeds(ort: Ort, inputs: SynthesizedInput[]): Record<string, OrtTypes.Tensor> {
+  const feeds: Record<string, OrtTypes.Tensor> = {};
+  for (const input of inputs) {
+    const type = ORT_TENSOR_TYPES[input.dtype];
+    if (!type) throw new RunnerError('VALIDATION_FAILED', `onnxruntime: input "${input.name}" has unsupported dtype ${input.dtype}`, true);
+    feeds[input.name] = new ort.Tensor(type, input.data as never, input.shape);
+  }
+  return feeds;
+}
+
+/** sha256 over every output's raw bytes, in the requested output order. */
+export function digestOutputs(results: OrtTypes.InferenceSession.OnnxValueMapType, outputNames: string[]): string {
+  const hash = createHash('sha256');
+  for (const name of outputNames) {
+    const value = results[name] as OrtTypes.Tensor | undefined;
+    const data = value?.data;
+    if (!data || typeof data !== 'object' || !('buffer' in data)) {
+      throw RunnerError.failed(`onnxruntime: output "${name}" is not a numeric tensor and cannot be digested`);
+    }
+    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return hash.digest('hex');
+}

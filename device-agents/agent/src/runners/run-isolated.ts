@@ -1,0 +1,108 @@
+/**
+ * Runs one benchmark in a child runner-host process and turns whatever happens to it (a result,
+ * a reported error, a crash, a timeout, a cancellation) into a RunnerOutput or a RunnerError the
+ * job processor can act on.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Framework, RunnerOutput } from '@farm/contracts';
+import { RunnerError, type RunPhase, type RunRequest, type RunnerErrorCode } from './runner.js';
+import { HostMessageSchema, type HostRequest } from './runner-host.protocol.js';
+
+export const RUNNER_HOST_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'runner-host.js');
+
+export interface IsolationOptions {
+  onProgress?: (phase: RunPhase, done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Whole-job limit, load included; the child is killed when it passes. */
+  timeoutMs?: number;
+  opencvRunnerBinary?: string;
+  /** Overrides for tests and packaging; default: this Node and the compiled runner-host.js next to this file. */
+  nodePath?: string;
+  hostScript?: string;
+}
+
+const STDERR_KEEP = 8 * 1024;
+
+export async function runIsolated(framework: Framework, req: Omit<RunRequest, 'onProgress'>, opts: IsolationOptions = {}): Promise<RunnerOutput> {
+  if (opts.signal?.aborted) throw cancelled();
+  const dir = mkdtempSync(join(tmpdir(), 'farm-job-'));
+  const requestFile = join(dir, 'request.json');
+  const request: HostRequest = {
+    framework,
+    modelPath: req.modelPath,
+    inputs: req.inputs,
+    outputs: req.outputs,
+    options: req.options,
+    ...(opts.opencvRunnerBinary ? { opencvRunnerBinary: opts.opencvRunnerBinary } : {}),
+  };
+  writeFileSync(requestFile, JSON.stringify(request));
+  try {
+    return await new Promise<RunnerOutput>((resolve, reject) => {
+      // Own process group, so a timeout or cancel also ends the engine's children (opencv_runner).
+      const child = spawn(opts.nodePath ?? process.execPath, [opts.hostScript ?? RUNNER_HOST_SCRIPT, requestFile], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let stderr = '';
+      let result: RunnerOutput | undefined;
+      let reported: RunnerError | undefined;
+      let stopped: RunnerError | undefined;
+
+      const killGroup = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      };
+      const stop = (reason: RunnerError) => {
+        stopped ??= reason;
+        killGroup();
+      };
+      const timer = opts.timeoutMs ? setTimeout(() => stop(RunnerError.failed(`${framework}: benchmark timed out after ${opts.timeoutMs} ms`, { timeout: true })), opts.timeoutMs) : undefined;
+      const onAbort = () => stop(cancelled());
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-STDERR_KEEP);
+      });
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        let message;
+        try {
+          message = HostMessageSchema.parse(JSON.parse(line));
+        } catch {
+          return; // engines may print to stdout; only protocol lines count
+        }
+        if (message.type === 'progress') opts.onProgress?.(message.phase, message.done, message.total);
+        else if (message.type === 'result') result = message.output;
+        else reported = new RunnerError(message.code as RunnerErrorCode, message.message, message.permanent, message.details);
+      });
+
+      child.on('error', (err) => {
+        stop(RunnerError.failed(`cannot start the runner host: ${err.message}`));
+      });
+      child.on('close', (code, signal) => {
+        if (timer) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (stopped) return reject(stopped);
+        if (result && code === 0) return resolve(result);
+        if (reported) return reject(reported);
+        // No verdict from the host: it crashed (a native abort, the OOM killer, a segfault).
+        const how = signal ? `was killed by ${signal}` : `exited with ${code}`;
+        reject(RunnerError.failed(`${framework}: runner process ${how} without a result${stderr ? `; stderr: ${stderr.trim()}` : ''}`, { exitCode: code, signal }));
+      });
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function cancelled(): RunnerError {
+  return RunnerError.failed('benchmark cancelled', { cancelled: true });
+}

@@ -1,0 +1,55 @@
+/**
+ * Runs ONE benchmark in its own process: `node dist/runners/runner-host.js <request.json>`.
+ * A crashing engine then takes down only this process, and its peak RSS belongs to this job
+ * alone. Progress and the outcome are JSON lines on stdout (see runner-host.protocol.ts);
+ * engines' own chatter goes to stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { desktopRunner } from './registry.js';
+import { errorMessage, RunnerError } from './runner.js';
+import { HOST_EXIT, HostRequestSchema, type HostMessage } from './runner-host.protocol.js';
+
+function emit(message: HostMessage): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+function exit(code: number): void {
+  // Exit once stdout has drained, so the last line is never cut off; native thread pools could
+  // otherwise keep the process alive after the work is done.
+  process.stdout.write('', () => process.exit(code));
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.length !== 1) {
+    emit({ type: 'error', code: 'VALIDATION_FAILED', message: 'usage: runner-host.js <request.json>', permanent: true });
+    return exit(HOST_EXIT.badRequest);
+  }
+  let request;
+  try {
+    request = HostRequestSchema.parse(JSON.parse(readFileSync(argv[0]!, 'utf8')));
+  } catch (err) {
+    emit({ type: 'error', code: 'VALIDATION_FAILED', message: `bad request file: ${errorMessage(err)}`, permanent: true });
+    return exit(HOST_EXIT.badRequest);
+  }
+
+  try {
+    const runner = desktopRunner(request.framework, { opencvRunnerBinary: request.opencvRunnerBinary });
+    const output = await runner.run({
+      modelPath: request.modelPath,
+      inputs: request.inputs,
+      outputs: request.outputs,
+      options: request.options,
+      onProgress: (phase, done, total) => emit({ type: 'progress', phase, done, total }),
+    });
+    // In-process engines leave this to the host: this process's peak RSS (KiB on Linux) is the job's.
+    if (output.peakMemoryBytes === null) output.peakMemoryBytes = process.resourceUsage().maxRSS * 1024;
+    emit({ type: 'result', output });
+    exit(HOST_EXIT.ok);
+  } catch (err) {
+    const e = RunnerError.from(err);
+    emit({ type: 'error', code: e.code, message: e.message, permanent: e.permanent, details: e.details });
+    exit(e.permanent ? HOST_EXIT.permanent : HOST_EXIT.transient);
+  }
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,95 @@
+/**
+ * The contract every framework runner implements, on the desktop and (later) on phones:
+ * a runner loads one model, feeds it synthetic inputs, measures, and returns a RunnerOutput.
+ * It knows nothing about queues or the API; the agent decides when and where it runs.
+ */
+import { DomainError } from '@farm/contracts';
+import type {
+  BenchmarkOptions,
+  ErrorCode,
+  Framework,
+  FrameworkAvailability,
+  ModelFormat,
+  RunnerOutput,
+  TensorSpec,
+} from '@farm/contracts';
+
+export type RunPhase = 'load' | 'warmup' | 'timed' | 'profile';
+
+export interface RunRequest {
+  modelPath: string;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  options: BenchmarkOptions;
+  onProgress?: (phase: RunPhase, done: number, total: number) => void;
+}
+
+export interface Runner {
+  readonly framework: Framework;
+  readonly formats: readonly ModelFormat[];
+  /** null = not usable on this host; the reason is logged, never thrown, so one broken engine does not hide the others. */
+  probe(): Promise<FrameworkAvailability | null>;
+  run(req: RunRequest): Promise<RunnerOutput>;
+}
+
+export type RunnerErrorCode = Extract<
+  ErrorCode,
+  'RUNNER_MODEL_REJECTED' | 'RUNNER_FAILED' | 'RUNNER_UNAVAILABLE' | 'DYNAMIC_SHAPE_UNRESOLVED' | 'VALIDATION_FAILED'
+>;
+
+/**
+ * A runner failure the job processor can act on: permanent failures (the framework refused the
+ * model, the request cannot be satisfied) must not be retried; transient ones (crash, timeout)
+ * may succeed on another attempt.
+ */
+export class RunnerError extends DomainError {
+  constructor(
+    code: RunnerErrorCode,
+    message: string,
+    readonly permanent: boolean,
+    details?: unknown,
+  ) {
+    super(code, message, details);
+    this.name = 'RunnerError';
+  }
+
+  /** The engine's own message is kept verbatim: it is what a user needs to fix the model. */
+  static modelRejected(framework: Framework, engineMessage: string): RunnerError {
+    return new RunnerError('RUNNER_MODEL_REJECTED', engineMessage, true, { framework });
+  }
+
+  static failed(message: string, details?: unknown): RunnerError {
+    return new RunnerError('RUNNER_FAILED', message, false, details);
+  }
+
+  static unavailable(framework: Framework, reason: string): RunnerError {
+    // Retrying on the same host cannot install a missing engine.
+    return new RunnerError('RUNNER_UNAVAILABLE', `${framework} is not usable on this host: ${reason}`, true, { framework });
+  }
+
+  /** Wraps anything thrown below a runner: domain errors from request checks are permanent, the rest transient. */
+  static from(err: unknown): RunnerError {
+    if (err instanceof RunnerError) return err;
+    if (err instanceof DomainError) {
+      const code = err.code as RunnerErrorCode;
+      return new RunnerError(code, err.message, true, err.details);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return RunnerError.failed(message);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Elapsed milliseconds since a process.hrtime.bigint() reading, at nanosecond resolution. */
+export function msSince(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
