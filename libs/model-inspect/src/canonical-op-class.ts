@@ -43,7 +43,7 @@ const CLASS_KEYS: Readonly<Record<Exclude<OpClass, 'other'>, readonly string[]>>
     'activation', 'relu', 'relu6', 'relu1', 'relun1to1', 'relu0to1', 'leakyrelu', 'prelu', 'channelsprelu', 'elu', 'selu',
     'celu', 'gelu', 'fastgelu', 'biasgelu', 'quickgelu', 'sigmoid', 'logistic', 'hardsigmoid', 'sigmoidhard', 'hardswish',
     'swish', 'silu', 'mish', 'tanh', 'scaledtanh', 'softplus', 'softsign', 'clip', 'clamp', 'thresholdedrelu', 'threshold',
-    'bnll', 'stablehlologistic', 'stablehloclamp', 'stablehlotanh',
+    'bnll', 'shrink', 'stablehlologistic', 'stablehloclamp', 'stablehlotanh',
   ],
   softmax: ['softmax', 'logsoftmax'],
   resize: [
@@ -64,7 +64,8 @@ const CLASS_KEYS: Readonly<Record<Exclude<OpClass, 'other'>, readonly string[]>>
     'add', 'addv2', 'addn', 'biasadd', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'realdiv', 'floordiv',
     'floormod', 'mod', 'pow', 'power', 'sqrt', 'squareroot', 'rsqrt', 'reciprocalsquareroot', 'reciprocal', 'square',
     'squareddifference', 'exp', 'log', 'abs', 'absval', 'neg', 'negate', 'floor', 'ceil', 'ceiling', 'round',
-    'bankersrounding', 'truncation', 'sign', 'erf', 'sin', 'cos', 'max', 'min', 'maximum', 'minimum', 'sum', 'eltwise',
+    'bankersrounding', 'truncation', 'sign', 'erf', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh',
+    'acosh', 'atanh', 'isinf', 'isnan', 'castlike', 'greaterorequal', 'lessorequal', 'bitshift', 'max', 'min', 'maximum', 'minimum', 'sum', 'eltwise',
     'naryeltwise', 'binaryop', 'unaryop', 'unary', 'scale', 'bias', 'shortcut', 'batchnorm', 'batchnormalization',
     'fusedbatchnorm', 'instancenorm', 'instancenormalization', 'layernorm', 'layernormalization', 'skiplayernormalization',
     'simplifiedlayernormalization', 'groupnorm', 'groupnormalization', 'lrn', 'localresponsenormalization',

@@ -76,7 +76,7 @@ function tensorAt(tensors: TensorRecord[], index: number, where: string): Tensor
 }
 
 function inspect(fb: CheckedFlatbuffer): ModelInfo {
-  const model = fb.root('Model');
+  const model = fb.root('the root Model table');
   const schemaVersion = fb.uint32(model, MODEL.version, 0);
   const description = fb.string(model, MODEL.description) ?? '';
 
