@@ -42,7 +42,10 @@ async function main(argv: string[]): Promise<void> {
       onProgress: (phase, done, total) => emit({ type: 'progress', phase, done, total }),
     });
     // In-process engines leave this to the host: this process's peak RSS (KiB on Linux) is the job's.
-    if (output.peakMemoryBytes === null) output.peakMemoryBytes = process.resourceUsage().maxRSS * 1024;
+    if (output.peakMemoryBytes === null) {
+      output.peakMemoryBytes = process.resourceUsage().maxRSS * 1024;
+      output.notes.push('peak memory is the whole runner process, Node runtime included');
+    }
     emit({ type: 'result', output });
     exit(HOST_EXIT.ok);
   } catch (err) {

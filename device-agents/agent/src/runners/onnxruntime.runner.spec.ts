@@ -1,0 +1,71 @@
+// Real ONNX Runtime on the real BlazeFace model; few runs, so the numbers are checked for shape
+// and consistency, never for speed.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { RunnerOutputSchema } from '@farm/contracts';
+import { OnnxruntimeRunner } from './onnxruntime.runner.js';
+import { median, RunnerError } from './runner.js';
+import {
+  BLAZEFACE_ONNX_INPUTS,
+  BLAZEFACE_ONNX_OUTPUTS,
+  ensureSampleModels,
+  plausibleLayerSum,
+  QUICK,
+  SAMPLE,
+  tempDir,
+  writeDynamicReluOnnx,
+  writeGarbage,
+} from './test-support.js';
+
+describe('OnnxruntimeRunner (onnxruntime-node, CPU)', () => {
+  const runner = new OnnxruntimeRunner();
+  let dir: string;
+  before(() => {
+    ensureSampleModels();
+    dir = tempDir();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('probes its version from the package', async () => {
+    const a = await runner.probe();
+    assert.equal(a?.framework, 'onnxruntime');
+    assert.match(a!.version, /^\d+\.\d+\.\d+/);
+  });
+
+  it('benchmarks BlazeFace: latencies, per-node times, a stable digest', async () => {
+    const phases = new Set<string>();
+    const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
+    const a = await runner.run({ ...req, onProgress: (phase) => phases.add(phase) });
+    const b = await runner.run(req);
+    RunnerOutputSchema.parse(a);
+    assert.equal(a.latenciesMs.length, QUICK.timedRuns);
+    assert.equal(a.profiledRuns, QUICK.profileRuns);
+    assert.ok(a.layers.length > 50, `expected one entry per kernel, got ${a.layers.length}`);
+    assert.ok(a.layers.some((l) => l.opType === 'Conv'));
+    const sum = a.layers.reduce((s, l) => s + l.timeMs, 0);
+    assert.ok(plausibleLayerSum(sum, median(a.latenciesMs)), `layer sum ${sum} ms vs median ${median(a.latenciesMs)} ms`);
+    assert.equal(a.outputDigest, b.outputDigest);
+    assert.match(a.outputDigest, /^[0-9a-f]{64}$/);
+    assert.deepEqual([...phases].sort(), ['load', 'profile', 'timed', 'warmup']);
+  });
+
+  it('rejects a garbage model permanently, with ONNX Runtime’s own message', async () => {
+    const bad = writeGarbage(dir, 'garbage.onnx');
+    await assert.rejects(
+      runner.run({ modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
+      (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /protobuf parsing failed/i.test(e.message),
+    );
+  });
+
+  it('needs options.inputShapes for a dynamic dim, and runs once given', async () => {
+    const model = writeDynamicReluOnnx(dir);
+    await assert.rejects(
+      runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: QUICK }),
+      (e: unknown) => e instanceof Error && 'code' in e && e.code === 'DYNAMIC_SHAPE_UNRESOLVED' && e.message.includes('"x"'),
+    );
+    const out = await runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: { ...QUICK, inputShapes: { x: [2, 3] } } });
+    assert.equal(out.latenciesMs.length, QUICK.timedRuns);
+    assert.deepEqual(out.layers.map((l) => l.opType), ['Relu']);
+  });
+});

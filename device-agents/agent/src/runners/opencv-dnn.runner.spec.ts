@@ -1,0 +1,76 @@
+// Real OpenCV DNN (the native opencv_runner, built on first use) on the real BlazeFace ONNX model.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { RunnerOutputSchema } from '@farm/contracts';
+import { OpencvDnnRunner } from './opencv-dnn.runner.js';
+import { median, RunnerError } from './runner.js';
+import {
+  BLAZEFACE_ONNX_INPUTS,
+  BLAZEFACE_ONNX_OUTPUTS,
+  ensureOpencvRunner,
+  ensureSampleModels,
+  plausibleLayerSum,
+  QUICK,
+  SAMPLE,
+  tempDir,
+  writeDynamicReluOnnx,
+  writeGarbage,
+} from './test-support.js';
+
+describe('OpencvDnnRunner (native opencv_runner)', () => {
+  let runner: OpencvDnnRunner;
+  let dir: string;
+  before(() => {
+    ensureSampleModels();
+    runner = new OpencvDnnRunner(ensureOpencvRunner());
+    dir = tempDir();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('probes the OpenCV version the binary links', async () => {
+    const a = await runner.probe();
+    assert.equal(a?.framework, 'opencv-dnn');
+    assert.match(a!.version, /^4\.\d+/);
+  });
+
+  it('is unusable, not broken, when the binary is missing', async () => {
+    assert.equal(await new OpencvDnnRunner('/nonexistent/opencv_runner').probe(), null);
+    await assert.rejects(
+      new OpencvDnnRunner('/nonexistent/opencv_runner').run({ modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
+      (e: unknown) => e instanceof RunnerError && e.code === 'RUNNER_UNAVAILABLE',
+    );
+  });
+
+  it('benchmarks BlazeFace (NHWC input) with per-layer times and a stable digest', async () => {
+    const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
+    const a = await runner.run(req);
+    const b = await runner.run(req);
+    RunnerOutputSchema.parse(a);
+    assert.equal(a.latenciesMs.length, QUICK.timedRuns);
+    assert.ok(a.layers.length > 50, `got ${a.layers.length} layers`);
+    assert.ok(a.layers.some((l) => l.opType === 'Convolution'));
+    assert.ok(a.peakMemoryBytes! > 0);
+    const sum = a.layers.reduce((s, l) => s + l.timeMs, 0);
+    assert.ok(plausibleLayerSum(sum, median(a.latenciesMs)), `layer sum ${sum} ms vs median ${median(a.latenciesMs)} ms`);
+    assert.equal(a.outputDigest, b.outputDigest);
+  });
+
+  it('rejects a garbage model permanently, with OpenCV’s own message', async () => {
+    const bad = writeGarbage(dir, 'garbage.onnx');
+    await assert.rejects(
+      runner.run({ modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
+      (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /^OpenCV\(4.*Failed to parse ONNX model/s.test(e.message),
+    );
+  });
+
+  it('needs options.inputShapes for a dynamic dim, and runs once given', async () => {
+    const model = writeDynamicReluOnnx(dir);
+    await assert.rejects(
+      runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: QUICK }),
+      (e: unknown) => e instanceof Error && 'code' in e && e.code === 'DYNAMIC_SHAPE_UNRESOLVED',
+    );
+    const out = await runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: { ...QUICK, inputShapes: { x: [2, 3] } } });
+    assert.equal(out.latenciesMs.length, QUICK.timedRuns);
+  });
+});

@@ -1,0 +1,82 @@
+// End to end through a real child process: runner-host.js with the real engines.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { RunnerOutputSchema } from '@farm/contracts';
+import { probeFrameworks } from './registry.js';
+import { runIsolated } from './run-isolated.js';
+import { RunnerError } from './runner.js';
+import {
+  BLAZEFACE_ONNX_INPUTS,
+  BLAZEFACE_ONNX_OUTPUTS,
+  BLAZEFACE_TFLITE_INPUTS,
+  BLAZEFACE_TFLITE_OUTPUTS,
+  ensureOpencvRunner,
+  ensureSampleModels,
+  QUICK,
+  SAMPLE,
+  tempDir,
+  writeGarbage,
+} from './test-support.js';
+
+describe('runIsolated (runner-host child process)', () => {
+  let dir: string;
+  before(() => {
+    ensureSampleModels();
+    ensureOpencvRunner();
+    dir = tempDir();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('probes all three desktop frameworks', async () => {
+    const found = await probeFrameworks();
+    assert.deepEqual(found.map((f) => f.framework).sort(), ['onnxruntime', 'opencv-dnn', 'tflite']);
+  });
+
+  it('runs each framework in a child and reports progress and the job’s own peak RSS', async () => {
+    const cells = [
+      { framework: 'onnxruntime', modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS },
+      { framework: 'opencv-dnn', modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS },
+      { framework: 'tflite', modelPath: SAMPLE.blazefaceTflite, inputs: BLAZEFACE_TFLITE_INPUTS, outputs: BLAZEFACE_TFLITE_OUTPUTS },
+    ] as const;
+    for (const { framework, ...req } of cells) {
+      const progress: string[] = [];
+      const out = await runIsolated(framework, { ...req, inputs: [...req.inputs], outputs: [...req.outputs], options: QUICK }, {
+        onProgress: (phase, done, total) => progress.push(`${phase} ${done}/${total}`),
+        timeoutMs: 120_000,
+      });
+      RunnerOutputSchema.parse(out);
+      assert.equal(out.framework, framework);
+      assert.equal(out.latenciesMs.length, QUICK.timedRuns);
+      assert.ok(out.layers.length > 0);
+      assert.ok(out.peakMemoryBytes! > 1024 * 1024, `${framework}: peak RSS ${out.peakMemoryBytes}`);
+      assert.ok(progress.includes(`timed ${QUICK.timedRuns}/${QUICK.timedRuns}`), `${framework}: ${progress.join(', ')}`);
+    }
+  });
+
+  it('carries a permanent model rejection across the process boundary', async () => {
+    const bad = writeGarbage(dir, 'garbage.onnx');
+    await assert.rejects(
+      runIsolated('onnxruntime', { modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
+      (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /protobuf parsing failed/i.test(e.message),
+    );
+  });
+
+  it('turns a crashed runner process into a transient failure', async () => {
+    const crasher = join(dir, 'crashing-host.mjs');
+    writeFileSync(crasher, "process.stderr.write('engine exploded\\n'); process.kill(process.pid, 'SIGSEGV');\n");
+    await assert.rejects(
+      runIsolated('onnxruntime', { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }, { hostScript: crasher }),
+      (e: unknown) => e instanceof RunnerError && !e.permanent && e.code === 'RUNNER_FAILED' && /SIGSEGV/.test(e.message) && /engine exploded/.test(e.message),
+    );
+  });
+
+  it('kills the child on timeout and on cancel, both transient', async () => {
+    const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: { ...QUICK, timedRuns: 10_000 } };
+    await assert.rejects(runIsolated('onnxruntime', req, { timeoutMs: 1500 }), (e: unknown) => e instanceof RunnerError && !e.permanent && /timed out/.test(e.message));
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 1500);
+    await assert.rejects(runIsolated('onnxruntime', req, { signal: ac.signal }), (e: unknown) => e instanceof RunnerError && !e.permanent && /cancelled/.test(e.message));
+  });
+});
