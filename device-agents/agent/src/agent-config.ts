@@ -1,0 +1,57 @@
+/**
+ * The agent's configuration, parsed and validated once at start-up into a typed object; nothing
+ * else in the agent reads process.env.
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { queueBackendFromUrls, type QueueBackendConfig } from '@farm/queue';
+
+const EnvSchema = z.object({
+  API_URL: z.string().url('API_URL must be the API base URL, e.g. http://localhost:3000'),
+  AGENT_TOKEN: z.string().min(16, 'AGENT_TOKEN must be the agent token the API knows (at least 16 characters)'),
+  AGENT_NAME: z.string().min(1).max(200).default(hostname()),
+  AGENT_DATA_DIR: z.string().default('.farm/agent'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//).optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
+  JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).max(6 * 3600_000).default(30 * 60_000),
+  /** How long a job's lock lives without renewal: after a crash the job returns to the queue this much later. */
+  LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  OPENCV_RUNNER: z.string().optional(),
+  INT8_RUNNER: z.string().optional(),
+});
+
+export interface AgentConfig {
+  apiUrl: string;
+  token: string;
+  name: string;
+  dataDir: string;
+  queue: QueueBackendConfig;
+  jobTimeoutMs: number;
+  lockDurationMs: number;
+  opencvRunnerBinary: string | undefined;
+  int8RunnerBinary: string | undefined;
+}
+
+export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
+
+export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid agent configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    apiUrl: e.API_URL.replace(/\/+$/, ''),
+    token: e.AGENT_TOKEN,
+    name: e.AGENT_NAME,
+    dataDir: resolve(e.AGENT_DATA_DIR),
+    queue: queueBackendFromUrls(e.REDIS_URL, e.DATABASE_URL),
+    jobTimeoutMs: e.JOB_TIMEOUT_MS,
+    lockDurationMs: e.LOCK_DURATION_MS,
+    opencvRunnerBinary: e.OPENCV_RUNNER ? resolve(e.OPENCV_RUNNER) : undefined,
+    int8RunnerBinary: e.INT8_RUNNER ? resolve(e.INT8_RUNNER) : undefined,
+  };
+}
+
+export const AGENT_VERSION = '0.1.0';

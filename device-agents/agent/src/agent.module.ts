@@ -1,0 +1,27 @@
+/** The agent's dependency graph; built from a validated config so tests can start agents side by side. */
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AGENT_CONFIG, type AgentConfig } from './agent-config.js';
+import { ApiClient } from './api/api-client.js';
+import { ResultOutbox } from './outbox/result-outbox.js';
+import { ArtifactCache } from './jobs/artifact-cache.js';
+import { BenchmarkJobService } from './jobs/benchmark-job.service.js';
+import { LocalTransport } from './transports/local.transport.js';
+import { DeviceWorkersService } from './device-workers.service.js';
+
+@Module({})
+export class AgentModule {
+  static forConfig(config: AgentConfig): DynamicModule {
+    return {
+      module: AgentModule,
+      providers: [
+        { provide: AGENT_CONFIG, useValue: config },
+        { provide: ApiClient, useFactory: () => new ApiClient(config.apiUrl, config.token) },
+        { provide: ResultOutbox, useFactory: (api: ApiClient) => new ResultOutbox(config.dataDir, api), inject: [ApiClient] },
+        { provide: ArtifactCache, useFactory: (api: ApiClient) => new ArtifactCache(config.dataDir, api), inject: [ApiClient] },
+        LocalTransport,
+        BenchmarkJobService,
+        DeviceWorkersService,
+      ],
+    };
+  }
+}

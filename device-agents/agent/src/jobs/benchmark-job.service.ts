@@ -1,0 +1,101 @@
+/**
+ * Runs one benchmark job on this agent: check it may run, fetch the artifact, run the framework
+ * in an isolated child, classify layers, and hand the result to the durable outbox before the
+ * queue job is acknowledged. Permanent failures (the framework refused the model) are not
+ * retried; transient ones are rethrown for the queue's backoff.
+ */
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BenchmarkJobPayloadSchema, type BenchmarkJobPayload, type JobProgress } from '@farm/contracts';
+import { UnrecoverableError, type Job } from '@farm/queue';
+import { AGENT_CONFIG, type AgentConfig } from '../agent-config.js';
+import { ApiClient, ApiError } from '../api/api-client.js';
+import { ResultOutbox } from '../outbox/result-outbox.js';
+import { ArtifactCache } from './artifact-cache.js';
+import { classifyLayers } from './layer-classifier.js';
+import { LocalTransport } from '../transports/local.transport.js';
+import { runIsolated } from '../runners/run-isolated.js';
+import { RunnerError } from '../runners/runner.js';
+
+export type JobOutcome = 'succeeded' | 'skipped' | 'already-delivered';
+
+@Injectable()
+export class BenchmarkJobService {
+  private readonly logger = new Logger(BenchmarkJobService.name);
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    private readonly api: ApiClient,
+    private readonly outbox: ResultOutbox,
+    private readonly artifacts: ArtifactCache,
+    private readonly transport: LocalTransport,
+  ) {}
+
+  async execute(job: Job<unknown>, signal?: AbortSignal): Promise<JobOutcome> {
+    const parsed = BenchmarkJobPayloadSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
+    const p = parsed.data;
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    if (this.outbox.hasResult(p.jobId)) return 'already-delivered';
+
+    const startedAt = new Date();
+    try {
+      await this.api.jobStarted({ jobId: p.jobId, attempt, startedAt: startedAt.toISOString() });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) {
+        this.logger.log(`job ${p.jobId} skipped: ${e.message}`);
+        return 'skipped';
+      }
+      if (!(e instanceof ApiError && e.retryable)) throw e;
+      // The API is down: run anyway, the outbox delivers the result when it is back.
+      this.logger.warn(`could not report start of ${p.jobId}: ${e.message}`);
+    }
+
+    try {
+      const output = await this.run(p, attempt, signal);
+      this.outbox.put({
+        kind: 'result',
+        body: { jobId: p.jobId, attempt, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), output: output.output, environment: output.environment },
+      });
+      return 'succeeded';
+    } catch (e) {
+      const err = RunnerError.from(e);
+      const final = err.permanent || attempt >= maxAttempts;
+      this.outbox.put({ kind: 'failure', body: { jobId: p.jobId, attempt, permanent: err.permanent, code: err.code, message: err.message.slice(0, 8000), final } });
+      if (err.permanent) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
+    const progress = this.progressReporter(p.jobId, attempt);
+    progress('download', 0, 1);
+    let modelPath: string;
+    try {
+      modelPath = await this.artifacts.get(p.model.sha256, p.model.format);
+    } catch (e) {
+      throw RunnerError.failed(`artifact ${p.model.sha256} could not be fetched: ${(e as Error).message}`);
+    }
+    progress('download', 1, 1);
+    const environment = this.transport.environment();
+    const raw = await runIsolated(
+      p.framework,
+      { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options },
+      { onProgress: (phase, done, total) => progress(phase, done, total), signal, timeoutMs: this.config.jobTimeoutMs, opencvRunnerBinary: this.config.opencvRunnerBinary },
+    );
+    return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
+  }
+
+  /** Progress is best-effort and throttled: losing a progress update costs nothing, blocking a run on it would. */
+  private progressReporter(jobId: string, attempt: number) {
+    let last = 0;
+    let lastPhase = '';
+    return (phase: JobProgress['phase'], done: number, total: number) => {
+      const now = Date.now();
+      if (phase === lastPhase && now - last < 500 && done < total) return;
+      last = now;
+      lastPhase = phase;
+      this.api.jobProgress(jobId, { attempt, phase, done, total }).catch(() => undefined);
+    };
+  }
+}
