@@ -1,7 +1,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { DomainError } from '@farm/contracts';
+import { DomainError, TensorSpecSchema } from '@farm/contracts';
 import { detectModelFormat, inspectModel } from './index.js';
 import { CONFORMANCE_DIR, HAS_CONFORMANCE_DATA, conformanceModel, sampleModels, type SampleModels } from './testing/model-fixtures.js';
 
@@ -113,6 +113,15 @@ describe('MediaPipe face detection TFLite', () => {
     assert.equal(info.opHistogram['DENSIFY'], 46);
     assert.equal(info.opHistogram['DEPTH_TO_SPACE'], 2);
     assert.ok(!Object.keys(info.opHistogram).some((op) => op.startsWith('BUILTIN_')));
+  });
+});
+
+describe('contract', () => {
+  it('inputs and outputs of every sample model pass the shared TensorSpec schema', () => {
+    for (const bytes of [models.onnx, models.onnx256, models.tflite, models.tfliteFullRange, models.tfliteSparse]) {
+      const info = inspectModel(bytes);
+      for (const spec of [...info.inputs, ...info.outputs]) assert.deepEqual(TensorSpecSchema.parse(spec), spec);
+    }
   });
 });
 
