@@ -14,8 +14,9 @@
 // shell, and importing it installs process-wide signal handlers in whatever process loads it.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { appendFile, chmod, chown, mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { appendFile, chown, mkdir, mkdtemp, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,7 +69,7 @@ export async function startEmbeddedPostgres({
 
   const bin = await binaries();
   const owner = await runAsAccount();
-  if (owner) checkTraversable(dataDir, owner);
+  if (owner) dataDir = await reachableDataDir(dataDir, owner, log);
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await initialise(dataDir, bin, owner, log);
@@ -91,6 +92,7 @@ export async function stopEmbeddedPostgres({ dataDir = defaults.dataDir, log = (
   dataDir = path.resolve(repoRoot, dataDir);
   const pid = runningPid(dataDir);
   if (!pid) return;
+  dataDir = realpathSync(dataDir); // pg_ctl runs as the server's account, which may not pass a symlink's folders
   const bin = await binaries();
   await run(bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], await runAsAccount());
   log(`stopped (data: ${dataDir})`);
@@ -131,17 +133,38 @@ async function runAsAccount() {
   return ids;
 }
 
-/** As root the server runs as another account, which must be able to reach the data folder. */
-function checkTraversable(dataDir, owner) {
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    if (existsSync(dir)) {
-      const st = statSync(dir);
-      const canEnter = st.uid === owner.uid ? st.mode & 0o100 : st.gid === owner.gid ? st.mode & 0o010 : st.mode & 0o001;
-      if (!canEnter) {
-        throw new Error(`${dir} is not searchable by the ${RUN_AS} account that runs Postgres (mode ${(st.mode & 0o777).toString(8)}); chmod o+x it or choose another data folder`);
-      }
+/**
+ * As root the server runs as another account, which must be able to enter every folder above
+ * its data. A checkout under /root (mode 700) does not allow that; rather than loosen /root, the
+ * data then lives under /var/lib/farm-postgres, one folder per project path, and `dataDir`
+ * becomes a symlink to it. Returns the folder to hand to the server.
+ */
+async function reachableDataDir(dataDir, owner, log) {
+  if (existsSync(dataDir)) {
+    const real = realpathSync(dataDir);
+    if (canReach(real, owner)) return real;
+    if (lstatSync(dataDir).isSymbolicLink()) throw new Error(`${dataDir} links to ${real}, which the ${RUN_AS} account cannot reach`);
+    throw new Error(`${dataDir} is not reachable by the ${RUN_AS} account that runs Postgres; move it or let this script create it`);
+  }
+  if (canReach(dataDir, owner)) return dataDir;
+  const base = '/var/lib/farm-postgres';
+  await mkdir(base, { recursive: true, mode: 0o755 });
+  const real = path.join(base, createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  await symlink(real, dataDir);
+  log(`${path.dirname(dataDir)} is closed to the ${RUN_AS} account; data goes to ${real} (linked from ${dataDir})`);
+  return real;
+}
+
+/** Whether `owner` may enter every existing folder above `dir`. */
+function canReach(dir, owner) {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if (existsSync(d)) {
+      const st = statSync(d);
+      const bit = st.uid === owner.uid ? 0o100 : st.gid === owner.gid ? 0o010 : 0o001;
+      if (!(st.mode & bit)) return false;
     }
-    if (dir === path.dirname(dir)) return;
+    if (d === path.dirname(d)) return true;
   }
 }
 
