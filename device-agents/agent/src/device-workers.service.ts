@@ -10,7 +10,8 @@ import type { AgentRegistered, DeviceReport } from '@farm/contracts';
 import { AGENT_CONFIG, AGENT_VERSION, type AgentConfig } from './agent-config.js';
 import { ApiClient, ApiError } from './api/api-client.js';
 import { ResultOutbox } from './outbox/result-outbox.js';
-import { BenchmarkJobService } from './jobs/benchmark-job.service.js';
+import { BenchmarkJobService, runnerPidFile } from './jobs/benchmark-job.service.js';
+import { killStaleRunner } from './runners/run-isolated.js';
 import { benchmarkProcessor } from './jobs/benchmark.processor.js';
 import { LocalTransport } from './transports/local.transport.js';
 import { probeFrameworks, desktopRunners } from './runners/registry.js';
@@ -32,6 +33,8 @@ export class DeviceWorkersService implements OnApplicationShutdown {
   ) {}
 
   async start(): Promise<AgentRegistered> {
+    const stale = killStaleRunner(runnerPidFile(this.config));
+    if (stale) this.logger.warn(`ended runner process group ${stale} left by a previous agent run`);
     this.outbox.start();
     const frameworks = await probeFrameworks(desktopRunners({ opencvRunnerBinary: this.config.opencvRunnerBinary }));
     const device: DeviceReport = this.transport.describe(frameworks);

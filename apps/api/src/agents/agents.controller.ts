@@ -10,6 +10,11 @@ import { zodPipe } from '../common/zod-body.pipe.js';
 import { openApiSchema } from '../common/openapi.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 
+// The job id comes from the path; a copy in the body is ignored.
+const StartedBody = JobStartedSchema.omit({ jobId: true });
+const FailureBody = JobFailureSchema.omit({ jobId: true });
+const ResultBody = ResultSubmissionSchema.omit({ jobId: true });
+
 /** Endpoints for device agents only (bearer token). */
 @ApiTags('agent')
 @ApiBearerAuth()
@@ -43,8 +48,8 @@ export class AgentsController {
 
   @Post('jobs/:jobId/started')
   @HttpCode(200)
-  @ApiBody({ schema: openApiSchema(JobStartedSchema) })
-  started(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(JobStartedSchema)) body: JobStarted) {
+  @ApiBody({ schema: openApiSchema(StartedBody) })
+  started(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(StartedBody)) body: Omit<JobStarted, 'jobId'>) {
     return this.agents.started(req.agentTokenId!, { ...body, jobId });
   }
 
@@ -57,15 +62,15 @@ export class AgentsController {
 
   @Post('jobs/:jobId/failure')
   @HttpCode(200)
-  @ApiBody({ schema: openApiSchema(JobFailureSchema) })
-  failure(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(JobFailureSchema)) body: JobFailure) {
+  @ApiBody({ schema: openApiSchema(FailureBody) })
+  failure(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(FailureBody)) body: Omit<JobFailure, 'jobId'>) {
     return this.agents.failed(req.agentTokenId!, { ...body, jobId });
   }
 
   @Put('jobs/:jobId/result')
   @ApiOperation({ summary: 'Deliver a result; idempotent per job (201 stored, 200 already stored)' })
-  @ApiBody({ schema: openApiSchema(ResultSubmissionSchema) })
-  async result(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(ResultSubmissionSchema)) body: ResultSubmission, @Res({ passthrough: true }) res: Response) {
+  @ApiBody({ schema: openApiSchema(ResultBody) })
+  async result(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(ResultBody)) body: Omit<ResultSubmission, 'jobId'>, @Res({ passthrough: true }) res: Response) {
     const r = await this.agents.result(req.agentTokenId!, { ...body, jobId });
     res.status(r.stored ? 201 : 200);
     return r;

@@ -12,7 +12,7 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
   ARTIFACT_DIR: z.string().default('.farm/artifacts'),
-  MAX_MODEL_MB: z.coerce.number().positive().max(4096).default(256),
+  MAX_MODEL_MB: z.coerce.number().positive().max(2000).default(256),
   AGENT_BOOTSTRAP_TOKEN: z.string().min(16, 'AGENT_BOOTSTRAP_TOKEN must be at least 16 characters').optional(),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),

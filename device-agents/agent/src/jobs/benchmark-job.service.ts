@@ -14,6 +14,9 @@ import { ArtifactCache } from './artifact-cache.js';
 import { classifyLayers } from './layer-classifier.js';
 import { LocalTransport } from '../transports/local.transport.js';
 import { runIsolated } from '../runners/run-isolated.js';
+import { join } from 'node:path';
+
+export const runnerPidFile = (c: AgentConfig): string => join(c.dataDir, 'runner.pid');
 import { RunnerError } from '../runners/runner.js';
 
 export type JobOutcome = 'succeeded' | 'skipped' | 'already-delivered';
@@ -81,7 +84,7 @@ export class BenchmarkJobService {
     const raw = await runIsolated(
       p.framework,
       { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options },
-      { onProgress: (phase, done, total) => progress(phase, done, total), signal, timeoutMs: this.config.jobTimeoutMs, opencvRunnerBinary: this.config.opencvRunnerBinary },
+      { onProgress: (phase, done, total) => progress(phase, done, total), signal, timeoutMs: this.config.jobTimeoutMs, opencvRunnerBinary: this.config.opencvRunnerBinary, pidFile: runnerPidFile(this.config) },
     );
     return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
   }

@@ -4,7 +4,7 @@
  * job processor can act on.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,6 +24,26 @@ export interface IsolationOptions {
   /** Overrides for tests and packaging; default: this Node and the compiled runner-host.js next to this file. */
   nodePath?: string;
   hostScript?: string;
+  /** Where the child's pid is kept while it runs, so a restarted agent can end a host its crashed predecessor left. */
+  pidFile?: string;
+}
+
+/** Kills the process group recorded in pidFile, if any: left over when the agent itself was killed mid-job. */
+export function killStaleRunner(pidFile: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return null;
+  }
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return null;
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return pid;
+  } catch {
+    return null;
+  }
 }
 
 const STDERR_KEEP = 8 * 1024;
@@ -45,9 +65,11 @@ export async function runIsolated(framework: Framework, req: Omit<RunRequest, 'o
     return await new Promise<RunnerOutput>((resolve, reject) => {
       // Own process group, so a timeout or cancel also ends the engine's children (opencv_runner).
       const child = spawn(opts.nodePath ?? process.execPath, [opts.hostScript ?? RUNNER_HOST_SCRIPT, requestFile], {
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // stdin stays open and unused: when the agent dies (even by SIGKILL) the host sees EOF and ends its group.
+        stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
       });
+      if (opts.pidFile && child.pid) writeFileSync(opts.pidFile, String(child.pid));
       let stderr = '';
       let result: RunnerOutput | undefined;
       let reported: RunnerError | undefined;
@@ -89,6 +111,7 @@ export async function runIsolated(framework: Framework, req: Omit<RunRequest, 'o
       });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
+        if (opts.pidFile) rmSync(opts.pidFile, { force: true });
         opts.signal?.removeEventListener('abort', onAbort);
         if (stopped) return reject(stopped);
         if (result && code === 0) return resolve(result);

@@ -19,7 +19,20 @@ function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
+/** The agent keeps our stdin open; EOF means it died, and a benchmark nobody will read only steals the CPU. */
+function exitWhenOrphaned(): void {
+  process.stdin.on('end', () => {
+    try {
+      process.kill(-process.pid, 'SIGKILL');
+    } catch {
+      process.exit(HOST_EXIT.badRequest);
+    }
+  });
+  process.stdin.resume();
+}
+
 async function main(argv: string[]): Promise<void> {
+  exitWhenOrphaned();
   if (argv.length !== 1) {
     emit({ type: 'error', code: 'VALIDATION_FAILED', message: 'usage: runner-host.js <request.json>', permanent: true });
     return exit(HOST_EXIT.badRequest);

@@ -1,0 +1,218 @@
+/**
+ * Integration tests of the API process against real Postgres and real Redis (BullMQ's Redis
+ * backend): uploads, refusals that leave no trace, matrix validation, and idempotent result
+ * ingestion fed by a real ONNX Runtime run. The test plays the agent's HTTP role itself; the
+ * full agent is covered by the end-to-end tests.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { runIsolated } from '@farm/agent/runners/run-isolated';
+import { BenchmarkOptionsSchema } from '@farm/contracts';
+import { api, createTestDatabase, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../support/stack.js';
+
+const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
+
+async function rowCounts(db: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of TABLES) out[t] = Number((await sql<{ n: string }>(db, `SELECT count(*)::text AS n FROM ${t}`))[0]!.n);
+  return out;
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(e.name);
+  return out;
+}
+
+describe('API against real Postgres and Redis', () => {
+  let h: ApiHandle;
+  let agentHeaders: Record<string, string>;
+
+  before(async () => {
+    const db = await createTestDatabase('api_int');
+    h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { MAX_MODEL_MB: '2' } });
+    agentHeaders = { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' };
+  });
+  after(async () => {
+    await h?.kill();
+  });
+
+  test('health reports both services with the Redis backend', async () => {
+    const r = await api(h.url, 'GET', '/health');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.queue.backend, 'redis');
+    assert.equal(r.body.database.ok, true);
+  });
+
+  test('upload detects the format from content and deduplicates by sha256', async () => {
+    const first = await upload(h.url, SAMPLE.onnx, { name: 'blazeface' }, 'renamed.bin');
+    assert.equal(first.status, 201);
+    const art = first.body.model.artifacts[0];
+    assert.equal(art.format, 'onnx');
+    assert.deepEqual(art.inputs, [{ name: 'input:0', dtype: 'float32', shape: [1, 128, 128, 3] }]);
+    assert.equal(art.opHistogram.Conv, 37);
+    const again = await upload(h.url, SAMPLE.onnx, {}, 'again.onnx');
+    assert.equal(again.status, 200);
+    assert.equal(again.body.deduplicated, true);
+    assert.equal(again.body.artifactId, first.body.artifactId);
+    const tfl = await upload(h.url, SAMPLE.tflite, { modelId: first.body.model.id });
+    assert.equal(tfl.status, 201);
+    assert.deepEqual(tfl.body.model.artifacts.map((a: { format: string }) => a.format).sort(), ['onnx', 'tflite']);
+    const got = await api(h.url, 'GET', `/models/${first.body.model.id}`);
+    assert.equal(got.status, 200);
+    assert.equal(got.body.artifacts.length, 2);
+  });
+
+  test('garbage, truncated, empty and oversized uploads get a 4xx with a code, and leave no trace', async () => {
+    const before = await rowCounts(h.databaseUrl);
+    const filesBefore = filesUnder(h.artifactDir).length;
+    const onnx = readFileSync(SAMPLE.onnx);
+    const cases: [string, Uint8Array, number, string][] = [
+      ['garbage', randomBytes(4096), 415, 'MODEL_FORMAT_UNKNOWN'],
+      ['text', new TextEncoder().encode('hello, this is not a model\n'), 415, 'MODEL_FORMAT_UNKNOWN'],
+      ['truncated onnx', onnx.subarray(0, Math.floor(onnx.length / 2)), 422, 'MODEL_TRUNCATED'],
+      ['truncated tflite', readFileSync(SAMPLE.tflite).subarray(0, 50_000), 422, 'MODEL_TRUNCATED'],
+      ['empty', new Uint8Array(0), 415, 'MODEL_FORMAT_UNKNOWN'],
+      ['oversized', randomBytes(3 * 1024 * 1024), 413, 'MODEL_TOO_LARGE'],
+    ];
+    for (const [what, bytes, status, code] of cases) {
+      const r = await uploadBytes(h.url, bytes, `${what}.onnx`);
+      assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, code, what);
+      assert.ok(r.body.error.message.length > 20, `${what}: message should tell the user what to do`);
+    }
+    const noFile = await fetch(`${h.url}/models`, { method: 'POST', body: new FormData() });
+    assert.equal(noFile.status, 400);
+    assert.deepEqual(await rowCounts(h.databaseUrl), before);
+    assert.equal(filesUnder(h.artifactDir).length, filesBefore);
+  });
+
+  describe('benchmarks', () => {
+    let modelId: string;
+    let deviceId: string;
+
+    before(async () => {
+      modelId = (await upload(h.url, SAMPLE.onnx)).body.model.id;
+      // Register a device the way an agent does; it offers only ONNX Runtime.
+      const reg = await fetch(`${h.url}/agent/register`, {
+        method: 'POST',
+        headers: agentHeaders,
+        body: JSON.stringify({
+          name: 'int-agent',
+          hostname: 'int-host',
+          version: 'test',
+          devices: [{ serial: 'int-1', name: 'int device', platform: 'linux', transport: 'local', cpuModel: 'x', soc: null, cores: 2, ramBytes: 1 << 30, osVersion: 'linux', abi: 'x64', frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }] }],
+        }),
+      });
+      assert.equal(reg.status, 200);
+      deviceId = ((await reg.json()) as { devices: { id: string }[] }).devices[0]!.id;
+    });
+
+    test('agent endpoints refuse a missing or wrong token', async () => {
+      const none = await api(h.url, 'POST', '/agent/heartbeat', { agentId: deviceId });
+      assert.equal(none.status, 401);
+      const wrong = await fetch(`${h.url}/agent/heartbeat`, { method: 'POST', headers: { ...agentHeaders, authorization: 'Bearer not-the-token-at-all' }, body: '{}' });
+      assert.equal(wrong.status, 401);
+    });
+
+    test('bad requests get 4xx codes and create no run', async () => {
+      const before = await rowCounts(h.databaseUrl);
+      const t = { deviceIds: [deviceId] };
+      const cases: [string, unknown, number, string][] = [
+        ['threads 0', { modelId, targets: t, options: { threads: 0 } }, 400, 'VALIDATION_FAILED'],
+        ['timedRuns too many', { modelId, targets: t, options: { timedRuns: 1_000_000 } }, 400, 'VALIDATION_FAILED'],
+        ['negative warmup', { modelId, targets: t, options: { warmupRuns: -1 } }, 400, 'VALIDATION_FAILED'],
+        ['unknown option', { modelId, targets: t, options: { shell: 'rm -rf /' } }, 400, 'VALIDATION_FAILED'],
+        ['unknown framework', { modelId, targets: t, frameworks: ['pytorch'] }, 400, 'VALIDATION_FAILED'],
+        ['unknown model', { modelId: '00000000-0000-4000-8000-000000000000', targets: t }, 404, 'MODEL_NOT_FOUND'],
+        ['unknown device', { modelId, targets: { deviceIds: ['00000000-0000-4000-8000-000000000001'] } }, 404, 'DEVICE_NOT_FOUND'],
+        ['framework the device lacks', { modelId, targets: t, frameworks: ['opencv-dnn'] }, 422, 'FRAMEWORK_UNSUPPORTED'],
+        ['framework that cannot read the format', { modelId, targets: t, frameworks: ['tflite'] }, 422, 'FRAMEWORK_UNSUPPORTED'],
+        ['no device on the platform', { modelId, targets: { platform: 'android' } }, 422, 'NO_MATCHING_DEVICE'],
+        ['inputShapes for an unknown input', { modelId, targets: t, options: { inputShapes: { nope: [1] } } }, 400, 'VALIDATION_FAILED'],
+        ['inputShapes contradicting a fixed dim', { modelId, targets: t, options: { inputShapes: { 'input:0': [1, 64, 64, 3] } } }, 400, 'VALIDATION_FAILED'],
+      ];
+      for (const [what, body, status, code] of cases) {
+        const r = await api(h.url, 'POST', '/benchmarks', body);
+        assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.error.code, code, what);
+      }
+      const malformed = await fetch(`${h.url}/benchmarks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"modelId": ' });
+      assert.equal(malformed.status, 400);
+      assert.deepEqual(await rowCounts(h.databaseUrl), before);
+    });
+
+    test('a result delivered twice is stored once, with its layers in bulk, and compare shows it', async () => {
+      const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, options: { timedRuns: 10, warmupRuns: 2, profileRuns: 2 } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const run = await api(h.url, 'GET', `/benchmarks/${created.body.runId}`);
+      assert.equal(run.body.jobs.length, 1);
+      const job = run.body.jobs[0];
+      assert.equal(job.status, 'queued');
+
+      // A real ONNX Runtime measurement, as the agent would produce it.
+      const options = BenchmarkOptionsSchema.parse({ timedRuns: 10, warmupRuns: 2, profileRuns: 2 });
+      const art = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts[0];
+      const output = await runIsolated('onnxruntime', { modelPath: SAMPLE.onnx, inputs: art.inputs, outputs: art.outputs, options });
+      const started = await fetch(`${h.url}/agent/jobs/${job.id}/started`, { method: 'POST', headers: agentHeaders, body: JSON.stringify({ attempt: 1, startedAt: new Date().toISOString() }) });
+      assert.equal(started.status, 200);
+      const submission = {
+        jobId: job.id,
+        attempt: 1,
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        output: { ...output, layers: output.layers.map((l) => ({ ...l, opClass: 'other' })) },
+        environment: { os: 'Linux', osRelease: 'x', arch: 'x64', cpuModel: 'x', cores: 2, cpuGovernor: null, cpuFreqMHz: null, temperatureC: null, agentVersion: 'test', runtimeVersion: process.version },
+      };
+      const put = (attempt: number) => fetch(`${h.url}/agent/jobs/${job.id}/result`, { method: 'PUT', headers: agentHeaders, body: JSON.stringify({ ...submission, attempt }) });
+      const [a, b] = await Promise.all([put(1), put(2)]);
+      assert.deepEqual([a.status, b.status].sort(), [200, 201]);
+      assert.equal((await put(3)).status, 200);
+
+      const results = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_results WHERE job_id = $1', [job.id]);
+      assert.equal(results[0]!.n, '1');
+      const layers = await sql<{ n: string; share: number }>(h.databaseUrl, 'SELECT count(*)::text AS n, sum(share) AS share FROM layer_timings l JOIN benchmark_results r ON r.id = l.result_id WHERE r.job_id = $1', [job.id]);
+      assert.equal(Number(layers[0]!.n), output.layers.length);
+      assert.ok(Math.abs(Number(layers[0]!.share) - 1) < 1e-9);
+
+      const res = await api(h.url, 'GET', `/results/${job.id}`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.latenciesMs, output.latenciesMs);
+      const sorted = [...output.latenciesMs].sort((x, y) => x - y);
+      assert.equal(res.body.stats.medianMs, (sorted[4]! + sorted[5]!) / 2);
+      assert.equal(res.body.layers.length, output.layers.length);
+
+      const status = await api(h.url, 'GET', `/benchmarks/${created.body.runId}`);
+      assert.equal(status.body.status, 'succeeded');
+      const cmp = await api(h.url, 'GET', `/compare?modelId=${modelId}`);
+      assert.equal(cmp.status, 200);
+      assert.deepEqual(cmp.body.frameworks, ['onnxruntime']);
+      assert.equal(cmp.body.cells[0].medianMs, res.body.stats.medianMs);
+      assert.equal((await api(h.url, 'GET', `/benchmarks/${created.body.runId}/results`)).body.results.length, 1);
+    });
+
+    test('DELETE cancels the jobs still queued', async () => {
+      // The device has no agent consuming its queue, so the jobs stay waiting.
+      const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, options: [{ threads: 1 }, { threads: 2 }] });
+      assert.equal(created.status, 202);
+      assert.equal(created.body.jobs, 2);
+      const del = await api(h.url, 'DELETE', `/benchmarks/${created.body.runId}`);
+      assert.equal(del.status, 200);
+      assert.equal(del.body.cancelled, 2);
+      const st = await api(h.url, 'GET', `/benchmarks/${created.body.runId}`);
+      assert.equal(st.body.status, 'cancelled');
+      assert.deepEqual(st.body.jobs.map((j: { status: string }) => j.status), ['cancelled', 'cancelled']);
+    });
+
+    test('unknown ids are 404 with codes, never 500', async () => {
+      for (const path of ['/benchmarks/00000000-0000-4000-8000-000000000000', '/benchmarks/not-a-uuid', '/results/00000000-0000-4000-8000-000000000000', '/models/zzz', '/compare?modelId=00000000-0000-4000-8000-000000000000']) {
+        const r = await api(h.url, 'GET', path);
+        assert.equal(r.status, 404, path);
+        assert.match(r.body.error.code, /_NOT_FOUND$/);
+      }
+      assert.equal((await api(h.url, 'GET', '/compare')).status, 400);
+    });
+  });
+});
