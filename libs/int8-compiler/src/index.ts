@@ -3,3 +3,8 @@
  * and fp32/int8 agreement metrics.
  */
 export { compileToPlan, type CompileOptions, type CompileResult } from './compile.js';
+export { quantizeOnnx, SYNTHETIC_CALIBRATION_WARNING, type QuantizeOptions, type QuantizeReport, type QuantizeResult, type ActivationType } from './quantizer/quantize.js';
+export type { CalibrationMethod, CalibrationSample } from './quantizer/calibration.js';
+export { agreement, type Agreement } from './agreement.js';
+export type { TensorDecl } from './plan/plan-writer.js';
+export { runPlan, runnerAvailable, realValues, DEFAULT_RUNNER, type RunnerReport, type RunResult } from './runner/int8-runner.js';
