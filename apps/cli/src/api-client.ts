@@ -1,0 +1,101 @@
+/**
+ * Typed HTTP client of the farm API. Every response is validated, and every failure surfaces as
+ * an ApiError with the API's error code (or a client-side code when the API could not be reached).
+ */
+import { CompareResponseSchema, type BenchmarkRequestInput, type CompareResponse } from '@farm/contracts';
+import { z } from 'zod';
+import {
+  CreateRunResponseSchema,
+  DeviceSchema,
+  ErrorBodySchema,
+  ModelSchema,
+  RunStatusSchema,
+  UploadResponseSchema,
+  type CreateRunResponse,
+  type Device,
+  type Model,
+  type RunStatus,
+  type UploadResponse,
+} from './api-schemas.js';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  listModels(): Promise<Model[]> {
+    return this.request('GET', '/models', z.array(ModelSchema));
+  }
+
+  listDevices(): Promise<Device[]> {
+    return this.request('GET', '/devices', z.array(DeviceSchema));
+  }
+
+  compare(modelId: string): Promise<CompareResponse> {
+    return this.request('GET', `/compare?modelId=${encodeURIComponent(modelId)}`, CompareResponseSchema);
+  }
+
+  uploadModel(file: { bytes: Uint8Array; fileName: string }, fields: { name?: string; modelId?: string }): Promise<UploadResponse> {
+    const form = new FormData();
+    form.set('file', new Blob([file.bytes]), file.fileName);
+    if (fields.name !== undefined) form.set('name', fields.name);
+    if (fields.modelId !== undefined) form.set('modelId', fields.modelId);
+    return this.request('POST', '/models', UploadResponseSchema, form);
+  }
+
+  createBenchmark(req: BenchmarkRequestInput): Promise<CreateRunResponse> {
+    return this.request('POST', '/benchmarks', CreateRunResponseSchema, req);
+  }
+
+  benchmarkStatus(runId: string): Promise<RunStatus> {
+    return this.request('GET', `/benchmarks/${encodeURIComponent(runId)}`, RunStatusSchema);
+  }
+
+  dashboardUrl(modelId: string): string {
+    return `${this.baseUrl}/?modelId=${encodeURIComponent(modelId)}`;
+  }
+
+  private async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: FormData | object): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    const init: RequestInit = { method, headers: { accept: 'application/json' } };
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { ...init.headers, 'content-type': 'application/json' };
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, init);
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new ApiError('API_UNREACHABLE', `cannot reach ${this.baseUrl} (${cause?.code ?? cause?.message ?? (e as Error).message}); is the API running? set --api or FARM_API_URL`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ApiError('BAD_RESPONSE', `${method} ${path} answered ${res.status} with a body that is not JSON`, res.status);
+    }
+    if (!res.ok) {
+      const err = ErrorBodySchema.safeParse(json);
+      if (err.success) throw new ApiError(err.data.error.code, err.data.error.message, res.status);
+      throw new ApiError(`HTTP_${res.status}`, `${method} ${path} failed with status ${res.status}`, res.status);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ApiError('BAD_RESPONSE', `${method} ${path}: unexpected response (${issue?.path.join('.') || '(root)'}: ${issue?.message}); is ${this.baseUrl} a farm API of this version?`);
+    }
+    return parsed.data;
+  }
+}

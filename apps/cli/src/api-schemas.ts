@@ -1,0 +1,70 @@
+/**
+ * Shapes of the API responses the CLI reads that have no schema in @farm/contracts.
+ * Only the fields the CLI uses are declared; zod drops the rest.
+ */
+import { z } from 'zod';
+import { JOB_STATUSES, RUN_STATUSES } from '@farm/contracts';
+
+export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export const ArtifactSchema = z.object({
+  id: z.string(),
+  format: z.string(),
+  variant: z.string(),
+  fileName: z.string().nullable().optional(),
+  sizeBytes: z.number().optional(),
+});
+
+export const ModelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string().optional(),
+  artifacts: z.array(ArtifactSchema),
+});
+export type Model = z.infer<typeof ModelSchema>;
+
+export const UploadResponseSchema = z.object({
+  model: z.object({ id: z.string(), name: z.string() }),
+  artifactId: z.string(),
+  deduplicated: z.boolean(),
+});
+export type UploadResponse = z.infer<typeof UploadResponseSchema>;
+
+export const DeviceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  platform: z.string(),
+  status: z.string(),
+  transport: z.string().optional(),
+  cpuModel: z.string().nullable().optional(),
+  soc: z.string().nullable().optional(),
+  cores: z.number().nullable().optional(),
+  osVersion: z.string().nullable().optional(),
+  frameworks: z.array(z.object({ framework: z.string(), version: z.string() })).default([]),
+});
+export type Device = z.infer<typeof DeviceSchema>;
+
+export const CreateRunResponseSchema = z.object({ runId: z.string(), jobs: z.number(), queued: z.number() });
+export type CreateRunResponse = z.infer<typeof CreateRunResponseSchema>;
+
+export const RunJobSchema = z.object({
+  id: z.string(),
+  device: z.object({ id: z.string(), name: z.string() }),
+  framework: z.string(),
+  artifact: z.object({ id: z.string(), format: z.string(), variant: z.string() }),
+  status: z.enum(JOB_STATUSES),
+  progress: z.object({ phase: z.string(), done: z.number(), total: z.number() }).nullable(),
+  error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+  summary: z.object({ medianMs: z.number(), p90Ms: z.number(), cv: z.number(), runs: z.number() }).nullable(),
+});
+export type RunJob = z.infer<typeof RunJobSchema>;
+
+export const RunStatusSchema = z.object({
+  id: z.string(),
+  modelId: z.string(),
+  status: z.enum(RUN_STATUSES),
+  counts: z.record(z.string(), z.number()),
+  progress: z.number(),
+  jobs: z.array(RunJobSchema),
+});
+export type RunStatus = z.infer<typeof RunStatusSchema>;

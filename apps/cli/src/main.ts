@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * `farm`: command line client of the benchmark farm API (upload, benchmark, compare, list).
+ * Parses arguments, resolves the API URL once, runs one command and maps errors to
+ * `error CODE: message` on stderr with a non-zero exit code.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { FRAMEWORKS, LIMITS, PLATFORMS } from '@farm/contracts';
+import { ApiClient, ApiError } from './api-client.js';
+import { ConfigError, DEFAULT_API_URL, resolveConfig } from './config.js';
+import { bench } from './commands/bench.command.js';
+import { compare, devices, models } from './commands/read.commands.js';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function intIn(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function collectFramework(value: string, previous: string[] | undefined): string[] {
+  if (!(FRAMEWORKS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${FRAMEWORKS.join(', ')}`);
+  return collect(value, previous);
+}
+
+function apiOption() {
+  return new Option('--api <url>', `API base URL (default: $FARM_API_URL or ${DEFAULT_API_URL})`);
+}
+
+function client(flags: { api?: string }): ApiClient {
+  return new ApiClient(resolveConfig(flags, process.env).apiUrl);
+}
+
+async function run(action: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await action();
+  } catch (e) {
+    if (e instanceof ApiError) process.stderr.write(`error ${e.code}: ${e.message}\n`);
+    else if (e instanceof ConfigError) process.stderr.write(`error CONFIG: ${e.message}\n`);
+    else process.stderr.write(`error INTERNAL: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+const program = new Command()
+  .name('farm')
+  .description('Benchmark neural networks on the devices of a benchmark farm.')
+  .showHelpAfterError('(see farm <command> --help)');
+
+program
+  .command('bench')
+  .description('upload model files (later files become artifacts of the first one\'s model), benchmark them, print the comparison')
+  .argument('<files...>', 'ONNX or TFLite model files')
+  .option('--name <name>', 'model name (default: the first file name)')
+  .addOption(new Option('--platform <platform>', 'run on every online device of this platform (default: linux)').choices(PLATFORMS).conflicts('device'))
+  .option('--device <id>', 'run on this device id (repeatable)', collect)
+  .option('--framework <framework>', `restrict to this framework (repeatable; one of ${FRAMEWORKS.join(', ')})`, collectFramework)
+  .option('--threads <n>', 'intra-op threads', intIn(LIMITS.threads.min, LIMITS.threads.max))
+  .option('--warmup <n>', 'warm-up runs', intIn(LIMITS.warmupRuns.min, LIMITS.warmupRuns.max))
+  .option('--runs <n>', 'timed runs', intIn(LIMITS.timedRuns.min, LIMITS.timedRuns.max))
+  .option('--profile-runs <n>', 'profiled runs for per-layer timings', intIn(LIMITS.profileRuns.min, LIMITS.profileRuns.max))
+  .option('--timeout <seconds>', 'give up waiting after this many seconds', intIn(1, 86_400), 600)
+  .option('--json', 'print the run and comparison as JSON instead of tables', false)
+  .addOption(apiOption())
+  .action((files: string[], opts) => run(() => bench(client(opts), files, opts, out)));
+
+program
+  .command('compare')
+  .description('print the framework x device comparison of a model')
+  .argument('<modelId>')
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((modelId: string, opts) => run(() => compare(client(opts), modelId, opts.json, out)));
+
+program
+  .command('devices')
+  .description('list devices with status and frameworks')
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((opts) => run(() => devices(client(opts), opts.json, out)));
+
+program
+  .command('models')
+  .description('list models and their artifacts')
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((opts) => run(() => models(client(opts), opts.json, out)));
+
+await program.parseAsync();

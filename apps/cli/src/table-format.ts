@@ -1,0 +1,107 @@
+/**
+ * Plain-text tables for the terminal: the framework x device comparison, devices and models.
+ * Pure functions of API responses, so they are unit-tested without a server.
+ */
+import type { CompareResponse } from '@farm/contracts';
+import type { Device, Model, RunJob } from './api-schemas.js';
+
+/**
+ * Above this coefficient of variation a median is flagged as noisy: run-to-run spread is then
+ * large enough that differences of a few percent between cells are not meaningful.
+ * The dashboard (apps/web/public/app.js) uses the same threshold.
+ */
+export const NOISY_CV = 0.1;
+
+/** Milliseconds with about three significant digits, never in exponent notation. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const abs = Math.abs(ms);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  return ms.toFixed(digits);
+}
+
+export function formatPercent(ratio: number): string {
+  return `${(ratio * 100).toFixed(1)}%`;
+}
+
+/** Left-aligned text columns, right-aligned numeric ones; widths fit the longest cell. */
+export function renderTable(headers: string[], rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export interface CompareTableOptions {
+  /** How many op classes to list per cell, largest share first. */
+  topOpClasses?: number;
+}
+
+/** One row per (framework, device) cell: median, p90, CV and the op classes that take the most time. */
+export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptions = {}): string {
+  const topN = opts.topOpClasses ?? 3;
+  if (cmp.cells.length === 0) return `No results yet for model "${cmp.modelName}" (${cmp.modelId}).`;
+  const best = Math.min(...cmp.cells.map((c) => c.medianMs));
+  const cells = [...cmp.cells].sort((a, b) => a.framework.localeCompare(b.framework) || a.deviceName.localeCompare(b.deviceName) || a.format.localeCompare(b.format));
+  const rows = cells.map((c) => [
+    c.framework,
+    c.deviceName,
+    c.format,
+    `${formatMs(c.medianMs)}${c.medianMs === best ? ' *' : '  '}`,
+    formatMs(c.p90Ms),
+    `${formatPercent(c.cv)}${c.cv > NOISY_CV ? ' !' : '  '}`,
+    String(c.runs),
+    topOpClassesText(c.opClasses, topN),
+  ]);
+  const table = renderTable(['framework', 'device', 'format', 'median ms', 'p90 ms', 'CV', 'runs', `top op classes (share of profiled time)`], rows, new Set([3, 4, 5, 6]));
+  const notes = [`* fastest median`];
+  if (cmp.cells.some((c) => c.cv > NOISY_CV)) notes.push(`! noisy: CV above ${formatPercent(NOISY_CV)}, small differences are not meaningful`);
+  return `Model ${cmp.modelName} (${cmp.modelId})\n${table}\n${notes.join('\n')}`;
+}
+
+function topOpClassesText(opClasses: CompareResponse['cells'][number]['opClasses'], n: number): string {
+  const top = [...opClasses]
+    .filter((o) => o.share > 0)
+    .sort((a, b) => b.share - a.share)
+    .slice(0, n);
+  if (top.length === 0) return 'no layer profile';
+  return top.map((o) => `${o.opClass} ${(o.share * 100).toFixed(0)}%`).join(', ');
+}
+
+export function formatDevicesTable(devices: Device[]): string {
+  if (devices.length === 0) return 'No devices registered yet: start an agent (device-agents/agent) pointed at this API.';
+  const rows = devices.map((d) => [
+    d.name,
+    d.id,
+    d.platform,
+    d.status,
+    [d.soc, d.cpuModel].filter(Boolean).join(' / ') + (d.cores ? ` (${d.cores} cores)` : ''),
+    d.frameworks.map((f) => `${f.framework} ${f.version}`).join(', '),
+  ]);
+  return renderTable(['name', 'id', 'platform', 'status', 'cpu', 'frameworks'], rows);
+}
+
+export function formatModelsTable(models: Model[]): string {
+  if (models.length === 0) return 'No models yet: upload one with `farm bench <model.onnx|model.tflite>`.';
+  const rows = models.map((m) => [m.name, m.id, m.artifacts.map((a) => `${a.format}/${a.variant}`).join(', '), m.createdAt ?? '']);
+  return renderTable(['name', 'id', 'artifacts', 'created'], rows);
+}
+
+/** One line per failed job: where it ran and the error the agent reported. */
+export function formatFailures(jobs: RunJob[]): string[] {
+  return jobs
+    .filter((j) => j.status === 'failed' || j.status === 'cancelled')
+    .map((j) => `${j.framework} on ${j.device.name} (${j.artifact.format}): ${j.status === 'cancelled' ? 'CANCELLED: job was cancelled' : `${j.error?.code ?? 'UNKNOWN'}: ${j.error?.message ?? 'no message'}`}`);
+}
+
+/** Progress-bar status text: the phase of each running job, e.g. "onnxruntime@vm timed 12/50". */
+export function describeRunning(jobs: RunJob[]): string {
+  const running = jobs.filter((j) => j.status === 'running');
+  if (running.length === 0) return jobs.some((j) => j.status === 'queued') ? 'waiting for a device' : '';
+  return running
+    .map((j) => `${j.framework}@${j.device.name}${j.progress ? ` ${j.progress.phase} ${j.progress.done}/${j.progress.total}` : ' starting'}`)
+    .join('; ');
+}
