@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
     }
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
-    json report = {{"runtime", "int8-runner"},
+    nlohmann::ordered_json report = {{"runtime", "int8-runner"},
                    {"version", kVersion},
                    {"isa", rt->isa()},
                    {"threads", 1},
