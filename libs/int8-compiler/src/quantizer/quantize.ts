@@ -35,6 +35,15 @@ export interface QuantizeOptions {
   /** Number of synthetic samples when `inputs` is absent (default 4). */
   syntheticSamples?: number;
   seed?: number;
+  /**
+   * 'reduced' (default) quantizes weights to [-63, 63]. ORT's x86 u8s8 kernels without
+   * AVX-VNNI use vpmaddubsw, which adds two u8*s8 products into a saturating int16: with
+   * full-range weights (255 * 127 * 2 > 32767) ORT's int8 results are wrong, visibly so
+   * (measured here: 9% of BlazeFace's first conv outputs off by up to 69 steps). The 7-bit
+   * range keeps every pair below 32767, so ORT int8 and the native runtime compute the same
+   * thing. 'full' uses [-127, 127] (right for runtimes with exact accumulation only).
+   */
+  weightRange?: 'reduced' | 'full';
 }
 
 export interface QuantizeReport {
@@ -43,6 +52,7 @@ export interface QuantizeReport {
   activationType: ActivationType;
   weightType: 'int8';
   weightGranularity: 'per-channel';
+  weightRange: 'reduced' | 'full';
   samples: number;
   syntheticCalibration: boolean;
   bnFolded: number;
@@ -163,7 +173,8 @@ export async function quantizeOnnx(bytes: Uint8Array, opts: QuantizeOptions): Pr
   }
   const params = (t: string) => activationParams(groupRange.get(plan.groups.find(t))!, actType);
 
-  const quantizedOps = rewrite(g, plan, params, actType);
+  const weightQMax = (opts.weightRange ?? 'reduced') === 'reduced' ? 63 : 127;
+  const quantizedOps = rewrite(g, plan, params, actType, weightQMax);
   g.prune();
   const model = g.toBytes();
   return {
@@ -174,6 +185,7 @@ export async function quantizeOnnx(bytes: Uint8Array, opts: QuantizeOptions): Pr
       activationType: actType,
       weightType: 'int8',
       weightGranularity: 'per-channel',
+      weightRange: opts.weightRange ?? 'reduced',
       samples: samples.length,
       syntheticCalibration: synthetic,
       bnFolded,
@@ -232,25 +244,25 @@ function planQuantization(g: OnnxGraph): QuantPlan {
   return { tensors, constOperands, groups, nodes };
 }
 
-function quantizeWeights(w: Tensor, axis: number): { q: Tensor; scales: number[] } {
+function quantizeWeights(w: Tensor, axis: number, qmax: number): { q: Tensor; scales: number[] } {
   const ch = w.dims[axis]!;
   const inner = numel(w.dims.slice(axis + 1));
   const src = w.data as Float32Array;
   const maxAbs = new Array(ch).fill(0);
   for (let i = 0; i < src.length; i++) { const c = Math.floor(i / inner) % ch; maxAbs[c] = Math.max(maxAbs[c], Math.abs(src[i]!)); }
   // An all-zero channel gets scale 1 so its bias scale stays finite.
-  const scales = maxAbs.map((m) => Math.fround(m > 0 ? m / 127 : 1));
+  const scales = maxAbs.map((m) => Math.fround(m > 0 ? m / qmax : 1));
   const q = makeTensor('int8', w.dims);
   const qd = q.data as Int8Array;
   for (let i = 0; i < src.length; i++) {
     const c = Math.floor(i / inner) % ch;
-    qd[i] = Math.max(-127, Math.min(127, roundHalfEven(src[i]! / scales[c]!)));
+    qd[i] = Math.max(-qmax, Math.min(qmax, roundHalfEven(src[i]! / scales[c]!)));
   }
   return { q, scales };
 }
 
 /** Inserts the Q/DQ nodes and quantized initializers. */
-function rewrite(g: OnnxGraph, plan: QuantPlan, params: (t: string) => QParams, actType: ActivationType): Record<string, number> {
+function rewrite(g: OnnxGraph, plan: QuantPlan, params: (t: string) => QParams, actType: ActivationType, weightQMax: number): Record<string, number> {
   const counts: Record<string, number> = {};
   const zpTensor = (zp: number) => makeTensor(actType, [], [zp]);
   const newNodes: OnnxNode[] = [];
@@ -301,7 +313,7 @@ function rewrite(g: OnnxGraph, plan: QuantPlan, params: (t: string) => QParams, 
     if (!WEIGHTED.has(n.opType)) continue;
     const w = g.constants.get(n.inputs[1]!)!;
     const axis = n.opType === 'Conv' || (n.opType === 'Gemm' && attrInt(n, 'transB', 0) === 1) ? 0 : w.dims.length - 1;
-    const { q, scales } = quantizeWeights(w, axis);
+    const { q, scales } = quantizeWeights(w, axis, weightQMax);
     const wq = addConst(`${n.inputs[1]}_quantized`, q);
     const wScale = addConst(`${n.inputs[1]}_scale`, makeTensor('float32', [scales.length], scales));
     const wZero = addConst(`${n.inputs[1]}_zero_point`, makeTensor('int8', [scales.length]));
