@@ -22,7 +22,7 @@ runner_smoke() {  # runner_smoke <arch> <launcher...>: the runner prints one JSO
   local arch="$1"; shift
   local bin="build/$arch/int8-runner"
   for plan in conv_block pool_concat_resize float_head; do
-    run "$arch int8-runner $plan" sh -c "$* $bin --plan test/plans/$plan.plan.json --input test/plans/$plan.input.bin --warmup 1 --runs 3 --profile-runs 2 --threads 1 | grep -q '^{\"firstInferenceMs\"'"
+    run "$arch int8-runner $plan" sh -c "$* $bin --plan test/plans/$plan.plan.json --input test/plans/$plan.input.bin --warmup 1 --runs 3 --profile-runs 2 --threads 1 | grep -q '^{\"runtime\":\"int8-runner\"'"
   done
   run "$arch int8-runner unsupported op" sh -c "err=\$($* $bin --plan test/plans/unsupported_op.plan.json --warmup 0 --runs 1 --profile-runs 0 --threads 1 2>&1 >/dev/null); rc=\$?; [ \$rc -ne 0 ] && echo \"\$err\" | grep -q '\"code\":\"unsupported_op\"'"
 }
