@@ -27,8 +27,15 @@ void requant_table(const Tensor& x, const Tensor& y, int8_t* lut) {
   for (int v = -128; v < 128; v++) lut[v + 128] = requantize_clamp(v - x.zp(), q, y.zp(), -128, 127);
 }
 
+// Round half to even without a libm call: adding 1.5 * 2^23 leaves no fraction bits,
+// so the FPU's default rounding does the work (valid for |v| < 2^22, hence the clamp).
+inline float round_even(float v) {
+  v = std::min(4194304.0f, std::max(-4194304.0f, v));
+  return (v + 12582912.0f) - 12582912.0f;
+}
+
 int8_t quantize_value(float v, const Tensor& y) {
-  float r = std::nearbyint(v / y.scale()) + float(y.zp());
+  float r = round_even(v / y.scale()) + float(y.zp());
   r = std::min(127.0f, std::max(-128.0f, r));
   return int8_t(r);
 }
@@ -454,6 +461,8 @@ class ElementwiseOp : public Op {
  public:
   ElementwiseOp(Runtime& rt, const json& node, const std::string& type, const Tensor& x, Tensor& y)
       : rt_(rt), x_(x), y_(y), type_(type) {
+    kind_ = type == "sigmoid" ? Kind::Sigmoid : type == "relu" ? Kind::Relu : type == "clip" ? Kind::Clip
+          : type == "softmax" ? Kind::Softmax : Kind::Identity;
     const json attrs = node.value("attrs", json::object());
     if (x.numel() != y.numel()) fail("shape_mismatch", type + ": input and output sizes differ");
     if (type == "quantize" && (x.dtype != DType::F32 || !is_q8(y)))
@@ -489,10 +498,12 @@ class ElementwiseOp : public Op {
   }
 
   float f(float v) const {
-    if (type_ == "sigmoid") return 1.0f / (1.0f + std::exp(-v));
-    if (type_ == "relu") return v > 0.0f ? v : 0.0f;
-    if (type_ == "clip") return std::min(hi_, std::max(lo_, v));
-    return v;  // quantize / dequantize: the conversion is the whole op
+    switch (kind_) {
+      case Kind::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
+      case Kind::Relu: return v > 0.0f ? v : 0.0f;
+      case Kind::Clip: return std::min(hi_, std::max(lo_, v));
+      default: return v;  // quantize / dequantize: the conversion is the whole op
+    }
   }
 
   void run() override {
@@ -510,13 +521,15 @@ class ElementwiseOp : public Op {
       const int8_t* x = reinterpret_cast<const int8_t*>(x_.data());
       const float s = x_.scale();
       const int32_t z = x_.zp();
-      for (size_t i = 0; i < n; i++) tmp[i] = float(x[i] - z) * s;
-      xf = tmp;
+      // dequantize writes straight into its output; other ops go through scratch.
+      float* dst = (kind_ == Kind::Identity && !is_q8(y_)) ? reinterpret_cast<float*>(y_.data()) : tmp;
+      for (size_t i = 0; i < n; i++) dst[i] = float(x[i] - z) * s;
+      xf = dst;
     } else {
       xf = reinterpret_cast<const float*>(x_.data());
     }
     float* yf = is_q8(y_) ? tmp + n : reinterpret_cast<float*>(y_.data());
-    if (type_ == "softmax") {
+    if (kind_ == Kind::Softmax) {
       for (size_t o = 0; o < outer_; o++)
         for (size_t in = 0; in < inner_; in++) {
           const size_t base = o * len_ * inner_ + in;
@@ -531,6 +544,14 @@ class ElementwiseOp : public Op {
           const float inv = 1.0f / sum;
           for (size_t k = 0; k < len_; k++) yf[base + k * inner_] *= inv;
         }
+    } else if (kind_ == Kind::Identity) {
+      if (is_q8(y_)) {
+        // quantize: straight from the input, no float round trip through scratch.
+        int8_t* y = reinterpret_cast<int8_t*>(y_.data());
+        for (size_t i = 0; i < n; i++) y[i] = quantize_value(xf[i], y_);
+        return;
+      }
+      if (yf != xf) std::memcpy(yf, xf, n * sizeof(float));
     } else {
       for (size_t i = 0; i < n; i++) yf[i] = f(xf[i]);
     }
@@ -545,6 +566,7 @@ class ElementwiseOp : public Op {
   const Tensor& x_;
   Tensor& y_;
   std::string type_;
+  enum class Kind { Identity, Sigmoid, Relu, Clip, Softmax } kind_;
   float lo_, hi_;
   bool use_lut_ = false;
   int8_t lut_[256];
