@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { runIsolated } from '@farm/agent/runners/run-isolated';
 import { BenchmarkOptionsSchema } from '@farm/contracts';
+import { oneNodeOnnx } from '../support/onnx-fixtures.js';
 import { api, createTestDatabase, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../support/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
@@ -191,6 +192,19 @@ describe('API against real Postgres and Redis', () => {
       assert.deepEqual(cmp.body.frameworks, ['onnxruntime']);
       assert.equal(cmp.body.cells[0].medianMs, res.body.stats.medianMs);
       assert.equal((await api(h.url, 'GET', `/benchmarks/${created.body.runId}/results`)).body.results.length, 1);
+    });
+
+    test('a dynamic input dim needs options.inputShapes', async () => {
+      const dyn = await uploadBytes(h.url, oneNodeOnnx('Relu', ['N', 3]), 'dynamic.onnx');
+      assert.equal(dyn.status, 201);
+      const dynModel = dyn.body.model.id;
+      const refused = await api(h.url, 'POST', '/benchmarks', { modelId: dynModel, targets: { deviceIds: [deviceId] } });
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.error.code, 'DYNAMIC_SHAPE_UNRESOLVED');
+      assert.match(refused.body.error.message, /inputShapes/);
+      const ok = await api(h.url, 'POST', '/benchmarks', { modelId: dynModel, targets: { deviceIds: [deviceId] }, options: { inputShapes: { x: [4, 3] } } });
+      assert.equal(ok.status, 202, JSON.stringify(ok.body));
+      await api(h.url, 'DELETE', `/benchmarks/${ok.body.runId}`);
     });
 
     test('DELETE cancels the jobs still queued', async () => {

@@ -61,7 +61,7 @@ export class AgentsService implements OnModuleInit {
   /** 409 when the job was cancelled or already has a result: the agent then skips it. */
   async started(tokenId: string, s: JobStarted) {
     const job = await this.ownedJob(tokenId, s.jobId);
-    const updated = await this.jobs.markStarted(job.id, s.attempt, new Date(s.startedAt));
+    const updated = await this.jobs.markStarted(job.id, new Date(s.startedAt));
     if (updated === 0) throw new DomainError('JOB_STATE_CONFLICT', `job ${job.id} is ${job.status}; do not run it`, { status: job.status });
     await this.jobs.refreshRunStatus(job.runId);
     return { ok: true };

@@ -50,11 +50,15 @@ export class BenchmarksRepository {
     return this.prisma.benchmarkJob.findUnique({ where: { id }, include: jobInclude });
   }
 
-  /** Marks a job running unless it already ended; returns the job as it is after the update. */
-  async markStarted(id: string, attempt: number, startedAt: Date): Promise<number> {
+  /**
+   * Marks a job running unless it already ended; returns the number of rows updated (0: do not run).
+   * attempts counts starts as the API saw them: a job re-run after its agent crashed is a new
+   * attempt even though the queue, which counts only failures, does not say so.
+   */
+  async markStarted(id: string, startedAt: Date): Promise<number> {
     return this.prisma.$executeRaw`
       UPDATE benchmark_jobs
-         SET status = 'running', attempts = GREATEST(attempts, ${attempt}), started_at = ${startedAt}, progress = NULL,
+         SET status = 'running', attempts = attempts + 1, started_at = ${startedAt}, progress = NULL,
              error_code = NULL, error_message = NULL
        WHERE id = ${id}::uuid AND status IN ('queued', 'running')`;
   }
@@ -64,10 +68,11 @@ export class BenchmarksRepository {
   }
 
   async recordFailure(id: string, code: string, message: string, terminal: boolean, attempt: number): Promise<void> {
+    // attempt is the agent's count, quoted in the message; the attempts column stays the API's own count.
     await this.prisma.benchmarkJob.updateMany({
       where: { id, status: { in: ['queued', 'running'] } },
       data: terminal
-        ? { status: 'failed', errorCode: code, errorMessage: message, finishedAt: new Date(), attempts: { set: attempt } }
+        ? { status: 'failed', errorCode: code, errorMessage: message, finishedAt: new Date() }
         : { status: 'queued', errorCode: code, errorMessage: `attempt ${attempt} failed, will retry: ${message}` },
     });
   }

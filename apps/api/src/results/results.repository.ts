@@ -82,7 +82,7 @@ export class ResultsRepository {
       }
       await tx.benchmarkJob.update({
         where: { id: sub.jobId },
-        data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null, attempts: { set: sub.attempt } },
+        data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null },
       });
       return { stored: true, resultId };
     });

@@ -17,7 +17,10 @@ export function classifyLayers(modelPath: string, layers: RunnerLayerTiming[]): 
   return layers.map((l) => ({ ...l, opClass: canonicalOpClass(l.opType, { depthwise: depthwise.has(l.name) || depthwise.has(stripProfilerSuffix(l.name)) }) }));
 }
 
-/** Profilers decorate node names (ORT: "<node>_kernel_time"); the model's node name is the stem. */
-function stripProfilerSuffix(name: string): string {
-  return name.replace(/_kernel_time$/, '');
+/**
+ * Profilers decorate node names: ORT appends "_kernel_time", names layers it re-laid out after
+ * their output tensor ("<node>:0_nchwc"); OpenCV prefixes "onnx_node!". The model's node name is the stem.
+ */
+export function stripProfilerSuffix(name: string): string {
+  return name.replace(/^onnx_node!/, '').replace(/_kernel_time$/, '').replace(/_nchwc$/, '').replace(/:\d+$/, '');
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The test command (npm test). On a fresh machine it installs what it needs (apt packages, npm
+# packages), builds everything, starts its own Postgres (embedded, PG 18) and Redis on
+# project-local ports, and runs the tiers in order: unit, native kernels (x86-64 and arm64 under
+# qemu), infrastructure, integration (real Postgres + Redis), end to end (API + agent processes
+# + real engines + headless Chromium), and the embedded farm command itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+step() { printf '\n=== %s (%ss) ===\n' "$1" "$(( $(date +%s) - started ))"; }
+
+step "system packages"
+bash scripts/system-deps.sh
+step "npm packages"
+bash scripts/ensure-node-modules.sh
+step "build"
+bash scripts/build.sh
+node scripts/fetch-sample-models.mjs >/dev/null
+
+step "services"
+export EMBEDDED_PG_DIR=.farm/test-pg EMBEDDED_PG_PORT="${TEST_PG_PORT:-54339}"
+export REDIS_PORT="${TEST_REDIS_PORT:-6399}" REDIS_DIR=.farm/test-redis
+pg_url=$(node scripts/services/embedded-postgres.mjs start)
+export TEST_PG_URL="${pg_url%/*}/postgres"
+export TEST_REDIS_URL=$(bash scripts/services/redis.sh start)
+cleanup() {
+  EMBEDDED_PG_DIR=.farm/test-pg node scripts/services/embedded-postgres.mjs stop >/dev/null 2>&1 || true
+  REDIS_PORT="$REDIS_PORT" REDIS_DIR=.farm/test-redis bash scripts/services/redis.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+step "unit tests"
+node scripts/run-node-tests.mjs .spec.js libs apps device-agents
+if [ -f device-agents/native/test.sh ]; then
+  step "native int8 kernels and runtime (x86-64, arm64 under qemu)"
+  bash device-agents/native/test.sh
+fi
+step "infrastructure tests"
+node --test --test-reporter=spec test/infra/*.int-spec.mjs
+step "integration tests (real Postgres, real Redis)"
+node scripts/run-node-tests.mjs .int-spec.js test
+step "end-to-end tests (API + agent processes, real engines, headless Chromium)"
+node scripts/run-node-tests.mjs .e2e-spec.js test
+step "done"

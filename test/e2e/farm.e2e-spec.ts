@@ -1,0 +1,147 @@
+/**
+ * End to end through the real API and the real desktop agent process, over real Postgres and
+ * Redis, on the real engines (ONNX Runtime, TFLite with XNNPACK, OpenCV DNN): the sample model
+ * benchmarked under all three, per-layer rows in Postgres; an agent killed with SIGKILL mid-job
+ * and restarted still yields exactly one result; a result finished while the API is down is
+ * delivered when it returns.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { oneNodeOnnx } from '../support/onnx-fixtures.js';
+import { api, uploadBytes, createTestDatabase, requireEnv, ROOT, SAMPLE, sql, startAgent, startApi, upload, waitFor, waitForRun, type AgentHandle, type ApiHandle } from '../support/stack.js';
+
+describe('farm end to end (Redis backend, real agent, real engines)', () => {
+  let h: ApiHandle;
+  let agent: AgentHandle;
+  let modelId: string;
+  let deviceId: string;
+  const redisUrl = requireEnv('TEST_REDIS_URL');
+
+  before(async () => {
+    const db = await createTestDatabase('farm_e2e');
+    h = await startApi({ databaseUrl: db, redisUrl });
+    agent = await startAgent(h, { redisUrl });
+    const onnx = await upload(h.url, SAMPLE.onnx, { name: 'blazeface' });
+    modelId = onnx.body.model.id;
+    await upload(h.url, SAMPLE.tflite, { modelId });
+    const devices = await api(h.url, 'GET', '/devices');
+    assert.equal(devices.body.length, 1);
+    deviceId = devices.body[0].id;
+  });
+
+  after(async () => {
+    await agent?.kill();
+    await h?.kill();
+  });
+
+  test('the desktop reports itself with all three frameworks', async () => {
+    const d = (await api(h.url, 'GET', '/devices')).body[0];
+    assert.equal(d.status, 'online');
+    assert.equal(d.transport, 'local');
+    assert.deepEqual(d.frameworks.map((f: { framework: string }) => f.framework).sort(), ['onnxruntime', 'opencv-dnn', 'tflite']);
+  });
+
+  test('BlazeFace under ONNX Runtime, TFLite and OpenCV DNN: results, per-layer rows in Postgres, comparison', async () => {
+    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { platform: 'linux' }, options: { warmupRuns: 3, timedRuns: 20, profileRuns: 3 } });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    assert.equal(created.body.jobs, 3);
+    const run = await waitForRun(h.url, created.body.runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
+
+    const rows = await sql<{ framework: string; runs: number; layers: string; median_ms: number }>(
+      h.databaseUrl,
+      `SELECT r.framework, r.runs, r.median_ms, (SELECT count(*) FROM layer_timings l WHERE l.result_id = r.id)::text AS layers
+         FROM benchmark_results r JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = $1 ORDER BY r.framework`,
+      [created.body.runId],
+    );
+    assert.deepEqual(rows.map((r) => r.framework), ['onnxruntime', 'opencv-dnn', 'tflite']);
+    for (const r of rows) {
+      assert.equal(r.runs, 20);
+      assert.ok(Number(r.layers) > 10, `${r.framework} stored ${r.layers} layer rows`);
+      assert.ok(r.median_ms > 0);
+    }
+    const cmp = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
+    assert.deepEqual(cmp.frameworks, ['onnxruntime', 'opencv-dnn', 'tflite']);
+    for (const c of cmp.cells) {
+      assert.ok(c.opClasses.length >= 3, `${c.framework} has an op-class breakdown`);
+      // BlazeFace has 16 depthwise convolutions; every framework's layers must be classed as such.
+      assert.ok(c.opClasses.some((o: { opClass: string }) => o.opClass === 'conv'), `${c.framework}: conv`);
+      assert.ok(c.opClasses.some((o: { opClass: string }) => o.opClass === 'depthwise_conv'), `${c.framework}: depthwise_conv`);
+      const share = c.opClasses.reduce((s: number, o: { share: number }) => s + o.share, 0);
+      assert.ok(Math.abs(share - 1) < 1e-6);
+    }
+    const detail = (await api(h.url, 'GET', `/results/${run.jobs[0].id}`)).body;
+    assert.equal(detail.latenciesMs.length, 20);
+    assert.ok(detail.loadMs > 0 && detail.firstInferenceMs > 0);
+    assert.ok(detail.peakMemoryBytes > 1_000_000);
+    assert.match(detail.outputDigest, /^[0-9a-f]{64}$/);
+    assert.ok(detail.environment.cpuModel.length > 0);
+  });
+
+  test('the dashboard renders the matrix and the per-layer chart in headless Chromium', () => {
+    const spec = join(ROOT, 'test/e2e/dashboard.e2e-spec.mjs');
+    assert.ok(existsSync(spec), `missing ${spec}`);
+    const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', spec], {
+      env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: modelId },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, `dashboard test failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /pass [1-9]/);
+    assert.match(r.stdout, /fail 0/);
+  });
+
+  test('a model the framework cannot load fails at once with the engine message, no retries', async () => {
+    const bad = await uploadBytes(h.url, oneNodeOnnx('NotARealOp', [1, 3]), 'unknown-op.onnx', { name: 'unknown-op' });
+    assert.equal(bad.status, 201, JSON.stringify(bad.body));
+    const created = await api(h.url, 'POST', '/benchmarks', { modelId: bad.body.model.id, targets: { deviceIds: [deviceId] }, frameworks: ['onnxruntime'], options: { timedRuns: 3, warmupRuns: 0, profileRuns: 0 } });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const run = await waitForRun(h.url, created.body.runId, 60_000);
+    const job = run.jobs[0];
+    assert.equal(job.status, 'failed');
+    assert.equal(job.error.code, 'RUNNER_MODEL_REJECTED');
+    assert.match(job.error.message, /NotARealOp/);
+    assert.equal(job.attempts, 1);
+  });
+
+  test('SIGKILL of the agent mid-job: the job completes after restart, with exactly one result', async () => {
+    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, frameworks: ['onnxruntime'], options: { warmupRuns: 2, timedRuns: 3000, profileRuns: 2 } });
+    assert.equal(created.status, 202);
+    const jobId = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs[0].id;
+    await waitFor('the job to be timing', async () => {
+      const j = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs[0];
+      return j.status === 'running' && j.progress?.phase === 'timed';
+    }, 60_000, 100);
+    await agent.kill('SIGKILL');
+    agent = await startAgent(h, { redisUrl, dataDir: agent.dataDir, name: agentName(agent) });
+    const run = await waitForRun(h.url, created.body.runId, 240_000);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs[0].error));
+    assert.ok(run.jobs[0].attempts >= 2, `attempts: ${run.jobs[0].attempts}`);
+    const n = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_results WHERE job_id = $1', [jobId]);
+    assert.equal(n[0]!.n, '1');
+    assert.match(agent.log(), /ended runner process group|consuming/);
+  });
+
+  test('a result finished while the API is down is delivered when it is back', async () => {
+    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, frameworks: ['onnxruntime'], options: { warmupRuns: 1, timedRuns: 800, profileRuns: 1 } });
+    const runId = created.body.runId;
+    await waitFor('the job to be timing', async () => (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0].progress?.phase === 'timed', 60_000, 100);
+    const port = new URL(h.url).port;
+    await h.kill();
+    await waitFor('the agent to hold the result in its outbox', async () => /delivery of result/.test(agent.log()), 120_000, 200);
+    h = await startApi({ databaseUrl: h.databaseUrl, redisUrl, port: Number(port), artifactDir: h.artifactDir, token: h.token });
+    const run = await waitForRun(h.url, runId, 120_000);
+    assert.equal(run.status, 'succeeded');
+    const n = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_results r JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = $1', [runId]);
+    assert.equal(n[0]!.n, '1');
+  });
+});
+
+function agentName(a: AgentHandle): string {
+  const m = /agent (\S+) \([0-9a-f-]{36}\) consuming/.exec(a.log());
+  if (!m) throw new Error('agent name not found in its log');
+  return m[1]!;
+}
