@@ -15,6 +15,8 @@ export interface DqView {
   src: string;
   quant: QuantParams;
   dtype: PlanDType;
+  /** The DequantizeLinear node, so errors at materialization name it. */
+  node?: OnnxNode;
 }
 
 export interface LoweringOptions {
@@ -115,6 +117,7 @@ export class LoweringContext {
     if (done !== undefined) return done;
     const view = this.dq.get(name);
     if (view) {
+      if (view.node) n = view.node;
       if (view.quant.axis !== null && !this.constant(view.src)) throw unsupported(n, 'per-channel dequantization of an activation (the runtime quantizes activations per tensor)');
       const c = this.constant(view.src);
       if (c) {

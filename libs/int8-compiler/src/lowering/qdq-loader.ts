@@ -27,7 +27,7 @@ export class QdqLoader {
     const src = n.inputs[0]!;
     const srcDType = this.ctx.g.constants.get(src)?.dtype ?? this.ctx.g.types.get(src)?.dtype ?? 'uint8';
     const { quant, dtype } = this.ctx.quantFrom(n, 1, 2, planDType(srcDType, src), true, this.ctx.shapeOf(src).length);
-    this.ctx.dq.set(n.outputs[0]!, { src, quant, dtype });
+    this.ctx.dq.set(n.outputs[0]!, { src, quant, dtype, node: n });
   }
 
   quantize(n: OnnxNode): void {

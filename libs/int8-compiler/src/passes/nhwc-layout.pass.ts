@@ -132,7 +132,8 @@ export function toNhwc(src: PlanGraph): PlanGraph {
         break;
       }
       case 'quantize': case 'dequantize': case 'relu': case 'clip': case 'sigmoid': {
-        const perm = viewPerm(x);
+        // Feeding a graph output: convert the layout on the (smaller) integer side of a dequantize.
+        const perm = src.outputs.includes(op.outputs[0]!) ? identity(xt.shape.length) : viewPerm(x);
         emit(op.type, [get(x, perm, op.name)], [define(op.outputs[0]!, perm)]);
         break;
       }

@@ -64,6 +64,7 @@ function feeds(g: OnnxGraph, s: CalibrationSample): Record<string, ort.Tensor> {
 export async function collectRanges(
   g: OnnxGraph, tensors: string[], samples: CalibrationSample[], method: CalibrationMethod, percentile = 99.99,
 ): Promise<Map<string, Range>> {
+  if (tensors.length === 0) return new Map();
   const model = g.toBytes({ extraOutputs: tensors.filter((t) => !g.outputs.includes(t)) });
   const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'basic', intraOpNumThreads: 2 });
   try {

@@ -164,6 +164,11 @@ export async function quantizeOnnx(bytes: Uint8Array, opts: QuantizeOptions): Pr
     const cur = groupRange.get(root);
     groupRange.set(root, cur ? { min: Math.min(cur.min, r.min), max: Math.max(cur.max, r.max) } : r);
   }
+  for (const [t, v] of plan.extraPoints) {
+    const root = plan.groups.find(t);
+    const cur = groupRange.get(root) ?? { min: 0, max: 0 };
+    groupRange.set(root, { min: Math.min(cur.min, v), max: Math.max(cur.max, v) });
+  }
   for (const c of plan.constOperands) {
     const root = plan.groups.find(c);
     const v = toNumbers(g.constants.get(c)!);
@@ -204,6 +209,8 @@ interface QuantPlan {
   groups: UnionFind;
   /** Nodes that run quantized. */
   nodes: Set<OnnxNode>;
+  /** Values a tensor's range must include beyond what calibration sees (Pad's fill value). */
+  extraPoints: Map<string, number>;
 }
 
 /** Decides which tensors get Q/DQ and which must share parameters. */
@@ -213,6 +220,7 @@ function planQuantization(g: OnnxGraph): QuantPlan {
   const constOperands = new Set<string>();
   const groups = new UnionFind();
   const nodes = new Set<OnnxNode>();
+  const extraPoints = new Map<string, number>();
   const isFloat = (v: string) => (g.types.get(v)?.dtype ?? g.constants.get(v)?.dtype) === 'float32';
 
   for (const n of g.nodes) {
@@ -240,8 +248,9 @@ function planQuantization(g: OnnxGraph): QuantPlan {
     const out = n.outputs[0]!;
     if (!fused.has(out)) tensors.add(out);
     if (SHARED.has(n.opType)) for (const i of data) if (i) groups.union(out, i);
+    if (n.opType === 'Pad' && n.inputs[2] && g.constants.has(n.inputs[2])) extraPoints.set(out, Number(g.constants.get(n.inputs[2])!.data[0]));
   }
-  return { tensors, constOperands, groups, nodes };
+  return { tensors, constOperands, groups, nodes, extraPoints };
 }
 
 function quantizeWeights(w: Tensor, axis: number, qmax: number): { q: Tensor; scales: number[] } {

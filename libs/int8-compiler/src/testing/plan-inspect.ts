@@ -18,9 +18,16 @@ export function outputSteps(path: string): number[] {
   return p.outputs.map((id) => {
     const t = byId.get(id)!;
     if (t.quant) return t.quant.scale[0]!;
-    const producer = p.ops.find((o) => o.outputs.includes(id));
-    const src = producer && byId.get(producer.inputs[0]!);
-    return src?.quant?.scale[0] ?? 0;
+    // Walk back through layout ops to the dequantize that produced the float values.
+    let cur = id;
+    for (let hops = 0; hops < 8; hops++) {
+      const producer = p.ops.find((o) => o.outputs.includes(cur));
+      if (!producer) break;
+      const src = byId.get(producer.inputs[0]!);
+      if (src?.quant) return src.quant.scale[0]!;
+      cur = producer.inputs[0]!;
+    }
+    throw new Error(`plan output ${t.name} has no quantized source`);
   });
 }
 
