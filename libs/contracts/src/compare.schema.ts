@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OP_CLASSES } from './op-class.js';
 
-/** GET /compare: one cell per (device, framework), with the per-op-class breakdown of its best result. */
+/** GET /compare: one cell per (device, framework label, artifact): its latest result, with the per-op-class breakdown. */
 export const CompareCellSchema = z.object({
   deviceId: z.string(),
   deviceName: z.string(),

@@ -26,6 +26,12 @@ export function zodIssuesMessage(err: ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`).join('; ');
 }
 
+/** A lost database is an outage, not a bug: the client should retry, so it gets 503. */
+function isDatabaseUnavailable(e: unknown): boolean {
+  const text = `${(e as Error)?.name ?? ''} ${(e as Error)?.message ?? ''} ${String((e as { cause?: unknown })?.cause ?? '')}`;
+  return /ECONNREFUSED|Can't reach database server|Connection terminated|connection timeout|DatabaseNotReachable/i.test(text);
+}
+
 @Catch()
 export class DomainExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -59,6 +65,9 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const s = (e as { status?: unknown; type?: unknown })?.status;
     if (typeof s === 'number' && s >= 400 && s < 500) {
       return [s, { error: { code: s === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', message: (e as Error).message } }];
+    }
+    if (isDatabaseUnavailable(e)) {
+      return [503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'the database is unreachable; retry shortly (GET /health shows which service is down)' } }];
     }
     return [500, { error: { code: 'INTERNAL', message: 'internal error; see the API log' } }];
   }

@@ -1,0 +1,30 @@
+/**
+ * The README's main command on the embedded default (embedded Postgres, BullMQ's PostgreSQL
+ * backend, no Redis), run as a user runs it, with --exit so it ends: it must print results
+ * from all three frameworks for the sample model and the dashboard URL.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, ROOT } from '../support/stack.js';
+
+test('npm run farm -- --exit benchmarks the sample under ONNX Runtime, TFLite and OpenCV DNN', async () => {
+  const farmDir = mkdtempSync(join(tmpdir(), 'farm-main-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, FARM_DIR: farmDir, FARM_PORT: String(await freePort()), FARM_PG_PORT: String(await freePort()) };
+  delete env.REDIS_URL;
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/farm.mjs'), '--exit', '--runs', '10'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const code = await new Promise<number | null>((res) => child.on('exit', res));
+  assert.equal(code, 0, out);
+  assert.match(out, /queue: BullMQ on PostgreSQL/);
+  for (const fw of ['onnxruntime', 'tflite', 'opencv-dnn']) {
+    assert.match(out, new RegExp(`^${fw}\\s+\\S.*\\s10\\s+.*conv \\d+%`, 'm'), `a result row for ${fw} with op-class shares`);
+  }
+  assert.match(out, /succeeded \(3 succeeded, 0 failed/);
+  assert.match(out, /dashboard: http:\/\/127\.0\.0\.1:\d+\/\?modelId=[0-9a-f-]{36}/);
+});
