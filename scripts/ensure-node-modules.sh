@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[setup] npm ci"
-  npm ci --no-audit --no-fund
+  # npm install rather than npm ci: it honours the lockfile but tolerates platform-specific
+  # optional packages that a lockfile written on another machine may lack.
+  echo "[setup] npm install"
+  npm install --no-audit --no-fund
 fi

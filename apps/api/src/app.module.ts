@@ -7,6 +7,7 @@ import { BenchmarkQueueProducer } from './queue/benchmark-queue.producer.js';
 import { ArtifactStore } from './models/artifact-store.service.js';
 import { ModelsRepository } from './models/models.repository.js';
 import { ModelsService } from './models/models.service.js';
+import { QuantizationService } from './models/quantization.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { AgentsRepository } from './agents/agents.repository.js';
 import { AgentsService } from './agents/agents.service.js';
@@ -39,6 +40,7 @@ export class AppModule {
         ArtifactStore,
         ModelsRepository,
         ModelsService,
+        QuantizationService,
         AgentsRepository,
         AgentsService,
         AgentAuthGuard,

@@ -21,6 +21,12 @@ export const BenchmarkRequestSchema = z
     /** Default: every framework the chosen devices report that can read one of the artifacts. */
     frameworks: z.array(z.enum(FRAMEWORKS)).min(1).max(FRAMEWORKS.length).optional(),
     options: z.union([BenchmarkOptionsSchema, z.array(BenchmarkOptionsSchema).min(1).max(16)]).optional(),
+    /**
+     * Also benchmark the int8 variant of each fp32 ONNX artifact (made with the project's
+     * quantizer, or reused): fp32 and int8 run side by side, and int8 results report their
+     * agreement with fp32.
+     */
+    quantize: z.object({ calibration: z.enum(['minmax', 'percentile']).default('percentile') }).strict().optional(),
   })
   .strict();
 export type BenchmarkRequest = z.infer<typeof BenchmarkRequestSchema>;

@@ -25,3 +25,9 @@ export const FRAMEWORK_FORMATS: Record<Framework, readonly ModelFormat[]> = {
 export function frameworkReads(framework: Framework, format: ModelFormat): boolean {
   return FRAMEWORK_FORMATS[framework].includes(format);
 }
+
+/** ONNX op types that only appear in a quantized graph: such a model is what native-int8 runs. */
+const QUANTIZED_OPS = ['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'QLinearAdd'];
+export function isQuantizedOnnx(opHistogram: Record<string, number>): boolean {
+  return QUANTIZED_OPS.some((op) => (opHistogram[op] ?? 0) > 0);
+}

@@ -9,8 +9,11 @@ export function deviceQueueName(deviceId: string): string {
 }
 export const BENCHMARK_JOB_NAME = 'benchmark' as const;
 
+export const ARTIFACT_VARIANTS = ['original', 'int8_qdq'] as const;
+
 export const ModelArtifactRefSchema = z.object({
   artifactId: z.string(),
+  variant: z.enum(ARTIFACT_VARIANTS).default('original'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   format: z.enum(MODEL_FORMATS),
   sizeBytes: z.number().int().positive(),
@@ -27,6 +30,11 @@ export const BenchmarkJobPayloadSchema = z.object({
   framework: z.enum(FRAMEWORKS),
   options: BenchmarkOptionsSchema,
   model: ModelArtifactRefSchema,
+  /**
+   * For a quantized variant: the fp32 artifact it came from. The agent runs it once on the same
+   * seeded inputs and reports how closely the int8 outputs agree (cosine, max abs error).
+   */
+  reference: ModelArtifactRefSchema.optional(),
 });
 export type BenchmarkJobPayload = z.infer<typeof BenchmarkJobPayloadSchema>;
 

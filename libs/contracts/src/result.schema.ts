@@ -30,6 +30,18 @@ export const RunnerOutputSchema = z.object({
   /** How many profiled runs the layer means are taken over (0 when the framework has no profiler). */
   profiledRuns: z.number().int().nonnegative(),
   notes: z.array(z.string()).default([]),
+  /** Set for quantized variants run against their fp32 reference. */
+  agreement: z
+    .object({
+      cosine: z.number(),
+      maxAbsError: z.number(),
+      meanAbsError: z.number(),
+      elements: z.number().int().nonnegative(),
+      referenceFramework: z.string(),
+      syntheticCalibration: z.boolean().optional(),
+    })
+    .nullable()
+    .optional(),
 });
 export type RunnerOutput = z.infer<typeof RunnerOutputSchema>;
 

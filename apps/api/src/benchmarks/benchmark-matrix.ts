@@ -26,6 +26,13 @@ export interface MatrixArtifact {
   id: string;
   format: ModelFormat;
   inputs: TensorSpec[];
+  /** A quantized graph (QDQ or QOperator): the only kind native-int8 runs. */
+  quantized: boolean;
+}
+
+/** Whether a framework runs an artifact: by format, and for our int8 runtime only quantized graphs. */
+export function frameworkRuns(f: Framework, a: Pick<MatrixArtifact, 'format' | 'quantized'>): boolean {
+  return frameworkReads(f, a.format) && (f !== 'native-int8' || a.quantized);
 }
 export interface Cell {
   id: string;
@@ -44,6 +51,9 @@ export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], art
   const formats = [...new Set(artifacts.map((a) => a.format))];
   if (req.frameworks) {
     for (const f of req.frameworks) {
+      if (f === 'native-int8' && artifacts.some((a) => a.format === 'onnx') && !artifacts.some((a) => frameworkRuns(f, a))) {
+        throw new DomainError('FRAMEWORK_UNSUPPORTED', 'native-int8 runs quantized ONNX graphs only; add "quantize": { "calibration": "percentile" } to the request to benchmark the int8 variant of the fp32 model');
+      }
       if (!artifacts.some((a) => frameworkReads(f, a.format))) {
         const reads = FRAMEWORK_FORMATS[f];
         throw new DomainError('FRAMEWORK_UNSUPPORTED', `${f} reads ${reads.length ? reads.join('/') : 'no uploadable format yet'}, but the chosen artifacts are ${formats.join('/')}; upload a ${reads[0] ?? 'supported'} artifact of this model (POST /models with modelId)`);
@@ -62,7 +72,7 @@ export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], art
         continue;
       }
       for (const a of artifacts) {
-        if (!frameworkReads(f, a.format)) continue;
+        if (!frameworkRuns(f, a)) continue;
         for (const options of optionSets) cells.push({ id: randomUUID(), deviceId: d.id, artifactId: a.id, framework: f, options });
       }
     }

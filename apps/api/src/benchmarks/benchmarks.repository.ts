@@ -12,7 +12,10 @@ export interface NewJob {
   options: Prisma.InputJsonValue;
 }
 
-const jobInclude = { device: { select: { id: true, name: true, agentId: true, agent: { select: { tokenId: true } } } }, artifact: true } satisfies Prisma.BenchmarkJobInclude;
+const jobInclude = {
+  device: { select: { id: true, name: true, agentId: true, agent: { select: { tokenId: true } } } },
+  artifact: { include: { derivedFrom: true } },
+} satisfies Prisma.BenchmarkJobInclude;
 export type JobRow = Prisma.BenchmarkJobGetPayload<{ include: typeof jobInclude }>;
 
 /** The run's status follows from its jobs' statuses; recomputed after every job transition. */

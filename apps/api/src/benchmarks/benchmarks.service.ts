@@ -4,15 +4,16 @@
  * take is re-added by the reconciler, so a queue hiccup cannot lose a cell.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
+import { DomainError, isQuantizedOnnx, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { ModelsRepository } from '../models/models.repository.js';
+import { ModelsRepository, type ArtifactRow } from '../models/models.repository.js';
 import { DevicesRepository, type DeviceRow } from '../devices/devices.repository.js';
 import { deviceFrameworks, effectiveStatus } from '../devices/device-view.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 import { BenchmarksRepository } from './benchmarks.repository.js';
 import { expandMatrix } from './benchmark-matrix.js';
 import { jobPayload } from './job-payload.js';
+import { QuantizationService } from '../models/quantization.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 @Injectable()
@@ -24,11 +25,12 @@ export class BenchmarksService {
     private readonly models: ModelsRepository,
     private readonly devices: DevicesRepository,
     private readonly producer: BenchmarkQueueProducer,
+    private readonly quantizer: QuantizationService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(req: BenchmarkRequest) {
-    const model = await this.models.findModel(req.modelId);
+    let model = await this.models.findModel(req.modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${req.modelId}"; list models with GET /models`);
     let artifacts = model.artifacts;
     if (req.artifactIds) {
@@ -36,7 +38,6 @@ export class BenchmarksService {
       if (missing.length) throw new DomainError('MODEL_NOT_FOUND', `artifact(s) ${missing.join(', ')} do not belong to model ${model.id}`);
       artifacts = artifacts.filter((a) => req.artifactIds!.includes(a.id));
     }
-
     let devices: DeviceRow[];
     if (req.targets.deviceIds) {
       const ids = [...new Set(req.targets.deviceIds)];
@@ -48,22 +49,33 @@ export class BenchmarksService {
       if (devices.length === 0) throw new DomainError('NO_MATCHING_DEVICE', `no online device with platform "${req.targets.platform}"; see GET /devices`);
     }
 
-    const cells = expandMatrix(
-      req,
-      devices.map((d) => ({ id: d.id, name: d.name, frameworks: deviceFrameworks(d).map((f) => f.framework as Framework) })),
-      artifacts.map((a) => ({ id: a.id, format: a.format, inputs: a.inputs as unknown as TensorSpec[] })),
-      !!req.targets.deviceIds,
-    );
+    const matrixDevices = devices.map((d) => ({ id: d.id, name: d.name, frameworks: deviceFrameworks(d).map((f) => f.framework as Framework) }));
+    const asMatrixArtifact = (a: ArtifactRow) => ({ id: a.id, format: a.format, inputs: a.inputs as unknown as TensorSpec[], quantized: a.format === 'onnx' && isQuantizedOnnx(a.opHistogram as Record<string, number>) });
+    if (req.quantize) {
+      const sources = artifacts.filter(QuantizationService.quantizable);
+      if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');
+      // Validate the whole matrix with stand-ins first, so a request refused later leaves no new artifact behind.
+      expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map((s) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true }))], !!req.targets.deviceIds);
+      for (const s of sources) {
+        const v = await this.quantizer.int8Variant(model.id, s, req.quantize.calibration);
+        if (!artifacts.some((a) => a.id === v.artifact.id)) artifacts = [...artifacts, v.artifact];
+      }
+    }
+
+    const cells = expandMatrix(req, matrixDevices, artifacts.map(asMatrixArtifact), !!req.targets.deviceIds);
     const run = await this.repo.createRun(
       model.id,
       req as unknown as Prisma.InputJsonValue,
       cells.map((c) => ({ id: c.id, deviceId: c.deviceId, artifactId: c.artifactId, framework: c.framework, options: c.options as unknown as Prisma.InputJsonValue })),
     );
+    model = (await this.models.findModel(model.id)) ?? model;
     const byId = new Map(artifacts.map((a) => [a.id, a]));
     let queued = 0;
     for (const c of cells) {
       try {
-        await this.producer.enqueue(jobPayload({ id: c.id, runId: run.id, deviceId: c.deviceId, framework: c.framework, options: c.options as unknown as Prisma.JsonValue, artifact: byId.get(c.artifactId)! }));
+        const artifact = byId.get(c.artifactId)!;
+        const derivedFrom = artifact.derivedFromId ? (model.artifacts.find((a) => a.id === artifact.derivedFromId) ?? null) : null;
+        await this.producer.enqueue(jobPayload({ id: c.id, runId: run.id, deviceId: c.deviceId, framework: c.framework, options: c.options as unknown as Prisma.JsonValue, artifact: { ...artifact, derivedFrom } }));
         queued++;
       } catch (e) {
         this.logger.warn(`job ${c.id} stored but not queued yet (${(e as Error).message}); the reconciler will queue it`);

@@ -2,20 +2,20 @@ import { BenchmarkJobPayloadSchema, type BenchmarkJobPayload } from '@farm/contr
 import type { JobRow } from './benchmarks.repository.js';
 
 /** Builds the queue payload from the job row; parsed with the shared schema so the agent gets exactly what it validates. */
-export function jobPayload(job: Pick<JobRow, 'id' | 'runId' | 'deviceId' | 'framework' | 'options' | 'artifact'>): BenchmarkJobPayload {
+type ArtifactForPayload = Pick<JobRow['artifact'], 'id' | 'sha256' | 'format' | 'variant' | 'sizeBytes' | 'inputs' | 'outputs'>;
+
+function artifactRef(a: ArtifactForPayload) {
+  return { artifactId: a.id, sha256: a.sha256, format: a.format, variant: a.variant, sizeBytes: a.sizeBytes, inputs: a.inputs, outputs: a.outputs };
+}
+
+export function jobPayload(job: Pick<JobRow, 'id' | 'runId' | 'deviceId' | 'framework' | 'options'> & { artifact: ArtifactForPayload & { derivedFrom: ArtifactForPayload | null } }): BenchmarkJobPayload {
   return BenchmarkJobPayloadSchema.parse({
     jobId: job.id,
     runId: job.runId,
     deviceId: job.deviceId,
     framework: job.framework,
     options: job.options,
-    model: {
-      artifactId: job.artifact.id,
-      sha256: job.artifact.sha256,
-      format: job.artifact.format,
-      sizeBytes: job.artifact.sizeBytes,
-      inputs: job.artifact.inputs,
-      outputs: job.artifact.outputs,
-    },
+    model: artifactRef(job.artifact),
+    ...(job.artifact.derivedFrom ? { reference: artifactRef(job.artifact.derivedFrom) } : {}),
   });
 }

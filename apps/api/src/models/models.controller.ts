@@ -7,6 +7,14 @@ import { DomainError } from '@farm/contracts';
 import { ModelsService } from './models.service.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
+import { openApiSchema } from '../common/openapi.js';
+
+const QuantizeBodySchema = z
+  .object({
+    artifactId: z.string().uuid().optional(),
+    calibration: z.enum(['minmax', 'percentile']).default('percentile'),
+  })
+  .strict();
 
 const UploadFieldsSchema = z.object({
   name: z.string().min(1).max(200).optional(),
@@ -45,6 +53,14 @@ export class ModelsController {
   @ApiOperation({ summary: 'List models with their artifacts' })
   list() {
     return this.models.list();
+  }
+
+  @Post(':id/quantize')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Make (or reuse) the int8 QDQ variant of an fp32 ONNX artifact, for fp32 vs int8 benchmarks' })
+  @ApiBody({ schema: openApiSchema(QuantizeBodySchema) })
+  quantize(@Param('id', new UuidPipe('MODEL_NOT_FOUND', 'model')) id: string, @Body(zodPipe(QuantizeBodySchema)) body: z.infer<typeof QuantizeBodySchema>) {
+    return this.models.quantize(id, body.artifactId, body.calibration);
   }
 
   @Get(':id')

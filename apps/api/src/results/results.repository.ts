@@ -24,7 +24,7 @@ export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resul
 export class ResultsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async ingest(sub: ResultSubmission, stats: LatencyStats, agreement: Prisma.InputJsonValue | undefined): Promise<IngestOutcome> {
+  async ingest(sub: ResultSubmission, stats: LatencyStats, agreement: object | undefined): Promise<IngestOutcome> {
     return this.prisma.$transaction(async (tx) => {
       const o = sub.output;
       const env = sub.environment;
@@ -56,7 +56,7 @@ export class ResultsRepository {
             cpuFreqMHz: env.cpuFreqMHz,
             temperatureC: env.temperatureC,
             notes: o.notes,
-            agreement,
+            agreement: agreement as Prisma.InputJsonValue | undefined,
             startedAt: new Date(sub.startedAt),
             finishedAt: new Date(sub.finishedAt),
           },

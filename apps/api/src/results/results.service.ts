@@ -18,10 +18,10 @@ export class ResultsService {
     private readonly jobs: BenchmarksRepository,
   ) {}
 
-  async ingest(sub: ResultSubmission, agreement?: Record<string, unknown>) {
+  async ingest(sub: ResultSubmission) {
     const job = await this.jobs.findJob(sub.jobId);
     if (!job) throw new DomainError('JOB_NOT_FOUND', `no job with id "${sub.jobId}"`);
-    const outcome = await this.repo.ingest(sub, latencyStats(sub.output.latenciesMs), agreement as never);
+    const outcome = await this.repo.ingest(sub, latencyStats(sub.output.latenciesMs), sub.output.agreement ?? undefined);
     if (outcome.stored) await this.jobs.refreshRunStatus(job.runId);
     else this.logger.log(`result for job ${sub.jobId} delivered again (attempt ${sub.attempt}); kept the stored one`);
     return outcome;
