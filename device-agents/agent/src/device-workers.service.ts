@@ -36,7 +36,7 @@ export class DeviceWorkersService implements OnApplicationShutdown {
     const stale = killStaleRunner(runnerPidFile(this.config));
     if (stale) this.logger.warn(`ended runner process group ${stale} left by a previous agent run`);
     this.outbox.start();
-    const frameworks = await probeFrameworks(desktopRunners({ opencvRunnerBinary: this.config.opencvRunnerBinary }));
+    const frameworks = await probeFrameworks(desktopRunners({ opencvRunnerBinary: this.config.opencvRunnerBinary, int8RunnerBinary: this.config.int8RunnerBinary }));
     const device: DeviceReport = this.transport.describe(frameworks);
     this.logger.log(`device ${device.name}: ${frameworks.map((f) => `${f.framework} ${f.version}`).join(', ') || 'no frameworks usable'}`);
     const reg = await this.registerWithRetry({ name: this.config.name, hostname: hostname(), version: AGENT_VERSION, devices: [device] });

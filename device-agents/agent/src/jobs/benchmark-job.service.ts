@@ -79,12 +79,28 @@ export class BenchmarkJobService {
     } catch (e) {
       throw RunnerError.failed(`artifact ${p.model.sha256} could not be fetched: ${(e as Error).message}`);
     }
+    // An int8 variant also reports agreement with the fp32 model it came from, run on the same inputs.
+    let referenceModelPath: string | undefined;
+    if (p.reference) {
+      try {
+        referenceModelPath = await this.artifacts.get(p.reference.sha256, p.reference.format);
+      } catch (e) {
+        throw RunnerError.failed(`reference artifact ${p.reference.sha256} could not be fetched: ${(e as Error).message}`);
+      }
+    }
     progress('download', 1, 1);
     const environment = this.transport.environment();
     const raw = await runIsolated(
       p.framework,
-      { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options },
-      { onProgress: (phase, done, total) => progress(phase, done, total), signal, timeoutMs: this.config.jobTimeoutMs, opencvRunnerBinary: this.config.opencvRunnerBinary, pidFile: runnerPidFile(this.config) },
+      { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
+      {
+        onProgress: (phase, done, total) => progress(phase, done, total),
+        signal,
+        timeoutMs: this.config.jobTimeoutMs,
+        opencvRunnerBinary: this.config.opencvRunnerBinary,
+        int8RunnerBinary: this.config.int8RunnerBinary,
+        pidFile: runnerPidFile(this.config),
+      },
     );
     return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
   }

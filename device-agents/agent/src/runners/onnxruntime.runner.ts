@@ -12,7 +12,7 @@ import type * as OrtTypes from 'onnxruntime-node';
 import type { FrameworkAvailability, RunnerOutput, TensorDtype } from '@farm/contracts';
 import { synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
 import { parseOrtProfile } from './onnxruntime-profile.js';
-import { errorMessage, msSince, RunnerError, type Runner, type RunRequest } from './runner.js';
+import { errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
 
 type Ort = typeof OrtTypes;
 const require = createRequire(import.meta.url);
@@ -84,6 +84,7 @@ export class OnnxruntimeRunner implements Runner {
       const first = await runOnce(session, feeds, outputNames);
       const firstInferenceMs = msSince(firstStart);
       const outputDigest = digestOutputs(first, outputNames);
+      if (req.onFirstOutputs) req.onFirstOutputs(realOutputs(first, outputNames));
 
       for (let i = 0; i < options.warmupRuns; i++) {
         await runOnce(session, feeds, outputNames);
@@ -178,6 +179,17 @@ function toFeeds(ort: Ort, inputs: SynthesizedInput[]): Record<string, OrtTypes.
     feeds[input.name] = new ort.Tensor(type, input.data as never, input.shape);
   }
   return feeds;
+}
+
+/** Copies of the outputs as float32, for comparing one engine's numbers with another's. */
+function realOutputs(results: OrtTypes.InferenceSession.OnnxValueMapType, outputNames: string[]): FirstOutput[] {
+  return outputNames.map((name) => {
+    const data = (results[name] as OrtTypes.Tensor | undefined)?.data;
+    if (!data || typeof data !== 'object' || !('length' in data) || typeof data === 'string') {
+      throw RunnerError.failed(`onnxruntime: output "${name}" is not a numeric tensor`);
+    }
+    return { name, values: Float32Array.from(data as ArrayLike<number | bigint>, Number) };
+  });
 }
 
 /** sha256 over every output's raw bytes, in the requested output order. */

@@ -1,9 +1,10 @@
 // End to end through a real child process: runner-host.js with the real engines.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RunnerOutputSchema } from '@farm/contracts';
+import { DEFAULT_INT8_RUNNER_BINARY } from './native-int8.runner.js';
 import { probeFrameworks } from './registry.js';
 import { runIsolated } from './run-isolated.js';
 import { RunnerError } from './runner.js';
@@ -29,9 +30,10 @@ describe('runIsolated (runner-host child process)', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('probes all three desktop frameworks', async () => {
+  it('probes every desktop framework (native-int8 when its binary is built)', async () => {
     const found = await probeFrameworks();
-    assert.deepEqual(found.map((f) => f.framework).sort(), ['onnxruntime', 'opencv-dnn', 'tflite']);
+    const expected = ['onnxruntime', 'opencv-dnn', 'tflite', ...(existsSync(DEFAULT_INT8_RUNNER_BINARY) ? ['native-int8'] : [])].sort();
+    assert.deepEqual(found.map((f) => f.framework).sort(), expected);
   });
 
   it('runs each framework in a child and reports progress and the job’s own peak RSS', async () => {

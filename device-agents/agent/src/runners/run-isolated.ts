@@ -21,6 +21,7 @@ export interface IsolationOptions {
   /** Whole-job limit, load included; the child is killed when it passes. */
   timeoutMs?: number;
   opencvRunnerBinary?: string;
+  int8RunnerBinary?: string;
   /** Overrides for tests and packaging; default: this Node and the compiled runner-host.js next to this file. */
   nodePath?: string;
   hostScript?: string;
@@ -48,7 +49,10 @@ export function killStaleRunner(pidFile: string): number | null {
 
 const STDERR_KEEP = 8 * 1024;
 
-export async function runIsolated(framework: Framework, req: Omit<RunRequest, 'onProgress'>, opts: IsolationOptions = {}): Promise<RunnerOutput> {
+/** What the host runs; referenceModelPath (an int8 variant's fp32 model) adds `agreement` to the output. */
+export type IsolatedRequest = Omit<RunRequest, 'onProgress' | 'onFirstOutputs'> & { referenceModelPath?: string };
+
+export async function runIsolated(framework: Framework, req: IsolatedRequest, opts: IsolationOptions = {}): Promise<RunnerOutput> {
   if (opts.signal?.aborted) throw cancelled();
   const dir = mkdtempSync(join(tmpdir(), 'farm-job-'));
   const requestFile = join(dir, 'request.json');
@@ -59,6 +63,8 @@ export async function runIsolated(framework: Framework, req: Omit<RunRequest, 'o
     outputs: req.outputs,
     options: req.options,
     ...(opts.opencvRunnerBinary ? { opencvRunnerBinary: opts.opencvRunnerBinary } : {}),
+    ...(opts.int8RunnerBinary ? { int8RunnerBinary: opts.int8RunnerBinary } : {}),
+    ...(req.referenceModelPath ? { referenceModelPath: req.referenceModelPath } : {}),
   };
   writeFileSync(requestFile, JSON.stringify(request));
   try {

@@ -13,6 +13,9 @@ export const HostRequestSchema = z
     outputs: z.array(TensorSpecSchema),
     options: BenchmarkOptionsSchema,
     opencvRunnerBinary: z.string().min(1).optional(),
+    int8RunnerBinary: z.string().min(1).optional(),
+    /** For a quantized variant: its fp32 model, run once after the benchmark to measure agreement. */
+    referenceModelPath: z.string().min(1).optional(),
   })
   .strict();
 export type HostRequest = z.infer<typeof HostRequestSchema>;

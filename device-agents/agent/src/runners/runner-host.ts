@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { desktopRunner } from './registry.js';
-import { errorMessage, RunnerError } from './runner.js';
+import { referenceAgreement } from './reference-agreement.js';
+import { errorMessage, RunnerError, type FirstOutput } from './runner.js';
 import { HOST_EXIT, HostRequestSchema, type HostMessage } from './runner-host.protocol.js';
 
 function emit(message: HostMessage): void {
@@ -46,18 +47,32 @@ async function main(argv: string[]): Promise<void> {
   }
 
   try {
-    const runner = desktopRunner(request.framework, { opencvRunnerBinary: request.opencvRunnerBinary });
+    const runner = desktopRunner(request.framework, { opencvRunnerBinary: request.opencvRunnerBinary, int8RunnerBinary: request.int8RunnerBinary });
+    let firstOutputs: FirstOutput[] | undefined;
     const output = await runner.run({
       modelPath: request.modelPath,
       inputs: request.inputs,
       outputs: request.outputs,
       options: request.options,
       onProgress: (phase, done, total) => emit({ type: 'progress', phase, done, total }),
+      ...(request.referenceModelPath ? { onFirstOutputs: (o: FirstOutput[]) => (firstOutputs = o) } : {}),
     });
     // In-process engines leave this to the host: this process's peak RSS (KiB on Linux) is the job's.
+    // Read before the reference runs, whose session would otherwise count as the job's memory.
     if (output.peakMemoryBytes === null) {
       output.peakMemoryBytes = process.resourceUsage().maxRSS * 1024;
       output.notes.push('peak memory is the whole runner process, Node runtime included');
+    }
+    if (request.referenceModelPath) {
+      // After every measured run, so the reference never shares the CPU or caches with them.
+      // A failed comparison leaves the measurements valid: the result says why it has no agreement.
+      try {
+        if (!firstOutputs) throw new Error(`${request.framework} did not hand back its first outputs`);
+        output.agreement = await referenceAgreement(request.referenceModelPath, request, firstOutputs);
+      } catch (err) {
+        output.agreement = null;
+        output.notes.push(`no agreement with the fp32 reference: ${errorMessage(err)}`);
+      }
     }
     emit({ type: 'result', output });
     exit(HOST_EXIT.ok);

@@ -16,12 +16,24 @@ import type {
 
 export type RunPhase = 'load' | 'warmup' | 'timed' | 'profile';
 
+/** One output of the first inference as real values (dequantized when the engine returns integers). */
+export interface FirstOutput {
+  name: string;
+  values: Float32Array;
+}
+
 export interface RunRequest {
   modelPath: string;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   options: BenchmarkOptions;
   onProgress?: (phase: RunPhase, done: number, total: number) => void;
+  /**
+   * Called once with the first inference's outputs, in the runner's output order. Only the runner
+   * host asks for them (to compare an int8 variant with its fp32 reference); copying them costs
+   * nothing inside a timed run.
+   */
+  onFirstOutputs?: (outputs: FirstOutput[]) => void;
 }
 
 export interface Runner {
