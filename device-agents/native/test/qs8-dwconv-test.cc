@@ -18,13 +18,14 @@ static void test_kernel(const DwconvKernel& k, farmtest::Counter& ctr, std::mt19
     for (auto& v : x) v = int8_t(rnd(-128, 127));
     std::vector<int16_t> w16(taps * c);
     std::vector<int32_t> bias(c);
-    std::vector<QuantMultiplier> q(c);
+    std::vector<float> q(c);
     for (size_t ch = 0; ch < c; ch++) {
       const int32_t zw = iter % 4 == 0 ? rnd(-128, 127) : 0;
       for (size_t t = 0; t < taps; t++) w16[t * c + ch] = int16_t(rnd(-128, 127) - zw);
       bias[ch] = rnd(-30000, 30000);
-      q[ch] = quantize_multiplier(iter % 9 == 0 ? std::ldexp(1.0 + rnd(0, 999) / 1000.0, rnd(0, 2))
-                                                : std::ldexp(1.0 + rnd(0, 999) / 1000.0, -rnd(4, 16)));
+      q[ch] = float(iter % 9 == 0   ? std::ldexp(1.0 + rnd(0, 999) / 1000.0, rnd(0, 2))
+                    : iter % 5 == 0 ? std::ldexp(1.0, -rnd(1, 3))  // exact ties
+                                    : std::ldexp(1.0 + rnd(0, 999) / 1000.0, -rnd(4, 16)));
     }
     std::vector<uint8_t> packed;
     pack_dwconv_weights(k, c, taps, w16.data(), bias.data(), q.data(), zx, packed);
@@ -39,7 +40,7 @@ static void test_kernel(const DwconvKernel& k, farmtest::Counter& ctr, std::mt19
       for (size_t ch = 0; ch < c; ch++) {
         int32_t acc = bias[ch];
         for (size_t t = 0; t < taps; t++) acc += (int32_t(ind[px * in_stride + t][ch]) - zx) * w16[t * c + ch];
-        ref[px * out_stride + ch] = requantize_clamp(acc, q[ch], p.zero_point, p.min, p.max);
+        ref[px * out_stride + ch] = requantize_float(acc, q[ch], p.zero_point, p.min, p.max);
       }
     ctr.check(y == ref, std::string(k.name) + " c=" + std::to_string(c) + " taps=" + std::to_string(taps) +
                             " width=" + std::to_string(width));

@@ -1,6 +1,6 @@
 // Checks every GEMM micro-kernel compiled in (or the one named in argv[1]) against a
 // naive int32 reference on random shapes, including sizes that are not multiples of
-// the tile, asymmetric weights and multipliers above one.
+// the tile, asymmetric weights, scales above one and exact ties (half to even).
 #include <cstring>
 #include <vector>
 
@@ -18,13 +18,16 @@ static void test_kernel(const GemmKernel& k, farmtest::Counter& ctr, std::mt1993
     for (auto& v : a8) v = int8_t(rnd(-128, 127));
     for (auto& v : w8) v = int8_t(rnd(-128, 127));
     std::vector<int32_t> zw(n), bias(n);
-    std::vector<QuantMultiplier> q(n);
+    std::vector<float> q(n);
     std::vector<int16_t> w16(n * kd);
     for (size_t o = 0; o < n; o++) {
       zw[o] = iter % 3 == 0 ? rnd(-128, 127) : 0;
       bias[o] = rnd(-50000, 50000);
-      const double mult = iter % 7 == 0 ? std::ldexp(1.0 + rnd(0, 1000) / 1000.0, rnd(0, 3)) : std::ldexp(1.0 + rnd(0, 1000) / 1000.0, -rnd(5, 20));
-      q[o] = quantize_multiplier(mult);
+      // Scales above one, and exact powers of two so that many outputs land on ties.
+      const double mult = iter % 7 == 0 ? std::ldexp(1.0 + rnd(0, 1000) / 1000.0, rnd(0, 3))
+                          : iter % 5 == 0 ? std::ldexp(1.0, -rnd(1, 3))
+                                          : std::ldexp(1.0 + rnd(0, 1000) / 1000.0, -rnd(5, 20));
+      q[o] = float(mult);
       for (size_t i = 0; i < kd; i++) w16[o * kd + i] = int16_t(w8[o * kd + i] - zw[o]);
     }
     std::vector<uint8_t> packed;
@@ -46,7 +49,7 @@ static void test_kernel(const GemmKernel& k, farmtest::Counter& ctr, std::mt1993
       for (size_t o = 0; o < n; o++) {
         int32_t acc = bias[o];
         for (size_t i = 0; i < kd; i++) acc += (int32_t(a8[r * kd + i]) - za) * (int32_t(w8[o * kd + i]) - zw[o]);
-        ref[r * c_stride + o] = requantize_clamp(acc, q[o], p.zero_point, p.min, p.max);
+        ref[r * c_stride + o] = requantize_float(acc, q[o], p.zero_point, p.min, p.max);
       }
     ctr.check(c == ref, std::string(k.name) + " m=" + std::to_string(m) + " n=" + std::to_string(n) + " k=" + std::to_string(kd));
   }

@@ -25,7 +25,7 @@ struct OutputParams {
 // weights need no correction terms and uint8/int8 inputs look the same. Rows are
 // a_stride elements apart and zero-padded from K up to kc (a multiple of KR).
 // One packed block (pack_gemm_weights) holds, for NR output channels:
-//   int32 bias[NR], multiplier[NR], left_shift[NR], right_shift[NR],
+//   int32 bias[NR], float scale[NR] (requantize_float's scale),
 //   int16 w[kc/KR][NR][KR]   (weights minus their zero point, zero padded)
 using GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kc, const int16_t* a, size_t a_stride,
                                const void* w, int8_t* c, size_t c_stride, const OutputParams* params);
@@ -39,12 +39,12 @@ struct GemmKernel {
 inline size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
 inline size_t gemm_block_bytes(const GemmKernel& k, size_t kc) {
-  return 16 * size_t(k.nr) + 2 * kc * k.nr;
+  return 8 * size_t(k.nr) + 2 * kc * k.nr;
 }
 
 // w: [N][K] int16 weights already minus their zero point. Returns 64-byte aligned blocks.
 void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t* w, const int32_t* bias,
-                       const QuantMultiplier* q, std::vector<uint8_t>& out, size_t& kc_out);
+                       const float* scale, std::vector<uint8_t>& out, size_t& kc_out);
 
 // ---------------------------------------------------------------- qs8-dwconv
 // Depthwise convolution over output_width pixels. input holds, per pixel, `taps`
@@ -52,8 +52,8 @@ void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t
 // filled with the input zero point for padding); it advances by input_stride pointers
 // per pixel. Kernels may read up to CR-1 bytes past the last channel of any pixel.
 // One packed block (pack_dwconv_weights) per CR channels:
-//   int32 bias[CR] (minus z_x * sum of taps' weights), multiplier[CR], left_shift[CR],
-//   right_shift[CR], then w[taps][CR] as int16 or int32 (weight_bytes).
+//   int32 bias[CR] (minus z_x * sum of taps' weights), float scale[CR],
+//   then w[taps][CR] as int16 or int32 (weight_bytes).
 using DwconvUkernelFn = void (*)(size_t channels, size_t output_width, size_t taps, const int8_t** input,
                                  size_t input_stride, const void* w, int8_t* output, size_t output_stride,
                                  const OutputParams* params);
@@ -66,12 +66,12 @@ struct DwconvKernel {
 };
 
 inline size_t dwconv_block_bytes(const DwconvKernel& k, size_t taps) {
-  return 16 * size_t(k.cr) + size_t(k.weight_bytes) * taps * k.cr;
+  return 8 * size_t(k.cr) + size_t(k.weight_bytes) * taps * k.cr;
 }
 
 // w: [taps][C] int16 weights minus their zero point.
 void pack_dwconv_weights(const DwconvKernel& k, size_t channels, size_t taps, const int16_t* w,
-                         const int32_t* bias, const QuantMultiplier* q, int32_t input_zero_point,
+                         const int32_t* bias, const float* scale, int32_t input_zero_point,
                          std::vector<uint8_t>& out);
 
 // ---------------------------------------------------------------- qs8-vadd

@@ -6,7 +6,7 @@
 namespace farm {
 
 void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t* w, const int32_t* bias,
-                       const QuantMultiplier* q, std::vector<uint8_t>& out, size_t& kc_out) {
+                       const float* scale, std::vector<uint8_t>& out, size_t& kc_out) {
   const size_t kc = round_up(kdim, k.kr);
   const size_t nr = k.nr, kr = k.kr;
   const size_t blocks = (n + nr - 1) / nr;
@@ -15,14 +15,13 @@ void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t
   for (size_t b = 0; b < blocks; b++) {
     uint8_t* blk = out.data() + b * bb;
     int32_t* pb = reinterpret_cast<int32_t*>(blk);
-    int16_t* pw = reinterpret_cast<int16_t*>(blk + 16 * nr);
+    float* ps = reinterpret_cast<float*>(blk + 4 * nr);
+    int16_t* pw = reinterpret_cast<int16_t*>(blk + 8 * nr);
     for (size_t j = 0; j < nr; j++) {
       const size_t col = b * nr + j;
-      if (col >= n) continue;  // zero padding: multiplier 0 gives 0, never stored
+      if (col >= n) continue;  // zero padding: scale 0 gives 0, never stored
       pb[j] = bias ? bias[col] : 0;
-      pb[nr + j] = q[col].multiplier;
-      pb[2 * nr + j] = q[col].left_shift;
-      pb[3 * nr + j] = q[col].right_shift;
+      ps[j] = scale[col];
       for (size_t kk = 0; kk < kdim; kk++) pw[(kk / kr) * nr * kr + j * kr + (kk % kr)] = w[col * kdim + kk];
     }
   }
@@ -30,7 +29,7 @@ void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t
 }
 
 void pack_dwconv_weights(const DwconvKernel& k, size_t channels, size_t taps, const int16_t* w,
-                         const int32_t* bias, const QuantMultiplier* q, int32_t input_zero_point,
+                         const int32_t* bias, const float* scale, int32_t input_zero_point,
                          std::vector<uint8_t>& out) {
   const size_t cr = k.cr;
   const size_t blocks = (channels + cr - 1) / cr;
@@ -39,7 +38,8 @@ void pack_dwconv_weights(const DwconvKernel& k, size_t channels, size_t taps, co
   for (size_t b = 0; b < blocks; b++) {
     uint8_t* blk = out.data() + b * bb;
     int32_t* pb = reinterpret_cast<int32_t*>(blk);
-    uint8_t* pw = blk + 16 * cr;
+    float* ps = reinterpret_cast<float*>(blk + 4 * cr);
+    uint8_t* pw = blk + 8 * cr;
     for (size_t j = 0; j < cr; j++) {
       const size_t c = b * cr + j;
       if (c >= channels) continue;
@@ -56,9 +56,7 @@ void pack_dwconv_weights(const DwconvKernel& k, size_t channels, size_t taps, co
         }
       }
       pb[j] = (bias ? bias[c] : 0) - input_zero_point * wsum;
-      pb[cr + j] = q[c].multiplier;
-      pb[2 * cr + j] = q[c].left_shift;
-      pb[3 * cr + j] = q[c].right_shift;
+      ps[j] = scale[c];
     }
   }
 }

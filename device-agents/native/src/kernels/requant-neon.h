@@ -1,18 +1,22 @@
-// NEON form of MultiplyByQuantizedMultiplier (requant.h), bit-exact with the scalar one.
-// vqrdmulh is exactly (x*M + 2^30) >> 31 for M > 0; the rounding divide uses the
-// gemmlowp fixup (subtract 1 from negatives, then a rounding shift) to round ties away
-// from zero.
+// NEON forms of the requantization in requant.h, bit-exact with the scalar ones.
 #pragma once
 #include <arm_neon.h>
 
 namespace farm {
 
-static inline int32x4_t requant_neon(int32x4_t acc, int32x4_t mult, int32x4_t lshift, int32x4_t rshift) {
-  const int32x4_t x = vshlq_s32(acc, lshift);
-  const int32x4_t h = vqrdmulhq_s32(x, mult);
-  const int32x4_t neg = vnegq_s32(rshift);
-  const int32x4_t fixup = vshrq_n_s32(vandq_s32(h, neg), 31);
-  return vrshlq_s32(vqaddq_s32(h, fixup), neg);
+// requantize_float without the zero point (lo/hi are the bounds minus it). scvtf rounds
+// to nearest even under the default FPCR; vcvtnq always rounds half to even.
+static inline int32x4_t requant_float_neon(int32x4_t acc, float32x4_t scale, float32x4_t lo, float32x4_t hi) {
+  const float32x4_t f = vmulq_f32(vcvtq_f32_s32(acc), scale);
+  return vcvtnq_s32_f32(vminq_f32(vmaxq_f32(f, lo), hi));
+}
+
+// multiply_by_quantized_multiplier: exact 64-bit product, then one rounding shift
+// (vrshl by a negative count adds 2^(shift-1) before the arithmetic shift).
+static inline int32x4_t requant_fixed_neon(int32x4_t acc, int32x4_t mult, int64x2_t neg_shift) {
+  const int64x2_t lo = vrshlq_s64(vmull_s32(vget_low_s32(acc), vget_low_s32(mult)), neg_shift);
+  const int64x2_t hi = vrshlq_s64(vmull_high_s32(acc, mult), neg_shift);
+  return vcombine_s32(vmovn_s64(lo), vmovn_s64(hi));
 }
 
 // 8 int32 (two vectors) plus zero point -> 8 clamped int8.

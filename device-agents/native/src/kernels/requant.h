@@ -1,17 +1,38 @@
-// Fixed-point requantization shared by every kernel and op, scalar form.
-// The vector kernels must reproduce these functions bit for bit: the kernel tests
-// compare against them. The scheme (TFLite's MultiplyByQuantizedMultiplier) is
-// specified in PLAN_FORMAT.md so the compiler side and the tests agree on rounding.
+// Requantization shared by every kernel and op, scalar form. The vector kernels must
+// reproduce these functions bit for bit: the kernel tests compare against them.
+// PLAN_FORMAT.md ("Requantization") specifies both schemes and why each op uses which.
+//
+// - Conv, depthwise and fully-connected outputs: ONNX Runtime's x86 requantization
+//   (MlasRequantizeOutput): float(acc) * float scale, clamped in float, rounded half to
+//   even. Reproducing it exactly is what keeps us bit-identical to ORT through deep nets.
+// - Add, pooling and requantizing copies: fixed point with a single rounding (TFLite's
+//   TFLITE_SINGLE_ROUNDING form of MultiplyByQuantizedMultiplier).
 #pragma once
 #include <cmath>
 #include <cstdint>
 
 namespace farm {
 
+// ORT computes the per-channel output scale in float32, in this order.
+inline float conv_output_scale(float x_scale, float w_scale, float y_scale) {
+  return x_scale * w_scale / y_scale;
+}
+
+// y = clamp(round_half_even(float(acc) * scale) + zp, lo, hi), clamping in float first
+// (as MLAS does) so the conversion can never overflow. float(acc) rounds to nearest even
+// for |acc| > 2^24 exactly like cvtdq2ps / scvtf. nearbyint uses the current rounding
+// mode, which is round-to-nearest-even in every thread we run.
+inline int8_t requantize_float(int32_t acc, float scale, int32_t zp, int32_t lo, int32_t hi) {
+  float f = static_cast<float>(acc) * scale;
+  const float flo = static_cast<float>(lo - zp), fhi = static_cast<float>(hi - zp);
+  f = f < flo ? flo : f;
+  f = f > fhi ? fhi : f;
+  return static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + zp);
+}
+
 struct QuantMultiplier {
   int32_t multiplier = 0;  // Q31, in [2^30, 2^31) or 0
-  int32_t left_shift = 0;  // applied before the high multiply
-  int32_t right_shift = 0; // rounding divide after it
+  int32_t shift = 31;      // total right shift after the 32x32->64 product, in [1, 62]
 };
 
 inline QuantMultiplier quantize_multiplier(double m) {
@@ -25,37 +46,24 @@ inline QuantMultiplier quantize_multiplier(double m) {
     ++e;
   }
   if (e < -31) return q;
-  // A left shift above 30 would drop every bit of any accumulator: clamp so the
-  // vector shifts stay in range; such multipliers only arise from broken scales.
+  // m >= 2^30 only arises from broken scales; clamping keeps the shift at least 1.
   if (e > 30) e = 30;
   q.multiplier = static_cast<int32_t>(fixed);
-  q.left_shift = e > 0 ? e : 0;
-  q.right_shift = e > 0 ? 0 : -e;
+  q.shift = 31 - e;
   return q;
 }
 
-// (x * M + 2^30) >> 31: gemmlowp's SaturatingRoundingDoublingHighMul for M > 0.
-inline int32_t rounding_high_mul(int32_t x, int32_t m) {
-  const int64_t p = int64_t(x) * int64_t(m) + (int64_t(1) << 30);
-  return static_cast<int32_t>(p >> 31);
-}
-
-// Rounds half away from zero, as gemmlowp's RoundingDivideByPOT.
-inline int32_t rounding_divide_pot(int32_t x, int32_t exponent) {
-  const int32_t mask = static_cast<int32_t>((uint32_t(1) << exponent) - 1u);
-  const int32_t rem = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (rem > threshold ? 1 : 0);
-}
-
-inline int32_t multiply_by_quantized_multiplier(int32_t acc, int32_t m, int32_t lshift, int32_t rshift) {
-  // Wrapping left shift: the vector code wraps too, and plans must not depend on it.
-  const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(acc) << lshift);
-  return rounding_divide_pot(rounding_high_mul(x, m), rshift);
+// round(acc * M / 2^shift), ties toward +infinity, computed exactly in 64 bits
+// (|acc * M| < 2^62). One rounding only: TFLite's default double rounding (high-mul,
+// then rounding divide) rounds values just under a half step up, and those one-step
+// differences compound over deep nets.
+inline int32_t multiply_by_quantized_multiplier(int32_t acc, int32_t m, int32_t shift) {
+  const int64_t p = int64_t(acc) * int64_t(m) + (int64_t(1) << (shift - 1));
+  return static_cast<int32_t>(p >> shift);
 }
 
 inline int32_t multiply_by_quantized_multiplier(int32_t acc, const QuantMultiplier& q) {
-  return multiply_by_quantized_multiplier(acc, q.multiplier, q.left_shift, q.right_shift);
+  return multiply_by_quantized_multiplier(acc, q.multiplier, q.shift);
 }
 
 inline int8_t requantize_clamp(int32_t acc, const QuantMultiplier& q, int32_t zp, int32_t lo, int32_t hi) {

@@ -69,11 +69,11 @@ class GemmConvOp : public Op {
     packed_.resize(groups_);
     for (int64_t g = 0; g < groups_; g++) {
       std::vector<int16_t> w16(size_t(og_) * kdim_);
-      std::vector<QuantMultiplier> q(og_);
+      std::vector<float> q(og_);
       for (int64_t oo = 0; oo < og_; oo++) {
         const size_t o = size_t(g * og_ + oo);
         for (size_t k = 0; k < kdim_; k++) w16[oo * kdim_ + k] = int16_t(wd[o * kdim_ + k] - wzp(w, o));
-        q[oo] = quantize_multiplier(double(x.scale()) * double(wscale(w, o)) / double(y.scale()));
+        q[oo] = conv_output_scale(x.scale(), wscale(w, o), y.scale());
       }
       pack_gemm_weights(kernel_, size_t(og_), kdim_, w16.data(), bias ? bias + g * og_ : nullptr, q.data(),
                         packed_[g], kc_);
@@ -144,9 +144,8 @@ class DepthwiseOp : public Op {
     oc_ = c * mult;
     taps_ = size_t(kh * kw);
     const int32_t* bias = bias_data(rt, node, size_t(oc_), node.value("name", "depthwise_conv2d"));
-    std::vector<QuantMultiplier> q(oc_);
-    for (int64_t o = 0; o < oc_; o++)
-      q[o] = quantize_multiplier(double(x.scale()) * double(wscales[o]) / double(y.scale()));
+    std::vector<float> q(oc_);
+    for (int64_t o = 0; o < oc_; o++) q[o] = conv_output_scale(x.scale(), wscales[o], y.scale());
     pack_dwconv_weights(kernel_, size_t(oc_), taps_, w16.data(), bias, q.data(), x.zp(), packed_);
     output_clamp(node.value("attrs", json::object()), y, params_.min, params_.max);
     params_.zero_point = y.zp();
@@ -216,10 +215,10 @@ class FullyConnectedOp : public Op {
     const int32_t* bias = bias_data(rt, node, n_, node.value("name", "fully_connected"));
     const int8_t* wd = reinterpret_cast<const int8_t*>(w.data());
     std::vector<int16_t> w16(n_ * k_);
-    std::vector<QuantMultiplier> q(n_);
+    std::vector<float> q(n_);
     for (size_t o = 0; o < n_; o++) {
       for (size_t k = 0; k < k_; k++) w16[o * k_ + k] = int16_t(wd[o * k_ + k] - wzp(w, o));
-      q[o] = quantize_multiplier(double(x.scale()) * double(wscale(w, o)) / double(y.scale()));
+      q[o] = conv_output_scale(x.scale(), wscale(w, o), y.scale());
     }
     pack_gemm_weights(kernel_, n_, k_, w16.data(), bias, q.data(), packed_, kc_);
     output_clamp(node.value("attrs", json::object()), y, params_.min, params_.max);

@@ -29,7 +29,7 @@ void qs8_gemm_4x16c2_avx2(size_t mr, size_t nc, size_t kc, const int16_t* a, siz
   __m256i acc00 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb));
   __m256i acc01 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 8));
   __m256i acc10 = acc00, acc11 = acc01, acc20 = acc00, acc21 = acc01, acc30 = acc00, acc31 = acc01;
-  const int16_t* wp = reinterpret_cast<const int16_t*>(wb + 64);
+  const int16_t* wp = reinterpret_cast<const int16_t*>(wb + 32);
   for (size_t k = 0; k < kc; k += 2) {
     const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp));
     const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wp + 16));
@@ -47,20 +47,16 @@ void qs8_gemm_4x16c2_avx2(size_t mr, size_t nc, size_t kc, const int16_t* a, siz
     acc30 = _mm256_add_epi32(acc30, _mm256_madd_epi16(va3, b0));
     acc31 = _mm256_add_epi32(acc31, _mm256_madd_epi16(va3, b1));
   }
-  const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 16));
-  const __m256i m1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 24));
-  const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 32));
-  const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 40));
-  const __m256i r0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 48));
-  const __m256i r1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 56));
+  const __m256 s0 = _mm256_loadu_ps(reinterpret_cast<const float*>(wb + 16));
+  const __m256 s1 = _mm256_loadu_ps(reinterpret_cast<const float*>(wb + 24));
   const __m256i zp = _mm256_set1_epi32(params->zero_point);
-  const __m128i lo = _mm_set1_epi8(int8_t(params->min));
-  const __m128i hi = _mm_set1_epi8(int8_t(params->max));
+  const __m256 lo = _mm256_set1_ps(float(params->min - params->zero_point));
+  const __m256 hi = _mm256_set1_ps(float(params->max - params->zero_point));
   __m256i accs[4][2] = {{acc00, acc01}, {acc10, acc11}, {acc20, acc21}, {acc30, acc31}};
   for (size_t r = 0; r < mr; r++) {
-    const __m256i v0 = _mm256_add_epi32(requant_avx2(accs[r][0], m0, l0, r0), zp);
-    const __m256i v1 = _mm256_add_epi32(requant_avx2(accs[r][1], m1, l1, r1), zp);
-    const __m128i out = pack16_avx2(v0, v1, lo, hi);
+    const __m256i v0 = _mm256_add_epi32(requant_float_avx2(accs[r][0], s0, lo, hi), zp);
+    const __m256i v1 = _mm256_add_epi32(requant_float_avx2(accs[r][1], s1, lo, hi), zp);
+    const __m128i out = pack16_noclamp_avx2(v0, v1);
     int8_t* cr = c + r * c_stride;
     if (nc == 16) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(cr), out);

@@ -22,7 +22,7 @@ void qs8_gemm_4x8c2_neon(size_t mr, size_t nc, size_t kc, const int16_t* a, size
   int32x4_t acc[4][4];
   for (int r = 0; r < 4; r++)
     for (int j = 0; j < 4; j++) acc[r][j] = vdupq_n_s32(0);
-  const int16_t* wp = reinterpret_cast<const int16_t*>(wb + 32);
+  const int16_t* wp = reinterpret_cast<const int16_t*>(wb + 16);
   for (size_t k = 0; k < kc; k += 2) {
     const int16x8_t b0 = vld1q_s16(wp);
     const int16x8_t b1 = vld1q_s16(wp + 8);
@@ -38,15 +38,16 @@ void qs8_gemm_4x8c2_neon(size_t mr, size_t nc, size_t kc, const int16_t* a, size
     }
   }
   const int32x4_t bias0 = vld1q_s32(wb), bias1 = vld1q_s32(wb + 4);
-  const int32x4_t m0 = vld1q_s32(wb + 8), m1 = vld1q_s32(wb + 12);
-  const int32x4_t l0 = vld1q_s32(wb + 16), l1 = vld1q_s32(wb + 20);
-  const int32x4_t r0 = vld1q_s32(wb + 24), r1 = vld1q_s32(wb + 28);
+  const float* sc = reinterpret_cast<const float*>(wb + 8);
+  const float32x4_t s0 = vld1q_f32(sc), s1 = vld1q_f32(sc + 4);
   const int32x4_t zp = vdupq_n_s32(params->zero_point);
-  const int8x8_t lo = vdup_n_s8(int8_t(params->min)), hi = vdup_n_s8(int8_t(params->max));
+  const float32x4_t lo = vdupq_n_f32(float(params->min - params->zero_point));
+  const float32x4_t hi = vdupq_n_f32(float(params->max - params->zero_point));
+  const int8x8_t blo = vdup_n_s8(int8_t(params->min)), bhi = vdup_n_s8(int8_t(params->max));
   for (size_t r = 0; r < mr; r++) {
-    const int32x4_t s0 = vaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), bias0);
-    const int32x4_t s1 = vaddq_s32(vpaddq_s32(acc[r][2], acc[r][3]), bias1);
-    const int8x8_t out = pack8_neon(requant_neon(s0, m0, l0, r0), requant_neon(s1, m1, l1, r1), zp, lo, hi);
+    const int32x4_t a0 = vaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), bias0);
+    const int32x4_t a1 = vaddq_s32(vpaddq_s32(acc[r][2], acc[r][3]), bias1);
+    const int8x8_t out = pack8_neon(requant_float_neon(a0, s0, lo, hi), requant_float_neon(a1, s1, lo, hi), zp, blo, bhi);
     int8_t* cr = c + r * c_stride;
     if (nc == 8) {
       vst1_s8(cr, out);

@@ -10,10 +10,8 @@ template <size_t MR, size_t NR, size_t KR>
 void gemm_scalar_tile(size_t mr, size_t nc, size_t kc, const int16_t* a, size_t a_stride, const void* w,
                       int8_t* c, size_t c_stride, const OutputParams* params) {
   const int32_t* bias = static_cast<const int32_t*>(w);
-  const int32_t* mult = bias + NR;
-  const int32_t* lsh = mult + NR;
-  const int32_t* rsh = lsh + NR;
-  const int16_t* wp = reinterpret_cast<const int16_t*>(rsh + NR);
+  const float* scale = reinterpret_cast<const float*>(bias + NR);
+  const int16_t* wp = reinterpret_cast<const int16_t*>(scale + NR);
   int32_t acc[MR][NR];
   for (size_t m = 0; m < MR; m++)
     for (size_t n = 0; n < NR; n++) acc[m][n] = bias[n];
@@ -30,12 +28,8 @@ void gemm_scalar_tile(size_t mr, size_t nc, size_t kc, const int16_t* a, size_t 
   }
   for (size_t m = 0; m < mr; m++) {
     int8_t* cr = c + m * c_stride;
-    for (size_t n = 0; n < nc; n++) {
-      int32_t v = multiply_by_quantized_multiplier(acc[m][n], mult[n], lsh[n], rsh[n]) + params->zero_point;
-      v = v < params->min ? params->min : v;
-      v = v > params->max ? params->max : v;
-      cr[n] = static_cast<int8_t>(v);
-    }
+    for (size_t n = 0; n < nc; n++)
+      cr[n] = requantize_float(acc[m][n], scale[n], params->zero_point, params->min, params->max);
   }
 }
 
