@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_INT8_RUNNER_BINARY as INT8_RUNNER } from '@farm/agent/runners/native-int8.runner';
 import { oneNodeOnnx } from '../support/onnx-fixtures.js';
 import { api, uploadBytes, createTestDatabase, requireEnv, ROOT, SAMPLE, sql, startAgent, startApi, upload, waitFor, waitForRun, type AgentHandle, type ApiHandle } from '../support/stack.js';
 
@@ -37,11 +38,12 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     await h?.kill();
   });
 
-  test('the desktop reports itself with all three frameworks', async () => {
+  test('the desktop reports itself with all three frameworks (and native-int8 when its runtime is built)', async () => {
     const d = (await api(h.url, 'GET', '/devices')).body[0];
     assert.equal(d.status, 'online');
     assert.equal(d.transport, 'local');
-    assert.deepEqual(d.frameworks.map((f: { framework: string }) => f.framework).sort(), ['onnxruntime', 'opencv-dnn', 'tflite']);
+    const expected = ['onnxruntime', 'opencv-dnn', 'tflite', ...(existsSync(INT8_RUNNER) ? ['native-int8'] : [])].sort();
+    assert.deepEqual(d.frameworks.map((f: { framework: string }) => f.framework).sort(), expected);
   });
 
   test('BlazeFace under ONNX Runtime, TFLite and OpenCV DNN: results, per-layer rows in Postgres, comparison', async () => {
@@ -137,6 +139,42 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     assert.equal(run.status, 'succeeded');
     const n = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_results r JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = $1', [runId]);
     assert.equal(n[0]!.n, '1');
+  });
+
+  test('fp32 and int8 side by side: ORT fp32, ORT int8 and native-int8 with agreement figures', { skip: existsSync(INT8_RUNNER) ? false : `SKIPPED: int8-runner is not built at ${INT8_RUNNER}; run device-agents/native/build.sh` }, async () => {
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [deviceId] },
+      frameworks: ['onnxruntime', 'native-int8'],
+      quantize: { calibration: 'percentile' },
+      options: { warmupRuns: 2, timedRuns: 20, profileRuns: 3 },
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    assert.equal(created.body.jobs, 3);
+    const run = await waitForRun(h.url, created.body.runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
+    const jobs = run.jobs as { id: string; framework: string; status: string; artifact: { variant: string } }[];
+    assert.deepEqual(jobs.map((j) => `${j.framework}/${j.artifact.variant}`).sort(), ['native-int8/int8_qdq', 'onnxruntime/int8_qdq', 'onnxruntime/original']);
+    assert.ok(jobs.every((j) => j.status === 'succeeded'));
+
+    for (const job of jobs) {
+      const detail = (await api(h.url, 'GET', `/results/${job.id}`)).body;
+      assert.equal(detail.latenciesMs.length, 20);
+      assert.ok(detail.layers.length > 10, `${job.framework}/${job.artifact.variant}: ${detail.layers.length} layers`);
+      if (job.artifact.variant === 'original') {
+        assert.equal(detail.agreement, null, 'the fp32 model is the reference, it has no agreement figure');
+        continue;
+      }
+      assert.ok(detail.agreement, `${job.framework} int8: no agreement; notes: ${detail.notes.join('; ')}`);
+      assert.equal(detail.agreement.referenceFramework, 'onnxruntime (fp32)');
+      assert.ok(detail.agreement.cosine > 0.9, `${job.framework} int8 vs fp32 cosine ${detail.agreement.cosine}`);
+      assert.ok(detail.agreement.elements > 0);
+    }
+    const native = (await api(h.url, 'GET', `/results/${jobs.find((j) => j.framework === 'native-int8')!.id}`)).body;
+    assert.ok(native.layers.some((l: { opType: string }) => l.opType === 'depthwise_conv2d'), 'the runtime names its own ops');
+
+    const cmp = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
+    for (const label of ['onnxruntime', 'onnxruntime (int8)', 'native-int8 (int8)']) assert.ok(cmp.frameworks.includes(label), `compare has no "${label}" column: ${cmp.frameworks.join(', ')}`);
   });
 });
 
