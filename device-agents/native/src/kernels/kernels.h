@@ -101,16 +101,42 @@ inline int8_t vadd_scalar_one(int8_t a, int8_t b, const VaddParams& p) {
   return static_cast<int8_t>(v);
 }
 
+// ---------------------------------------------------------------- f32-qs8-vcvt
+// ONNX QuantizeLinear into the int8 domain: y = clamp(round_half_even(x / scale) + zp),
+// with MLAS's arithmetic (float division, clamp in float before the conversion; a NaN
+// input gives -128). zero_point is the int8-domain zero point.
+struct QuantizeParams {
+  float scale;
+  int32_t zero_point;
+};
+
+inline int8_t quantize_scalar_one(float x, const QuantizeParams& p) {
+  float f = x / p.scale;
+  const float lo = float(-128 - p.zero_point), hi = float(127 - p.zero_point);
+  f = f > lo ? f : lo;
+  f = f < hi ? f : hi;
+  return static_cast<int8_t>(static_cast<int32_t>(std::nearbyint(f)) + p.zero_point);
+}
+
+using F32Qs8VcvtFn = void (*)(size_t n, const float* x, int8_t* y, const QuantizeParams* p);
+
+struct F32Qs8VcvtKernel {
+  const char* name;
+  F32Qs8VcvtFn fn;
+};
+
 // ---------------------------------------------------------------- registry
 // Kernels compiled into this binary, best first; index 0 is what the runtime uses.
 const std::vector<GemmKernel>& gemm_kernels();
 const std::vector<DwconvKernel>& dwconv_kernels();
 const std::vector<VaddKernel>& vadd_kernels();
+const std::vector<F32Qs8VcvtKernel>& f32_qs8_vcvt_kernels();
 const char* build_isa();  // "avx2", "neondot", "neon" or "scalar"
 
 // The scalar twins, always present, for tests and for --isa scalar.
 const GemmKernel& scalar_gemm_kernel();
 const DwconvKernel& scalar_dwconv_kernel();
 const VaddKernel& scalar_vadd_kernel();
+const F32Qs8VcvtKernel& scalar_f32_qs8_vcvt_kernel();
 
 }  // namespace farm

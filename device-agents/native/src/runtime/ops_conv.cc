@@ -93,12 +93,23 @@ class GemmConvOp : public Op {
     for (int64_t g = 0; g < groups_; g++) {
       for (size_t m0 = 0; m0 < m_; m0 += mc_) {
         const size_t mc = std::min(mc_, m_ - m0);
+        int64_t ox = int64_t(m0 % ow_), oy = int64_t((m0 / ow_) % oh_), n = int64_t(m0 / (ow_ * oh_));
         for (size_t r = 0; r < mc; r++) {
-          const size_t m = m0 + r;
-          const int64_t ox = int64_t(m % ow_), oy = int64_t((m / ow_) % oh_), n = int64_t(m / (ow_ * oh_));
           int16_t* ar = a + r * kc_;
+          const int64_t ix0 = ox * strides_[1] - pads_[1];
+          // With one group and no horizontal dilation, a kernel row's taps are one
+          // contiguous NHWC span: convert it in a single vectorizable loop (the per-tap
+          // loop dominated convs with few input channels, e.g. 3-channel stems).
+          const bool span = groups_ == 1 && dil_[1] == 1 && ix0 >= 0 && ix0 + kw_ <= wd_;
           for (int64_t ky = 0; ky < kh_; ky++) {
             const int64_t iy = oy * strides_[0] - pads_[0] + ky * dil_[0];
+            if (span && iy >= 0 && iy < h_) {
+              const int8_t* src = x + ((n * h_ + iy) * wd_ + ix0) * c_;
+              int16_t* dst = ar + ky * kw_ * cg_;
+              const int64_t len = kw_ * cg_;
+              for (int64_t i = 0; i < len; i++) dst[i] = int16_t(src[i] - zx);
+              continue;
+            }
             for (int64_t kx = 0; kx < kw_; kx++) {
               const int64_t ix = ox * strides_[1] - pads_[1] + kx * dil_[1];
               int16_t* dst = ar + (ky * kw_ + kx) * cg_;
@@ -111,6 +122,13 @@ class GemmConvOp : public Op {
             }
           }
           for (size_t k = kdim_; k < kc_; k++) ar[k] = 0;
+          if (++ox == ow_) {
+            ox = 0;
+            if (++oy == oh_) {
+              oy = 0;
+              ++n;
+            }
+          }
         }
         run_gemm(kernel_, mc, size_t(og_), kc_, a, packed_[g].data(), y + m0 * o_ + g * og_, size_t(o_), params_);
       }

@@ -290,16 +290,54 @@ class TransposeOp : public Op {
   }
 
   void run() override {
-    const size_t es = dtype_size(x_.dtype), n = y_.numel(), r = perm_.size();
+    switch (dtype_size(x_.dtype)) {
+      case 1: copy<uint8_t>(); break;
+      case 2: copy<uint16_t>(); break;
+      case 4: copy<uint32_t>(); break;
+      default: copy<uint64_t>(); break;
+    }
+  }
+
+  // One output row (the last output axis) at a time with a strided inner gather, so the
+  // multi-dimensional index is advanced once per row, not once per element (the graph
+  // input NCHW -> NHWC relayout of a 224x224 image went from ~0.9 ms to a few tens of us).
+  template <typename T>
+  void copy() {
+    const size_t r = perm_.size();
+    if (r == 0 || y_.numel() == 0) {
+      std::memcpy(y_.data(), x_.data(), x_.bytes());
+      return;
+    }
+    const T* x = reinterpret_cast<const T*>(x_.data());
+    T* y = reinterpret_cast<T*>(y_.data());
+    if (r == 4 && perm_ == std::vector<int64_t>{0, 2, 3, 1}) {
+      // NCHW -> NHWC (graph-input relayout): few channels make output rows tiny, so read
+      // each channel plane contiguously and scatter with stride C instead.
+      const size_t nb = size_t(x_.shape[0]), c = size_t(x_.shape[1]), hw = size_t(x_.shape[2] * x_.shape[3]);
+      for (size_t b = 0; b < nb; b++)
+        for (size_t ch = 0; ch < c; ch++) {
+          const T* src = x + (b * c + ch) * hw;
+          T* dst = y + b * hw * c + ch;
+          for (size_t i = 0; i < hw; i++) dst[i * c] = src[i];
+        }
+      return;
+    }
+    const size_t inner = size_t(y_.shape[r - 1]), rows = y_.numel() / inner;
+    const int64_t st = src_stride_[r - 1];
     std::vector<int64_t> idx(r, 0);
-    const uint8_t* x = x_.data();
-    uint8_t* y = y_.data();
-    for (size_t i = 0; i < n; i++) {
-      int64_t off = 0;
-      for (size_t d = 0; d < r; d++) off += idx[d] * src_stride_[d];
-      std::memcpy(y + i * es, x + size_t(off) * es, es);
-      for (size_t d = r; d-- > 0;) {
+    int64_t off = 0;
+    for (size_t row = 0; row < rows; row++) {
+      const T* src = x + off;
+      if (st == 1) {
+        std::memcpy(y, src, inner * sizeof(T));
+      } else {
+        for (size_t j = 0; j < inner; j++) y[j] = src[int64_t(j) * st];
+      }
+      y += inner;
+      for (size_t d = r - 1; d-- > 0;) {
+        off += src_stride_[d];
         if (++idx[d] < y_.shape[d]) break;
+        off -= src_stride_[d] * idx[d];
         idx[d] = 0;
       }
     }
@@ -489,6 +527,7 @@ class ElementwiseOp : public Op {
       len_ = size_t(x.shape[axis]);
       rt.reserve_scratch_f32(2 * x.numel() + 64);
     }
+    vcvt_ = rt.force_scalar() ? scalar_f32_qs8_vcvt_kernel() : f32_qs8_vcvt_kernels()[0];
     if (type != "softmax" && is_q8(x) && is_q8(y)) {
       use_lut_ = true;
       for (int v = -128; v < 128; v++) lut_[v + 128] = quantize_value(f(float(v - x.zp()) * x.scale()), y);
@@ -546,9 +585,9 @@ class ElementwiseOp : public Op {
         }
     } else if (kind_ == Kind::Identity) {
       if (is_q8(y_)) {
-        // quantize: straight from the input, no float round trip through scratch.
-        int8_t* y = reinterpret_cast<int8_t*>(y_.data());
-        for (size_t i = 0; i < n; i++) y[i] = quantize_value(xf[i], y_);
+        // quantize: straight from the input through the vector kernel.
+        const QuantizeParams qp{y_.scale(), y_.zp()};
+        vcvt_.fn(n, xf, reinterpret_cast<int8_t*>(y_.data()), &qp);
         return;
       }
       if (yf != xf) std::memcpy(yf, xf, n * sizeof(float));
@@ -567,6 +606,7 @@ class ElementwiseOp : public Op {
   Tensor& y_;
   std::string type_;
   enum class Kind { Identity, Sigmoid, Relu, Clip, Softmax } kind_;
+  F32Qs8VcvtKernel vcvt_{};
   float lo_, hi_;
   bool use_lut_ = false;
   int8_t lut_[256];
