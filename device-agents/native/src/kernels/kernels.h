@@ -45,6 +45,10 @@ inline size_t gemm_block_bytes(const GemmKernel& k, size_t kc) {
 // w: [N][K] int16 weights already minus their zero point. Returns 64-byte aligned blocks.
 void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t* w, const int32_t* bias,
                        const float* scale, std::vector<uint8_t>& out, size_t& kc_out);
+// Same, from fixed-point multipliers (scale = M * 2^-shift, rounded to float); kept for
+// callers built against the earlier packing API (bench/native-gemm).
+void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t* w, const int32_t* bias,
+                       const QuantMultiplier* q, std::vector<uint8_t>& out, size_t& kc_out);
 
 // ---------------------------------------------------------------- qs8-dwconv
 // Depthwise convolution over output_width pixels. input holds, per pixel, `taps`

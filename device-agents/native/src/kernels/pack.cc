@@ -1,4 +1,5 @@
 // Load-time weight packing for the GEMM and depthwise kernels (layouts in kernels.h).
+#include <cmath>
 #include <cstring>
 
 #include "kernels.h"
@@ -26,6 +27,13 @@ void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t
     }
   }
   kc_out = kc;
+}
+
+void pack_gemm_weights(const GemmKernel& k, size_t n, size_t kdim, const int16_t* w, const int32_t* bias,
+                       const QuantMultiplier* q, std::vector<uint8_t>& out, size_t& kc_out) {
+  std::vector<float> scale(n);
+  for (size_t i = 0; i < n; i++) scale[i] = float(std::ldexp(double(q[i].multiplier), -q[i].shift));
+  pack_gemm_weights(k, n, kdim, w, bias, scale.data(), out, kc_out);
 }
 
 void pack_dwconv_weights(const DwconvKernel& k, size_t channels, size_t taps, const int16_t* w,
