@@ -87,7 +87,8 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     const spec = join(ROOT, 'test/e2e/dashboard.e2e-spec.mjs');
     assert.ok(existsSync(spec), `missing ${spec}`);
     const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', spec], {
-      env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: modelId },
+      // NODE_TEST_CONTEXT would make the child report in the runner's binary protocol instead of text.
+      env: { ...withoutTestContext(process.env), FARM_API_URL: h.url, FARM_MODEL_ID: modelId },
       encoding: 'utf8',
       timeout: 120_000,
     });
@@ -177,6 +178,12 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     for (const label of ['onnxruntime', 'onnxruntime (int8)', 'native-int8 (int8)']) assert.ok(cmp.frameworks.includes(label), `compare has no "${label}" column: ${cmp.frameworks.join(', ')}`);
   });
 });
+
+function withoutTestContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NODE_TEST_CONTEXT;
+  return copy;
+}
 
 function agentName(a: AgentHandle): string {
   const m = /agent (\S+) \([0-9a-f-]{36}\) consuming/.exec(a.log());

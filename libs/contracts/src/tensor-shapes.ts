@@ -1,48 +1,70 @@
 /**
- * Resolution of declared input shapes into concrete ones. Shared so the API refuses a
- * benchmark with an unresolved dynamic dim before queuing it, and the agent resolves the same
- * shapes the API checked.
+ * Resolution of declared input shapes into concrete ones, shared so the API refuses a benchmark
+ * with an unresolved dynamic dim before queuing it, and the agent resolves exactly the shapes
+ * the API checked.
  */
 import { DomainError } from './error-codes.js';
-import type { TensorSpec } from './tensor.schema.js';
+import type { TensorDtype, TensorSpec } from './tensor.schema.js';
 
-export function isDynamicDim(d: number | string | null): boolean {
-  return typeof d !== 'number' || d <= 0;
+export interface ResolvedTensor {
+  name: string;
+  dtype: TensorDtype;
+  shape: number[];
 }
 
-export function resolveInputShapes(inputs: readonly TensorSpec[], given: Record<string, number[]> | undefined): Record<string, number[]> {
+/** A declared dim is dynamic when it is symbolic (string), unknown (null) or a placeholder (-1 / 0). */
+export function isDynamicDim(dim: number | string | null): boolean {
+  return typeof dim !== 'number' || dim <= 0;
+}
+
+/**
+ * Concrete shapes for all inputs, or a DomainError a user can act on. Exported so the API can
+ * refuse a benchmark matrix up front instead of letting every device fail the same way.
+ */
+export function resolveInputShapes(inputs: readonly TensorSpec[], inputShapes: Record<string, number[]> = {}): ResolvedTensor[] {
   const known = new Set(inputs.map((i) => i.name));
-  for (const name of Object.keys(given ?? {})) {
+  for (const name of Object.keys(inputShapes)) {
     if (!known.has(name)) {
-      throw new DomainError('VALIDATION_FAILED', `options.inputShapes names "${name}", which is not an input of this model (inputs: ${[...known].join(', ')})`);
+      throw new DomainError('VALIDATION_FAILED', `options.inputShapes names "${name}", which is not an input of this model (inputs: ${[...known].map((n) => `"${n}"`).join(', ')})`);
     }
   }
-  const out: Record<string, number[]> = {};
-  for (const input of inputs) {
-    const override = given?.[input.name];
-    if (override) {
-      if (override.length !== input.shape.length) {
-        throw new DomainError('VALIDATION_FAILED', `options.inputShapes["${input.name}"] has rank ${override.length}, but the model declares rank ${input.shape.length} (${formatShape(input.shape)})`);
+  return inputs.map((input) => {
+    const given = inputShapes[input.name];
+    if (given) {
+      if (given.length !== input.shape.length) {
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          `options.inputShapes["${input.name}"] has rank ${given.length}, but the model declares rank ${input.shape.length} (${formatShape(input.shape)})`,
+        );
       }
       input.shape.forEach((d, i) => {
-        if (!isDynamicDim(d) && d !== override[i]) {
-          throw new DomainError('VALIDATION_FAILED', `options.inputShapes["${input.name}"] dim ${i} is ${override[i]}, but the model fixes it at ${d}`);
+        if (!isDynamicDim(d) && d !== given[i]) {
+          throw new DomainError(
+            'VALIDATION_FAILED',
+            `options.inputShapes["${input.name}"] dim ${i} is ${given[i]}, but the model fixes it to ${String(d)} (${formatShape(input.shape)})`,
+          );
+        }
+        if (!Number.isInteger(given[i]) || given[i]! < 1) {
+          throw new DomainError('VALIDATION_FAILED', `options.inputShapes["${input.name}"] dim ${i} must be a positive integer`);
         }
       });
-      out[input.name] = [...override];
-      continue;
+      return { name: input.name, dtype: input.dtype, shape: [...given] };
     }
-    const dyn = input.shape.findIndex(isDynamicDim);
-    if (dyn >= 0) {
+    const dynamicAt = input.shape.findIndex(isDynamicDim);
+    if (dynamicAt >= 0) {
+      const dim = input.shape[dynamicAt];
+      const label = typeof dim === 'string' ? `"${dim}"` : String(dim);
       throw new DomainError(
         'DYNAMIC_SHAPE_UNRESOLVED',
-        `input "${input.name}" has a dynamic dim ${dyn} (${formatShape(input.shape)}); pass options.inputShapes = { "${input.name}": [${input.shape.map((d) => (isDynamicDim(d) ? '<n>' : d)).join(', ')}] }`,
+        `input "${input.name}" has a dynamic dim ${label} at index ${dynamicAt} (${formatShape(input.shape)}); ` +
+          `pass a concrete shape in options.inputShapes, e.g. {"${input.name}": [${input.shape.map((d) => (isDynamicDim(d) ? 1 : d)).join(', ')}]}`,
+        { input: input.name, dimIndex: dynamicAt, dim },
       );
     }
-    out[input.name] = input.shape as number[];
-  }
-  return out;
+    return { name: input.name, dtype: input.dtype, shape: input.shape as number[] };
+  });
 }
+
 
 export function formatShape(shape: readonly (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;

@@ -1,1 +1,2 @@
 export * from './latency-stats.js';
+export * from './seeded-random.js';

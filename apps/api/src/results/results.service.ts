@@ -21,7 +21,10 @@ export class ResultsService {
   async ingest(sub: ResultSubmission) {
     const job = await this.jobs.findJob(sub.jobId);
     if (!job) throw new DomainError('JOB_NOT_FOUND', `no job with id "${sub.jobId}"`);
-    const outcome = await this.repo.ingest(sub, latencyStats(sub.output.latenciesMs), sub.output.agreement ?? undefined);
+    // The agent cannot know how the variant was calibrated; the artifact's quantization report does.
+    const synthetic = (job.artifact.metadata as { quantization?: { syntheticCalibration?: boolean } }).quantization?.syntheticCalibration;
+    const agreement = sub.output.agreement ? { ...sub.output.agreement, ...(synthetic !== undefined ? { syntheticCalibration: synthetic } : {}) } : undefined;
+    const outcome = await this.repo.ingest(sub, latencyStats(sub.output.latenciesMs), agreement);
     if (outcome.stored) await this.jobs.refreshRunStatus(job.runId);
     else this.logger.log(`result for job ${sub.jobId} delivered again (attempt ${sub.attempt}); kept the stored one`);
     return outcome;

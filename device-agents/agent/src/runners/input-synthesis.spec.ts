@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainError } from '@farm/contracts';
-import { checkInputShapes, mulberry32, resolveInputShapes, synthesizeInputs } from './input-synthesis.js';
+import { mulberry32, resolveInputShapes, synthesizeInputs } from './input-synthesis.js';
 
 describe('input synthesis', () => {
   const image = { name: 'image', dtype: 'float32' as const, shape: [1, 3, 8, 8] };
@@ -38,7 +38,7 @@ describe('input synthesis', () => {
     for (const dim of ['batch', null, -1, 0] as const) {
       const spec = { name: 'tokens', dtype: 'int32' as const, shape: [dim, 128] };
       assert.throws(
-        () => checkInputShapes([spec]),
+        () => resolveInputShapes([spec]),
         (e: unknown) =>
           e instanceof DomainError && e.code === 'DYNAMIC_SHAPE_UNRESOLVED' && e.message.includes('"tokens"') && e.message.includes('options.inputShapes'),
       );

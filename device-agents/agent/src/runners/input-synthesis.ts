@@ -1,17 +1,13 @@
 /**
  * Synthetic model inputs: the same declared shapes, dtypes and seed give the same bytes on every
  * host and for every framework, so output digests can be compared between runs and engines.
- * Also the single place where dynamic dims are resolved against options.inputShapes; the API and
- * the agent call checkInputShapes before a job is queued or run.
+ * Dynamic dims are resolved by @farm/contracts' resolveInputShapes, the same check the API ran.
  */
-import { DomainError } from '@farm/contracts';
-import type { TensorDtype, TensorSpec } from '@farm/contracts';
+import { mulberry32 } from '@farm/stats';
+import { DomainError, resolveInputShapes, type ResolvedTensor, type TensorSpec } from '@farm/contracts';
 
-export interface ResolvedTensor {
-  name: string;
-  dtype: TensorDtype;
-  shape: number[];
-}
+export { isDynamicDim, resolveInputShapes, type ResolvedTensor } from '@farm/contracts';
+export { mulberry32 } from '@farm/stats';
 
 export type SynthesizedData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array;
 
@@ -20,75 +16,7 @@ export interface SynthesizedInput extends ResolvedTensor {
   data: SynthesizedData;
 }
 
-/** A declared dim is dynamic when it is symbolic (string), unknown (null) or a placeholder (-1 / 0). */
-export function isDynamicDim(dim: number | string | null): boolean {
-  return typeof dim !== 'number' || dim <= 0;
-}
 
-/**
- * Concrete shapes for all inputs, or a DomainError a user can act on. Exported so the API can
- * refuse a benchmark matrix up front instead of letting every device fail the same way.
- */
-export function resolveInputShapes(inputs: readonly TensorSpec[], inputShapes: Record<string, number[]> = {}): ResolvedTensor[] {
-  const known = new Set(inputs.map((i) => i.name));
-  for (const name of Object.keys(inputShapes)) {
-    if (!known.has(name)) {
-      throw new DomainError('VALIDATION_FAILED', `options.inputShapes names "${name}", which is not an input of this model (inputs: ${[...known].map((n) => `"${n}"`).join(', ')})`);
-    }
-  }
-  return inputs.map((input) => {
-    const given = inputShapes[input.name];
-    if (given) {
-      if (given.length !== input.shape.length) {
-        throw new DomainError(
-          'VALIDATION_FAILED',
-          `options.inputShapes["${input.name}"] has rank ${given.length}, but the model declares rank ${input.shape.length} (${formatShape(input.shape)})`,
-        );
-      }
-      input.shape.forEach((d, i) => {
-        if (!isDynamicDim(d) && d !== given[i]) {
-          throw new DomainError(
-            'VALIDATION_FAILED',
-            `options.inputShapes["${input.name}"] dim ${i} is ${given[i]}, but the model fixes it to ${String(d)} (${formatShape(input.shape)})`,
-          );
-        }
-        if (!Number.isInteger(given[i]) || given[i]! < 1) {
-          throw new DomainError('VALIDATION_FAILED', `options.inputShapes["${input.name}"] dim ${i} must be a positive integer`);
-        }
-      });
-      return { name: input.name, dtype: input.dtype, shape: [...given] };
-    }
-    const dynamicAt = input.shape.findIndex(isDynamicDim);
-    if (dynamicAt >= 0) {
-      const dim = input.shape[dynamicAt];
-      const label = typeof dim === 'string' ? `"${dim}"` : String(dim);
-      throw new DomainError(
-        'DYNAMIC_SHAPE_UNRESOLVED',
-        `input "${input.name}" has a dynamic dim ${label} at index ${dynamicAt} (${formatShape(input.shape)}); ` +
-          `pass a concrete shape in options.inputShapes, e.g. {"${input.name}": [${input.shape.map((d) => (isDynamicDim(d) ? 1 : d)).join(', ')}]}`,
-        { input: input.name, dimIndex: dynamicAt, dim },
-      );
-    }
-    return { name: input.name, dtype: input.dtype, shape: input.shape as number[] };
-  });
-}
-
-/** The check the API and agent run before queuing; throws the same errors resolveInputShapes does. */
-export function checkInputShapes(inputs: readonly TensorSpec[], inputShapes?: Record<string, number[]>): void {
-  resolveInputShapes(inputs, inputShapes);
-}
-
-/** mulberry32: tiny, fast, and identical in every JavaScript and C implementation, which is all a benchmark input needs. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INT_RANGE = 10; // small non-negative ints stay valid as indices, token ids and class ids
 
@@ -144,8 +72,4 @@ function toHalfBits(value: number): number {
 
 export function byteView(data: SynthesizedData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function formatShape(shape: TensorSpec['shape']): string {
-  return `[${shape.map((d) => (typeof d === 'string' ? `"${d}"` : String(d))).join(', ')}]`;
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { desktopRunner } from './registry.js';
 import { referenceAgreement } from './reference-agreement.js';
-import { errorMessage, RunnerError, type FirstOutput } from './runner.js';
+import { errorMessage, RunnerError, type FirstOutput, type RunPhase as HostProgressPhase } from './runner.js';
 import { HOST_EXIT, HostRequestSchema, type HostMessage } from './runner-host.protocol.js';
 
 function emit(message: HostMessage): void {
@@ -18,6 +18,23 @@ function exit(code: number): void {
   // Exit once stdout has drained, so the last line is never cut off; native thread pools could
   // otherwise keep the process alive after the work is done.
   process.stdout.write('', () => process.exit(code));
+}
+
+/**
+ * At most one progress line per phase change, end of phase, or 250 ms: a line per inference
+ * (hundreds a second on a fast model) made the agent parse JSON beside the benchmark and
+ * measurably slowed it on a 2-core host (bench/platform/layers.mjs).
+ */
+function throttledProgress() {
+  let lastPhase = '';
+  let lastAt = 0;
+  return (phase: HostProgressPhase, done: number, total: number) => {
+    const now = Date.now();
+    if (phase === lastPhase && done < total && now - lastAt < 250) return;
+    lastPhase = phase;
+    lastAt = now;
+    emit({ type: 'progress', phase, done, total });
+  };
 }
 
 /** The agent keeps our stdin open; EOF means it died, and a benchmark nobody will read only steals the CPU. */
@@ -54,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
       inputs: request.inputs,
       outputs: request.outputs,
       options: request.options,
-      onProgress: (phase, done, total) => emit({ type: 'progress', phase, done, total }),
+      onProgress: throttledProgress(),
       ...(request.referenceModelPath ? { onFirstOutputs: (o: FirstOutput[]) => (firstOutputs = o) } : {}),
     });
     // In-process engines leave this to the host: this process's peak RSS (KiB on Linux) is the job's.

@@ -4,6 +4,7 @@
  * ranges come out as min-max or as percentiles of a per-tensor histogram.
  */
 import * as ort from 'onnxruntime-node';
+import { mulberry32 } from '@farm/stats';
 import type { OnnxGraph } from '../onnx/onnx-graph.js';
 import { numel } from '../onnx/onnx-proto.js';
 
@@ -16,17 +17,7 @@ export interface Range { min: number; max: number }
 
 const BINS = 2048;
 
-/** A small deterministic PRNG so synthetic calibration (and tests) are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '@farm/stats';
 
 export function syntheticSamples(g: OnnxGraph, count: number, seed = 1): CalibrationSample[] {
   const rnd = mulberry32(seed);
