@@ -33,18 +33,28 @@ ensure_installed() {
 
 start() {
   ensure_installed
-  if ping; then
-    log "reusing the server already answering on 127.0.0.1:${port}"
-    echo "$url"
-    return
+  # INFO answers even when the server refuses writes (PING does not then).
+  pid="$(redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null | sed -n 's/^process_id:\([0-9]*\).*/\1/p')"
+  if [ -n "$pid" ]; then
+    if [ "$(redis-cli -h 127.0.0.1 -p "$port" set farm:write-probe 1 2>&1)" = "OK" ]; then
+      log "reusing the server already answering on 127.0.0.1:${port}"
+      echo "$url"
+      return
+    fi
+    # E.g. its data folder was deleted under it (an old checkout removed): it cannot persist and
+    # refuses writes, so it is replaced rather than reused.
+    log "the server on 127.0.0.1:${port} (pid $pid) refuses writes; replacing it"
+    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)" # redis-server resolves relative paths after it chdirs into --dir
   # noeviction: BullMQ keeps jobs as keys, and an evicted key is a lost or corrupted job.
-  # appendonly: queued jobs survive a restart of the server.
+  # appendonly: queued jobs survive a restart of the server. The append-only file is the
+  # durability; RDB snapshots add nothing and, when one fails, make Redis refuse all writes.
   redis-server \
     --port "$port" --bind 127.0.0.1 \
-    --dir "$dir" --appendonly yes --maxmemory-policy noeviction \
+    --dir "$dir" --appendonly yes --save "" --maxmemory-policy noeviction \
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   for _ in $(seq 1 100); do
     if ping; then
