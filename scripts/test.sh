@@ -34,6 +34,9 @@ node scripts/run-node-tests.mjs .spec.js libs apps device-agents
 if [ -f device-agents/native/test.sh ]; then
   step "native int8 kernels and runtime (x86-64, arm64 under qemu)"
   bash device-agents/native/test.sh
+  step "int8 conformance and ORT-agreement tests on the arm64 runner under qemu"
+  FARM_INT8_RUNNER=device-agents/native/qemu-int8-runner.sh node --test --test-reporter=spec \
+    libs/int8-compiler/dist/conformance.spec.js libs/int8-compiler/dist/blazeface-agreement.spec.js libs/int8-compiler/dist/mobilenetv2-agreement.spec.js
 fi
 step "infrastructure tests"
 node --test --test-reporter=spec test/infra/*.int-spec.mjs

@@ -11,8 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { DomainError } from '@farm/contracts';
 import type { TensorDecl } from '../plan/plan-writer.js';
 
-/** Where build.sh puts the x86-64 runner, relative to the repository root. */
-export const DEFAULT_RUNNER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../device-agents/native/build/x86_64/int8-runner');
+/**
+ * Where build.sh puts the x86-64 runner. FARM_INT8_RUNNER points the tests and the bench at
+ * another build of the same program, e.g. the arm64 one under qemu (device-agents/native/qemu-int8-runner.sh).
+ */
+export const DEFAULT_RUNNER = process.env.FARM_INT8_RUNNER
+  ? resolve(process.env.FARM_INT8_RUNNER)
+  : resolve(dirname(fileURLToPath(import.meta.url)), '../../../../device-agents/native/build/x86_64/int8-runner');
 
 export function runnerAvailable(path = DEFAULT_RUNNER): boolean {
   return existsSync(path);
