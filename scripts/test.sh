@@ -22,7 +22,8 @@ export EMBEDDED_PG_DIR=.farm/test-pg EMBEDDED_PG_PORT="${TEST_PG_PORT:-54339}"
 export REDIS_PORT="${TEST_REDIS_PORT:-6399}" REDIS_DIR=.farm/test-redis
 pg_url=$(node scripts/services/embedded-postgres.mjs start)
 export TEST_PG_URL="${pg_url%/*}/postgres"
-export TEST_REDIS_URL=$(bash scripts/services/redis.sh start)
+redis_url=$(bash scripts/services/redis.sh start)
+export TEST_REDIS_URL="$redis_url" # assigned apart from export, so a failed start stops the script
 cleanup() {
   EMBEDDED_PG_DIR=.farm/test-pg node scripts/services/embedded-postgres.mjs stop >/dev/null 2>&1 || true
   REDIS_PORT="$REDIS_PORT" REDIS_DIR=.farm/test-redis bash scripts/services/redis.sh stop >/dev/null 2>&1 || true

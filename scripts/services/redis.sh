@@ -34,7 +34,7 @@ ensure_installed() {
 start() {
   ensure_installed
   # INFO answers even when the server refuses writes (PING does not then).
-  pid="$(redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null | sed -n 's/^process_id:\([0-9]*\).*/\1/p')"
+  pid="$( (redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null || true) | sed -n 's/^process_id:\([0-9]*\).*/\1/p')"
   if [ -n "$pid" ]; then
     if [ "$(redis-cli -h 127.0.0.1 -p "$port" set farm:write-probe 1 2>&1)" = "OK" ]; then
       log "reusing the server already answering on 127.0.0.1:${port}"
