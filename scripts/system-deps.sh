@@ -21,6 +21,7 @@ farm_packages=(
   libopencv-dnn-dev
   cmake
   g++
+  nlohmann-json3-dev    # the int8 runtime's plan reader (scripts/build.sh builds it for the desktop agent)
 )
 
 case "${1:-}" in
