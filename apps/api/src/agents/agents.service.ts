@@ -81,7 +81,6 @@ export class AgentsService implements OnModuleInit {
   }
 
   async result(tokenId: string, sub: ResultSubmission) {
-    await this.ownedJob(tokenId, sub.jobId);
-    return this.results.ingest(sub);
+    return this.results.ingest(sub, await this.ownedJob(tokenId, sub.jobId));
   }
 }

@@ -30,7 +30,7 @@ export class BenchmarksService {
   ) {}
 
   async create(req: BenchmarkRequest) {
-    let model = await this.models.findModel(req.modelId);
+    const model = await this.models.findModel(req.modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${req.modelId}"; list models with GET /models`);
     let artifacts = model.artifacts;
     if (req.artifactIds) {
@@ -68,12 +68,12 @@ export class BenchmarksService {
       req as unknown as Prisma.InputJsonValue,
       cells.map((c) => ({ id: c.id, deviceId: c.deviceId, artifactId: c.artifactId, framework: c.framework, options: c.options as unknown as Prisma.InputJsonValue })),
     );
-    model = (await this.models.findModel(model.id)) ?? model;
     const byId = new Map(artifacts.map((a) => [a.id, a]));
     let queued = 0;
     for (const c of cells) {
       try {
         const artifact = byId.get(c.artifactId)!;
+        // A variant's source is always an original artifact, so the model as first read has it.
         const derivedFrom = artifact.derivedFromId ? (model.artifacts.find((a) => a.id === artifact.derivedFromId) ?? null) : null;
         await this.producer.enqueue(jobPayload({ id: c.id, runId: run.id, deviceId: c.deviceId, framework: c.framework, options: c.options as unknown as Prisma.JsonValue, artifact: { ...artifact, derivedFrom } }));
         queued++;

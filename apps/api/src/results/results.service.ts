@@ -7,7 +7,7 @@ import { DomainError, type ResultSubmission } from '@farm/contracts';
 import { latencyStats } from '@farm/stats';
 import { ResultsRepository } from './results.repository.js';
 import { resultView } from './result-view.js';
-import { BenchmarksRepository } from '../benchmarks/benchmarks.repository.js';
+import { BenchmarksRepository, type JobRow } from '../benchmarks/benchmarks.repository.js';
 
 @Injectable()
 export class ResultsService {
@@ -18,9 +18,8 @@ export class ResultsService {
     private readonly jobs: BenchmarksRepository,
   ) {}
 
-  async ingest(sub: ResultSubmission) {
-    const job = await this.jobs.findJob(sub.jobId);
-    if (!job) throw new DomainError('JOB_NOT_FOUND', `no job with id "${sub.jobId}"`);
+  /** job: the row the caller already loaded to check ownership, so it is not read twice. */
+  async ingest(sub: ResultSubmission, job: JobRow) {
     // The agent cannot know how the variant was calibrated; the artifact's quantization report does.
     const synthetic = (job.artifact.metadata as { quantization?: { syntheticCalibration?: boolean } }).quantization?.syntheticCalibration;
     const agreement = sub.output.agreement ? { ...sub.output.agreement, ...(synthetic !== undefined ? { syntheticCalibration: synthetic } : {}) } : undefined;
