@@ -3,7 +3,7 @@
 // runner-host child process), side by side in one run, on the bundled BlazeFace samples, one
 // thread. Reports per engine platform median / standalone median; the target is 0.95-1.05.
 //
-//   node bench/platform/overhead.mjs [--rounds R] [--runs N] [--warmup W]
+//   node bench/platform/overhead.mjs [--rounds R] [--runs N] [--warmup W] [--engines a,b] [--cpu C|none]
 //
 // Standalone means the engine with as little of ours around it as exists:
 //   onnxruntime  a plain onnxruntime-node loop in this process;
@@ -11,12 +11,19 @@
 //   tflite       the TfliteRunner class in this process: the wasm runtime has no standalone CLI, so
 //                this side compares the queue/agent/child-process path against the same engine
 //                wrapper without them, not against "bare" TFLite.
-// Rounds interleave both sides per engine (which side goes first alternates by round) so that the
-// load of a shared machine lands on both; per side we keep the median of the per-round medians.
-import { execFile } from 'node:child_process';
+// Each round sandwiches one platform job between two standalone measurements (S P S), so the
+// host's slow and fast spells (this VM's speed jumps by ~1.6x for 0.25-10 s at a time, on its own)
+// land on both sides. The verdict uses the paired estimate: the median over rounds of
+// platform median / geometric mean of the two standalone medians, with a bootstrap 95% interval
+// over rounds. Standalone after / before, through the same estimator, is the A/A control.
+// The ratio of the per-side medians over rounds is reported beside it.
+// Both sides run on one CPU (default: the last): this script pins itself there once the stack is up,
+// and the agent pins its runners there (RUNNER_CPUS). On this VM each vCPU speeds up and slows
+// down on its own, so an unpinned pair can compare a fast vCPU with a slow one. --cpu none
+// leaves both to the scheduler.
+import { execFile, execFileSync } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,17 +32,32 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const agentDist = join(root, 'device-agents/agent/dist');
 const OPENCV_RUNNER = join(root, 'device-agents/opencv-runner/build/opencv_runner');
+const STANDALONE = join(here, 'standalone.mjs');
 const README = join(root, 'bench/README.md');
-const ENGINES = ['onnxruntime', 'opencv-dnn', 'tflite'];
+const ALL_ENGINES = ['onnxruntime', 'opencv-dnn', 'tflite'];
+const BOOTSTRAP_RESAMPLES = 4000;
 const SEED = 42; // the API's default seed, so both sides feed the same bytes
 const PROFILE_RUNS = 2; // the platform always profiles after the timed runs; keep that short
 const TARGET = [0.95, 1.05];
 
 function parseArgs(argv) {
-  const o = { rounds: 5, runs: 200, warmup: 20 };
+  const o = { rounds: 5, runs: 200, warmup: 20, engines: ALL_ENGINES, cpu: String(cpus().length - 1) };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
-    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --rounds R --runs N --warmup W)`);
+    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --rounds R --runs N --warmup W --engines a,b)`);
+    if (key === 'engines') {
+      const list = String(argv[++i] ?? '').split(',').filter(Boolean);
+      const bad = list.filter((e) => !ALL_ENGINES.includes(e));
+      if (list.length === 0 || bad.length) throw new Error(`--engines takes a comma-separated subset of ${ALL_ENGINES.join(',')}; got "${argv[i]}"`);
+      o.engines = ALL_ENGINES.filter((e) => list.includes(e));
+      continue;
+    }
+    if (key === 'cpu') {
+      const c = String(argv[++i] ?? '');
+      if (c !== 'none' && !(/^\d+$/.test(c) && Number(c) < cpus().length)) throw new Error(`--cpu takes a CPU number below ${cpus().length}, or none; got "${c}"`);
+      o.cpu = c;
+      continue;
+    }
     const v = Number(argv[++i]);
     if (!Number.isInteger(v) || v < (key === 'warmup' ? 0 : 1)) throw new Error(`--${key} needs a positive integer, got "${argv[i]}"`);
     o[key] = v;
@@ -64,62 +86,55 @@ function freePort() {
 
 // ---- standalone sides -------------------------------------------------------------------------
 
-// The agent's own onnxruntime-node, so both sides run the same build of the engine.
-const agentRequire = createRequire(join(root, 'device-agents/agent/package.json'));
-const ort = agentRequire('onnxruntime-node');
+/** argv prefixed with taskset when a benchmark CPU is set, so the process and its threads start there. */
+const pinnedArgv = (cpu, argv) => (cpu === 'none' ? argv : ['taskset', '--cpu-list', cpu, ...argv]);
 
-async function standaloneOrt(modelPath, feedsData, o) {
-  const session = await ort.InferenceSession.create(modelPath, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    logSeverityLevel: 3,
-  });
-  try {
-    const feeds = {};
-    for (const t of feedsData) feeds[t.name] = new ort.Tensor('float32', t.data, t.shape);
-    // One extra run first, as the runner keeps its first inference out of warm-up and timing.
-    await session.run(feeds);
-    for (let i = 0; i < o.warmup; i++) await session.run(feeds);
-    const lat = new Array(o.runs);
-    for (let i = 0; i < o.runs; i++) {
-      const t0 = process.hrtime.bigint();
-      await session.run(feeds);
-      lat[i] = Number(process.hrtime.bigint() - t0) / 1e6;
-    }
-    return lat;
-  } finally {
-    await session.release();
-  }
-}
-
-function standaloneOpencv(modelPath, inputFiles, o) {
-  const argv = ['--model', modelPath];
-  for (const f of inputFiles) argv.push('--input', `${f.name}:${f.shape.join('x')}:${f.file}`);
-  argv.push('--threads', '1', '--warmup', String(o.warmup), '--runs', String(o.runs), '--profile-runs', '0');
+function execJson(argv, what) {
   return new Promise((done, fail) => {
-    execFile(OPENCV_RUNNER, argv, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return fail(new Error(`opencv_runner failed: ${err.message}; ${stderr.trim().slice(-2000)}`));
+    execFile(argv[0], argv.slice(1), { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) return fail(new Error(`${what} failed: ${err.message}; ${stderr.trim().slice(-2000)}`));
       const report = JSON.parse(stdout.trim().split('\n').pop());
-      if (!Array.isArray(report.latenciesMs)) return fail(new Error(`opencv_runner printed no latencies: ${stdout.slice(0, 500)}`));
+      if (!Array.isArray(report.latenciesMs)) return fail(new Error(`${what} printed no latencies: ${stdout.slice(0, 500)}`));
       done(report.latenciesMs);
     });
   });
 }
 
-let tfliteRunner;
-async function standaloneTflite(modelPath, artifact, o) {
-  tfliteRunner ??= new (await import(pathToFileURL(join(agentDist, 'runners/tflite.runner.js')).href)).TfliteRunner();
-  const out = await tfliteRunner.run({
-    modelPath,
-    inputs: artifact.inputs,
-    outputs: artifact.outputs,
-    // No onProgress: this side is the engine wrapper without the host process and its reporting.
-    options: { threads: 1, warmupRuns: o.warmup, timedRuns: o.runs, profileRuns: 0, seed: SEED },
-  });
-  return out.latenciesMs;
+function standaloneOpencv(modelPath, inputFiles, o) {
+  const argv = [OPENCV_RUNNER, '--model', modelPath];
+  for (const f of inputFiles) argv.push('--input', `${f.name}:${f.shape.join('x')}:${f.file}`);
+  argv.push('--threads', '1', '--warmup', String(o.warmup), '--runs', String(o.runs), '--profile-runs', '0');
+  return execJson(pinnedArgv(o.cpu, argv), 'opencv_runner');
+}
+
+/** onnxruntime and tflite: bench/platform/standalone.mjs in its own (pinned) process. */
+function standaloneNode(engine, specFile, o) {
+  return execJson(pinnedArgv(o.cpu, [process.execPath, STANDALONE, specFile]), `standalone ${engine}`);
+}
+
+/** Sets the affinity of `pid` and every process below it (found through /proc) to `cpuList`; returns how many. */
+function pinProcessTree(pid, cpuList) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the parenthesised command name: state, ppid, ...
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const tree = [];
+  for (const queue = [pid]; queue.length; ) {
+    const p = queue.shift();
+    tree.push(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  for (const p of tree) execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpuList, String(p)], { stdio: 'ignore' });
+  return tree.length;
 }
 
 // ---- platform side ----------------------------------------------------------------------------
@@ -173,31 +188,48 @@ function machine() {
 
 const fmt = (x, d = 3) => x.toFixed(d);
 
-function summarize(rows) {
-  return ENGINES.map((engine) => {
+/** Percentile bootstrap of the median of `values`, resampling rounds; seeded so a re-read of the same rounds gives the same interval. */
+function bootstrapMedian(values, random) {
+  const meds = new Array(BOOTSTRAP_RESAMPLES);
+  const sample = new Array(values.length);
+  for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
+    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)];
+    meds[b] = median(sample);
+  }
+  meds.sort((a, b) => a - b);
+  return [meds[Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))], meds[Math.ceil(0.975 * (BOOTSTRAP_RESAMPLES - 1))]];
+}
+
+function summarize(rows, engines, random) {
+  return engines.map((engine) => {
     const rs = rows.filter((r) => r.engine === engine);
     const standalone = median(rs.map((r) => r.standaloneMs));
     const platform = median(rs.map((r) => r.platformMs));
     const ratios = rs.map((r) => r.platformMs / r.standaloneMs);
-    const ratio = platform / standalone;
-    return { engine, standalone, platform, ratio, ratios, within: ratio >= TARGET[0] && ratio <= TARGET[1] };
+    const paired = median(ratios);
+    const ci = bootstrapMedian(ratios, random);
+    // The same estimator on standalone vs standalone (after / before): what it reads when nothing differs.
+    const controls = rs.map((r) => r.afterMs / r.beforeMs);
+    const control = { paired: median(controls), ci: bootstrapMedian(controls, random) };
+    const inBand = (x) => x >= TARGET[0] && x <= TARGET[1];
+    return { engine, standalone, platform, ratioOfMedians: platform / standalone, ratios, paired, ci, control, within: inBand(paired), ciWithin: inBand(ci[0]) && inBand(ci[1]) };
   });
 }
 
 function table(summary) {
-  const head = '| engine | standalone median (ms) | platform median (ms) | ratio | per-round ratios (min / median / max) | within 0.95-1.05 |';
-  const sep = '|---|---:|---:|---:|---|---|';
+  const head = '| engine | standalone median (ms) | platform median (ms) | paired ratio (median of per-round ratios) | 95% interval | control: standalone after / before (95% interval) | ratio of medians | per-round ratios (min / max) | within 0.95-1.05 |';
+  const sep = '|---|---:|---:|---:|---|---|---:|---|---|';
   const lines = summary.map(
     (s) =>
-      `| ${s.engine}${s.engine === 'tflite' ? ' *' : ''} | ${fmt(s.standalone)} | ${fmt(s.platform)} | ${fmt(s.ratio)} | ${fmt(Math.min(...s.ratios))} / ${fmt(median(s.ratios))} / ${fmt(Math.max(...s.ratios))} | ${s.within ? 'yes' : 'no'} |`,
+      `| ${s.engine}${s.engine === 'tflite' ? ' *' : ''} | ${fmt(s.standalone)} | ${fmt(s.platform)} | ${fmt(s.paired)} | ${fmt(s.ci[0])}-${fmt(s.ci[1])} | ${fmt(s.control.paired)} (${fmt(s.control.ci[0])}-${fmt(s.control.ci[1])}) | ${fmt(s.ratioOfMedians)} | ${fmt(Math.min(...s.ratios))} / ${fmt(Math.max(...s.ratios))} | ${s.within ? (s.ciWithin ? 'yes (interval too)' : 'yes (interval not)') : 'no'} |`,
   );
   return [head, sep, ...lines].join('\n');
 }
 
 function roundTable(rows) {
-  const head = '| round | engine | first | standalone median (ms) | platform median (ms) | ratio | platform job wall time (s) |';
-  const sep = '|---:|---|---|---:|---:|---:|---:|';
-  return [head, sep, ...rows.map((r) => `| ${r.round + 1} | ${r.engine} | ${r.first} | ${fmt(r.standaloneMs)} | ${fmt(r.platformMs)} | ${fmt(r.platformMs / r.standaloneMs)} | ${fmt(r.wallMs / 1000, 1)} |`)].join('\n');
+  const head = '| round | engine | standalone before (ms) | platform (ms) | standalone after (ms) | ratio | platform job wall time (s) |';
+  const sep = '|---:|---|---:|---:|---:|---:|---:|';
+  return [head, sep, ...rows.map((r) => `| ${r.round + 1} | ${r.engine} | ${fmt(r.beforeMs)} | ${fmt(r.platformMs)} | ${fmt(r.afterMs)} | ${fmt(r.platformMs / r.standaloneMs)} | ${fmt(r.wallMs / 1000, 1)} |`)].join('\n');
 }
 
 const BEGIN = '<!-- platform-overhead:generated:begin -->';
@@ -229,7 +261,8 @@ function updateReadme(block) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  const command = `node bench/platform/overhead.mjs --rounds ${o.rounds} --runs ${o.runs} --warmup ${o.warmup}`;
+  const command = `node bench/platform/overhead.mjs --rounds ${o.rounds} --runs ${o.runs} --warmup ${o.warmup}${o.engines.length < ALL_ENGINES.length ? ` --engines ${o.engines.join(',')}` : ''} --cpu ${o.cpu}`;
+  const { mulberry32 } = await import(pathToFileURL(join(root, 'libs/stats/dist/index.js')).href);
   const { fetchSampleModels } = await import(pathToFileURL(join(root, 'scripts/fetch-sample-models.mjs')).href);
   const models = fetchSampleModels();
   const { startFarmStack } = await import(pathToFileURL(join(root, 'scripts/lib/farm-stack.mjs')).href);
@@ -248,7 +281,18 @@ async function main() {
 
   try {
     const [port, pgPort] = [await freePort(), await freePort()];
-    stack = await startFarmStack({ farmDir, port, pgPort, log, onExit: (name, logPath) => log(`${name} exited unexpectedly; see ${logPath}`) });
+    const pinned = o.cpu !== 'none';
+    stack = await startFarmStack({ farmDir, port, pgPort, log, onExit: (name, logPath) => log(`${name} exited unexpectedly; see ${logPath}`), agentEnv: pinned ? { RUNNER_CPUS: o.cpu } : {} });
+    // The benchmark CPU is kept for the measured processes alone: this script, the API, the agent and
+    // Postgres (all descendants of this process) move to the other CPUs, as a farm host that reserves
+    // cores for its runners would be set up. Standalone sides and the agent's runners start on it.
+    if (pinned) {
+      const others = cpus().map((_, i) => i).filter((i) => String(i) !== o.cpu).join(',');
+      // Postgres runs detached (pg_ctl), so its tree hangs off the postmaster, not off this script.
+      const postmaster = Number(readFileSync(join(stack.pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const moved = pinProcessTree(process.pid, others) + pinProcessTree(postmaster, others);
+      log(`benchmark CPU ${o.cpu}: standalone sides and the agent's runners (RUNNER_CPUS) run there; ${moved} processes of this script and the farm moved to CPU ${others}`);
+    }
     const onnx = await upload(stack.apiUrl, models.onnx, { name: 'BlazeFace (overhead bench)' });
     const tflite = await upload(stack.apiUrl, models.tflite, { modelId: onnx.model.id });
     const artifacts = tflite.model.artifacts;
@@ -258,6 +302,13 @@ async function main() {
 
     // The same bytes the agent synthesises from the API's view of the artifact.
     const onnxInputs = synthesizeInputs(onnxArtifact.inputs, SEED);
+    const specFile = (engine, artifact, modelPath) => {
+      const file = join(farmDir, `standalone-${engine}.json`);
+      writeFileSync(file, JSON.stringify({ engine, modelPath, inputs: artifact.inputs, outputs: artifact.outputs, warmup: o.warmup, runs: o.runs, seed: SEED }));
+      return file;
+    };
+    const ortSpec = specFile('onnxruntime', onnxArtifact, models.onnx);
+    const tfliteSpec = specFile('tflite', tfliteArtifact, models.tflite);
     const inputDir = join(farmDir, 'standalone-inputs');
     mkdirSync(inputDir);
     const opencvInputs = onnxInputs.map((t, i) => {
@@ -267,36 +318,37 @@ async function main() {
     });
 
     const standalone = {
-      onnxruntime: () => standaloneOrt(models.onnx, onnxInputs, o),
+      onnxruntime: () => standaloneNode('onnxruntime', ortSpec, o),
       'opencv-dnn': () => standaloneOpencv(models.onnx, opencvInputs, o),
-      tflite: () => standaloneTflite(models.tflite, tfliteArtifact, o),
+      tflite: () => standaloneNode('tflite', tfliteSpec, o),
     };
     const t0 = Date.now();
     const rows = [];
     for (let round = 0; round < o.rounds; round++) {
-      for (const engine of ENGINES) {
-        const platformFirst = round % 2 === 1;
-        let s;
-        let p;
-        if (platformFirst) p = await platformRun(stack, onnx.model.id, engine, o);
-        s = await standalone[engine]();
-        if (!platformFirst) p = await platformRun(stack, onnx.model.id, engine, o);
-        if (p.latencies.length !== o.runs || s.length !== o.runs) throw new Error(`${engine}: expected ${o.runs} latencies, got standalone ${s.length}, platform ${p.latencies.length}`);
-        const row = { round, engine, first: platformFirst ? 'platform' : 'standalone', standaloneMs: median(s), platformMs: median(p.latencies), apiMedianMs: p.apiMedianMs, wallMs: p.wallMs };
+      for (const engine of o.engines) {
+        const before = await standalone[engine]();
+        const p = await platformRun(stack, onnx.model.id, engine, o);
+        const after = await standalone[engine]();
+        if (p.latencies.length !== o.runs || before.length !== o.runs || after.length !== o.runs) {
+          throw new Error(`${engine}: expected ${o.runs} latencies, got standalone ${before.length}/${after.length}, platform ${p.latencies.length}`);
+        }
+        const beforeMs = median(before);
+        const afterMs = median(after);
+        const row = { round, engine, beforeMs, afterMs, standaloneMs: Math.sqrt(beforeMs * afterMs), platformMs: median(p.latencies), apiMedianMs: p.apiMedianMs, wallMs: p.wallMs };
         rows.push(row);
-        log(`round ${round + 1}/${o.rounds} ${engine.padEnd(11)} standalone ${fmt(row.standaloneMs)} ms  platform ${fmt(row.platformMs)} ms (API median ${fmt(row.apiMedianMs)})  ratio ${fmt(row.platformMs / row.standaloneMs)}`);
+        log(`round ${round + 1}/${o.rounds} ${engine.padEnd(11)} standalone ${fmt(beforeMs)} / ${fmt(afterMs)} ms  platform ${fmt(row.platformMs)} ms (API median ${fmt(row.apiMedianMs)})  ratio ${fmt(row.platformMs / row.standaloneMs)}`);
       }
     }
     const totalS = (Date.now() - t0) / 1000;
-    const summary = summarize(rows);
+    const summary = summarize(rows, o.engines, mulberry32(SEED));
     const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const verdicts = summary.map((s) =>
       s.within
-        ? `- ${s.engine}: ratio ${fmt(s.ratio)}, within the 0.95-1.05 target.`
-        : `- ${s.engine}: ratio ${fmt(s.ratio)}, OUTSIDE the 0.95-1.05 target (per-round ${fmt(Math.min(...s.ratios))}-${fmt(Math.max(...s.ratios))}).`,
+        ? `- ${s.engine}: paired ratio ${fmt(s.paired)} (95% interval ${fmt(s.ci[0])}-${fmt(s.ci[1])}), within the 0.95-1.05 target${s.ciWithin ? ', and so is the whole interval' : '; the interval reaches outside it'}.`
+        : `- ${s.engine}: paired ratio ${fmt(s.paired)} (95% interval ${fmt(s.ci[0])}-${fmt(s.ci[1])}), OUTSIDE the 0.95-1.05 target.`,
     );
     const block = [
-      `Command: \`${command}\` (${o.rounds} rounds x ${ENGINES.length} engines, ${o.warmup} warm-up + ${o.runs} timed runs per measurement, 1 thread, seed ${SEED}; platform jobs also do ${PROFILE_RUNS} profiled runs after the timed ones; measured in ${fmt(totalS, 0)} s)`,
+      `Command: \`${command}\` (${o.rounds} rounds x ${o.engines.length} engines, ${o.warmup} warm-up + ${o.runs} timed runs per measurement, 1 thread, seed ${SEED}; platform jobs also do ${PROFILE_RUNS} profiled runs after the timed ones; measured in ${fmt(totalS, 0)} s)`,
       '',
       `Date: ${date}  `,
       `Machine: ${machine()}`,
@@ -305,7 +357,7 @@ async function main() {
       '',
       '\\* TFLite (WebAssembly build) has no standalone CLI: its standalone side is the agent\'s `TfliteRunner` class called in-process, so its ratio is the cost of the queue, agent and runner-host child process around the same engine wrapper, not platform vs bare TFLite. ONNX Runtime\'s standalone side is a plain onnxruntime-node loop; OpenCV DNN\'s is `opencv_runner` run directly.',
       '',
-      'Medians are the median over rounds of each round\'s median latency; the ratio is platform / standalone of those. Each round runs both sides back to back per engine, alternating which goes first.',
+      'Each round runs standalone, then one platform job, then standalone again (S P S), per engine. A round\'s ratio is the platform job\'s median latency over the geometric mean of the two standalone medians around it (geometric, so a fast and a slow spell weigh the same either way round). The paired ratio, which decides the verdict, is the median of those per-round ratios; its 95% interval is a percentile bootstrap over rounds. The control applies the same estimator to two measurements of the same thing (each round\'s standalone after / before), so its distance from 1.000 and its interval show what this machine\'s noise alone reads as. The standalone and platform medians, and their ratio, are medians over rounds of each round\'s median, shown for reference.',
       '',
       ...verdicts,
       '',

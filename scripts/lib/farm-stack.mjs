@@ -23,10 +23,10 @@ async function waitFor(what, fn, timeoutMs) {
 }
 
 /**
- * @param {{ farmDir: string, port: number, pgPort: number, log: (line: string) => void, onExit?: (name: string, logPath: string) => void }} o
- * @returns {Promise<{ apiUrl: string, device: any, logDir: string, stop: () => Promise<void> }>}
+ * @param {{ farmDir: string, port: number, pgPort: number, log: (line: string) => void, onExit?: (name: string, logPath: string) => void, agentEnv?: Record<string, string> }} o  agentEnv: extra agent settings (e.g. RUNNER_CPUS)
+ * @returns {Promise<{ apiUrl: string, device: any, logDir: string, pgDataDir: string, stop: () => Promise<void> }>}
  */
-export async function startFarmStack({ farmDir, port, pgPort, log, onExit }) {
+export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agentEnv = {} }) {
   const logDir = join(farmDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const children = [];
@@ -78,13 +78,14 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit }) {
       AGENT_DATA_DIR: join(farmDir, 'agent'),
       DATABASE_URL: pg.url,
       OPENCV_RUNNER: join(root, 'device-agents/opencv-runner/build/opencv_runner'),
+      ...agentEnv,
     });
     await waitFor(`the desktop agent to register (see ${agent.logPath})`, async () => /consuming device\./.test(readFileSync(agent.logPath, 'utf8')), 120_000);
     const devices = await (await fetch(`${apiUrl}/devices`)).json();
     const device = devices.find((d) => d.transport === 'local' && d.status !== 'offline');
     if (!device) throw new Error('the desktop agent registered no online device');
     log(`desktop agent online: ${device.name} with ${device.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ')}`);
-    return { apiUrl, device, logDir, stop };
+    return { apiUrl, device, logDir, pgDataDir: pg.dataDir, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -2,7 +2,8 @@
  * The agent's configuration, parsed and validated once at start-up into a typed object; nothing
  * else in the agent reads process.env.
  */
-import { hostname } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { queueBackendFromUrls, type QueueBackendConfig } from '@farm/queue';
@@ -19,6 +20,11 @@ const EnvSchema = z.object({
   LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   OPENCV_RUNNER: z.string().optional(),
   INT8_RUNNER: z.string().optional(),
+  /** CPUs every runner process is pinned to, as a taskset list ("1", "2-3", "0,2"); unset: the scheduler decides. */
+  RUNNER_CPUS: z
+    .string()
+    .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'RUNNER_CPUS must be a CPU list such as "1", "2-3" or "0,2"')
+    .optional(),
 });
 
 export interface AgentConfig {
@@ -31,6 +37,8 @@ export interface AgentConfig {
   lockDurationMs: number;
   opencvRunnerBinary: string | undefined;
   int8RunnerBinary: string | undefined;
+  /** Normalised CPU list the runners are pinned to, or undefined when they float. */
+  runnerCpus: string | undefined;
 }
 
 export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
@@ -51,7 +59,39 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     lockDurationMs: e.LOCK_DURATION_MS,
     opencvRunnerBinary: e.OPENCV_RUNNER ? resolve(e.OPENCV_RUNNER) : undefined,
     int8RunnerBinary: e.INT8_RUNNER ? resolve(e.INT8_RUNNER) : undefined,
+    runnerCpus: e.RUNNER_CPUS === undefined ? undefined : checkRunnerCpus(e.RUNNER_CPUS),
   };
+}
+
+/** Expands a CPU list ("0,2-3") to sorted, distinct CPU numbers; throws on reversed ranges. */
+export function parseCpuList(list: string): number[] {
+  const set = new Set<number>();
+  for (const part of list.split(',')) {
+    const [a, b = a] = part.split('-').map(Number) as [number, number?];
+    if (b < a) throw new Error(`"${part}" is a reversed range`);
+    for (let c = a; c <= b; c++) set.add(c);
+  }
+  return [...set].sort((x, y) => x - y);
+}
+
+/**
+ * Pinning only means something if every CPU exists and taskset (util-linux) can apply it, so both
+ * are checked here, at start-up, rather than failing every job later.
+ */
+function checkRunnerCpus(list: string, online = cpus().length): string {
+  let set: number[];
+  try {
+    set = parseCpuList(list);
+  } catch (err) {
+    throw new Error(`invalid agent configuration:\n  RUNNER_CPUS: ${(err as Error).message}`);
+  }
+  const missing = set.filter((c) => c >= online);
+  if (missing.length) throw new Error(`invalid agent configuration:\n  RUNNER_CPUS: CPU ${missing.join(', ')} does not exist; this machine has CPUs 0-${online - 1}`);
+  const probe = spawnSync('taskset', ['--cpu-list', list, 'true'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(`invalid agent configuration:\n  RUNNER_CPUS: cannot pin with taskset (install util-linux): ${probe.error?.message ?? probe.stderr.trim()}`);
+  }
+  return set.join(',');
 }
 
 export const AGENT_VERSION = '0.1.0';

@@ -54,6 +54,8 @@ export const EnvironmentSchema = z.object({
   cpuGovernor: z.string().nullable(),
   cpuFreqMHz: z.number().nullable(),
   temperatureC: z.number().nullable(),
+  /** CPUs the runner was pinned to (a list such as "1" or "0,2-3"); null when the scheduler placed it. */
+  cpuAffinity: z.string().max(200).nullable().optional(),
   agentVersion: z.string(),
   runtimeVersion: z.string(),
 });

@@ -89,7 +89,7 @@ export class BenchmarkJobService {
       }
     }
     progress('download', 1, 1);
-    const environment = this.transport.environment();
+    const environment = { ...this.transport.environment(), cpuAffinity: this.config.runnerCpus ?? null };
     const raw = await runIsolated(
       p.framework,
       { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
@@ -100,8 +100,13 @@ export class BenchmarkJobService {
         opencvRunnerBinary: this.config.opencvRunnerBinary,
         int8RunnerBinary: this.config.int8RunnerBinary,
         pidFile: runnerPidFile(this.config),
+        cpus: this.config.runnerCpus,
       },
     );
+    const pinned = this.config.runnerCpus?.split(',').length;
+    if (pinned !== undefined && p.options.threads > pinned) {
+      raw.notes.push(`${p.options.threads} threads share the ${pinned} CPU(s) this agent pins runners to (RUNNER_CPUS=${this.config.runnerCpus})`);
+    }
     return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
   }
 

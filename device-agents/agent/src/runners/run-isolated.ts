@@ -27,6 +27,11 @@ export interface IsolationOptions {
   hostScript?: string;
   /** Where the child's pid is kept while it runs, so a restarted agent can end a host its crashed predecessor left. */
   pidFile?: string;
+  /**
+   * CPU list to pin the host (and the engines it starts, which inherit it) to. taskset execs the
+   * host in place, so the pid, the process group and the pidfile stay the host's own.
+   */
+  cpus?: string;
 }
 
 /** Kills the process group recorded in pidFile, if any: left over when the agent itself was killed mid-job. */
@@ -70,7 +75,9 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
   try {
     return await new Promise<RunnerOutput>((resolve, reject) => {
       // Own process group, so a timeout or cancel also ends the engine's children (opencv_runner).
-      const child = spawn(opts.nodePath ?? process.execPath, [opts.hostScript ?? RUNNER_HOST_SCRIPT, requestFile], {
+      const hostArgv = [opts.nodePath ?? process.execPath, opts.hostScript ?? RUNNER_HOST_SCRIPT, requestFile];
+      const [command, ...args] = opts.cpus ? ['taskset', '--cpu-list', opts.cpus, ...hostArgv] : hostArgv;
+      const child = spawn(command!, args, {
         // stdin stays open and unused: when the agent dies (even by SIGKILL) the host sees EOF and ends its group.
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
