@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { DEFAULT_INT8_RUNNER_BINARY as INT8_RUNNER } from '@farm/agent/runners/native-int8.runner';
 import { oneNodeOnnx } from '../support/onnx-fixtures.js';
 import { api, uploadBytes, createTestDatabase, requireEnv, ROOT, SAMPLE, sql, startAgent, startApi, upload, waitFor, waitForRun, type AgentHandle, type ApiHandle } from '../support/stack.js';
@@ -20,11 +21,13 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   let modelId: string;
   let deviceId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
+  // The agent runs pinned (RUNNER_CPUS), as a farm host reserving a core for its runners would.
+  const runnerCpu = String(cpus().length - 1);
 
   before(async () => {
     const db = await createTestDatabase('farm_e2e');
     h = await startApi({ databaseUrl: db, redisUrl });
-    agent = await startAgent(h, { redisUrl });
+    agent = await startAgent(h, { redisUrl, env: { RUNNER_CPUS: runnerCpu } });
     const onnx = await upload(h.url, SAMPLE.onnx, { name: 'blazeface' });
     modelId = onnx.body.model.id;
     await upload(h.url, SAMPLE.tflite, { modelId });
@@ -81,6 +84,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     assert.ok(detail.peakMemoryBytes > 1_000_000);
     assert.match(detail.outputDigest, /^[0-9a-f]{64}$/);
     assert.ok(detail.environment.cpuModel.length > 0);
+    assert.equal(detail.environment.cpuAffinity, runnerCpu);
   });
 
   test('the dashboard renders the matrix and the per-layer chart in headless Chromium', () => {
@@ -119,7 +123,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
       return j.status === 'running' && j.progress?.phase === 'timed';
     }, 60_000, 100);
     await agent.kill('SIGKILL');
-    agent = await startAgent(h, { redisUrl, dataDir: agent.dataDir, name: agentName(agent) });
+    agent = await startAgent(h, { redisUrl, dataDir: agent.dataDir, name: agentName(agent), env: { RUNNER_CPUS: runnerCpu } });
     const run = await waitForRun(h.url, created.body.runId, 240_000);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs[0].error));
     assert.ok(run.jobs[0].attempts >= 2, `attempts: ${run.jobs[0].attempts}`);

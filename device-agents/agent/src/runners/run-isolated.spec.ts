@@ -1,6 +1,6 @@
 // End to end through a real child process: runner-host.js with the real engines.
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RunnerOutputSchema } from '@farm/contracts';
@@ -72,6 +72,27 @@ describe('runIsolated (runner-host child process)', () => {
       runIsolated('onnxruntime', { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }, { hostScript: crasher }),
       (e: unknown) => e instanceof RunnerError && !e.permanent && e.code === 'RUNNER_FAILED' && /SIGSEGV/.test(e.message) && /engine exploded/.test(e.message),
     );
+  });
+
+  it('pins the host and the engines it starts to the given CPUs, and still measures', async () => {
+    // The host reports what the kernel says its allowed CPUs are, and so does a process it starts.
+    const reporter = join(dir, 'affinity-host.mjs');
+    writeFileSync(
+      reporter,
+      [
+        "import { execFileSync } from 'node:child_process';",
+        "const own = /Cpus_allowed_list:\\s*(\\S+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1];",
+        "const child = execFileSync('sh', ['-c', 'grep Cpus_allowed_list /proc/self/status'], { encoding: 'utf8' }).split(/\\s+/)[1];",
+        "process.stderr.write(`own=${own} child=${child}\\n`); process.exit(3);",
+      ].join('\n'),
+    );
+    const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK };
+    await assert.rejects(runIsolated('onnxruntime', req, { hostScript: reporter, cpus: '0' }), (e: unknown) => e instanceof RunnerError && /own=0 child=0\b/.test(e.message));
+    // Unpinned, the host inherits the agent's own CPUs (this test process's).
+    const all = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+    await assert.rejects(runIsolated('onnxruntime', req, { hostScript: reporter }), (e: unknown) => e instanceof RunnerError && e.message.includes(`own=${all} child=${all}`));
+    const out = await runIsolated('onnxruntime', req, { cpus: '0', timeoutMs: 120_000 });
+    assert.equal(out.latenciesMs.length, QUICK.timedRuns);
   });
 
   it('kills the child on timeout and on cancel, both transient', async () => {

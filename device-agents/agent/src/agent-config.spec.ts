@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { cpus } from 'node:os';
+import { describe, it } from 'node:test';
+import { loadAgentConfig, parseCpuList } from './agent-config.js';
+
+const base = { API_URL: 'http://127.0.0.1:3000', AGENT_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };
+
+describe('agent configuration', () => {
+  it('leaves runners unpinned unless RUNNER_CPUS is set', () => {
+    assert.equal(loadAgentConfig(base).runnerCpus, undefined);
+  });
+
+  it('normalises RUNNER_CPUS to a sorted, distinct list', () => {
+    assert.deepEqual(parseCpuList('3,0-2,1'), [0, 1, 2, 3]);
+    assert.equal(loadAgentConfig({ ...base, RUNNER_CPUS: '0,0-0' }).runnerCpus, '0');
+  });
+
+  it('refuses malformed lists, reversed ranges and CPUs this machine lacks, naming the setting', () => {
+    assert.throws(() => loadAgentConfig({ ...base, RUNNER_CPUS: 'cpu1' }), /RUNNER_CPUS must be a CPU list/);
+    assert.throws(() => loadAgentConfig({ ...base, RUNNER_CPUS: '1;rm -rf /' }), /RUNNER_CPUS must be a CPU list/);
+    assert.throws(() => loadAgentConfig({ ...base, RUNNER_CPUS: '1-0' }), /RUNNER_CPUS: "1-0" is a reversed range/);
+    const missing = cpus().length;
+    assert.throws(() => loadAgentConfig({ ...base, RUNNER_CPUS: String(missing) }), new RegExp(`RUNNER_CPUS: CPU ${missing} does not exist`));
+  });
+});
