@@ -355,7 +355,7 @@ async function main() {
       '',
       table(summary),
       '',
-      '\\* TFLite (WebAssembly build) has no standalone CLI: its standalone side is the agent\'s `TfliteRunner` class called in-process, so its ratio is the cost of the queue, agent and runner-host child process around the same engine wrapper, not platform vs bare TFLite. ONNX Runtime\'s standalone side is a plain onnxruntime-node loop; OpenCV DNN\'s is `opencv_runner` run directly.',
+      '\\* TFLite (WebAssembly build) has no standalone CLI: its standalone side is the agent\'s `TfliteRunner` class in a plain Node process (`bench/platform/standalone.mjs`), so its ratio is the cost of the queue, the agent and the runner host around the same engine wrapper, not platform vs bare TFLite. ONNX Runtime\'s standalone side is a plain onnxruntime-node loop in such a process; OpenCV DNN\'s is `opencv_runner` run directly. Standalone processes start on the benchmark CPU (`--cpu`).',
       '',
       'Each round runs standalone, then one platform job, then standalone again (S P S), per engine. A round\'s ratio is the platform job\'s median latency over the geometric mean of the two standalone medians around it (geometric, so a fast and a slow spell weigh the same either way round). The paired ratio, which decides the verdict, is the median of those per-round ratios; its 95% interval is a percentile bootstrap over rounds. The control applies the same estimator to two measurements of the same thing (each round\'s standalone after / before), so its distance from 1.000 and its interval show what this machine\'s noise alone reads as. The standalone and platform medians, and their ratio, are medians over rounds of each round\'s median, shown for reference.',
       '',
