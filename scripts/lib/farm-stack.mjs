@@ -3,7 +3,7 @@
 // logs under <farmDir>/logs. Used by the main command (scripts/farm.mjs) and by bench scripts.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -34,12 +34,14 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
   const startProcess = (name, script, env) => {
     const logPath = join(logDir, `${name}.log`);
     const fd = openSync(logPath, 'a');
+    // Logs are appended across runs; what this start wrote begins here.
+    const logStart = fstatSync(fd).size;
     const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', fd, fd] });
     child.on('exit', () => {
       if (!stopping) onExit?.(name, logPath);
     });
     children.push(child);
-    return { child, logPath };
+    return { child, logPath, ownLog: () => readFileSync(logPath).subarray(logStart).toString('utf8') };
   };
 
   log(`starting embedded Postgres on 127.0.0.1:${pgPort} (data in ${join(farmDir, 'pg')})`);
@@ -80,7 +82,7 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
       OPENCV_RUNNER: join(root, 'device-agents/opencv-runner/build/opencv_runner'),
       ...agentEnv,
     });
-    await waitFor(`the desktop agent to register (see ${agent.logPath})`, async () => /consuming device\./.test(readFileSync(agent.logPath, 'utf8')), 120_000);
+    await waitFor(`the desktop agent to register (see ${agent.logPath})`, async () => /consuming device\./.test(agent.ownLog()), 120_000);
     const devices = await (await fetch(`${apiUrl}/devices`)).json();
     const device = devices.find((d) => d.transport === 'local' && d.status !== 'offline');
     if (!device) throw new Error('the desktop agent registered no online device');

@@ -11,20 +11,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, ROOT } from '../support/stack.js';
 
-test('npm run farm -- --exit benchmarks the sample under ONNX Runtime, TFLite and OpenCV DNN', async () => {
-  const farmDir = mkdtempSync(join(tmpdir(), 'farm-main-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, FARM_DIR: farmDir, FARM_PORT: String(await freePort()), FARM_PG_PORT: String(await freePort()) };
-  delete env.REDIS_URL;
+async function runFarm(env: NodeJS.ProcessEnv): Promise<string> {
   const child = spawn(process.execPath, [join(ROOT, 'scripts/farm.mjs'), '--exit', '--runs', '10'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));
   const code = await new Promise<number | null>((res) => child.on('exit', res));
   assert.equal(code, 0, out);
-  assert.match(out, /queue: BullMQ on PostgreSQL/);
+  return out;
+}
+
+function assertAllThree(out: string): void {
   for (const fw of ['onnxruntime', 'tflite', 'opencv-dnn']) {
     assert.match(out, new RegExp(`^${fw}\\s+\\S.*\\s10\\s+.*conv \\d+%`, 'm'), `a result row for ${fw} with op-class shares`);
   }
   assert.match(out, /succeeded \(3 succeeded, 0 failed/);
   assert.match(out, /dashboard: http:\/\/127\.0\.0\.1:\d+\/\?modelId=[0-9a-f-]{36}/);
+}
+
+test('npm run farm -- --exit benchmarks the sample under ONNX Runtime, TFLite and OpenCV DNN, and again on the same farm', async () => {
+  const farmDir = mkdtempSync(join(tmpdir(), 'farm-main-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, FARM_DIR: farmDir, FARM_PORT: String(await freePort()), FARM_PG_PORT: String(await freePort()) };
+  delete env.REDIS_URL;
+  const first = await runFarm(env);
+  assert.match(first, /queue: BullMQ on PostgreSQL/);
+  assertAllThree(first);
+  // The second start reuses the database, the artifacts and the (appended) logs of the first.
+  const second = await runFarm(env);
+  assert.match(second, /already uploaded/);
+  assertAllThree(second);
 });

@@ -6,8 +6,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/runners/run-isolated';
 import { BenchmarkOptionsSchema } from '@farm/contracts';
 import { oneNodeOnnx } from '../support/onnx-fixtures.js';
@@ -20,6 +21,8 @@ async function rowCounts(db: string): Promise<Record<string, number>> {
   for (const t of TABLES) out[t] = Number((await sql<{ n: string }>(db, `SELECT count(*)::text AS n FROM ${t}`))[0]!.n);
   return out;
 }
+
+const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -58,6 +61,20 @@ describe('API against real Postgres and Redis', () => {
     assert.equal(again.status, 200);
     assert.equal(again.body.deduplicated, true);
     assert.equal(again.body.artifactId, first.body.artifactId);
+    // An artifact file lost from the store (the database kept) comes back with the next upload of the same bytes.
+    const sha = art.sha256 as string;
+    const fetchArtifact = () => fetch(`${h.url}/agent/artifacts/${sha}`, { headers: agentHeaders });
+    rmSync(join(h.artifactDir, sha.slice(0, 2), sha));
+    const lost = await fetchArtifact();
+    assert.equal(lost.status, 404);
+    const lostBody = (await lost.json()) as { error: { code: string; message: string } };
+    assert.equal(lostBody.error.code, 'ARTIFACT_NOT_FOUND');
+    assert.match(lostBody.error.message, /upload the same file again/);
+    const restored = await upload(h.url, SAMPLE.onnx, {}, 'restore.onnx');
+    assert.equal(restored.body.deduplicated, true);
+    const back = await fetchArtifact();
+    assert.equal(back.status, 200);
+    assert.equal(sha256Of(new Uint8Array(await back.arrayBuffer())), sha);
     const tfl = await upload(h.url, SAMPLE.tflite, { modelId: first.body.model.id });
     assert.equal(tfl.status, 201);
     assert.deepEqual(tfl.body.model.artifacts.map((a: { format: string }) => a.format).sort(), ['onnx', 'tflite']);

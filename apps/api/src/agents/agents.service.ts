@@ -48,7 +48,9 @@ export class AgentsService implements OnModuleInit {
   }
 
   async artifactPath(sha256: string): Promise<string> {
-    if (!/^[0-9a-f]{64}$/.test(sha256) || !(await this.store.has(sha256))) throw new DomainError('ARTIFACT_NOT_FOUND', `no artifact with sha256 ${sha256}`);
+    if (!/^[0-9a-f]{64}$/.test(sha256) || !(await this.store.has(sha256))) {
+      throw new DomainError('ARTIFACT_NOT_FOUND', `no stored file for artifact sha256 ${sha256} in the API's artifact store; if its model is still listed, upload the same file again to restore it`);
+    }
     return this.store.pathFor(sha256);
   }
 

@@ -30,7 +30,12 @@ export class ModelsService {
     if (input.bytes.length === 0) throw new DomainError('MODEL_FORMAT_UNKNOWN', 'the uploaded file is empty; send an ONNX (.onnx) or TensorFlow Lite (.tflite) model in the "file" field');
     const sha256 = sha256Hex(input.bytes);
     const existing = await this.repo.findArtifactBySha(sha256);
-    if (existing) return { model: modelView(existing.model), artifactId: existing.id, deduplicated: true };
+    if (existing) {
+      // The same bytes again: if the stored file went missing (an emptied ARTIFACT_DIR beside a kept
+      // database), this upload puts it back, so agents can fetch the artifact once more.
+      await this.store.put(sha256, input.bytes);
+      return { model: modelView(existing.model), artifactId: existing.id, deduplicated: true };
+    }
     if (input.modelId && !(await this.repo.findModel(input.modelId))) {
       throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
     }
