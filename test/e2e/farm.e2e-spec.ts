@@ -8,7 +8,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { DEFAULT_INT8_RUNNER_BINARY as INT8_RUNNER } from '@farm/agent/runners/native-int8.runner';
@@ -180,6 +181,16 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
 
     const cmp = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
     for (const label of ['onnxruntime', 'onnxruntime (int8)', 'native-int8 (int8)']) assert.ok(cmp.frameworks.includes(label), `compare has no "${label}" column: ${cmp.frameworks.join(', ')}`);
+
+    // The variant's file lost from the store: asking for the same quantization again puts it back.
+    const variant = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts.find((a: { variant: string }) => a.variant === 'int8_qdq') as { id: string; sha256: string };
+    const variantFile = join(h.artifactDir, variant.sha256.slice(0, 2), variant.sha256);
+    rmSync(variantFile);
+    const again = await api(h.url, 'POST', `/models/${modelId}/quantize`, { calibration: 'percentile' });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.artifactId, variant.id);
+    assert.equal(again.body.reused, true);
+    assert.equal(createHash('sha256').update(readFileSync(variantFile)).digest('hex'), variant.sha256);
   });
 });
 

@@ -38,7 +38,10 @@ export class QuantizationService {
     }
     const model = await this.repo.findModel(modelId);
     const existing = model?.artifacts.find((a) => a.derivedFromId === source.id && a.variant === 'int8_qdq' && (a.metadata as { quantization?: { calibration?: string } }).quantization?.calibration === calibration);
-    if (existing) return { artifact: existing, reused: true, report: (existing.metadata as { quantization?: unknown }).quantization };
+    if (existing && (await this.store.has(existing.sha256))) return { artifact: existing, reused: true, report: (existing.metadata as { quantization?: unknown }).quantization };
+    if (!(await this.store.has(source.sha256))) {
+      throw new DomainError('ARTIFACT_NOT_FOUND', `the file of artifact ${source.id} is missing from the API's artifact store; upload the same model file again to restore it, then quantize`);
+    }
 
     const t0 = performance.now();
     let result;
@@ -50,6 +53,16 @@ export class QuantizationService {
     }
     const bytes = result.model;
     const sha256 = sha256Hex(bytes);
+    if (existing) {
+      // The variant's row outlived its file. Quantization is deterministic for one source and
+      // calibration, so the same bytes come back and are stored again under the same sha256.
+      if (sha256 !== existing.sha256) {
+        throw new DomainError('ARTIFACT_NOT_FOUND', `the file of int8 variant ${existing.id} is missing, and quantizing again gave different bytes (sha256 ${sha256}, recorded ${existing.sha256}); its results cannot be re-run on the same model`);
+      }
+      await this.store.put(sha256, bytes);
+      this.logger.log(`restored the missing file of int8 variant ${existing.id} (${calibration})`);
+      return { artifact: existing, reused: true, report: (existing.metadata as { quantization?: unknown }).quantization };
+    }
     const info = inspectModel(bytes);
     const { path, created } = await this.store.put(sha256, bytes);
     try {
