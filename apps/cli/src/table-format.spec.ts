@@ -27,6 +27,7 @@ const compare: CompareResponse = {
   modelName: 'blazeface',
   devices: [device],
   frameworks: ['onnxruntime', 'tflite'],
+  noisyCv: 0.1,
   cells: [
     cell('tflite', 5.66944, 0.05, [
       { opClass: 'conv', timeMs: 5.2, share: 0.627 },

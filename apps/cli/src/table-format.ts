@@ -2,15 +2,8 @@
  * Plain-text tables for the terminal: the framework x device comparison, devices and models.
  * Pure functions of API responses, so they are unit-tested without a server.
  */
-import type { CompareResponse } from '@farm/contracts';
+import { NOISY_CV, type CompareResponse } from '@farm/contracts';
 import type { Device, Model, RunJob } from './api-schemas.js';
-
-/**
- * Above this coefficient of variation a median is flagged as noisy: run-to-run spread is then
- * large enough that differences of a few percent between cells are not meaningful.
- * The dashboard (apps/web/public/app.js) uses the same threshold.
- */
-export const NOISY_CV = 0.1;
 
 /** Milliseconds with about three significant digits, never in exponent notation. */
 export function formatMs(ms: number): string {

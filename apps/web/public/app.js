@@ -1,8 +1,8 @@
 // Dashboard logic: loads models, the /compare matrix of the chosen model and /results of the chosen cell,
 // and renders them with plain DOM calls and Chart.js (global `Chart` from /vendor/chart.js/chart.umd.js).
 
-/** CV above this flags a cell as noisy; same threshold as the CLI (apps/cli/src/table-format.ts). */
-const NOISY_CV = 0.1;
+/** CV above this flags a cell as noisy: NOISY_CV from libs/contracts, as /compare reports it. */
+let noisyCv = null;
 
 /** Fixed colour per canonical op class (libs/contracts/src/op-class.ts), so a class keeps its colour across cells. */
 const OP_CLASS_COLOURS = {
@@ -102,7 +102,6 @@ function uploadHelp() {
 }
 
 async function init() {
-  $('noisy-threshold').textContent = formatPercent(NOISY_CV);
   $('top-n').addEventListener('change', () => {
     const cell = selectedCell();
     if (cell) selectCell(cell);
@@ -156,6 +155,8 @@ async function loadModel(modelId) {
   let cmp;
   try {
     cmp = await api(`/compare?modelId=${encodeURIComponent(modelId)}`);
+    noisyCv = cmp.noisyCv;
+    $('noisy-threshold').textContent = formatPercent(noisyCv);
   } catch (e) {
     if (generation !== state.generation) return;
     showStatus('error', `Could not load the comparison: ${e.code}: ${e.message}`);
@@ -215,7 +216,7 @@ function heatColour(median, min, max) {
 }
 
 function matrixCell(c, min, max) {
-  const noisy = c.cv > NOISY_CV;
+  const noisy = c.cv > noisyCv;
   const best = c.medianMs === min;
   const td = el(
     'td',
@@ -238,7 +239,7 @@ function matrixCell(c, min, max) {
     },
     el('div', { class: 'median' }, `${formatMs(c.medianMs)} ms`, best ? el('span', { class: 'best-mark', title: 'fastest median in this table' }, ' ★') : null),
     el('div', { class: 'sub' }, `p90 ${formatMs(c.p90Ms)} ms · CV ${formatPercent(c.cv)}`),
-    noisy ? el('span', { class: 'noisy-badge', dataset: { testid: 'noisy' }, title: `CV ${formatPercent(c.cv)} is above ${formatPercent(NOISY_CV)}` }, 'noisy') : null,
+    noisy ? el('span', { class: 'noisy-badge', dataset: { testid: 'noisy' }, title: `CV ${formatPercent(c.cv)} is above ${formatPercent(noisyCv)}` }, 'noisy') : null,
     el('div', { class: 'version' }, `${c.format} · ${c.frameworkVersion}`),
   );
   td.addEventListener('click', () => selectCell(c));
@@ -304,7 +305,7 @@ function statsFromResult(r) {
     stat('p99', `${formatMs(s.p99Ms)} ms`),
     stat('min / max', `${formatMs(s.minMs)} / ${formatMs(s.maxMs)} ms`),
     stat('std', `${formatMs(s.stdMs)} ms`),
-    stat('CV', formatPercent(s.cv) + (s.cv > NOISY_CV ? ' (noisy)' : '')),
+    stat('CV', formatPercent(s.cv) + (s.cv > noisyCv ? ' (noisy)' : '')),
     stat('timed runs', String(s.runs)),
   ];
   if (r.loadMs !== null && r.loadMs !== undefined) items.push(stat('model load', `${formatMs(r.loadMs)} ms`));

@@ -19,11 +19,20 @@ export const CompareCellSchema = z.object({
 });
 export type CompareCell = z.infer<typeof CompareCellSchema>;
 
+/**
+ * Above this coefficient of variation a median is flagged as noisy: run-to-run spread is then
+ * large enough that differences of a few percent between cells are not meaningful. The CLI uses
+ * it directly; the dashboard reads it from /compare (`noisyCv`), as a static page cannot import it.
+ */
+export const NOISY_CV = 0.1;
+
 export const CompareResponseSchema = z.object({
   modelId: z.string(),
   modelName: z.string(),
   devices: z.array(z.object({ id: z.string(), name: z.string() })),
   frameworks: z.array(z.string()),
   cells: z.array(CompareCellSchema),
+  /** NOISY_CV, so clients that cannot import this library flag the same cells. */
+  noisyCv: z.number(),
 });
 export type CompareResponse = z.infer<typeof CompareResponseSchema>;

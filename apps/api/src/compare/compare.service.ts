@@ -4,7 +4,7 @@
  * class. Artifacts that are variants (int8) get their own column.
  */
 import { Injectable } from '@nestjs/common';
-import { DomainError, OP_CLASSES, type CompareCell, type CompareResponse, type OpClass } from '@farm/contracts';
+import { DomainError, NOISY_CV, OP_CLASSES, type CompareCell, type CompareResponse, type OpClass } from '@farm/contracts';
 import { ModelsRepository } from '../models/models.repository.js';
 import { ResultsRepository, type ResultRow } from '../results/results.repository.js';
 
@@ -49,6 +49,6 @@ export class CompareService {
     }));
     const devices = [...new Map(cells.map((c) => [c.deviceId, { id: c.deviceId, name: c.deviceName }])).values()];
     const frameworks = [...new Set(cells.map((c) => c.framework))].sort();
-    return { modelId: model.id, modelName: model.name, devices, frameworks, cells };
+    return { modelId: model.id, modelName: model.name, devices, frameworks, cells, noisyCv: NOISY_CV };
   }
 }
