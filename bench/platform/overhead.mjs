@@ -6,11 +6,12 @@
 //   node bench/platform/overhead.mjs [--rounds R] [--runs N] [--warmup W] [--engines a,b] [--cpu C|none]
 //
 // Standalone means the engine with as little of ours around it as exists:
-//   onnxruntime  a plain onnxruntime-node loop in this process;
+//   onnxruntime  a plain onnxruntime-node loop in its own process (standalone.mjs);
 //   opencv-dnn   the native opencv_runner binary, run directly (it times its own forward() calls);
-//   tflite       the TfliteRunner class in this process: the wasm runtime has no standalone CLI, so
-//                this side compares the queue/agent/child-process path against the same engine
-//                wrapper without them, not against "bare" TFLite.
+//   tflite       the TfliteRunner class in its own process (standalone.mjs): the wasm runtime has
+//                no standalone CLI, so this side compares the queue/agent/runner-host path against
+//                the same engine wrapper without them, not against "bare" TFLite.
+// Each run rewrites the generated block of bench/README.md's "Platform overhead" section.
 // Each round sandwiches one platform job between two standalone measurements (S P S), so the
 // host's slow and fast spells (this VM's speed jumps by ~1.6x for 0.25-10 s at a time, on its own)
 // land on both sides. The verdict uses the paired estimate: the median over rounds of
@@ -44,7 +45,7 @@ function parseArgs(argv) {
   const o = { rounds: 5, runs: 200, warmup: 20, engines: ALL_ENGINES, cpu: String(cpus().length - 1) };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
-    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --rounds R --runs N --warmup W --engines a,b)`);
+    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --rounds R --runs N --warmup W --engines a,b --cpu C|none)`);
     if (key === 'engines') {
       const list = String(argv[++i] ?? '').split(',').filter(Boolean);
       const bad = list.filter((e) => !ALL_ENGINES.includes(e));
