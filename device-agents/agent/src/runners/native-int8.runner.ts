@@ -8,7 +8,6 @@
  * so in `threads` and in a note: refusing would drop native-int8 from every multi-threaded
  * matrix, while the result's own `threads: 1` keeps a comparison with N-thread engines honest.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { FrameworkAvailability, RunnerOutput } from '@farm/contracts';
 import { compileToPlan, realValues, type CompileResult, type TensorDecl } from '@farm/int8-compiler';
+import { execBinary, type ExecResult } from './exec-binary.js';
 import { byteView, synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
 import { errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
 
@@ -45,23 +45,6 @@ const MODEL_CODES = new Set(['bad_plan', 'unsupported_op', 'unsupported_attr', '
 const REQUEST_CODES = new Set(['bad_arguments', 'unsupported_option']);
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, int8: 1, uint8: 1 };
-
-interface ExecResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(binary: string, argv: string[], timeoutMs?: number): Promise<ExecResult> {
-  return new Promise((done, fail) => {
-    execFile(binary, argv, { maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      if (err && typeof err.code === 'string') return fail(err); // spawn failure (ENOENT, EACCES), not an exit status
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      done({ code, signal: (err?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr });
-    });
-  });
-}
 
 /** The report on stdout, or the RunnerError the runtime's stderr error line calls for. */
 function parseReport(r: ExecResult, framework: 'native-int8'): Report {
@@ -128,7 +111,7 @@ export class NativeInt8Runner implements Runner {
       const plan = join(dir, 'probe.plan.json');
       writeFileSync(plan, JSON.stringify(PROBE_PLAN));
       writeFileSync(join(dir, 'probe.plan.bin'), new Uint8Array(0));
-      const report = parseReport(await exec(this.binary, ['--plan', plan, '--warmup', '0', '--runs', '1', '--profile-runs', '0', '--threads', '1'], 10_000), this.framework);
+      const report = parseReport(await execBinary(this.binary, ['--plan', plan, '--warmup', '0', '--runs', '1', '--profile-runs', '0', '--threads', '1'], 10_000), this.framework);
       return { framework: this.framework, version: versionOf(report) };
     } catch (err) {
       console.warn(`native-int8: not usable here (${this.binary}): ${errorMessage(err)}; build it with device-agents/native/build.sh ${BUILD_ARCH}`);
@@ -173,7 +156,7 @@ export class NativeInt8Runner implements Runner {
         '--threads', '1',
       ];
       // The binary reports nothing until it is done, so progress is only the phase boundaries.
-      const report = parseReport(await exec(this.binary, argv), this.framework);
+      const report = parseReport(await execBinary(this.binary, argv), this.framework);
       req.onProgress?.('load', 1, 1);
       req.onProgress?.('timed', options.timedRuns, options.timedRuns);
       if (options.profileRuns > 0) req.onProgress?.('profile', options.profileRuns, options.profileRuns);

@@ -3,7 +3,6 @@
  * writes the synthetic inputs, so OpenCV is fed exactly the bytes the other frameworks get, and
  * digests the outputs the binary writes back.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { FrameworkAvailability, RunnerOutput } from '@farm/contracts';
+import { execBinary } from './exec-binary.js';
 import { byteView, synthesizeInputs } from './input-synthesis.js';
 import { errorMessage, RunnerError, type Runner, type RunRequest } from './runner.js';
 
@@ -30,23 +30,6 @@ const ReportSchema = z.object({
 });
 const ErrorReportSchema = z.object({ error: z.object({ kind: z.string(), message: z.string() }) });
 
-interface ExecResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(binary: string, argv: string[], timeoutMs?: number): Promise<ExecResult> {
-  return new Promise((done, fail) => {
-    execFile(binary, argv, { maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      if (err && typeof err.code === 'string') return fail(err); // spawn failure (ENOENT, EACCES), not an exit status
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      done({ code, signal: (err?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr });
-    });
-  });
-}
-
 export class OpencvDnnRunner implements Runner {
   readonly framework = 'opencv-dnn' as const;
   readonly formats = ['onnx'] as const;
@@ -57,7 +40,7 @@ export class OpencvDnnRunner implements Runner {
     try {
       accessSync(this.binary, constants.X_OK);
       // Starting the binary proves its shared libraries load; the version is the one it links against.
-      const r = await run(this.binary, ['--version'], 10_000);
+      const r = await execBinary(this.binary, ['--version'], 10_000);
       const { version } = z.object({ version: z.string() }).parse(JSON.parse(r.stdout));
       return { framework: this.framework, version };
     } catch (err) {
@@ -97,7 +80,7 @@ export class OpencvDnnRunner implements Runner {
 
       // The binary reports nothing until it is done, so progress is only the phase boundaries.
       req.onProgress?.('load', 0, 1);
-      const r = await run(this.binary, argv);
+      const r = await execBinary(this.binary, argv);
       const lastLine = r.stdout.trim().split('\n').pop() ?? '';
       let parsed: unknown;
       try {
