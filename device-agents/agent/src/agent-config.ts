@@ -24,6 +24,7 @@ const EnvSchema = z.object({
   RUNNER_CPUS: z
     .string()
     .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'RUNNER_CPUS must be a CPU list such as "1", "2-3" or "0,2"')
+    .transform(checkRunnerCpus)
     .optional(),
 });
 
@@ -59,7 +60,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     lockDurationMs: e.LOCK_DURATION_MS,
     opencvRunnerBinary: e.OPENCV_RUNNER ? resolve(e.OPENCV_RUNNER) : undefined,
     int8RunnerBinary: e.INT8_RUNNER ? resolve(e.INT8_RUNNER) : undefined,
-    runnerCpus: e.RUNNER_CPUS === undefined ? undefined : checkRunnerCpus(e.RUNNER_CPUS),
+    runnerCpus: e.RUNNER_CPUS,
   };
 }
 
@@ -76,20 +77,27 @@ export function parseCpuList(list: string): number[] {
 
 /**
  * Pinning only means something if every CPU exists and taskset (util-linux) can apply it, so both
- * are checked here, at start-up, rather than failing every job later.
+ * are checked at start-up, with the other settings, rather than failing every job later.
+ * Returns the list normalised ("0,1,2").
  */
-function checkRunnerCpus(list: string, online = cpus().length): string {
+function checkRunnerCpus(list: string, ctx: z.RefinementCtx): string {
   let set: number[];
   try {
     set = parseCpuList(list);
   } catch (err) {
-    throw new Error(`invalid agent configuration:\n  RUNNER_CPUS: ${(err as Error).message}`);
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
   }
+  const online = cpus().length;
   const missing = set.filter((c) => c >= online);
-  if (missing.length) throw new Error(`invalid agent configuration:\n  RUNNER_CPUS: CPU ${missing.join(', ')} does not exist; this machine has CPUs 0-${online - 1}`);
+  if (missing.length) {
+    ctx.addIssue({ code: 'custom', message: `CPU ${missing.join(', ')} does not exist; this machine has CPUs 0-${online - 1}` });
+    return z.NEVER;
+  }
   const probe = spawnSync('taskset', ['--cpu-list', list, 'true'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error(`invalid agent configuration:\n  RUNNER_CPUS: cannot pin with taskset (install util-linux): ${probe.error?.message ?? probe.stderr.trim()}`);
+    ctx.addIssue({ code: 'custom', message: `cannot pin with taskset (install util-linux): ${probe.error?.message ?? probe.stderr.trim()}` });
+    return z.NEVER;
   }
   return set.join(',');
 }

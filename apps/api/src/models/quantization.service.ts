@@ -38,7 +38,8 @@ export class QuantizationService {
     }
     const model = await this.repo.findModel(modelId);
     const existing = model?.artifacts.find((a) => a.derivedFromId === source.id && a.variant === 'int8_qdq' && (a.metadata as { quantization?: { calibration?: string } }).quantization?.calibration === calibration);
-    if (existing && (await this.store.has(existing.sha256))) return { artifact: existing, reused: true, report: (existing.metadata as { quantization?: unknown }).quantization };
+    const reuse = (a: ArtifactRow): QuantizedVariant => ({ artifact: a, reused: true, report: (a.metadata as { quantization?: unknown }).quantization });
+    if (existing && (await this.store.has(existing.sha256))) return reuse(existing);
     if (!(await this.store.has(source.sha256))) {
       throw new DomainError('ARTIFACT_NOT_FOUND', `the file of artifact ${source.id} is missing from the API's artifact store; upload the same model file again to restore it, then quantize`);
     }
@@ -61,7 +62,7 @@ export class QuantizationService {
       }
       await this.store.put(sha256, bytes);
       this.logger.log(`restored the missing file of int8 variant ${existing.id} (${calibration})`);
-      return { artifact: existing, reused: true, report: (existing.metadata as { quantization?: unknown }).quantization };
+      return reuse(existing);
     }
     const info = inspectModel(bytes);
     const { path, created } = await this.store.put(sha256, bytes);
