@@ -9,3 +9,4 @@ export * from './agent.schema.js';
 export * from './compare.schema.js';
 export * from './error-codes.js';
 export * from './benchmark-request.schema.js';
+export * from './layer-sum.js';

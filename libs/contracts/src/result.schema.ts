@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LAYER_BASES } from './layer-sum.js';
 import { OP_CLASSES } from './op-class.js';
 
 /** One layer as the framework's own profiler named it, with its mean time per inference. */
@@ -29,6 +30,11 @@ export const RunnerOutputSchema = z.object({
   layers: z.array(RunnerLayerTimingSchema),
   /** How many profiled runs the layer means are taken over (0 when the framework has no profiler). */
   profiledRuns: z.number().int().nonnegative(),
+  /**
+   * The runner's own word on its layer times: "shares" when its profiler is known to report
+   * proportions only (the API also switches to shares when the layer sum strays from the median).
+   */
+  layerBasis: z.object({ basis: z.enum(LAYER_BASES), note: z.string().max(500).optional() }).optional(),
   notes: z.array(z.string()).default([]),
   /** Set for quantized variants run against their fp32 reference. */
   agreement: z

@@ -1,2 +1,3 @@
 export * from './latency-stats.js';
 export * from './seeded-random.js';
+export * from './median-ratio.js';

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { latencyStats, percentile } from './latency-stats.js';
+import { latencyStats, medianInterval, percentile } from './latency-stats.js';
+import { ratioVerdict } from './median-ratio.js';
+import { mulberry32 } from './seeded-random.js';
 
 test('percentile interpolates between closest ranks', () => {
   const s = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -27,4 +29,47 @@ test('a single sample has zero spread, and empty input is refused', () => {
   assert.equal(st.stdMs, 0);
   assert.equal(st.p99Ms, 3.5);
   assert.throws(() => latencyStats([]), RangeError);
+});
+
+test('robust spread and Tukey outliers: a few slow runs move CV, not the IQR', () => {
+  const bulk = Array.from({ length: 46 }, (_, i) => 1 + (i % 5) * 0.01); // 1.00 .. 1.04
+  const st = latencyStats([...bulk, 3, 3.5, 4, 0.2]);
+  assert.equal(st.outliersHigh, 3);
+  assert.equal(st.outliersLow, 1);
+  assert.ok(st.cv > 0.3, `CV ${st.cv} is inflated by the outliers`);
+  assert.ok(st.robustSpread < 0.05, `IQR/median ${st.robustSpread} describes the bulk`);
+  assert.ok(st.madMs <= st.iqrMs);
+  assert.equal(st.runs, 50, 'outliers are counted, not dropped');
+});
+
+test('median interval uses the binomial ranks (n = 50: 18th and 33rd values) with its exact coverage', () => {
+  const s = Array.from({ length: 50 }, (_, i) => i + 1);
+  const ci = medianInterval(s);
+  assert.equal(ci.lowMs, 18);
+  assert.equal(ci.highMs, 33);
+  assert.ok(ci.level >= 0.95 && ci.level < 0.97, `coverage ${ci.level}`);
+  // Too few runs for 95%: the widest interval and its honest, lower coverage.
+  const small = medianInterval([1, 2, 3, 4, 5]);
+  assert.deepEqual([small.lowMs, small.highMs], [1, 5]);
+  assert.ok(Math.abs(small.level - (1 - 2 / 32)) < 1e-12);
+  assert.equal(medianInterval([7]).level, 0);
+  // Large n stays finite (log-space binomial).
+  const big = medianInterval(Array.from({ length: 20000 }, (_, i) => i));
+  assert.ok(big.lowMs > 9800 && big.highMs < 10200 && big.level >= 0.95);
+});
+
+test('ratioVerdict: a clear difference gets a verdict and an interval that excludes 1; equal samples do not', () => {
+  const rand = mulberry32(1);
+  const a = Array.from({ length: 60 }, () => 1 + rand() * 0.05);
+  const b = Array.from({ length: 60 }, () => 1.2 + rand() * 0.05);
+  const v = ratioVerdict(a, b);
+  assert.equal(v.verdict, 'faster');
+  assert.ok(v.high < 1 && v.low <= v.ratio && v.ratio <= v.high);
+  assert.ok(v.differenceLowPct <= v.differencePct && v.differencePct <= v.differenceHighPct);
+  assert.equal(ratioVerdict(b, a).verdict, 'slower');
+  const c = Array.from({ length: 60 }, () => 1 + rand() * 0.05);
+  const same = ratioVerdict(a, c);
+  assert.equal(same.verdict, 'same');
+  assert.ok(same.low <= 1 && same.high >= 1);
+  assert.deepEqual(ratioVerdict(a, b), v, 'seeded: the same samples give the same interval');
 });

@@ -5,7 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { LatencyStats } from '@farm/stats';
-import type { ResultSubmission } from '@farm/contracts';
+import type { LayerSum, ResultSubmission } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -24,7 +24,7 @@ export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resul
 export class ResultsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async ingest(sub: ResultSubmission, stats: LatencyStats, agreement: object | undefined): Promise<IngestOutcome> {
+  async ingest(sub: ResultSubmission, stats: LatencyStats, layerSum: LayerSum, agreement: object | undefined): Promise<IngestOutcome> {
     return this.prisma.$transaction(async (tx) => {
       const o = sub.output;
       const env = sub.environment;
@@ -46,6 +46,15 @@ export class ResultsRepository {
             maxMs: stats.maxMs,
             stdMs: stats.stdMs,
             cv: stats.cv,
+            madMs: stats.madMs,
+            iqrMs: stats.iqrMs,
+            robustSpread: stats.robustSpread,
+            outliersLow: stats.outliersLow,
+            outliersHigh: stats.outliersHigh,
+            medianCiLowMs: stats.medianCi.lowMs,
+            medianCiHighMs: stats.medianCi.highMs,
+            medianCiLevel: stats.medianCi.level,
+            ...layerSum,
             loadMs: o.loadMs,
             firstInferenceMs: o.firstInferenceMs,
             peakMemoryBytes: o.peakMemoryBytes === null ? null : BigInt(o.peakMemoryBytes),

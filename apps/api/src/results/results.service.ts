@@ -3,7 +3,7 @@
  * acknowledged and dropped) and result reads.
  */
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, type ResultSubmission } from '@farm/contracts';
+import { DomainError, judgeLayerSum, type ResultSubmission } from '@farm/contracts';
 import { latencyStats } from '@farm/stats';
 import { ResultsRepository } from './results.repository.js';
 import { resultView } from './result-view.js';
@@ -23,7 +23,13 @@ export class ResultsService {
     // The agent cannot know how the variant was calibrated; the artifact's quantization report does.
     const synthetic = (job.artifact.metadata as { quantization?: { syntheticCalibration?: boolean } }).quantization?.syntheticCalibration;
     const agreement = sub.output.agreement ? { ...sub.output.agreement, ...(synthetic !== undefined ? { syntheticCalibration: synthetic } : {}) } : undefined;
-    const outcome = await this.repo.ingest(sub, latencyStats(sub.output.latenciesMs), agreement);
+    const stats = latencyStats(sub.output.latenciesMs);
+    const layerSum = judgeLayerSum(
+      sub.output.layers.map((l) => l.timeMs),
+      stats.medianMs,
+      sub.output.layerBasis,
+    );
+    const outcome = await this.repo.ingest(sub, stats, layerSum, agreement);
     if (outcome.stored) await this.jobs.refreshRunStatus(job.runId);
     else this.logger.log(`result for job ${sub.jobId} delivered again (attempt ${sub.attempt}); kept the stored one`);
     return outcome;

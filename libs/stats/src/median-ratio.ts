@@ -1,0 +1,62 @@
+/**
+ * How two latency samples compare: the ratio of their medians with a seeded bootstrap 95%
+ * interval, and the verdict a user reads ("A is faster than B by 12% [9%, 15%]" or "no
+ * detectable difference"). Percentile bootstrap of the median ratio: it needs no distribution
+ * assumption, and a fixed seed makes the same two samples give the same interval every time.
+ *
+ * What it cannot see: runs inside one benchmark are not independent when the host drifts
+ * (frequency spells, a neighbour waking up), so the interval is a statement about these two
+ * measurements, not about every future run. Repeat runs (the nightly suites) close that gap.
+ */
+import { median, percentile } from './latency-stats.js';
+import { mulberry32 } from './seeded-random.js';
+
+export interface MedianRatio {
+  /** median(a) / median(b). Below 1: a is faster. */
+  ratio: number;
+  low: number;
+  high: number;
+  level: number;
+  resamples: number;
+}
+
+export interface RatioVerdict extends MedianRatio {
+  /** 'faster' / 'slower' describe a relative to b; 'same' when the interval contains 1. */
+  verdict: 'faster' | 'slower' | 'same';
+  /** |1 - ratio| as a percentage of b's median, with its interval (both bounds on the same side as the estimate). */
+  differencePct: number;
+  differenceLowPct: number;
+  differenceHighPct: number;
+}
+
+export function medianRatio(a: readonly number[], b: readonly number[], opts: { resamples?: number; level?: number; seed?: number } = {}): MedianRatio {
+  if (a.length === 0 || b.length === 0) throw new RangeError('a median ratio needs two non-empty samples');
+  const resamples = opts.resamples ?? 2000;
+  const level = opts.level ?? 0.95;
+  const rand = mulberry32(opts.seed ?? 0x5eed);
+  const ratios = new Float64Array(resamples);
+  const bufA = new Float64Array(a.length);
+  const bufB = new Float64Array(b.length);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < a.length; i++) bufA[i] = a[Math.floor(rand() * a.length)]!;
+    for (let i = 0; i < b.length; i++) bufB[i] = b[Math.floor(rand() * b.length)]!;
+    ratios[r] = sortedMedian(bufA.sort()) / sortedMedian(bufB.sort());
+  }
+  const sorted = Array.from(ratios).sort((x, y) => x - y);
+  const tail = ((1 - level) / 2) * 100;
+  return { ratio: median(a) / median(b), low: percentile(sorted, tail), high: percentile(sorted, 100 - tail), level, resamples };
+}
+
+export function ratioVerdict(a: readonly number[], b: readonly number[], opts?: { resamples?: number; level?: number; seed?: number }): RatioVerdict {
+  const r = medianRatio(a, b, opts);
+  const verdict = r.high < 1 ? 'faster' : r.low > 1 ? 'slower' : 'same';
+  const pct = (x: number) => Math.abs(1 - x) * 100;
+  // For "faster" the interval on the difference runs from (1 - high) to (1 - low); for "slower" from (low - 1) to (high - 1).
+  const [lo, hi] = verdict === 'slower' ? [pct(r.low), pct(r.high)] : [pct(r.high), pct(r.low)];
+  return { ...r, verdict, differencePct: pct(r.ratio), differenceLowPct: verdict === 'same' ? 0 : lo, differenceHighPct: verdict === 'same' ? Math.max(pct(r.low), pct(r.high)) : hi };
+}
+
+function sortedMedian(s: Float64Array): number {
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
