@@ -7,9 +7,16 @@
 // TFLite and OpenCV DNN through the CLI, prints the comparison and the dashboard URL, and keeps
 // serving until Ctrl-C.
 //
+// On a host with 2 or more CPUs it reserves the last CPU for the benchmark runners (the agent's
+// RUNNER_CPUS) and moves itself, Postgres, the API and the agent onto the others: on a 2-core VM a
+// runner sharing its core with the services measured their work as its own spread.
+//
 //   npm run farm [-- --exit] [-- --runs N]
-//   env: FARM_PORT (3000), FARM_PG_PORT (54329), FARM_DIR (.farm)
+//   env: FARM_PORT (3000), FARM_PG_PORT (54329), FARM_DIR (.farm),
+//        RUNNER_CPUS (the runners' CPU list, passed to the agent; set it to choose the core yourself),
+//        FARM_RESERVE_CPU=0 (no reserved core: everything floats)
 import { execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root, startFarmStack } from './lib/farm-stack.mjs';
@@ -34,6 +41,28 @@ function sh(cmd, argv) {
   execFileSync(cmd, argv, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
+/**
+ * Picks the runners' CPU and pins this process (every thread, so the children it starts next
+ * inherit the mask) to the remaining ones. Returns the agent settings and a line saying what it did.
+ */
+function reserveRunnerCpu() {
+  const n = cpus().length;
+  if (process.env.RUNNER_CPUS) return { env: { RUNNER_CPUS: process.env.RUNNER_CPUS }, line: `runners pinned to CPU ${process.env.RUNNER_CPUS} (RUNNER_CPUS)` };
+  if (process.env.FARM_RESERVE_CPU === '0') return { env: {}, line: 'no CPU reserved for the runners (FARM_RESERVE_CPU=0): services and runners share every core' };
+  if (n < 2) return { env: {}, line: 'one CPU: runners share it with the API, the agent and Postgres, so expect more spread' };
+  const runnerCpu = n - 1;
+  const others = n === 2 ? '0' : `0-${n - 2}`;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', others, String(process.pid)], { stdio: 'ignore' });
+  } catch (e) {
+    return { env: {}, line: `could not reserve a CPU for the runners (taskset: ${e instanceof Error ? e.message : e}); they share every core` };
+  }
+  return {
+    env: { RUNNER_CPUS: String(runnerCpu) },
+    line: `reserved CPU ${runnerCpu} for the benchmark runners (RUNNER_CPUS=${runnerCpu}); Postgres, the API and the agent run on CPU ${others} (FARM_RESERVE_CPU=0 turns this off)`,
+  };
+}
+
 let stack;
 let stopping = false;
 async function shutdown(code) {
@@ -51,10 +80,13 @@ async function main() {
   const { fetchSampleModels } = await import(pathToFileURL(join(root, 'scripts/fetch-sample-models.mjs')).href);
   const models = fetchSampleModels();
 
+  const reservation = reserveRunnerCpu();
+  say(reservation.line);
   stack = await startFarmStack({
     farmDir,
     port,
     pgPort,
+    agentEnv: reservation.env,
     log: say,
     onExit: (name, logPath) => {
       if (stopping) return;

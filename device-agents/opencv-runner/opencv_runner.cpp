@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "interquartile_runs.h"
+
 namespace {
 
 struct InputSpec {
@@ -209,14 +211,19 @@ int main(int argc, char** argv) {
     // OpenCV times every layer on every forward() anyway; separate runs keep the contract the same
     // as for the other frameworks.
     const std::vector<std::string> layerNames = net.getLayerNames();
-    std::vector<double> layerMs(layerNames.size(), 0.0);
     const double ticksPerMs = cv::getTickFrequency() / 1000.0;
-    for (int r = 0; r < args.profileRuns; r++) {
+    std::vector<std::vector<double>> runLayerMs(size_t(args.profileRuns), std::vector<double>(layerNames.size(), 0.0));
+    for (auto& run : runLayerMs) {
       net.forward(scratch, outNames);
       std::vector<double> timings;
       net.getPerfProfile(timings);
-      for (size_t i = 0; i < timings.size() && i < layerMs.size(); i++) layerMs[i] += timings[i] / ticksPerMs;
+      for (size_t i = 0; i < timings.size() && i < run.size(); i++) run[i] = timings[i] / ticksPerMs;
     }
+    // Means over the interquartile runs by total (see interquartile_runs.h).
+    const std::vector<size_t> used = farm::interquartile_runs(runLayerMs);
+    std::vector<double> layerMs(layerNames.size(), 0.0);
+    for (size_t r : used)
+      for (size_t i = 0; i < layerMs.size(); i++) layerMs[i] += runLayerMs[r][i];
 
     struct rusage usage {};
     getrusage(RUSAGE_SELF, &usage);
@@ -225,14 +232,14 @@ int main(int argc, char** argv) {
     os << "{\"version\":" << jsonString(cv::getVersionString()) << ",\"threads\":" << cv::getNumThreads()
        << ",\"loadMs\":" << jsonNumber(loadMs) << ",\"firstInferenceMs\":" << jsonNumber(firstMs) << ",\"latenciesMs\":[";
     for (size_t i = 0; i < latencies.size(); i++) os << (i ? "," : "") << jsonNumber(latencies[i]);
-    os << "],\"profiledRuns\":" << args.profileRuns << ",\"layers\":[";
+    os << "],\"profiledRuns\":" << args.profileRuns << ",\"profiledRunsUsed\":" << used.size() << ",\"layers\":[";
     if (args.profileRuns > 0) {
       for (size_t i = 0; i < layerNames.size(); i++) {
         // Layer ids start at 1: id 0 is the implicit input layer, which getLayerNames leaves out.
         const int id = net.getLayerId(layerNames[i]);
         const cv::Ptr<cv::dnn::Layer> layer = net.getLayer(id);
         os << (i ? "," : "") << "{\"name\":" << jsonString(layerNames[i]) << ",\"type\":" << jsonString(layer->type)
-           << ",\"timeMs\":" << jsonNumber(layerMs[i] / args.profileRuns) << "}";
+           << ",\"timeMs\":" << jsonNumber(used.empty() ? 0.0 : layerMs[i] / double(used.size())) << "}";
       }
     }
     os << "],\"outputs\":[";

@@ -2,9 +2,10 @@
  * Reads ONNX Runtime's Chrome-trace profile into per-node mean times per inference. Only
  * `<node>_kernel_time` events of category "Node" carry a kernel's own duration; the fence events
  * around them are synchronisation, not work. Session-level `model_run` events delimit inferences,
- * which lets the first (cold) profiled inference be left out.
+ * which lets the warm-up inferences be left out and the typical runs be picked.
  */
 import type { RunnerLayerTiming } from '@farm/contracts';
+import { interquartileRuns } from './profile-warmup.js';
 
 interface TraceEvent {
   cat?: string;
@@ -17,11 +18,13 @@ interface TraceEvent {
 const KERNEL_SUFFIX = '_kernel_time';
 
 /**
- * @param skipRuns leading inferences to leave out (cold caches, arena growth).
- * Times are summed per node over the kept inferences and divided by their count, so a node that
- * runs twice per inference reports its total per inference.
+ * @param skipRuns leading inferences to leave out (the profiled session's warm-up).
+ * Of the rest, the per-node means are taken over the interquartile runs by kernel-time total
+ * (see interquartileRuns). Times are summed per node within an inference, so a node that runs
+ * twice per inference reports its total per inference. `runs` is how many profiled inferences
+ * were kept after the warm-up; `usedRuns` how many of them the means are over.
  */
-export function parseOrtProfile(trace: unknown, skipRuns = 0): { layers: RunnerLayerTiming[]; runs: number } {
+export function parseOrtProfile(trace: unknown, skipRuns = 0): { layers: RunnerLayerTiming[]; runs: number; usedRuns: number } {
   if (!Array.isArray(trace)) throw new Error('onnxruntime profile is not a JSON array of trace events');
   const events = trace as TraceEvent[];
   const windows = events
@@ -30,17 +33,25 @@ export function parseOrtProfile(trace: unknown, skipRuns = 0): { layers: RunnerL
     .sort((a, b) => a[0] - b[0]);
   if (windows.length === 0) throw new Error('onnxruntime profile has no model_run events; cannot tell inferences apart');
   const kept = windows.slice(Math.min(skipRuns, windows.length - 1));
-  const inKept = (ts: number) => kept.some(([start, end]) => ts >= start && ts <= end);
+  const runOf = (ts: number) => kept.findIndex(([start, end]) => ts >= start && ts <= end);
 
-  const totals = new Map<string, { opType: string; us: number }>();
+  // Per kept run: node name -> microseconds.
+  const perRun = kept.map(() => new Map<string, number>());
+  const opTypes = new Map<string, string>();
   for (const ev of events) {
     if (ev?.cat !== 'Node' || typeof ev.name !== 'string' || !ev.name.endsWith(KERNEL_SUFFIX)) continue;
-    if (typeof ev.ts !== 'number' || !inKept(ev.ts)) continue;
+    if (typeof ev.ts !== 'number') continue;
+    const run = runOf(ev.ts);
+    if (run < 0) continue;
     const name = ev.name.slice(0, -KERNEL_SUFFIX.length);
-    const entry = totals.get(name) ?? { opType: ev.args?.op_name ?? 'unknown', us: 0 };
-    entry.us += typeof ev.dur === 'number' ? ev.dur : 0;
-    totals.set(name, entry);
+    if (!opTypes.has(name)) opTypes.set(name, ev.args?.op_name ?? 'unknown');
+    perRun[run]!.set(name, (perRun[run]!.get(name) ?? 0) + (typeof ev.dur === 'number' ? ev.dur : 0));
   }
-  const runs = kept.length;
-  return { layers: [...totals].map(([name, { opType, us }]) => ({ name, opType, timeMs: us / 1000 / runs })), runs };
+  const totals = perRun.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
+  const used = interquartileRuns(totals);
+  const layers = [...opTypes].map(([name, opType]) => {
+    const us = used.reduce((s, i) => s + (perRun[i]!.get(name) ?? 0), 0);
+    return { name, opType, timeMs: us / 1000 / used.length };
+  });
+  return { layers, runs: kept.length, usedRuns: used.length };
 }

@@ -12,7 +12,8 @@ import type * as OrtTypes from 'onnxruntime-node';
 import type { FrameworkAvailability, RunnerOutput, TensorDtype } from '@farm/contracts';
 import { synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
 import { parseOrtProfile } from './onnxruntime-profile.js';
-import { errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
+import { interquartileNote, settleNote, warmUntilSettled } from './profile-warmup.js';
+import { collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
 
 type Ort = typeof OrtTypes;
 const require = createRequire(import.meta.url);
@@ -91,6 +92,7 @@ export class OnnxruntimeRunner implements Runner {
         req.onProgress?.('warmup', i + 1, options.warmupRuns);
       }
       const latenciesMs: number[] = [];
+      collectGarbageBeforeTiming();
       for (let i = 0; i < options.timedRuns; i++) {
         const start = process.hrtime.bigint();
         await runOnce(session, feeds, outputNames);
@@ -98,7 +100,8 @@ export class OnnxruntimeRunner implements Runner {
         req.onProgress?.('timed', i + 1, options.timedRuns);
       }
 
-      const profile = options.profileRuns > 0 ? await this.profile(ort, req, sessionOptions, feeds, outputNames) : { layers: [], runs: 0 };
+      const notes: string[] = [];
+      const profile = options.profileRuns > 0 ? await this.profile(ort, req, sessionOptions, feeds, outputNames, notes) : { layers: [], runs: 0 };
       return {
         framework: this.framework,
         frameworkVersion: onnxruntimeVersion(),
@@ -110,7 +113,7 @@ export class OnnxruntimeRunner implements Runner {
         outputDigest,
         layers: profile.layers,
         profiledRuns: profile.runs,
-        notes: [],
+        notes,
       };
     } finally {
       await session.release();
@@ -118,8 +121,9 @@ export class OnnxruntimeRunner implements Runner {
   }
 
   /**
-   * A second session with the profiler on. One extra inference runs first and is dropped from the
-   * means, as the timed session's first inference is kept apart from its latencies.
+   * A second session with the profiler on. It warms up until its own per-inference time settles
+   * (ORT's profiler is several times slower on its first inferences), and those runs are left out
+   * of the layer means, as the timed session's warm-up is left out of its latencies.
    */
   private async profile(
     ort: Ort,
@@ -127,13 +131,17 @@ export class OnnxruntimeRunner implements Runner {
     base: OrtTypes.InferenceSession.SessionOptions,
     feeds: Record<string, OrtTypes.Tensor>,
     outputNames: string[],
+    notes: string[],
   ): Promise<{ layers: RunnerOutput['layers']; runs: number }> {
     const dir = mkdtempSync(join(tmpdir(), 'farm-ort-profile-'));
     try {
       const session = await createSession(ort, req.modelPath, { ...base, enableProfiling: true, profileFilePrefix: join(dir, 'ort') });
+      let warm;
       try {
+        warm = await warmUntilSettled(() => runOnce(session, feeds, outputNames), { minRuns: Math.max(2, req.options.warmupRuns) });
+        const note = settleNote(this.framework, warm);
+        if (note) notes.push(note);
         const runs = req.options.profileRuns;
-        await runOnce(session, feeds, outputNames);
         for (let i = 0; i < runs; i++) {
           await runOnce(session, feeds, outputNames);
           req.onProgress?.('profile', i + 1, runs);
@@ -144,7 +152,10 @@ export class OnnxruntimeRunner implements Runner {
       }
       const file = readdirSync(dir).find((f) => f.endsWith('.json'));
       if (!file) throw RunnerError.failed('onnxruntime wrote no profile file');
-      return parseOrtProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), 1);
+      const parsed = parseOrtProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), warm.runs);
+      const selection = interquartileNote(this.framework, parsed.usedRuns, parsed.runs);
+      if (selection) notes.push(selection);
+      return { layers: parsed.layers, runs: parsed.runs };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -101,6 +101,14 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * Collects garbage now, when the runner host was started with --expose-gc (run-isolated.ts), so a
+ * collection owed by loading and warm-up does not land inside the timed runs. A no-op elsewhere.
+ */
+export function collectGarbageBeforeTiming(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Elapsed milliseconds since a process.hrtime.bigint() reading, at nanosecond resolution. */
 export function msSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;

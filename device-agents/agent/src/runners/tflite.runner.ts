@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { FrameworkAvailability, RunnerOutput } from '@farm/contracts';
 import { byteView, synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
-import { errorMessage, msSince, RunnerError, type Runner, type RunRequest } from './runner.js';
+import { collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type Runner, type RunRequest } from './runner.js';
 import { parseTfliteProfileSummary, tfliteLayers } from './tflite-profile-summary.js';
 
 const require = createRequire(import.meta.url);
@@ -138,6 +138,7 @@ export class TfliteRunner implements Runner {
           infer(runner);
           req.onProgress?.('warmup', i + 1, options.warmupRuns);
         }
+        collectGarbageBeforeTiming();
         for (let i = 0; i < options.timedRuns; i++) {
           const start = process.hrtime.bigint();
           infer(runner);

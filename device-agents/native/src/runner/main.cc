@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../runtime/runtime.h"
+#include "interquartile_runs.h"
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -135,11 +136,16 @@ int main(int argc, char** argv) {
       rt->run();
       lat.push_back(ms_since(t0));
     }
-    std::vector<double> op_ms(rt->num_ops(), 0.0);
-    for (long i = 0; i < profile_runs; i++) rt->run_profiled(op_ms);
+    std::vector<std::vector<double>> run_op_ms(size_t(profile_runs), std::vector<double>(rt->num_ops(), 0.0));
+    for (auto& op_ms : run_op_ms) rt->run_profiled(op_ms);
+    // Means over the interquartile runs by total, as the agent does for every engine: one profiled
+    // run interrupted by the host must not inflate every layer.
+    const std::vector<size_t> used = farm::interquartile_runs(run_op_ms);
     json layers = json::array();
     for (size_t i = 0; i < rt->num_ops(); i++) {
-      const double t = profile_runs > 0 ? op_ms[i] / double(profile_runs) : 0.0;
+      double sum = 0.0;
+      for (size_t r : used) sum += run_op_ms[r][i];
+      const double t = used.empty() ? 0.0 : sum / double(used.size());
       layers.push_back({{"name", rt->op(i).name}, {"opType", rt->op(i).type}, {"timeMs", t}});
     }
     struct rusage ru {};
@@ -152,6 +158,7 @@ int main(int argc, char** argv) {
                    {"firstInferenceMs", first_ms},
                    {"latenciesMs", lat},
                    {"layers", layers},
+                   {"profiledRunsUsed", used.size()},
                    {"peakMemoryBytes", int64_t(ru.ru_maxrss) * 1024},
                    {"outputs", outs}};
     std::cout << report.dump() << std::endl;

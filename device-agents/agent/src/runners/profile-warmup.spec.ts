@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseOrtProfile } from './onnxruntime-profile.js';
+import { interquartileRuns, settleNote, warmUntilSettled } from './profile-warmup.js';
+
+function busyWait(ms: number): void {
+  const end = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
+  while (process.hrtime.bigint() < end);
+}
+
+describe('profiled-run warm-up and selection', () => {
+  it('interquartileRuns keeps the middle runs and all of a small sample', () => {
+    assert.deepEqual(interquartileRuns([5, 1, 1.1, 0.9, 1.05, 1.0, 9, 1.02]).sort(), [1, 2, 4, 5, 7].sort());
+    assert.deepEqual(interquartileRuns([3, 1]), [0, 1]);
+    assert.deepEqual(interquartileRuns([]), []);
+  });
+
+  it('warmUntilSettled runs at least minRuns and stops once the last runs are near the fastest', async () => {
+    const plan = [30, 20, 12, 2, 2, 2, 2, 2, 2, 2, 2, 2];
+    let i = 0;
+    const out = await warmUntilSettled(() => busyWait(plan[Math.min(i++, plan.length - 1)]!), { minRuns: 2, maxRuns: 50 });
+    assert.ok(out.runs >= 6, `the cold runs (30, 20, 12 ms) are not enough to settle; ran ${out.runs}`);
+    assert.equal(out.settled, out.runs < 50);
+    assert.equal(settleNote('x', { runs: 3, settled: true }), null);
+  });
+
+  it('warmUntilSettled gives up at its cap and says so', async () => {
+    let t = 1;
+    const out = await warmUntilSettled(() => busyWait((t *= 1.6)), { minRuns: 2, maxRuns: 6 });
+    assert.deepEqual(out, { runs: 6, settled: false });
+    assert.match(settleNote('onnxruntime', out)!, /had not settled after 6 warm-up runs/);
+  });
+
+  it('parseOrtProfile drops the warm-up inferences and averages over the interquartile runs', () => {
+    // Five inferences of two kernels: a cold first, three steady, one interrupted.
+    const perRun = [
+      [9, 9],
+      [1, 2],
+      [1.1, 2.1],
+      [0.9, 1.9],
+      [5, 6],
+    ];
+    const trace: unknown[] = [];
+    perRun.forEach(([a, b], r) => {
+      const ts = r * 100_000;
+      trace.push({ cat: 'Session', name: 'model_run', ts, dur: 50_000 });
+      trace.push({ cat: 'Node', name: 'conv_kernel_time', ts: ts + 10, dur: a! * 1000, args: { op_name: 'Conv' } });
+      trace.push({ cat: 'Node', name: 'conv_fence_before', ts: ts + 5, dur: 999_000 });
+      trace.push({ cat: 'Node', name: 'relu_kernel_time', ts: ts + 20, dur: b! * 1000, args: { op_name: 'Relu' } });
+    });
+    const { layers, runs, usedRuns } = parseOrtProfile(trace, 1);
+    assert.equal(runs, 4);
+    assert.equal(usedRuns, 2, 'of totals 3, 3.2, 2.8, 11 the quartiles keep 3 and 3.2');
+    assert.deepEqual(
+      layers.map((l) => [l.name, l.opType, Number(l.timeMs.toFixed(6))]),
+      [
+        ['conv', 'Conv', 1.05],
+        ['relu', 'Relu', 2.05],
+      ],
+    );
+  });
+});
