@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, ROOT } from '../support/stack.js';
 
@@ -35,6 +35,8 @@ test('npm run farm -- --exit benchmarks the sample under ONNX Runtime, TFLite an
   delete env.REDIS_URL;
   const first = await runFarm(env);
   assert.match(first, /queue: BullMQ on PostgreSQL/);
+  // On 2+ CPUs the main command keeps one for the runners and says so; on one CPU it says it cannot.
+  assert.match(first, cpus().length >= 2 ? /reserved CPU \d+ for the benchmark runners \(RUNNER_CPUS=\d+\)/ : /one CPU: runners share it/);
   assertAllThree(first);
   // The second start reuses the database, the artifacts and the (appended) logs of the first.
   const second = await runFarm(env);
