@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 target="${1:-all}"
-tests="requant-test qs8-gemm-test qs8-dwconv-test qs8-vadd-test f32-qs8-vcvt-test runtime-test"
+tests="requant-test qs8-gemm-test qs8-dwconv-test qs8-vadd-test f32-qs8-vcvt-test runtime-test layer-medians-test"
 passed=0
 failed=0
 

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "interquartile_runs.h"
+#include "layer_medians.h"
 
 namespace {
 
@@ -219,11 +219,8 @@ int main(int argc, char** argv) {
       net.getPerfProfile(timings);
       for (size_t i = 0; i < timings.size() && i < run.size(); i++) run[i] = timings[i] / ticksPerMs;
     }
-    // Means over the interquartile runs by total (see interquartile_runs.h).
-    const std::vector<size_t> used = farm::interquartile_runs(runLayerMs);
-    std::vector<double> layerMs(layerNames.size(), 0.0);
-    for (size_t r : used)
-      for (size_t i = 0; i < layerMs.size(); i++) layerMs[i] += runLayerMs[r][i];
+    // Each layer's median over the profiled runs (layer_medians.h).
+    const std::vector<double> layerMs = farm::layer_medians(runLayerMs);
 
     struct rusage usage {};
     getrusage(RUSAGE_SELF, &usage);
@@ -232,14 +229,14 @@ int main(int argc, char** argv) {
     os << "{\"version\":" << jsonString(cv::getVersionString()) << ",\"threads\":" << cv::getNumThreads()
        << ",\"loadMs\":" << jsonNumber(loadMs) << ",\"firstInferenceMs\":" << jsonNumber(firstMs) << ",\"latenciesMs\":[";
     for (size_t i = 0; i < latencies.size(); i++) os << (i ? "," : "") << jsonNumber(latencies[i]);
-    os << "],\"profiledRuns\":" << args.profileRuns << ",\"profiledRunsUsed\":" << used.size() << ",\"layers\":[";
+    os << "],\"profiledRuns\":" << args.profileRuns << ",\"layers\":[";
     if (args.profileRuns > 0) {
       for (size_t i = 0; i < layerNames.size(); i++) {
         // Layer ids start at 1: id 0 is the implicit input layer, which getLayerNames leaves out.
         const int id = net.getLayerId(layerNames[i]);
         const cv::Ptr<cv::dnn::Layer> layer = net.getLayer(id);
         os << (i ? "," : "") << "{\"name\":" << jsonString(layerNames[i]) << ",\"type\":" << jsonString(layer->type)
-           << ",\"timeMs\":" << jsonNumber(used.empty() ? 0.0 : layerMs[i] / double(used.size())) << "}";
+           << ",\"timeMs\":" << jsonNumber(i < layerMs.size() ? layerMs[i] : 0.0) << "}";
       }
     }
     os << "],\"outputs\":[";

@@ -19,7 +19,6 @@ import { compileToPlan, realValues, type CompileResult, type TensorDecl } from '
 import { execBinary, type ExecResult } from './exec-binary.js';
 import { byteView, synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
 import { errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
-import { interquartileNote } from './profile-warmup.js';
 
 const BUILD_ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 
@@ -35,8 +34,6 @@ const ReportSchema = z.object({
   firstInferenceMs: z.number().nonnegative(),
   latenciesMs: z.array(z.number().nonnegative()).min(1),
   layers: z.array(z.object({ name: z.string(), opType: z.string(), timeMs: z.number().nonnegative() })),
-  /** How many of the profiled runs the layer means are over (interquartile by total). */
-  profiledRunsUsed: z.number().int().nonnegative().optional(),
   peakMemoryBytes: z.number().int().nonnegative(),
   outputs: z.array(z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number().int()) })),
 });
@@ -172,8 +169,6 @@ export class NativeInt8Runner implements Runner {
         ...compiled.warnings.map((w) => `compiler: ${w}`),
       ];
       if (options.threads > 1) notes.push(`requested ${options.threads} threads; the int8 runtime is single-threaded, so this ran on 1`);
-      const selection = interquartileNote(this.framework, report.profiledRunsUsed ?? options.profileRuns, options.profileRuns);
-      if (selection) notes.push(selection);
       return {
         framework: this.framework,
         frameworkVersion: versionOf(report),

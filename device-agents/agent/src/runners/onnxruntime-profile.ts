@@ -5,7 +5,7 @@
  * which lets the warm-up inferences be left out and the typical runs be picked.
  */
 import type { RunnerLayerTiming } from '@farm/contracts';
-import { interquartileRuns } from './profile-warmup.js';
+import { layerMedians } from './profile-warmup.js';
 
 interface TraceEvent {
   cat?: string;
@@ -19,12 +19,11 @@ const KERNEL_SUFFIX = '_kernel_time';
 
 /**
  * @param skipRuns leading inferences to leave out (the profiled session's warm-up).
- * Of the rest, the per-node means are taken over the interquartile runs by kernel-time total
- * (see interquartileRuns). Times are summed per node within an inference, so a node that runs
- * twice per inference reports its total per inference. `runs` is how many profiled inferences
- * were kept after the warm-up; `usedRuns` how many of them the means are over.
+ * Of the rest, each node's time is its median over the runs (see layerMedians). Times are summed
+ * per node within an inference first, so a node that runs twice per inference reports its total
+ * per inference. `runs` is how many profiled inferences were kept after the warm-up.
  */
-export function parseOrtProfile(trace: unknown, skipRuns = 0): { layers: RunnerLayerTiming[]; runs: number; usedRuns: number } {
+export function parseOrtProfile(trace: unknown, skipRuns = 0): { layers: RunnerLayerTiming[]; runs: number } {
   if (!Array.isArray(trace)) throw new Error('onnxruntime profile is not a JSON array of trace events');
   const events = trace as TraceEvent[];
   const windows = events
@@ -47,11 +46,8 @@ export function parseOrtProfile(trace: unknown, skipRuns = 0): { layers: RunnerL
     if (!opTypes.has(name)) opTypes.set(name, ev.args?.op_name ?? 'unknown');
     perRun[run]!.set(name, (perRun[run]!.get(name) ?? 0) + (typeof ev.dur === 'number' ? ev.dur : 0));
   }
-  const totals = perRun.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
-  const used = interquartileRuns(totals);
-  const layers = [...opTypes].map(([name, opType]) => {
-    const us = used.reduce((s, i) => s + (perRun[i]!.get(name) ?? 0), 0);
-    return { name, opType, timeMs: us / 1000 / used.length };
-  });
-  return { layers, runs: kept.length, usedRuns: used.length };
+  const names = [...opTypes.keys()];
+  const medians = layerMedians(perRun.map((m) => names.map((n) => m.get(n) ?? 0)));
+  const layers = names.map((name, i) => ({ name, opType: opTypes.get(name)!, timeMs: medians[i]! / 1000 }));
+  return { layers, runs: kept.length };
 }

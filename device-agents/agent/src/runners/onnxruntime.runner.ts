@@ -12,7 +12,7 @@ import type * as OrtTypes from 'onnxruntime-node';
 import type { FrameworkAvailability, RunnerOutput, TensorDtype } from '@farm/contracts';
 import { synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
 import { parseOrtProfile } from './onnxruntime-profile.js';
-import { interquartileNote, settleNote, warmUntilSettled } from './profile-warmup.js';
+import { settleNote, warmUntilSettled } from './profile-warmup.js';
 import { collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
 
 type Ort = typeof OrtTypes;
@@ -153,8 +153,6 @@ export class OnnxruntimeRunner implements Runner {
       const file = readdirSync(dir).find((f) => f.endsWith('.json'));
       if (!file) throw RunnerError.failed('onnxruntime wrote no profile file');
       const parsed = parseOrtProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), warm.runs);
-      const selection = interquartileNote(this.framework, parsed.usedRuns, parsed.runs);
-      if (selection) notes.push(selection);
       return { layers: parsed.layers, runs: parsed.runs };
     } finally {
       rmSync(dir, { recursive: true, force: true });

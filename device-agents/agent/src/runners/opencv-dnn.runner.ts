@@ -12,7 +12,6 @@ import { z } from 'zod';
 import type { FrameworkAvailability, RunnerOutput } from '@farm/contracts';
 import { execBinary } from './exec-binary.js';
 import { byteView, synthesizeInputs } from './input-synthesis.js';
-import { interquartileNote } from './profile-warmup.js';
 import { errorMessage, RunnerError, type Runner, type RunRequest } from './runner.js';
 
 /** Where device-agents/opencv-runner/build.sh puts the binary, seen from dist/runners/. */
@@ -25,8 +24,6 @@ const ReportSchema = z.object({
   firstInferenceMs: z.number().nonnegative(),
   latenciesMs: z.array(z.number().nonnegative()).min(1),
   profiledRuns: z.number().int().nonnegative(),
-  /** How many of the profiled runs the layer means are over (interquartile by total). */
-  profiledRunsUsed: z.number().int().nonnegative().optional(),
   layers: z.array(z.object({ name: z.string(), type: z.string(), timeMs: z.number().nonnegative() })),
   outputs: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), bytes: z.number().int().nonnegative() })),
   peakRssBytes: z.number().int().nonnegative(),
@@ -110,8 +107,6 @@ export class OpencvDnnRunner implements Runner {
 
       const notes: string[] = [];
       if (data.threads !== options.threads) notes.push(`requested ${options.threads} threads, OpenCV reports ${data.threads}`);
-      const selection = interquartileNote(this.framework, data.profiledRunsUsed ?? data.profiledRuns, data.profiledRuns);
-      if (selection) notes.push(selection);
       return {
         framework: this.framework,
         frameworkVersion: data.version,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseOrtProfile } from './onnxruntime-profile.js';
-import { interquartileRuns, settleNote, warmUntilSettled } from './profile-warmup.js';
+import { layerMedians, settleNote, warmUntilSettled } from './profile-warmup.js';
 
 function busyWait(ms: number): void {
   const end = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
@@ -9,10 +9,17 @@ function busyWait(ms: number): void {
 }
 
 describe('profiled-run warm-up and selection', () => {
-  it('interquartileRuns keeps the middle runs and all of a small sample', () => {
-    assert.deepEqual(interquartileRuns([5, 1, 1.1, 0.9, 1.05, 1.0, 9, 1.02]).sort(), [1, 2, 4, 5, 7].sort());
-    assert.deepEqual(interquartileRuns([3, 1]), [0, 1]);
-    assert.deepEqual(interquartileRuns([]), []);
+  it('layerMedians takes each layer\'s median, so a spike in one layer of one run moves nothing', () => {
+    const runs = [
+      [1, 2, 3],
+      [1.1, 9, 3],
+      [0.9, 2, 3.2],
+      [7, 2.2, 3],
+      [1, 2, 30],
+    ];
+    assert.deepEqual(layerMedians(runs), [1, 2, 3]);
+    assert.deepEqual(layerMedians([[1, 4], [3, 2]]), [2, 3], 'two runs: their mean');
+    assert.deepEqual(layerMedians([]), []);
   });
 
   it('warmUntilSettled runs at least minRuns and stops once the last runs are near the fastest', async () => {
@@ -31,7 +38,7 @@ describe('profiled-run warm-up and selection', () => {
     assert.match(settleNote('onnxruntime', out)!, /had not settled after 6 warm-up runs/);
   });
 
-  it('parseOrtProfile drops the warm-up inferences and averages over the interquartile runs', () => {
+  it('parseOrtProfile drops the warm-up inferences and takes per-node medians of the rest', () => {
     // Five inferences of two kernels: a cold first, three steady, one interrupted.
     const perRun = [
       [9, 9],
@@ -48,9 +55,8 @@ describe('profiled-run warm-up and selection', () => {
       trace.push({ cat: 'Node', name: 'conv_fence_before', ts: ts + 5, dur: 999_000 });
       trace.push({ cat: 'Node', name: 'relu_kernel_time', ts: ts + 20, dur: b! * 1000, args: { op_name: 'Relu' } });
     });
-    const { layers, runs, usedRuns } = parseOrtProfile(trace, 1);
+    const { layers, runs } = parseOrtProfile(trace, 1);
     assert.equal(runs, 4);
-    assert.equal(usedRuns, 2, 'of totals 3, 3.2, 2.8, 11 the quartiles keep 3 and 3.2');
     assert.deepEqual(
       layers.map((l) => [l.name, l.opType, Number(l.timeMs.toFixed(6))]),
       [

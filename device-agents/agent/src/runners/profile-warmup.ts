@@ -2,9 +2,10 @@
  * Warm-up and run selection for profiled inferences. A profiler's first inferences are slower
  * than its steady state (ONNX Runtime's measured 12.2, 10.8, then ~3.0 ms per run on BlazeFace,
  * against 1.0 ms unprofiled), so profiled runs warm up like the timed ones do and then until their
- * own time settles. Of the profiled runs that follow, the per-layer means are taken over the
- * interquartile runs by total time, the profiled counterpart of reporting a median: one run
- * interrupted by the host does not move every layer.
+ * own time settles. Of the profiled runs that follow, each layer's time is its median over the
+ * runs, the profiled counterpart of reporting a median latency: on a busy host a large share of
+ * runs is interrupted somewhere (measured here at a load of 10 on 2 cores: single 1-2 ms spikes in
+ * one op of most 2 ms runs), but any one layer is rarely the one hit.
  */
 
 export interface SettleOptions {
@@ -39,27 +40,19 @@ export async function warmUntilSettled(runOnce: () => Promise<unknown> | unknown
 }
 
 /**
- * Indices of the runs whose total lies between the 25th and 75th percentile (inclusive); all runs
- * when there are fewer than four, as quartiles of three numbers mean nothing.
+ * Each layer's median over the profiled runs. `runs[r][l]` is layer l's time in run r (0 when it
+ * did not run). With one or two runs this is their mean.
  */
-export function interquartileRuns(totals: readonly number[]): number[] {
-  const idx = totals.map((_, i) => i);
-  if (totals.length < 4) return idx;
-  const sorted = [...totals].sort((a, b) => a - b);
-  const q = (p: number) => {
-    const r = p * (sorted.length - 1);
-    const lo = Math.floor(r);
-    return sorted[lo]! + (sorted[Math.ceil(r)]! - sorted[lo]!) * (r - lo);
-  };
-  const [q1, q3] = [q(0.25), q(0.75)];
-  return idx.filter((i) => totals[i]! >= q1 && totals[i]! <= q3);
+export function layerMedians(runs: readonly (readonly number[])[]): number[] {
+  if (runs.length === 0) return [];
+  return runs[0]!.map((_, l) => {
+    const v = runs.map((r) => r[l] ?? 0).sort((a, b) => a - b);
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+  });
 }
 
 export function settleNote(framework: string, outcome: SettleOutcome): string | null {
   return outcome.settled ? null : `${framework}: profiled inferences had not settled after ${outcome.runs} warm-up runs; per-layer times may read high`;
 }
 
-/** Said in a result's notes when the per-layer means leave some profiled runs out. */
-export function interquartileNote(framework: string, used: number, runs: number): string | null {
-  return used < runs ? `${framework}: per-layer means over the ${used} interquartile of ${runs} profiled runs (by total time)` : null;
-}

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "../runtime/runtime.h"
-#include "interquartile_runs.h"
+#include "layer_medians.h"
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -138,14 +138,11 @@ int main(int argc, char** argv) {
     }
     std::vector<std::vector<double>> run_op_ms(size_t(profile_runs), std::vector<double>(rt->num_ops(), 0.0));
     for (auto& op_ms : run_op_ms) rt->run_profiled(op_ms);
-    // Means over the interquartile runs by total, as the agent does for every engine: one profiled
-    // run interrupted by the host must not inflate every layer.
-    const std::vector<size_t> used = farm::interquartile_runs(run_op_ms);
+    // Each op's median over the profiled runs (layer_medians.h).
+    const std::vector<double> op_ms = farm::layer_medians(run_op_ms);
     json layers = json::array();
     for (size_t i = 0; i < rt->num_ops(); i++) {
-      double sum = 0.0;
-      for (size_t r : used) sum += run_op_ms[r][i];
-      const double t = used.empty() ? 0.0 : sum / double(used.size());
+      const double t = op_ms.empty() ? 0.0 : op_ms[i];
       layers.push_back({{"name", rt->op(i).name}, {"opType", rt->op(i).type}, {"timeMs", t}});
     }
     struct rusage ru {};
@@ -158,7 +155,6 @@ int main(int argc, char** argv) {
                    {"firstInferenceMs", first_ms},
                    {"latenciesMs", lat},
                    {"layers", layers},
-                   {"profiledRunsUsed", used.size()},
                    {"peakMemoryBytes", int64_t(ru.ru_maxrss) * 1024},
                    {"outputs", outs}};
     std::cout << report.dump() << std::endl;
