@@ -1,6 +1,7 @@
 // End-to-end test of the dashboard (apps/web/public) in Debian Chromium against a running farm API:
-// the matrix shows every /compare cell with the API's medians, the op-class chart is drawn from the
-// selected cell, and clicking another cell redraws it. Plain ESM so it runs without a build:
+// the matrix shows every /compare cell with the API's medians and their confidence intervals, noisy
+// flags follow the robust spread, the verdicts are /compare's pairs, the op-class chart is drawn
+// from the selected cell (ms only when its layer basis is ms), and clicking another cell redraws it. Plain ESM so it runs without a build:
 //   FARM_API_URL=http://localhost:3000 [FARM_MODEL_ID=<uuid>] node --test test/e2e/dashboard.e2e-spec.mjs
 // Without FARM_MODEL_ID the first model of GET /models is used. A screenshot goes to test/e2e/artifacts/.
 import { test, before, after } from 'node:test';
@@ -40,13 +41,25 @@ function readChart() {
   });
 }
 
-function assertChartShows(chart, cell) {
+/** The chart plots ms only for a cell whose layer basis is "ms"; otherwise percent of the profiled time (the API gives no ms then). */
+async function assertChartShows(chart, cell) {
   assert.ok(chart, 'no Chart.js instance on [data-testid="layer-chart"]');
   assert.ok(chart.data.length > 0, 'chart dataset is empty');
   assert.deepEqual(chart.labels, cell.opClasses.map((o) => o.opClass), `chart labels differ from the op classes of ${cell.framework} on ${cell.deviceName}`);
-  assert.deepEqual(chart.data, cell.opClasses.map((o) => o.timeMs), `chart values differ from the op class times of ${cell.framework} on ${cell.deviceName}`);
+  const inMs = cell.layerBasis === 'ms';
+  if (!inMs) assert.ok(cell.opClasses.every((o) => o.timeMs === null), `${cell.framework}: /compare gives op-class ms for a cell whose basis is ${cell.layerBasis}`);
+  assert.deepEqual(chart.data, cell.opClasses.map((o) => (inMs ? o.timeMs : o.share * 100)), `chart values differ from the op classes of ${cell.framework} on ${cell.deviceName} (basis ${cell.layerBasis})`);
+  assert.match(await page.textContent('[data-testid="chart-caption"]'), inMs ? /\(ms\)/ : /Share/);
+  const note = await page.$('[data-testid="layer-note"]:not([hidden])');
+  if (!inMs) assert.ok(note && (await note.textContent()).includes(cell.layerNote), 'a shares cell shows why');
   // A drawn bar chart paints axes, labels and bars: far more than a few stray pixels.
   assert.ok(chart.painted > 0.01 * chart.width * chart.height, `chart canvas looks blank (${chart.painted} painted pixels of ${chart.width}x${chart.height})`);
+}
+
+/** The dashboard's millisecond format (about three significant digits), to check the text it shows. */
+function formatMs(ms) {
+  const abs = Math.abs(ms);
+  return ms.toFixed(abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3);
 }
 
 async function waitReady(extra = '') {
@@ -90,32 +103,81 @@ test('the matrix has one cell per (framework, device) of /compare, with the API 
   const best = compare.cells.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
   const bestShown = await page.$$eval('td[data-testid="cell"][data-best="true"]', (tds) => tds.map((td) => td.dataset.jobId));
   assert.deepEqual(bestShown, [best.jobId], 'exactly the fastest cell is marked best');
-  const noisyShown = await page.$$eval('td[data-testid="cell"] [data-testid="noisy"]', (els) => els.length);
-  assert.equal(noisyShown, compare.cells.filter((c) => c.cv > compare.noisyCv).length, 'every cell with CV above 10% is flagged noisy');
   assert.deepEqual(pageErrors, []);
+});
+
+test('each cell shows its median CI, robust spread and outliers; noisy is flagged on IQR/median, not CV', async () => {
+  const shown = await page.$$eval('[data-testid="matrix"] td[data-testid="cell"]', (tds) =>
+    tds.map((td) => ({
+      jobId: td.dataset.jobId,
+      ciLowMs: Number(td.dataset.ciLowMs),
+      ciHighMs: Number(td.dataset.ciHighMs),
+      robustSpread: Number(td.dataset.robustSpread),
+      ci: td.querySelector('[data-testid="cell-ci"]')?.textContent,
+      outliers: td.querySelector('[data-testid="cell-outliers"]')?.textContent,
+      noisy: td.querySelector('[data-testid="noisy"]') !== null,
+    })),
+  );
+  assert.equal(typeof compare.noisySpread, 'number');
+  for (const c of compare.cells) {
+    const s = shown.find((x) => x.jobId === c.jobId);
+    assert.ok(s, `no cell for job ${c.jobId}`);
+    assert.ok(c.medianCi.lowMs <= c.medianMs && c.medianMs <= c.medianCi.highMs, `${c.framework}: median outside its CI in /compare`);
+    assert.equal(s.ciLowMs, c.medianCi.lowMs);
+    assert.equal(s.ciHighMs, c.medianCi.highMs);
+    assert.equal(s.ci, `[${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}] ms`);
+    assert.equal(s.robustSpread, c.robustSpread);
+    assert.match(s.outliers, new RegExp(`^${c.outliersLow + c.outliersHigh} outliers?$`));
+    assert.equal(s.noisy, c.robustSpread > compare.noisySpread, `${c.framework} on ${c.deviceName}: IQR/median ${c.robustSpread} vs ${compare.noisySpread}`);
+  }
+  assert.equal(await page.textContent('#noisy-threshold'), `${(compare.noisySpread * 100).toFixed(1)}%`);
+});
+
+test('the verdicts section lists exactly the pairs of /compare, per device, with their sentences', async () => {
+  const shown = await page.$$eval('[data-testid="verdict"]', (lis) =>
+    lis.map((li) => ({ device: li.dataset.device, a: li.dataset.aJobId, b: li.dataset.bJobId, verdict: li.dataset.verdict, text: li.textContent, group: li.closest('[data-device]')?.dataset.device })),
+  );
+  const expected = compare.pairs.map((p) => ({ device: p.deviceId, a: p.a.jobId, b: p.b.jobId, verdict: p.verdict, text: p.text, group: p.deviceId }));
+  const key = (v) => `${v.device}|${v.a}|${v.b}`;
+  assert.deepEqual(shown.map(key).sort(), expected.map(key).sort());
+  for (const e of expected) assert.deepEqual(shown.find((v) => key(v) === key(e)), e);
+  // Every pair of cells on a device has a verdict.
+  const perDevice = new Map();
+  for (const c of compare.cells) perDevice.set(c.deviceId, (perDevice.get(c.deviceId) ?? 0) + 1);
+  assert.equal(compare.pairs.length, [...perDevice.values()].reduce((s, n) => s + (n * (n - 1)) / 2, 0));
+  assert.equal(await page.isVisible('[data-testid="verdicts-section"]'), compare.pairs.length > 0);
 });
 
 test('the chart shows the op classes of the default (fastest) cell and the slowest layers come from /results', async () => {
   const best = compare.cells.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
   assert.equal(await page.getAttribute('[data-testid="detail"]', 'data-job-id'), best.jobId);
-  if (best.opClasses.length > 0) assertChartShows(await readChart(), best);
+  if (best.opClasses.length > 0) await assertChartShows(await readChart(), best);
 
   const result = await getJson(`/results/${best.jobId}`);
-  const rows = await page.$$eval('[data-testid="layer-row"]', (trs) => trs.map((tr) => ({ name: tr.dataset.layerName, timeMs: Number(tr.dataset.timeMs) })));
-  const slowest = [...result.layers].sort((a, b) => b.timeMs - a.timeMs).slice(0, 10);
-  assert.deepEqual(rows, slowest.map((l) => ({ name: l.name, timeMs: l.timeMs })));
+  assert.equal(result.layerSum.basis, best.layerBasis);
+  const inMs = result.layerSum.basis === 'ms';
+  const rows = await page.$$eval('[data-testid="layer-row"]', (trs) => trs.map((tr) => ({ name: tr.dataset.layerName, share: Number(tr.dataset.share), timeMs: tr.dataset.timeMs === undefined ? null : Number(tr.dataset.timeMs) })));
+  const slowest = [...result.layers].sort((a, b) => b.share - a.share).slice(0, 10);
+  assert.deepEqual(rows, slowest.map((l) => ({ name: l.name, share: l.share, timeMs: inMs ? l.timeMs : null })), 'layer ms shown only when the basis is ms');
+  const headers = await page.$$eval('[data-testid="layers"] thead th', (ths) => ths.map((th) => th.textContent));
+  assert.equal(headers.includes('ms'), inMs);
+  // The detail's statistics come from /results: the CI, the robust spread (noisy on the same rule) and the outliers.
+  const ci = await page.textContent('[data-testid="stat-ci"]');
+  assert.equal(ci, `[${formatMs(result.stats.medianCi.lowMs)}, ${formatMs(result.stats.medianCi.highMs)}] ms`);
+  assert.equal((await page.textContent('[data-testid="stat-spread"]')).endsWith('(noisy)'), result.stats.robustSpread > compare.noisySpread);
+  assert.equal(await page.textContent('[data-testid="stat-outliers"]'), `${result.stats.outliers.low} / ${result.stats.outliers.high}`);
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 });
 
 test('clicking another cell redraws the chart with that cell\'s op classes', async (t) => {
   const current = await page.getAttribute('[data-testid="detail"]', 'data-job-id');
-  const other = compare.cells.find((c) => c.jobId !== current && c.opClasses.some((o) => o.timeMs > 0));
+  const other = compare.cells.find((c) => c.jobId !== current && c.opClasses.some((o) => o.share > 0));
   if (!other) return t.skip('the model has only one cell with a layer profile');
   await page.click(`td[data-testid="cell"][data-job-id="${other.jobId}"]`);
   await page.waitForSelector(`[data-testid="detail"][data-job-id="${other.jobId}"]`);
   await waitReady();
-  assertChartShows(await readChart(), other);
+  await assertChartShows(await readChart(), other);
   assert.equal(await page.getAttribute(`td[data-testid="cell"][data-job-id="${other.jobId}"]`, 'class'), 'cell selected');
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-other-cell.png'), fullPage: true });
   assert.deepEqual(pageErrors, []);

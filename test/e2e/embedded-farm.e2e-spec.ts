@@ -24,7 +24,11 @@ async function runFarm(env: NodeJS.ProcessEnv): Promise<string> {
 function assertAllThree(out: string): void {
   for (const fw of ['onnxruntime', 'tflite', 'opencv-dnn']) {
     assert.match(out, new RegExp(`^${fw}\\s+\\S.*\\s10\\s+.*conv \\d+%`, 'm'), `a result row for ${fw} with op-class shares`);
+    assert.match(out, new RegExp(`^${fw}\\s+.*\\d \\[\\d+\\.?\\d*, \\d+\\.?\\d*\\]`, 'm'), `${fw}: median with its CI`);
   }
+  // Three frameworks on one device: three pairwise verdict lines.
+  const verdicts = out.split('\n').filter((l) => /^ {2}\S.*: .* (is (faster|slower) than .* by \d+% \[\d+%, \d+%\]|vs .*: no detectable difference \(ratio .*\))$/.test(l));
+  assert.equal(verdicts.length, 3, out);
   assert.match(out, /succeeded \(3 succeeded, 0 failed/);
   assert.match(out, /dashboard: http:\/\/127\.0\.0\.1:\d+\/\?modelId=[0-9a-f-]{36}/);
 }

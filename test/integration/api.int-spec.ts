@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/runners/run-isolated';
-import { BenchmarkOptionsSchema } from '@farm/contracts';
+import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
 import { oneNodeOnnx } from '../support/onnx-fixtures.js';
 import { api, createTestDatabase, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../support/stack.js';
 
@@ -109,10 +109,13 @@ describe('API against real Postgres and Redis', () => {
 
   describe('benchmarks', () => {
     let modelId: string;
+    let fp32ArtifactId: string;
     let deviceId: string;
 
     before(async () => {
-      modelId = (await upload(h.url, SAMPLE.onnx)).body.model.id;
+      const fp32 = (await upload(h.url, SAMPLE.onnx)).body;
+      modelId = fp32.model.id;
+      fp32ArtifactId = fp32.artifactId;
       // Register a device the way an agent does; it offers only ONNX Runtime.
       const reg = await fetch(`${h.url}/agent/register`, {
         method: 'POST',
@@ -127,6 +130,23 @@ describe('API against real Postgres and Redis', () => {
       assert.equal(reg.status, 200);
       deviceId = ((await reg.json()) as { devices: { id: string }[] }).devices[0]!.id;
     });
+
+    /** A real ONNX Runtime measurement of `modelPath` for `jobId`, as the agent submits it (after telling the API it started). */
+    async function measure(jobId: string, modelPath: string, art: { inputs: TensorSpec[]; outputs: TensorSpec[] }, opts: Record<string, number>) {
+      const output = await runIsolated('onnxruntime', { modelPath, inputs: art.inputs, outputs: art.outputs, options: BenchmarkOptionsSchema.parse(opts) });
+      const started = await fetch(`${h.url}/agent/jobs/${jobId}/started`, { method: 'POST', headers: agentHeaders, body: JSON.stringify({ attempt: 1, startedAt: new Date().toISOString() }) });
+      assert.equal(started.status, 200);
+      const submission = {
+        jobId,
+        attempt: 1,
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        output: { ...output, layers: output.layers.map((l) => ({ ...l, opClass: 'other' })) },
+        environment: { os: 'Linux', osRelease: 'x', arch: 'x64', cpuModel: 'x', cores: 2, cpuGovernor: null, cpuFreqMHz: null, temperatureC: null, agentVersion: 'test', runtimeVersion: process.version },
+      };
+      const put = (attempt: number) => fetch(`${h.url}/agent/jobs/${jobId}/result`, { method: 'PUT', headers: agentHeaders, body: JSON.stringify({ ...submission, attempt }) });
+      return { output, put };
+    }
 
     test('agent endpoints refuse a missing or wrong token', async () => {
       const none = await api(h.url, 'POST', '/agent/heartbeat', { agentId: deviceId });
@@ -170,21 +190,8 @@ describe('API against real Postgres and Redis', () => {
       const job = run.body.jobs[0];
       assert.equal(job.status, 'queued');
 
-      // A real ONNX Runtime measurement, as the agent would produce it.
-      const options = BenchmarkOptionsSchema.parse({ timedRuns: 10, warmupRuns: 2, profileRuns: 2 });
       const art = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts[0];
-      const output = await runIsolated('onnxruntime', { modelPath: SAMPLE.onnx, inputs: art.inputs, outputs: art.outputs, options });
-      const started = await fetch(`${h.url}/agent/jobs/${job.id}/started`, { method: 'POST', headers: agentHeaders, body: JSON.stringify({ attempt: 1, startedAt: new Date().toISOString() }) });
-      assert.equal(started.status, 200);
-      const submission = {
-        jobId: job.id,
-        attempt: 1,
-        startedAt: new Date().toISOString(),
-        finishedAt: new Date().toISOString(),
-        output: { ...output, layers: output.layers.map((l) => ({ ...l, opClass: 'other' })) },
-        environment: { os: 'Linux', osRelease: 'x', arch: 'x64', cpuModel: 'x', cores: 2, cpuGovernor: null, cpuFreqMHz: null, temperatureC: null, agentVersion: 'test', runtimeVersion: process.version },
-      };
-      const put = (attempt: number) => fetch(`${h.url}/agent/jobs/${job.id}/result`, { method: 'PUT', headers: agentHeaders, body: JSON.stringify({ ...submission, attempt }) });
+      const { output, put } = await measure(job.id, SAMPLE.onnx, art, { timedRuns: 10, warmupRuns: 2, profileRuns: 2 });
       const [a, b] = await Promise.all([put(1), put(2)]);
       assert.deepEqual([a.status, b.status].sort(), [200, 201]);
       assert.equal((await put(3)).status, 200);
@@ -211,6 +218,58 @@ describe('API against real Postgres and Redis', () => {
       assert.equal((await api(h.url, 'GET', `/benchmarks/${created.body.runId}/results`)).body.results.length, 1);
     });
 
+    test('compare: each cell has its median CI and robust spread, the two cells of the device a verdict; old rows read the same', async () => {
+      // A second cell on the device: ONNX Runtime on the int8 variant, measured for real like the fp32 one.
+      const opts = { timedRuns: 15, warmupRuns: 2, profileRuns: 1 };
+      const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, quantize: { calibration: 'percentile' }, options: opts });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const jobs = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs as { id: string; artifact: { id: string } }[];
+      assert.equal(jobs.length, 2);
+      const artifacts = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts as { id: string; variant: string; sha256: string; inputs: TensorSpec[]; outputs: TensorSpec[] }[];
+      for (const job of jobs) {
+        const art = artifacts.find((x) => x.id === job.artifact.id)!;
+        const path = art.variant === 'original' ? SAMPLE.onnx : join(h.artifactDir, art.sha256.slice(0, 2), art.sha256);
+        assert.equal((await (await measure(job.id, path, art, opts)).put(1)).status, 201);
+      }
+
+      const cmp = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
+      assert.deepEqual(cmp.frameworks, ['onnxruntime', 'onnxruntime (int8)']);
+      assert.equal(cmp.noisySpread, 0.1);
+      assert.equal(cmp.noisyCv, undefined, 'noisy is judged on robust spread only');
+      for (const c of cmp.cells) {
+        const r = (await api(h.url, 'GET', `/results/${c.jobId}`)).body;
+        assert.deepEqual(c.medianCi, r.stats.medianCi);
+        assert.ok(c.medianCi.lowMs <= c.medianMs && c.medianMs <= c.medianCi.highMs, `${c.framework}: the median lies in its interval`);
+        assert.ok(c.medianCi.level >= 0.95);
+        assert.equal(c.robustSpread, r.stats.robustSpread);
+        assert.ok(Math.abs(c.robustSpread - c.iqrMs / c.medianMs) < 1e-12);
+        assert.ok(c.madMs >= 0 && c.outliersLow + c.outliersHigh <= c.runs);
+        assert.ok(c.layerBasis === 'ms' || c.layerBasis === 'shares');
+        assert.ok(Math.abs(c.layerSumRatio - c.layerSumMs / c.medianMs) < 1e-9);
+        // Milliseconds per op class only when the layer sum matches the median; shares always.
+        for (const o of c.opClasses) assert.equal(o.timeMs === null, c.layerBasis === 'shares', `${c.framework} ${o.opClass}: timeMs ${o.timeMs} with basis ${c.layerBasis}`);
+        assert.ok(Math.abs(c.opClasses.reduce((s: number, o: { share: number }) => s + o.share, 0) - 1) < 1e-9);
+      }
+
+      assert.equal(cmp.pairs.length, 1, 'two cells on one device make one pair');
+      const p = cmp.pairs[0];
+      const [ca, cb] = [cmp.cells.find((c: { jobId: string }) => c.jobId === p.a.jobId), cmp.cells.find((c: { jobId: string }) => c.jobId === p.b.jobId)];
+      assert.ok(ca && cb && ca !== cb);
+      assert.equal(p.deviceId, deviceId);
+      assert.ok(ca.medianMs <= cb.medianMs, 'a is the cell with the lower median');
+      assert.ok(Math.abs(p.ratio - ca.medianMs / cb.medianMs) < 1e-12);
+      assert.ok(p.low <= p.ratio && p.ratio <= p.high && p.level === 0.95);
+      assert.equal(p.verdict, p.high < 1 ? 'faster' : p.low > 1 ? 'slower' : 'same');
+      assert.match(p.text, p.verdict === 'same' ? /^onnxruntime(?: \(int8\))? vs onnxruntime(?: \(int8\))?: no detectable difference \(ratio \d\.\d\d \[\d\.\d\d, \d\.\d\d\]\)$/ : /^onnxruntime(?: \(int8\))? is (?:faster|slower) than onnxruntime(?: \(int8\))? by \d+% \[\d+%, \d+%\]$/);
+      assert.deepEqual((await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body.pairs, cmp.pairs, 'the bootstrap is seeded');
+
+      // Rows stored before the robust columns existed have them null: the same figures come from the raw latencies and layers.
+      const nulls = ['mad_ms', 'iqr_ms', 'robust_spread', 'outliers_low', 'outliers_high', 'median_ci_low_ms', 'median_ci_high_ms', 'median_ci_level', 'layer_sum_ms', 'layer_sum_ratio', 'layer_basis', 'layer_note'];
+      await sql(h.databaseUrl, `UPDATE benchmark_results SET ${nulls.map((c) => `${c} = NULL`).join(', ')} WHERE job_id = ANY($1::uuid[])`, [jobs.map((j) => j.id)]);
+      const again = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
+      assert.deepEqual(again, cmp);
+    });
+
     test('a dynamic input dim needs options.inputShapes', async () => {
       const dyn = await uploadBytes(h.url, oneNodeOnnx('Relu', ['N', 3]), 'dynamic.onnx');
       assert.equal(dyn.status, 201);
@@ -226,7 +285,8 @@ describe('API against real Postgres and Redis', () => {
 
     test('DELETE cancels the jobs still queued', async () => {
       // The device has no agent consuming its queue, so the jobs stay waiting.
-      const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, options: [{ threads: 1 }, { threads: 2 }] });
+      // Only the fp32 artifact: the model also has an int8 variant by now.
+      const created = await api(h.url, 'POST', '/benchmarks', { modelId, artifactIds: [fp32ArtifactId], targets: { deviceIds: [deviceId] }, options: [{ threads: 1 }, { threads: 2 }] });
       assert.equal(created.status, 202);
       assert.equal(created.body.jobs, 2);
       const del = await api(h.url, 'DELETE', `/benchmarks/${created.body.runId}`);

@@ -55,7 +55,8 @@ export const RunJobSchema = z.object({
   status: z.enum(JOB_STATUSES),
   progress: z.object({ phase: z.string(), done: z.number(), total: z.number() }).nullable(),
   error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
-  summary: z.object({ medianMs: z.number(), p90Ms: z.number(), cv: z.number(), runs: z.number() }).nullable(),
+  // robustSpread is null for results stored before it was computed.
+  summary: z.object({ medianMs: z.number(), p90Ms: z.number(), cv: z.number(), robustSpread: z.number().nullable().optional(), runs: z.number() }).nullable(),
 });
 export type RunJob = z.infer<typeof RunJobSchema>;
 

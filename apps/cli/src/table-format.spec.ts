@@ -6,20 +6,32 @@ import { describeRunning, formatCompareTable, formatFailures, formatMs, formatPe
 import type { RunJob } from './api-schemas.js';
 
 const device = { id: 'd1', name: 'vm (desktop)' };
-const cell = (framework: string, medianMs: number, cv: number, opClasses: CompareResponse['cells'][number]['opClasses'] = []) => ({
+type Cell = CompareResponse['cells'][number];
+const cell = (framework: string, medianMs: number, robustSpread: number, opClasses: Cell['opClasses'] = [], over: Partial<Cell> = {}): Cell => ({
   deviceId: device.id,
   deviceName: device.name,
   framework,
   frameworkVersion: '1.0',
-  artifactId: 'a1',
+  artifactId: `a-${framework}`,
   format: 'onnx',
   jobId: `job-${framework}`,
   medianMs,
+  medianCi: { lowMs: medianMs * 0.98, highMs: medianMs * 1.03, level: 0.96 },
   p90Ms: medianMs * 1.5,
-  cv,
+  cv: 0.3,
+  madMs: medianMs * robustSpread * 0.5,
+  iqrMs: medianMs * robustSpread,
+  robustSpread,
+  outliersLow: 0,
+  outliersHigh: 2,
   runs: 30,
   measuredAt: '2026-01-01T00:00:00.000Z',
+  layerSumMs: null,
+  layerSumRatio: null,
+  layerBasis: null,
+  layerNote: null,
   opClasses,
+  ...over,
 });
 
 const compare: CompareResponse = {
@@ -27,15 +39,39 @@ const compare: CompareResponse = {
   modelName: 'blazeface',
   devices: [device],
   frameworks: ['onnxruntime', 'tflite'],
-  noisyCv: 0.1,
+  noisySpread: 0.1,
   cells: [
-    cell('tflite', 5.66944, 0.05, [
-      { opClass: 'conv', timeMs: 5.2, share: 0.627 },
-      { opClass: 'depthwise_conv', timeMs: 2, share: 0.241 },
-      { opClass: 'pool', timeMs: 0.1, share: 0.013 },
-      { opClass: 'elementwise', timeMs: 0.3, share: 0.037 },
-    ]),
-    cell('onnxruntime', 3.2826355, 0.53, [{ opClass: 'activation', timeMs: 0, share: 0 }]),
+    cell(
+      'tflite',
+      5.66944,
+      0.05,
+      [
+        { opClass: 'conv', timeMs: 5.2, share: 0.627 },
+        { opClass: 'depthwise_conv', timeMs: 2, share: 0.241 },
+        { opClass: 'elementwise', timeMs: 0.3, share: 0.037 },
+        { opClass: 'pool', timeMs: 0.1, share: 0.013 },
+      ],
+      { layerSumMs: 5.5, layerSumRatio: 0.97, layerBasis: 'ms' },
+    ),
+    cell('onnxruntime', 3.2826355, 0.53, [{ opClass: 'activation', timeMs: null, share: 0 }], { layerSumMs: 9, layerSumRatio: 2.74, layerBasis: 'shares', layerNote: 'profiler overhead' }),
+  ],
+  pairs: [
+    {
+      deviceId: device.id,
+      deviceName: device.name,
+      a: { framework: 'onnxruntime', artifactId: 'a-onnxruntime', jobId: 'job-onnxruntime' },
+      b: { framework: 'tflite', artifactId: 'a-tflite', jobId: 'job-tflite' },
+      ratio: 0.58,
+      low: 0.55,
+      high: 0.61,
+      level: 0.95,
+      resamples: 2000,
+      verdict: 'faster',
+      differencePct: 42,
+      differenceLowPct: 39,
+      differenceHighPct: 45,
+      text: 'onnxruntime is faster than tflite by 42% [39%, 45%]',
+    },
   ],
 };
 
@@ -52,20 +88,33 @@ test('renderTable pads columns and right-aligns numeric ones', () => {
   assert.deepEqual(t.split('\n'), ['name          ms', '---------  -----', 'a            1.5', 'long name  12.25']);
 });
 
-test('comparison table: one row per cell sorted by framework, fastest and noisy marked', () => {
+test('comparison table: one row per cell sorted by framework: median with its CI, robust spread flagged noisy, outliers, layer sum; then the verdicts', () => {
   const lines = formatCompareTable(compare).split('\n');
   assert.equal(lines[0], 'Model blazeface (m1)');
   const onnx = lines.find((l) => l.startsWith('onnxruntime'))!;
   const tfl = lines.find((l) => l.startsWith('tflite'))!;
   assert.ok(lines.indexOf(onnx) < lines.indexOf(tfl));
-  assert.match(onnx, /3\.28 \*/);
+  assert.match(onnx, /3\.28 \[3\.22, 3\.38\] \*/);
   assert.match(onnx, /4\.92/);
   assert.match(onnx, /53\.0% !/);
+  assert.match(onnx, /2\.74x shares/);
   assert.match(onnx, /no layer profile/);
-  assert.match(tfl, /5\.67 {3}/);
+  assert.match(tfl, /5\.67 \[5\.56, 5\.84\] {3}/);
   assert.match(tfl, /5\.0% {3}/);
+  assert.match(tfl, / 2 +30 +0\.97x +conv/, 'outliers (low + high), runs, layer-sum ratio');
   assert.match(tfl, /conv 63%, depthwise_conv 24%, elementwise 4%$/);
-  assert.ok(lines.some((l) => l.startsWith('! noisy')));
+  assert.ok(lines.some((l) => l.startsWith('! noisy: IQR/median above 10.0%')));
+  assert.ok(lines.some((l) => l.startsWith('shares:')));
+  const v = lines.findIndex((l) => l.startsWith('Verdicts'));
+  assert.ok(v > lines.indexOf(tfl));
+  assert.match(lines[v]!, /95% bootstrap interval/);
+  assert.equal(lines[v + 1], '  vm (desktop): onnxruntime is faster than tflite by 42% [39%, 45%]');
+});
+
+test('a quiet table has no noisy or shares note, and no verdict block without pairs', () => {
+  const quiet = { ...compare, cells: [compare.cells[0]!], pairs: [] };
+  const text = formatCompareTable(quiet);
+  assert.doesNotMatch(text, /noisy|shares|Verdicts/);
 });
 
 test('comparison table says so when the model has no results', () => {

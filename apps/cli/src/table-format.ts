@@ -2,7 +2,7 @@
  * Plain-text tables for the terminal: the framework x device comparison, devices and models.
  * Pure functions of API responses, so they are unit-tested without a server.
  */
-import { NOISY_CV, type CompareResponse } from '@farm/contracts';
+import { NOISY_SPREAD, type CompareCell, type CompareResponse } from '@farm/contracts';
 import type { Device, Model, RunJob } from './api-schemas.js';
 
 /** Milliseconds with about three significant digits, never in exponent notation. */
@@ -33,29 +33,56 @@ export interface CompareTableOptions {
   topOpClasses?: number;
 }
 
-/** One row per (framework, device) cell: median, p90, CV and the op classes that take the most time. */
+/** "0.97x" for a layer sum read as ms, "1.60x shares" when only the proportions are meaningful. */
+function layerSumText(c: CompareCell): string {
+  if (c.layerBasis === null) return '-';
+  const ratio = c.layerSumRatio === null ? '' : `${c.layerSumRatio.toFixed(2)}x`;
+  return c.layerBasis === 'shares' ? `${ratio} shares`.trim() : ratio;
+}
+
+/**
+ * One row per (framework, device) cell: median with its 95% CI, p90, robust spread (IQR / median,
+ * flagged noisy above NOISY_SPREAD), outlier count, layer-sum ratio and the op classes that take
+ * the most time; then the pairwise verdicts of each device.
+ */
 export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptions = {}): string {
   const topN = opts.topOpClasses ?? 3;
   if (cmp.cells.length === 0) return `No results yet for model "${cmp.modelName}" (${cmp.modelId}).`;
   const best = Math.min(...cmp.cells.map((c) => c.medianMs));
+  const noisy = (c: CompareCell) => c.robustSpread > NOISY_SPREAD;
   const cells = [...cmp.cells].sort((a, b) => a.framework.localeCompare(b.framework) || a.deviceName.localeCompare(b.deviceName) || a.format.localeCompare(b.format));
   const rows = cells.map((c) => [
     c.framework,
     c.deviceName,
     c.format,
-    `${formatMs(c.medianMs)}${c.medianMs === best ? ' *' : '  '}`,
+    `${formatMs(c.medianMs)} [${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}]${c.medianMs === best ? ' *' : '  '}`,
     formatMs(c.p90Ms),
-    `${formatPercent(c.cv)}${c.cv > NOISY_CV ? ' !' : '  '}`,
+    `${formatPercent(c.robustSpread)}${noisy(c) ? ' !' : '  '}`,
+    String(c.outliersLow + c.outliersHigh),
     String(c.runs),
+    layerSumText(c),
     topOpClassesText(c.opClasses, topN),
   ]);
-  const table = renderTable(['framework', 'device', 'format', 'median ms', 'p90 ms', 'CV', 'runs', `top op classes (share of profiled time)`], rows, new Set([3, 4, 5, 6]));
-  const notes = [`* fastest median`];
-  if (cmp.cells.some((c) => c.cv > NOISY_CV)) notes.push(`! noisy: CV above ${formatPercent(NOISY_CV)}, small differences are not meaningful`);
-  return `Model ${cmp.modelName} (${cmp.modelId})\n${table}\n${notes.join('\n')}`;
+  const table = renderTable(
+    ['framework', 'device', 'format', 'median ms [95% CI]', 'p90 ms', 'IQR/median', 'outliers', 'runs', 'layer sum', 'top op classes (share of profiled time)'],
+    rows,
+    new Set([3, 4, 5, 6, 7]),
+  );
+  const notes = ['* fastest median; [low, high] distribution-free 95% interval of the median; outliers: runs beyond Tukey fences, kept in every figure'];
+  if (cmp.cells.some(noisy)) notes.push(`! noisy: IQR/median above ${formatPercent(NOISY_SPREAD)}, small differences are not meaningful`);
+  if (cmp.cells.some((c) => c.layerBasis === 'shares')) notes.push('shares: the per-layer times do not add up to the median (or the profiler reports proportions); read them as shares only');
+  const verdicts = formatVerdicts(cmp.pairs);
+  return [`Model ${cmp.modelName} (${cmp.modelId})`, table, ...notes, ...(verdicts.length > 0 ? ['', ...verdicts] : [])].join('\n');
 }
 
-function topOpClassesText(opClasses: CompareResponse['cells'][number]['opClasses'], n: number): string {
+/** The pairwise verdicts, one line each, grouped by device. */
+export function formatVerdicts(pairs: CompareResponse['pairs']): string[] {
+  if (pairs.length === 0) return [];
+  const level = Math.round(pairs[0]!.level * 100);
+  return [`Verdicts (ratio of medians, ${level}% bootstrap interval; "no detectable difference" when it contains 1):`, ...pairs.map((p) => `  ${p.deviceName}: ${p.text}`)];
+}
+
+function topOpClassesText(opClasses: CompareCell['opClasses'], n: number): string {
   const top = [...opClasses]
     .filter((o) => o.share > 0)
     .sort((a, b) => b.share - a.share)

@@ -1,8 +1,9 @@
 // Dashboard logic: loads models, the /compare matrix of the chosen model and /results of the chosen cell,
 // and renders them with plain DOM calls and Chart.js (global `Chart` from /vendor/chart.js/chart.umd.js).
 
-/** CV above this flags a cell as noisy: NOISY_CV from libs/contracts, as /compare reports it. */
-let noisyCv = null;
+/** Robust spread (IQR / median) above this flags a cell as noisy: NOISY_SPREAD from libs/contracts, as /compare reports it. */
+let noisySpread = null;
+const isNoisy = (robustSpread) => robustSpread > noisySpread;
 
 /** Fixed colour per canonical op class (libs/contracts/src/op-class.ts), so a class keeps its colour across cells. */
 const OP_CLASS_COLOURS = {
@@ -51,6 +52,9 @@ function formatMs(ms) {
   return ms.toFixed(abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3);
 }
 const formatPercent = (ratio) => `${(ratio * 100).toFixed(1)}%`;
+/** "[3.20, 3.41] ms": the median's confidence interval. */
+const formatCi = (ci) => `[${formatMs(ci.lowMs)}, ${formatMs(ci.highMs)}] ms`;
+const ciTitle = (ci) => `${(ci.level * 100).toFixed(1)}% distribution-free confidence interval of the median (order statistics)`;
 
 /** Builds an element: el('td', { class: 'x', dataset: { a: '1' } }, 'text', child). */
 function el(tag, attrs = {}, ...children) {
@@ -151,12 +155,13 @@ async function loadModel(modelId) {
   setBusy();
   showStatus('', 'Loading…');
   $('matrix-section').hidden = true;
+  $('verdicts-section').hidden = true;
   $('detail').hidden = true;
   let cmp;
   try {
     cmp = await api(`/compare?modelId=${encodeURIComponent(modelId)}`);
-    noisyCv = cmp.noisyCv;
-    $('noisy-threshold').textContent = formatPercent(noisyCv);
+    noisySpread = cmp.noisySpread;
+    $('noisy-threshold').textContent = formatPercent(noisySpread);
   } catch (e) {
     if (generation !== state.generation) return;
     showStatus('error', `Could not load the comparison: ${e.code}: ${e.message}`);
@@ -179,6 +184,7 @@ async function loadModel(modelId) {
   showStatus('', '');
   renderMatrix(cmp);
   $('matrix-section').hidden = false;
+  renderVerdicts(cmp);
   const fastest = cmp.cells.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
   await selectCell(fastest);
 }
@@ -216,7 +222,8 @@ function heatColour(median, min, max) {
 }
 
 function matrixCell(c, min, max) {
-  const noisy = c.cv > noisyCv;
+  const noisy = isNoisy(c.robustSpread);
+  const outliers = c.outliersLow + c.outliersHigh;
   const best = c.medianMs === min;
   const td = el(
     'td',
@@ -231,15 +238,27 @@ function matrixCell(c, min, max) {
         device: c.deviceId,
         jobId: c.jobId,
         medianMs: String(c.medianMs),
+        ciLowMs: String(c.medianCi.lowMs),
+        ciHighMs: String(c.medianCi.highMs),
         p90Ms: String(c.p90Ms),
         cv: String(c.cv),
+        robustSpread: String(c.robustSpread),
+        outliers: String(outliers),
         best: String(best),
         noisy: String(noisy),
       },
     },
     el('div', { class: 'median' }, `${formatMs(c.medianMs)} ms`, best ? el('span', { class: 'best-mark', title: 'fastest median in this table' }, ' ★') : null),
-    el('div', { class: 'sub' }, `p90 ${formatMs(c.p90Ms)} ms · CV ${formatPercent(c.cv)}`),
-    noisy ? el('span', { class: 'noisy-badge', dataset: { testid: 'noisy' }, title: `CV ${formatPercent(c.cv)} is above ${formatPercent(noisyCv)}` }, 'noisy') : null,
+    el('div', { class: 'ci', dataset: { testid: 'cell-ci' }, title: ciTitle(c.medianCi) }, formatCi(c.medianCi)),
+    el(
+      'div',
+      { class: 'sub' },
+      `p90 ${formatMs(c.p90Ms)} ms · `,
+      el('span', { title: 'interquartile range / median' }, `IQR/med ${formatPercent(c.robustSpread)}`),
+      ' · ',
+      el('span', { dataset: { testid: 'cell-outliers' }, title: `runs beyond Tukey fences: ${c.outliersLow} low, ${c.outliersHigh} high (kept in every figure)` }, `${outliers} outlier${outliers === 1 ? '' : 's'}`),
+    ),
+    noisy ? el('span', { class: 'noisy-badge', dataset: { testid: 'noisy' }, title: `IQR/median ${formatPercent(c.robustSpread)} is above ${formatPercent(noisySpread)}` }, 'noisy') : null,
     el('div', { class: 'version' }, `${c.format} · ${c.frameworkVersion}`),
   );
   td.addEventListener('click', () => selectCell(c));
@@ -250,6 +269,42 @@ function matrixCell(c, min, max) {
     }
   });
   return td;
+}
+
+/** The pairwise verdicts of /compare, grouped by device, in the order the API gives them. */
+function renderVerdicts(cmp) {
+  const section = $('verdicts-section');
+  if (cmp.pairs.length === 0) {
+    section.hidden = true;
+    return;
+  }
+  const groups = cmp.devices
+    .map((d) => ({ device: d, pairs: cmp.pairs.filter((p) => p.deviceId === d.id) }))
+    .filter((g) => g.pairs.length > 0)
+    .map((g) =>
+      el(
+        'div',
+        { class: 'verdict-device', dataset: { device: g.device.id } },
+        el('h3', {}, g.device.name),
+        el(
+          'ul',
+          {},
+          ...g.pairs.map((p) =>
+            el(
+              'li',
+              {
+                class: `verdict ${p.verdict}`,
+                title: `ratio of medians ${p.ratio.toFixed(3)}, ${Math.round(p.level * 100)}% bootstrap interval [${p.low.toFixed(3)}, ${p.high.toFixed(3)}] over ${p.resamples} resamples`,
+                dataset: { testid: 'verdict', device: p.deviceId, aJobId: p.a.jobId, bJobId: p.b.jobId, verdict: p.verdict },
+              },
+              p.text,
+            ),
+          ),
+        ),
+      ),
+    );
+  $('verdicts').replaceChildren(...groups);
+  section.hidden = false;
 }
 
 function selectedCell() {
@@ -293,21 +348,33 @@ function stat(label, value, testid) {
 }
 
 function statsFromCell(c) {
-  return [stat('median', `${formatMs(c.medianMs)} ms`), stat('p90', `${formatMs(c.p90Ms)} ms`), stat('CV', formatPercent(c.cv)), stat('timed runs', String(c.runs))];
+  return [
+    stat('median', `${formatMs(c.medianMs)} ms`),
+    stat('median 95% CI', formatCi(c.medianCi)),
+    stat('p90', `${formatMs(c.p90Ms)} ms`),
+    stat('IQR / median', formatPercent(c.robustSpread) + (isNoisy(c.robustSpread) ? ' (noisy)' : '')),
+    stat('outliers (low / high)', `${c.outliersLow} / ${c.outliersHigh}`),
+    stat('timed runs', String(c.runs)),
+  ];
 }
 
 function statsFromResult(r) {
   const s = r.stats;
   const items = [
     stat('median', `${formatMs(s.medianMs)} ms`, 'stat-median'),
+    stat('median 95% CI', formatCi(s.medianCi), 'stat-ci'),
     stat('mean', `${formatMs(s.meanMs)} ms`),
     stat('p90', `${formatMs(s.p90Ms)} ms`),
     stat('p99', `${formatMs(s.p99Ms)} ms`),
     stat('min / max', `${formatMs(s.minMs)} / ${formatMs(s.maxMs)} ms`),
     stat('std', `${formatMs(s.stdMs)} ms`),
-    stat('CV', formatPercent(s.cv) + (s.cv > noisyCv ? ' (noisy)' : '')),
+    stat('CV', formatPercent(s.cv)),
+    stat('MAD / IQR', `${formatMs(s.madMs)} / ${formatMs(s.iqrMs)} ms`),
+    stat('IQR / median', formatPercent(s.robustSpread) + (isNoisy(s.robustSpread) ? ' (noisy)' : ''), 'stat-spread'),
+    stat('outliers (low / high)', `${s.outliers.low} / ${s.outliers.high}`, 'stat-outliers'),
     stat('timed runs', String(s.runs)),
   ];
+  if (r.layerSum.ratio !== null) items.push(stat('layer sum / median', `${r.layerSum.ratio.toFixed(2)}x${r.layerSum.basis === 'shares' ? ' (shares)' : ''}`, 'stat-layer-sum'));
   if (r.loadMs !== null && r.loadMs !== undefined) items.push(stat('model load', `${formatMs(r.loadMs)} ms`));
   if (r.firstInferenceMs !== null && r.firstInferenceMs !== undefined) items.push(stat('first inference', `${formatMs(r.firstInferenceMs)} ms`));
   if (r.peakMemoryBytes !== null && r.peakMemoryBytes !== undefined) items.push(stat('peak memory', `${(r.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB`));
@@ -316,11 +383,17 @@ function statsFromResult(r) {
   return items;
 }
 
+/**
+ * Op-class chart: milliseconds when the cell's layer basis is "ms"; percent of the profiled time
+ * when it is "shares" (the API then gives no milliseconds at all), with the reason underneath.
+ */
 function renderChart(cell) {
   const empty = $('chart-empty');
   const wrap = document.querySelector('.chart-wrap');
-  const total = cell.opClasses.reduce((sum, o) => sum + o.timeMs, 0);
-  if (cell.opClasses.length === 0 || total === 0) {
+  const inMs = cell.layerBasis === 'ms';
+  $('chart-caption').textContent = inMs ? 'Profiled time per inference by op class (ms)' : 'Share of the profiled time by op class (%)';
+  showLayerNote(cell.layerBasis, cell.layerNote);
+  if (cell.opClasses.length === 0 || cell.opClasses.every((o) => o.share === 0)) {
     empty.textContent = 'No per-layer profile for this result: it was run without profiling runs, or this framework reports no layer timings.';
     empty.hidden = false;
     wrap.hidden = true;
@@ -331,12 +404,13 @@ function renderChart(cell) {
   if (typeof window.Chart === 'undefined') return;
 
   const labels = cell.opClasses.map((o) => o.opClass);
-  const data = cell.opClasses.map((o) => o.timeMs);
+  const data = cell.opClasses.map((o) => (inMs ? o.timeMs : o.share * 100));
   const colours = labels.map((l) => OP_CLASS_COLOURS[l] ?? OP_CLASS_COLOURS.other);
+  const unit = inMs ? 'ms per inference' : '% of profiled time';
   if (!state.chart) {
     state.chart = new window.Chart($('layer-chart'), {
       type: 'bar',
-      data: { labels, datasets: [{ label: 'ms per inference', data, backgroundColor: colours }] },
+      data: { labels, datasets: [{ label: unit, data, backgroundColor: colours }] },
       options: {
         indexAxis: 'y',
         maintainAspectRatio: false,
@@ -347,45 +421,63 @@ function renderChart(cell) {
             callbacks: {
               label: (ctx) => {
                 const o = selectedCell()?.opClasses[ctx.dataIndex];
-                return o ? `${formatMs(o.timeMs)} ms (${formatPercent(o.share)} of profiled time)` : `${formatMs(ctx.parsed.x)} ms`;
+                if (!o) return String(ctx.parsed.x);
+                return o.timeMs === null ? `${formatPercent(o.share)} of profiled time` : `${formatMs(o.timeMs)} ms (${formatPercent(o.share)} of profiled time)`;
               },
             },
           },
         },
-        scales: { x: { title: { display: true, text: 'ms per inference' }, beginAtZero: true } },
+        scales: { x: { title: { display: true, text: unit }, beginAtZero: true } },
       },
     });
   } else {
     state.chart.data.labels = labels;
     state.chart.data.datasets[0].data = data;
+    state.chart.data.datasets[0].label = unit;
     state.chart.data.datasets[0].backgroundColor = colours;
+    state.chart.options.scales.x.title.text = unit;
     state.chart.update();
   }
 }
 
+/** Why layer times are shown as shares (or the runner's remark on its ms); hidden when there is nothing to say. */
+function showLayerNote(basis, note) {
+  const p = $('layer-note');
+  p.dataset.basis = basis ?? '';
+  p.textContent = basis === 'shares' ? `Shares, not ms: ${(note ?? 'the per-layer sum does not match the end-to-end time').replace(/\.$/, '')}.` : (note ?? '');
+  p.hidden = p.textContent === '';
+}
+
+/** Slowest layers of /results; the ms column only when the result's layer basis is "ms". */
 function renderLayers(result) {
   const n = Number($('top-n').value);
-  const layers = [...result.layers].sort((a, b) => b.timeMs - a.timeMs).slice(0, n);
+  const inMs = result.layerSum.basis === 'ms';
+  const layers = [...result.layers].sort((a, b) => b.share - a.share).slice(0, n);
   const table = $('layers');
+  table.dataset.basis = result.layerSum.basis ?? '';
   if (layers.length === 0) {
     table.replaceChildren(el('tbody', {}, el('tr', {}, el('td', { class: 'muted' }, 'This result has no per-layer timings.'))));
     return;
   }
   const maxShare = layers[0].share || 1;
   table.replaceChildren(
-    el('thead', {}, el('tr', {}, el('th', { class: 'num' }, '#'), el('th', {}, 'layer'), el('th', {}, 'op type'), el('th', {}, 'op class'), el('th', { class: 'num' }, 'ms'), el('th', { class: 'num' }, 'share'))),
+    el(
+      'thead',
+      {},
+      el('tr', {}, el('th', { class: 'num' }, '#'), el('th', {}, 'layer'), el('th', {}, 'op type'), el('th', {}, 'op class'), inMs ? el('th', { class: 'num' }, 'ms') : null, el('th', { class: 'num' }, 'share')),
+    ),
     el(
       'tbody',
       {},
       ...layers.map((l, i) =>
         el(
           'tr',
-          { dataset: { testid: 'layer-row', layerName: l.name, timeMs: String(l.timeMs) } },
+          { dataset: { testid: 'layer-row', layerName: l.name, share: String(l.share), ...(inMs ? { timeMs: String(l.timeMs) } : {}) } },
           el('td', { class: 'num' }, String(i + 1)),
           el('td', { class: 'name', title: l.name }, l.name),
           el('td', {}, l.opType),
           el('td', {}, el('span', { class: 'swatch', style: { color: OP_CLASS_COLOURS[l.opClass] ?? OP_CLASS_COLOURS.other } }, '■ '), l.opClass),
-          el('td', { class: 'num' }, formatMs(l.timeMs)),
+          inMs ? el('td', { class: 'num' }, formatMs(l.timeMs)) : null,
           el('td', { class: 'num' }, formatPercent(l.share), el('span', { class: 'share-bar', style: { width: `${Math.max(2, Math.round((l.share / maxShare) * 48))}px` } })),
         ),
       ),

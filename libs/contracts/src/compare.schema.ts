@@ -1,5 +1,18 @@
 import { z } from 'zod';
+import { LAYER_BASES } from './layer-sum.js';
 import { OP_CLASSES } from './op-class.js';
+
+/**
+ * One op class of a cell's layer profile. `share` (of the profiled time) is always there;
+ * `timeMs` only when the cell's layer basis is "ms": when the per-layer sum does not match the
+ * end-to-end time (or the runner says its times are proportions), it is null, so no client can
+ * chart milliseconds that were not measured.
+ */
+export const CompareOpClassSchema = z.object({ opClass: z.enum(OP_CLASSES), share: z.number(), timeMs: z.number().nullable() });
+export type CompareOpClass = z.infer<typeof CompareOpClassSchema>;
+
+/** Distribution-free interval of a median (order statistics) and its exact coverage. */
+export const MedianCiSchema = z.object({ lowMs: z.number(), highMs: z.number(), level: z.number() });
 
 /** GET /compare: one cell per (device, framework label, artifact): its latest result, with the per-op-class breakdown. */
 export const CompareCellSchema = z.object({
@@ -11,20 +24,66 @@ export const CompareCellSchema = z.object({
   format: z.string(),
   jobId: z.string(),
   medianMs: z.number(),
+  medianCi: MedianCiSchema,
   p90Ms: z.number(),
   cv: z.number(),
+  /** Median absolute deviation and interquartile range of the timed runs. */
+  madMs: z.number(),
+  iqrMs: z.number(),
+  /** IQR / median: what "noisy" is judged on (see NOISY_SPREAD). */
+  robustSpread: z.number(),
+  /** Runs outside Tukey's fences (1.5 IQR); counted, never dropped. */
+  outliersLow: z.number().int(),
+  outliersHigh: z.number().int(),
   runs: z.number().int(),
   measuredAt: z.string(),
-  opClasses: z.array(z.object({ opClass: z.enum(OP_CLASSES), timeMs: z.number(), share: z.number() })),
+  /** Sum of the per-layer times and its ratio to the median; null without a layer profile. */
+  layerSumMs: z.number().nullable(),
+  layerSumRatio: z.number().nullable(),
+  /** "ms": op-class times are milliseconds; "shares": only their proportions are meaningful (layerNote says why). */
+  layerBasis: z.enum(LAYER_BASES).nullable(),
+  layerNote: z.string().nullable(),
+  opClasses: z.array(CompareOpClassSchema),
 });
 export type CompareCell = z.infer<typeof CompareCellSchema>;
 
 /**
- * Above this coefficient of variation a median is flagged as noisy: run-to-run spread is then
- * large enough that differences of a few percent between cells are not meaningful. The CLI uses
- * it directly; the dashboard reads it from /compare (`noisyCv`), as a static page cannot import it.
+ * Above this robust spread (IQR / median) a median is flagged as noisy. 0.10 because the middle
+ * half of the runs then spans more than a tenth of the median: a difference of a few percent
+ * between two cells sits inside the bulk of either one's runs. IQR/median is used instead of CV
+ * because CV is dominated by a few 2-4x outliers (a frequency switch, a neighbour waking up) even
+ * when the bulk of the runs is tight; those outliers are counted separately. On a quiet host a
+ * BlazeFace run sits at 1-4%; a loaded or frequency-hopping one goes well past 10%. The CLI uses
+ * the constant directly; the dashboard reads it from /compare (`noisySpread`).
  */
-export const NOISY_CV = 0.1;
+export const NOISY_SPREAD = 0.1;
+
+const PairSideSchema = z.object({ framework: z.string(), artifactId: z.string(), jobId: z.string() });
+
+/**
+ * A verdict between two cells of one device from their raw latencies: ratio = median(a) /
+ * median(b) with a seeded percentile-bootstrap interval. `a` is the cell with the lower median.
+ * "same" when the interval contains 1; otherwise a is faster (or slower) by differencePct
+ * [differenceLowPct, differenceHighPct] of b's median.
+ */
+export const ComparePairSchema = z.object({
+  deviceId: z.string(),
+  deviceName: z.string(),
+  a: PairSideSchema,
+  b: PairSideSchema,
+  ratio: z.number(),
+  low: z.number(),
+  high: z.number(),
+  level: z.number(),
+  resamples: z.number().int(),
+  verdict: z.enum(['faster', 'slower', 'same']),
+  differencePct: z.number(),
+  differenceLowPct: z.number(),
+  differenceHighPct: z.number(),
+  /** The verdict as a sentence, e.g. "onnxruntime is faster than opencv-dnn by 58% [55%, 61%]". */
+  text: z.string(),
+});
+export type ComparePair = z.infer<typeof ComparePairSchema>;
 
 export const CompareResponseSchema = z.object({
   modelId: z.string(),
@@ -32,7 +91,9 @@ export const CompareResponseSchema = z.object({
   devices: z.array(z.object({ id: z.string(), name: z.string() })),
   frameworks: z.array(z.string()),
   cells: z.array(CompareCellSchema),
-  /** NOISY_CV, so clients that cannot import this library flag the same cells. */
-  noisyCv: z.number(),
+  /** NOISY_SPREAD, so clients that cannot import this library flag the same cells: noisy when robustSpread > noisySpread. */
+  noisySpread: z.number(),
+  /** Every pair of cells on the same device, with its verdict. */
+  pairs: z.array(ComparePairSchema),
 });
 export type CompareResponse = z.infer<typeof CompareResponseSchema>;

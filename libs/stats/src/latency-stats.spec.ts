@@ -73,3 +73,28 @@ test('ratioVerdict: a clear difference gets a verdict and an interval that exclu
   assert.ok(same.low <= 1 && same.high >= 1);
   assert.deepEqual(ratioVerdict(a, b), v, 'seeded: the same samples give the same interval');
 });
+
+test('ratioVerdict: the bootstrap medians (quickselect) equal sorted medians, for odd and even sizes and ties', () => {
+  const rand = mulberry32(11);
+  const sortedMedian = (x: number[]) => {
+    const s = [...x].sort((p, q) => p - q);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  for (const [na, nb] of [[1, 2], [5, 6], [20, 21], [64, 9]] as const) {
+    const a = Array.from({ length: na }, () => Math.round(rand() * 20) / 10);
+    const b = Array.from({ length: nb }, () => 1 + Math.round(rand() * 20) / 10);
+    // The same resampling as medianRatio, with sorting.
+    const r = mulberry32(0x5eed);
+    const ratios: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const ra = a.map(() => a[Math.floor(r() * na)]!);
+      const rb = b.map(() => b[Math.floor(r() * nb)]!);
+      ratios.push(sortedMedian(ra) / sortedMedian(rb));
+    }
+    ratios.sort((p, q) => p - q);
+    const v = ratioVerdict(a, b, { resamples: 200 });
+    assert.equal(v.low, percentile(ratios, 2.5), `low, ${na} vs ${nb}`);
+    assert.equal(v.high, percentile(ratios, 97.5), `high, ${na} vs ${nb}`);
+  }
+});

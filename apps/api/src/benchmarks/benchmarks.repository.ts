@@ -45,7 +45,7 @@ export class BenchmarksRepository {
   findRun(id: string) {
     return this.prisma.benchmarkRun.findUnique({
       where: { id },
-      include: { jobs: { include: { ...jobInclude, result: { select: { medianMs: true, p90Ms: true, cv: true, runs: true } } }, orderBy: [{ queuedAt: 'asc' }, { id: 'asc' }] } },
+      include: { jobs: { include: { ...jobInclude, result: { select: { medianMs: true, p90Ms: true, cv: true, robustSpread: true, runs: true } } }, orderBy: [{ queuedAt: 'asc' }, { id: 'asc' }] } },
     });
   }
 

@@ -110,7 +110,7 @@ export class BenchmarksService {
         queuedAt: j.queuedAt.toISOString(),
         startedAt: j.startedAt?.toISOString() ?? null,
         finishedAt: j.finishedAt?.toISOString() ?? null,
-        summary: j.result ? { medianMs: j.result.medianMs, p90Ms: j.result.p90Ms, cv: j.result.cv, runs: j.result.runs } : null,
+        summary: j.result ? { medianMs: j.result.medianMs, p90Ms: j.result.p90Ms, cv: j.result.cv, robustSpread: j.result.robustSpread, runs: j.result.runs } : null,
       })),
     };
   }

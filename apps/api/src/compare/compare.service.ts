@@ -1,28 +1,39 @@
 /**
- * The framework x device matrix for one model: per cell the latest result's median, p90 and CV,
- * and its per-layer time summed by canonical op class, so frameworks can be compared class by
- * class. Artifacts that are variants (int8) get their own column.
+ * The framework x device matrix for one model: per cell the latest result's median with its
+ * confidence interval, p90, CV and robust spread, and its per-layer time summed by canonical op
+ * class (milliseconds only when the layer sum matches the end-to-end time, shares otherwise), so
+ * frameworks can be compared class by class. Artifacts that are variants (int8) get their own
+ * column. Every pair of cells on one device gets a verdict from the raw latencies.
  */
 import { Injectable } from '@nestjs/common';
-import { DomainError, NOISY_CV, OP_CLASSES, type CompareCell, type CompareResponse, type OpClass } from '@farm/contracts';
+import { DomainError, NOISY_SPREAD, OP_CLASSES, type CompareCell, type CompareResponse, type LayerBasis, type OpClass } from '@farm/contracts';
+import type { RatioVerdict } from '@farm/stats';
 import { ModelsRepository } from '../models/models.repository.js';
 import { ResultsRepository, type ResultRow } from '../results/results.repository.js';
+import { robustStats, storedLayerSum } from '../results/stored-stats.js';
+import { pairVerdicts } from './pair-verdicts.js';
 
 export function frameworkLabel(framework: string, variant: string): string {
   return variant === 'original' ? framework : `${framework} (${variant.replace('_qdq', '')})`;
 }
 
-export function opClassBreakdown(layers: ResultRow['layers']): CompareCell['opClasses'] {
+/** Time by op class, largest first; timeMs is null unless the layer times read as milliseconds. */
+export function opClassBreakdown(layers: ResultRow['layers'], basis: LayerBasis | null): CompareCell['opClasses'] {
   const total = layers.reduce((s, l) => s + l.timeMs, 0);
   const sums = new Map<OpClass, number>();
   for (const l of layers) sums.set(l.opClass as OpClass, (sums.get(l.opClass as OpClass) ?? 0) + l.timeMs);
   return OP_CLASSES.filter((c) => sums.has(c))
-    .map((c) => ({ opClass: c, timeMs: sums.get(c)!, share: total > 0 ? sums.get(c)! / total : 0 }))
-    .sort((a, b) => b.timeMs - a.timeMs);
+    .map((c) => ({ opClass: c, share: total > 0 ? sums.get(c)! / total : 0, timeMs: basis === 'ms' ? sums.get(c)! : null }))
+    .sort((a, b) => b.share - a.share);
 }
+
+/** Verdicts already computed, by job-id pair (stored results never change); the oldest go first past the cap. */
+const VERDICT_MEMO_MAX = 2000;
 
 @Injectable()
 export class CompareService {
+  private readonly verdicts = new Map<string, RatioVerdict>();
+
   constructor(
     private readonly models: ModelsRepository,
     private readonly results: ResultsRepository,
@@ -32,23 +43,40 @@ export class CompareService {
     const model = await this.models.findModel(modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${modelId}"; list models with GET /models`);
     const rows = await this.results.latestForModel(modelId);
-    const cells: CompareCell[] = rows.map((r) => ({
-      deviceId: r.job.device.id,
-      deviceName: r.job.device.name,
-      framework: frameworkLabel(r.framework, r.job.artifact.variant),
-      frameworkVersion: r.frameworkVersion,
-      artifactId: r.job.artifact.id,
-      format: r.job.artifact.format,
-      jobId: r.jobId,
-      medianMs: r.medianMs,
-      p90Ms: r.p90Ms,
-      cv: r.cv,
-      runs: r.runs,
-      measuredAt: r.finishedAt.toISOString(),
-      opClasses: opClassBreakdown(r.layers),
-    }));
+    const cells: CompareCell[] = rows.map((r) => {
+      const robust = robustStats(r);
+      const layerSum = storedLayerSum(r);
+      return {
+        deviceId: r.job.device.id,
+        deviceName: r.job.device.name,
+        framework: frameworkLabel(r.framework, r.job.artifact.variant),
+        frameworkVersion: r.frameworkVersion,
+        artifactId: r.job.artifact.id,
+        format: r.job.artifact.format,
+        jobId: r.jobId,
+        medianMs: r.medianMs,
+        medianCi: robust.medianCi,
+        p90Ms: r.p90Ms,
+        cv: r.cv,
+        madMs: robust.madMs,
+        iqrMs: robust.iqrMs,
+        robustSpread: robust.robustSpread,
+        outliersLow: robust.outliersLow,
+        outliersHigh: robust.outliersHigh,
+        runs: r.runs,
+        measuredAt: r.finishedAt.toISOString(),
+        ...layerSum,
+        opClasses: opClassBreakdown(r.layers, layerSum.layerBasis),
+      };
+    });
+    const latencies = new Map(rows.map((r) => [r.jobId, r.latenciesMs]));
+    const pairs = pairVerdicts(
+      cells.map((c) => ({ ...c, latenciesMs: latencies.get(c.jobId)! })),
+      this.verdicts,
+    );
+    while (this.verdicts.size > VERDICT_MEMO_MAX) this.verdicts.delete(this.verdicts.keys().next().value!);
     const devices = [...new Map(cells.map((c) => [c.deviceId, { id: c.deviceId, name: c.deviceName }])).values()];
     const frameworks = [...new Set(cells.map((c) => c.framework))].sort();
-    return { modelId: model.id, modelName: model.name, devices, frameworks, cells, noisyCv: NOISY_CV };
+    return { modelId: model.id, modelName: model.name, devices, frameworks, cells, noisySpread: NOISY_SPREAD, pairs };
   }
 }

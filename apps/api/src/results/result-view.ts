@@ -1,7 +1,10 @@
 import type { ResultRow } from './results.repository.js';
+import { robustStats, storedLayerSum } from './stored-stats.js';
 
 /** A result as the API shows it: statistics, raw latencies, environment and per-layer timings. */
 export function resultView(r: ResultRow) {
+  const robust = robustStats(r);
+  const layerSum = storedLayerSum(r);
   return {
     jobId: r.jobId,
     runId: r.job.runId,
@@ -22,13 +25,13 @@ export function resultView(r: ResultRow) {
       maxMs: r.maxMs,
       stdMs: r.stdMs,
       cv: r.cv,
-      madMs: r.madMs,
-      iqrMs: r.iqrMs,
-      robustSpread: r.robustSpread,
-      outliers: r.outliersLow === null ? null : { low: r.outliersLow, high: r.outliersHigh ?? 0, rule: 'Tukey fences (1.5 IQR)' },
-      medianCi: r.medianCiLowMs === null ? null : { lowMs: r.medianCiLowMs, highMs: r.medianCiHighMs, level: r.medianCiLevel },
+      madMs: robust.madMs,
+      iqrMs: robust.iqrMs,
+      robustSpread: robust.robustSpread,
+      outliers: { low: robust.outliersLow, high: robust.outliersHigh, rule: 'Tukey fences (1.5 IQR)' },
+      medianCi: robust.medianCi,
     },
-    layerSum: { sumMs: r.layerSumMs, ratio: r.layerSumRatio, basis: r.layerBasis, note: r.layerNote },
+    layerSum: { sumMs: layerSum.layerSumMs, ratio: layerSum.layerSumRatio, basis: layerSum.layerBasis, note: layerSum.layerNote },
     loadMs: r.loadMs,
     firstInferenceMs: r.firstInferenceMs,
     peakMemoryBytes: r.peakMemoryBytes === null ? null : Number(r.peakMemoryBytes),

@@ -1,0 +1,75 @@
+/**
+ * Pairwise verdicts between the cells of one device: ratioVerdict (seeded bootstrap of the ratio
+ * of medians) on the stored raw latencies, worded as a sentence. Within a pair `a` is the cell
+ * with the lower median, so the sentence reads "a is faster than b by ..." or "no detectable
+ * difference".
+ */
+import type { ComparePair } from '@farm/contracts';
+import { ratioVerdict, type RatioVerdict } from '@farm/stats';
+
+export interface PairCell {
+  deviceId: string;
+  deviceName: string;
+  framework: string;
+  artifactId: string;
+  jobId: string;
+  medianMs: number;
+  latenciesMs: readonly number[];
+}
+
+/** 2000 resamples up to this many latencies in a pair, 1000 above it: /compare stays quick with long runs. */
+export const FULL_RESAMPLING_MAX_LATENCIES = 1000;
+
+export function resamplesFor(na: number, nb: number): number {
+  return na + nb <= FULL_RESAMPLING_MAX_LATENCIES ? 2000 : 1000;
+}
+
+const pct = (x: number) => `${x.toFixed(0)}%`;
+
+export function verdictText(a: string, b: string, v: Pick<RatioVerdict, 'verdict' | 'ratio' | 'low' | 'high' | 'differencePct' | 'differenceLowPct' | 'differenceHighPct'>): string {
+  if (v.verdict === 'same') return `${a} vs ${b}: no detectable difference (ratio ${v.ratio.toFixed(2)} [${v.low.toFixed(2)}, ${v.high.toFixed(2)}])`;
+  return `${a} is ${v.verdict} than ${b} by ${pct(v.differencePct)} [${pct(v.differenceLowPct)}, ${pct(v.differenceHighPct)}]`;
+}
+
+/**
+ * Verdicts of every pair of cells on the same device. `memo` (keyed by the two job ids; a stored
+ * result never changes) saves the bootstrap on repeated requests.
+ */
+export function pairVerdicts(cells: readonly PairCell[], memo?: Map<string, RatioVerdict>): ComparePair[] {
+  const byDevice = new Map<string, PairCell[]>();
+  for (const c of cells) byDevice.set(c.deviceId, [...(byDevice.get(c.deviceId) ?? []), c]);
+  const pairs: ComparePair[] = [];
+  for (const group of byDevice.values()) {
+    const sorted = [...group].sort((x, y) => x.medianMs - y.medianMs || x.framework.localeCompare(y.framework) || x.jobId.localeCompare(y.jobId));
+    for (let i = 0; i < sorted.length; i++) {
+      for (let j = i + 1; j < sorted.length; j++) {
+        const a = sorted[i]!;
+        const b = sorted[j]!;
+        if (a.latenciesMs.length === 0 || b.latenciesMs.length === 0) continue;
+        const key = `${a.jobId}|${b.jobId}`;
+        let v = memo?.get(key);
+        if (!v) {
+          v = ratioVerdict(a.latenciesMs, b.latenciesMs, { resamples: resamplesFor(a.latenciesMs.length, b.latenciesMs.length) });
+          memo?.set(key, v);
+        }
+        pairs.push({
+          deviceId: a.deviceId,
+          deviceName: a.deviceName,
+          a: { framework: a.framework, artifactId: a.artifactId, jobId: a.jobId },
+          b: { framework: b.framework, artifactId: b.artifactId, jobId: b.jobId },
+          ratio: v.ratio,
+          low: v.low,
+          high: v.high,
+          level: v.level,
+          resamples: v.resamples,
+          verdict: v.verdict,
+          differencePct: v.differencePct,
+          differenceLowPct: v.differenceLowPct,
+          differenceHighPct: v.differenceHighPct,
+          text: verdictText(a.framework, b.framework, v),
+        });
+      }
+    }
+  }
+  return pairs;
+}
