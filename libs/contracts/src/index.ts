@@ -9,3 +9,5 @@ export * from './agent.schema.js';
 export * from './compare.schema.js';
 export * from './error-codes.js';
 export * from './benchmark-request.schema.js';
+export * from './queue-names.js';
+export * from './maintenance-job.schema.js';
