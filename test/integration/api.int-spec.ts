@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/runners/run-isolated';
 import { BenchmarkOptionsSchema } from '@farm/contracts';
 import { oneNodeOnnx } from '../support/onnx-fixtures.js';
-import { api, createTestDatabase, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../support/stack.js';
+import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../support/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
 
@@ -113,19 +113,7 @@ describe('API against real Postgres and Redis', () => {
 
     before(async () => {
       modelId = (await upload(h.url, SAMPLE.onnx)).body.model.id;
-      // Register a device the way an agent does; it offers only ONNX Runtime.
-      const reg = await fetch(`${h.url}/agent/register`, {
-        method: 'POST',
-        headers: agentHeaders,
-        body: JSON.stringify({
-          name: 'int-agent',
-          hostname: 'int-host',
-          version: 'test',
-          devices: [{ serial: 'int-1', name: 'int device', platform: 'linux', transport: 'local', cpuModel: 'x', soc: null, cores: 2, ramBytes: 1 << 30, osVersion: 'linux', abi: 'x64', frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }] }],
-        }),
-      });
-      assert.equal(reg.status, 200);
-      deviceId = ((await reg.json()) as { devices: { id: string }[] }).devices[0]!.id;
+      deviceId = await registerDevice(h, 'int-1');
     });
 
     test('agent endpoints refuse a missing or wrong token', async () => {
