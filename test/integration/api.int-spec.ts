@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/runners/run-isolated';
 import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
 import { oneNodeOnnx } from '../support/onnx-fixtures.js';
-import { api, createTestDatabase, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../support/stack.js';
+import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../support/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
 
@@ -116,19 +116,7 @@ describe('API against real Postgres and Redis', () => {
       const fp32 = (await upload(h.url, SAMPLE.onnx)).body;
       modelId = fp32.model.id;
       fp32ArtifactId = fp32.artifactId;
-      // Register a device the way an agent does; it offers only ONNX Runtime.
-      const reg = await fetch(`${h.url}/agent/register`, {
-        method: 'POST',
-        headers: agentHeaders,
-        body: JSON.stringify({
-          name: 'int-agent',
-          hostname: 'int-host',
-          version: 'test',
-          devices: [{ serial: 'int-1', name: 'int device', platform: 'linux', transport: 'local', cpuModel: 'x', soc: null, cores: 2, ramBytes: 1 << 30, osVersion: 'linux', abi: 'x64', frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }] }],
-        }),
-      });
-      assert.equal(reg.status, 200);
-      deviceId = ((await reg.json()) as { devices: { id: string }[] }).devices[0]!.id;
+      deviceId = await registerDevice(h, 'int-1');
     });
 
     /** A real ONNX Runtime measurement of `modelPath` for `jobId`, as the agent submits it (after telling the API it started). */

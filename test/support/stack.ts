@@ -163,6 +163,22 @@ export async function api<T = any>(base: string, method: string, path: string, b
   return { status: res.status, body: parsed as T };
 }
 
+/** Registers one local device the way an agent does (it offers only ONNX Runtime); returns its id. */
+export async function registerDevice(h: { url: string; token: string }, serial: string): Promise<string> {
+  const reg = await fetch(`${h.url}/agent/register`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: `${serial}-agent`,
+      hostname: `${serial}-host`,
+      version: 'test',
+      devices: [{ serial, name: `${serial} device`, platform: 'linux', transport: 'local', cpuModel: 'x', soc: null, cores: 2, ramBytes: 1 << 30, osVersion: 'linux', abi: 'x64', frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }] }],
+    }),
+  });
+  if (reg.status !== 200) throw new Error(`agent registration answered ${reg.status}: ${await reg.text()}`);
+  return ((await reg.json()) as { devices: { id: string }[] }).devices[0]!.id;
+}
+
 export async function upload(base: string, path: string, fields: Record<string, string> = {}, fileName?: string): Promise<{ status: number; body: any }> {
   return uploadBytes(base, readFileSync(path), fileName ?? path.split('/').pop()!, fields);
 }

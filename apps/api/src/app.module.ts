@@ -25,13 +25,16 @@ import { CompareService } from './compare/compare.service.js';
 import { CompareController } from './compare/compare.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { JobReconciler } from './reconciler/job-reconciler.service.js';
+import { MaintenanceQueueModule } from './maintenance/maintenance-queue.module.js';
+import { MaintenanceQueueProducer } from './maintenance/maintenance-queue.producer.js';
+import { MaintenanceProcessor } from './maintenance/maintenance.processor.js';
 
 @Module({})
 export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 1, fields: 10 } })],
+      imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 1, fields: 10 } }), MaintenanceQueueModule.forConfig(config)],
       controllers: [ModelsController, AgentsController, DevicesController, BenchmarksController, ResultsController, CompareController, HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -51,6 +54,8 @@ export class AppModule {
         ResultsService,
         CompareService,
         JobReconciler,
+        MaintenanceQueueProducer,
+        MaintenanceProcessor,
       ],
     };
   }

@@ -10,3 +10,5 @@ export * from './compare.schema.js';
 export * from './error-codes.js';
 export * from './benchmark-request.schema.js';
 export * from './layer-sum.js';
+export * from './queue-names.js';
+export * from './maintenance-job.schema.js';

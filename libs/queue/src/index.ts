@@ -1,3 +1,3 @@
 export * from './queue-backend.js';
 export { UnrecoverableError } from 'bullmq';
-export type { Job } from 'bullmq';
+export type { Job, Queue } from 'bullmq';

@@ -4,15 +4,18 @@
  * BullMQ's PostgreSQL backend on the farm's own database (the embedded default, so a newcomer
  * needs no Redis). Both expose the same Queue/Worker API.
  */
-import { Queue as RedisQueue, Worker as RedisWorker, createPostgresBackend, withBackend } from 'bullmq';
-import type { ConnectionOptions, Job, Processor, QueueOptions, WorkerOptions } from 'bullmq';
+import { createPostgresBackend, createRedisBackend, withBackend } from 'bullmq';
+import type { BackendFactory, ConnectionOptions, IQueueBackend, Job, PostgresPoolConfig, Processor, Queue, QueueOptions, WorkerOptions } from 'bullmq';
 
 export type QueueBackendConfig =
   | { kind: 'redis'; url: string }
   | { kind: 'postgres'; url: string; schema?: string };
 
+/** What a queue or worker takes as `connection`: ioredis options, or the PostgreSQL backend's pool config. */
+export type BackendConnection = ConnectionOptions | PostgresPoolConfig;
+
 export interface QueueLike<D> {
-  add(name: string, data: D, opts?: Parameters<RedisQueue['add']>[2]): Promise<Job<D>>;
+  add(name: string, data: D, opts?: Parameters<Queue['add']>[2]): Promise<Job<D>>;
   getJob(id: string): Promise<Job<D> | undefined>;
   close(): Promise<void>;
   waitUntilReady(): Promise<unknown>;
@@ -51,25 +54,41 @@ function redisConnection(url: string): ConnectionOptions {
   };
 }
 
-export function createQueueFactory(cfg: QueueBackendConfig): QueueFactory {
-  if (cfg.kind === 'redis') {
-    const connection = redisConnection(cfg.url);
-    return {
-      kind: 'redis',
-      createQueue: <D>(name: string, opts?: Omit<QueueOptions, 'connection'>) =>
-        new RedisQueue(name, { ...opts, connection }) as unknown as QueueLike<D>,
-      createWorker: <D, R>(name: string, processor: Processor<D, R>, opts?: Omit<WorkerOptions, 'connection'>) =>
-        new RedisWorker<D, R>(name, processor, { ...opts, connection }) as unknown as WorkerLike,
-    };
-  }
-  const pg = withBackend(createPostgresBackend);
+/** The `connection` option for the configured backend. */
+export function backendConnection(cfg: QueueBackendConfig): BackendConnection {
+  if (cfg.kind === 'redis') return redisConnection(cfg.url);
   // migrate: true lets the first client create BullMQ's own tables in its schema; later clients find them.
-  const connection = { connectionString: cfg.url, schema: cfg.schema ?? 'bullmq', migrate: true };
+  return { connectionString: cfg.url, schema: cfg.schema ?? 'bullmq', migrate: true };
+}
+
+function isPostgresConnection(c: unknown): c is PostgresPoolConfig {
+  return typeof c === 'object' && c !== null && 'connectionString' in c;
+}
+
+/**
+ * Picks the backend from the connection a queue or worker was given, so one pair of classes
+ * serves both backends. Code that constructs queues itself with two arguments (such as
+ * @nestjs/bullmq, which takes a Queue and a Worker class but no backend factory) gets the
+ * PostgreSQL backend by being handed these classes and a PostgreSQL connection.
+ */
+const backendForConnection: BackendFactory<IQueueBackend, BackendConnection> = (name, opts, options) =>
+  isPostgresConnection(opts.connection)
+    ? createPostgresBackend(name, opts as Parameters<typeof createPostgresBackend>[1], options)
+    : createRedisBackend(name, opts as Parameters<typeof createRedisBackend>[1], options);
+
+const classes = withBackend(backendForConnection);
+/** A BullMQ Queue on whichever backend its `connection` names. */
+export const BackendQueue = classes.Queue;
+/** A BullMQ Worker on whichever backend its `connection` names. */
+export const BackendWorker = classes.Worker;
+
+export function createQueueFactory(cfg: QueueBackendConfig): QueueFactory {
+  const connection = backendConnection(cfg);
   return {
-    kind: 'postgres',
+    kind: cfg.kind,
     createQueue: <D>(name: string, opts?: Omit<QueueOptions, 'connection'>) =>
-      new pg.Queue<D>(name, { ...opts, connection } as never) as unknown as QueueLike<D>,
+      new BackendQueue<D>(name, { ...opts, connection }) as unknown as QueueLike<D>,
     createWorker: <D, R>(name: string, processor: Processor<D, R>, opts?: Omit<WorkerOptions, 'connection'>) =>
-      new pg.Worker<D, R>(name, processor as never, { ...opts, connection } as never) as unknown as WorkerLike,
+      new BackendWorker<D, R>(name, processor as never, { ...opts, connection } as never) as unknown as WorkerLike,
   };
 }

@@ -26,6 +26,7 @@ export class BenchmarkQueueProducer implements OnModuleDestroy {
     const name = deviceQueueName(deviceId);
     let q = this.queues.get(name);
     if (!q) {
+      // bullmq directly, not @nestjs/bullmq: these queues are created per device at run time, which a static Nest module registration does not fit.
       q = this.factory.createQueue<BenchmarkJobPayload>(name);
       this.queues.set(name, q);
     }

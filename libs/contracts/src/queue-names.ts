@@ -1,0 +1,8 @@
+/**
+ * Names of the queues whose name is fixed at build time. Per-device benchmark queues are named at
+ * run time by deviceQueueName() (job.schema.ts), so they are not listed here.
+ */
+export enum QueueName {
+  /** Farm housekeeping owned by the API (reconciling queued jobs); scheduled, one schedule per farm. */
+  Maintenance = 'maintenance',
+}
