@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { applyMigrations } from '../../scripts/db/migrate.mjs';
@@ -39,14 +39,14 @@ async function query(sql, params) {
   }
 }
 
-before(async () => {
+beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'farm-migrations-'));
   // As root the server runs as the postgres account, which must be able to enter this folder.
   await chmod(tmp, 0o755);
   server = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), database: 'farm_test', log: () => {} });
 });
 
-after(async () => {
+afterAll(async () => {
   await server?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
