@@ -126,20 +126,6 @@ describe('contract', () => {
   });
 });
 
-describe('performance', () => {
-  it('inspects a ~1 MB model in milliseconds', () => {
-    assert.ok(models.tfliteFullRange.length > 1_000_000);
-    for (const bytes of [models.tfliteFullRange, models.onnx256]) {
-      inspectModel(bytes); // warm-up: the first call pays for JIT compilation
-      const runs = 10;
-      const t0 = performance.now();
-      for (let i = 0; i < runs; i++) inspectModel(bytes);
-      const perRunMs = (performance.now() - t0) / runs;
-      assert.ok(perRunMs < 50, `inspection took ${perRunMs.toFixed(1)} ms per run`);
-    }
-  });
-});
-
 describeUnless(NO_CONFORMANCE)('ONNX conformance models', () => {
   it('Conv with weights as a graph input: both are inputs, not depthwise', () => {
     const info = inspectModel(conformanceModel('test_conv_with_strides_padding'));
