@@ -1,7 +1,7 @@
 // Integration test of the database tooling: a throw-away embedded Postgres on a free port gets
 // prisma/migrations applied twice; the tables exist, Prisma's history records the migrations,
 // and the second run changes nothing.
-//   node --test test/infra/migrations.int-spec.mjs
+//   bash scripts/jest.sh --selectProjects infra
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -52,7 +52,9 @@ afterAll(async () => {
 });
 
 test('applies every migration to an empty database', async () => {
-  const expected = (await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  // node:fs hands back arrays of the host realm, not of jest's test context; deepEqual also compares
+  // prototypes, so the list is copied into a test-context array.
+  const expected = [...(await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()];
   assert.ok(expected.some((name) => /^\d{14}_init$/.test(name)), 'an init migration exists');
 
   const applied = await applyMigrations(server.url);
