@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The test command (npm test). On a fresh machine it installs what it needs (apt packages, npm
-# packages), builds everything, starts its own Postgres (embedded, PG 18) and Redis on
-# project-local ports, and runs the tiers in order: unit, native kernels (x86-64 and arm64 under
-# qemu), infrastructure, integration (real Postgres + Redis), end to end (API + agent processes
-# + real engines + headless Chromium), and the embedded farm command itself.
+# packages), lints (ESLint, then Prettier --check), builds everything, starts its own Postgres
+# (embedded, PG 18) and Redis on project-local ports, and runs the tiers in order: unit, native
+# kernels (x86-64 and arm64 under qemu), infrastructure, integration (real Postgres + Redis), end
+# to end (API + agent processes + real engines + headless Chromium), and the embedded farm command
+# itself. The TypeScript and plain-ESM tiers run under jest (jest.config.mjs: ESM through Node's
+# vm modules, @swc/jest strips types; scripts/jest.sh), one test file at a time; each tier ends
+# with jest's "Tests: N passed" summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -13,6 +16,8 @@ step "system packages"
 bash scripts/system-deps.sh
 step "npm packages"
 bash scripts/ensure-node-modules.sh
+step "lint (eslint, prettier --check)"
+npm run --silent lint
 step "build"
 bash scripts/build.sh
 node scripts/fetch-sample-models.mjs >/dev/null
@@ -31,18 +36,19 @@ cleanup() {
 trap cleanup EXIT
 
 step "unit tests"
-node scripts/run-node-tests.mjs .spec.js libs apps device-agents
+bash scripts/jest.sh --selectProjects unit
 if [ -f device-agents/native/test.sh ]; then
   step "native int8 kernels and runtime (x86-64, arm64 under qemu)"
   bash device-agents/native/test.sh
   step "int8 conformance and ORT-agreement tests on the arm64 runner under qemu"
-  FARM_INT8_RUNNER=device-agents/native/qemu-int8-runner.sh node --test --test-reporter=spec \
-    libs/int8-compiler/dist/conformance.spec.js libs/int8-compiler/dist/blazeface-agreement.spec.js libs/int8-compiler/dist/mobilenetv2-agreement.spec.js
+  FARM_INT8_RUNNER=device-agents/native/qemu-int8-runner.sh bash scripts/jest.sh --selectProjects unit --runTestsByPath \
+    libs/int8-compiler/src/conformance.spec.ts libs/int8-compiler/src/blazeface-agreement.spec.ts libs/int8-compiler/src/mobilenetv2-agreement.spec.ts
 fi
 step "infrastructure tests"
-node --test --test-reporter=spec test/infra/*.int-spec.mjs
+bash scripts/jest.sh --selectProjects infra
 step "integration tests (real Postgres, real Redis)"
-node scripts/run-node-tests.mjs .int-spec.js test
+bash scripts/jest.sh --selectProjects integration
 step "end-to-end tests (API + agent processes, real engines, headless Chromium)"
-node scripts/run-node-tests.mjs .e2e-spec.js test
+# Whole-farm runs on a shared 2-core machine: a generous hang guard, not a speed limit.
+bash scripts/jest.sh --selectProjects e2e --testTimeout=1800000
 step "done"

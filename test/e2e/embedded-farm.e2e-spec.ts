@@ -3,13 +3,13 @@
  * backend, no Redis), run as a user runs it, with --exit so it ends: it must print results
  * from all three frameworks for the sample model and the dashboard URL.
  */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ROOT } from '../support/stack.js';
+import { freePort, ROOT } from '../fixtures/stack.js';
 
 async function runFarm(env: NodeJS.ProcessEnv): Promise<string> {
   const child = spawn(process.execPath, [join(ROOT, 'scripts/farm.mjs'), '--exit', '--runs', '10'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

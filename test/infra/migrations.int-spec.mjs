@@ -1,13 +1,13 @@
 // Integration test of the database tooling: a throw-away embedded Postgres on a free port gets
 // prisma/migrations applied twice; the tables exist, Prisma's history records the migrations,
 // and the second run changes nothing.
-//   node --test test/infra/migrations.int-spec.mjs
+//   bash scripts/jest.sh --selectProjects infra
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { applyMigrations } from '../../scripts/db/migrate.mjs';
@@ -39,20 +39,22 @@ async function query(sql, params) {
   }
 }
 
-before(async () => {
+beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'farm-migrations-'));
   // As root the server runs as the postgres account, which must be able to enter this folder.
   await chmod(tmp, 0o755);
   server = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), database: 'farm_test', log: () => {} });
 });
 
-after(async () => {
+afterAll(async () => {
   await server?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 test('applies every migration to an empty database', async () => {
-  const expected = (await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  // node:fs hands back arrays of the host realm, not of jest's test context; deepEqual also compares
+  // prototypes, so the list is copied into a test-context array.
+  const expected = [...(await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()];
   assert.ok(expected.some((name) => /^\d{14}_init$/.test(name)), 'an init migration exists');
 
   const applied = await applyMigrations(server.url);

@@ -4,15 +4,15 @@
  * ingestion fed by a real ONNX Runtime run. The test plays the agent's HTTP role itself; the
  * full agent is covered by the end-to-end tests.
  */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/runners/run-isolated';
 import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
-import { oneNodeOnnx } from '../support/onnx-fixtures.js';
-import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../support/stack.js';
+import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
+import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../fixtures/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
 
@@ -34,12 +34,12 @@ describe('API against real Postgres and Redis', () => {
   let h: ApiHandle;
   let agentHeaders: Record<string, string>;
 
-  before(async () => {
+  beforeAll(async () => {
     const db = await createTestDatabase('api_int');
     h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { MAX_MODEL_MB: '2' } });
     agentHeaders = { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' };
   });
-  after(async () => {
+  afterAll(async () => {
     await h?.kill();
   });
 
@@ -112,7 +112,7 @@ describe('API against real Postgres and Redis', () => {
     let fp32ArtifactId: string;
     let deviceId: string;
 
-    before(async () => {
+    beforeAll(async () => {
       const fp32 = (await upload(h.url, SAMPLE.onnx)).body;
       modelId = fp32.model.id;
       fp32ArtifactId = fp32.artifactId;

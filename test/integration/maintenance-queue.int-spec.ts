@@ -4,11 +4,11 @@
  * processes run, a queued job the queue lost comes back through the scheduled reconcile-jobs job,
  * a job name the processor does not handle fails instead of vanishing, and the API stops cleanly.
  */
-import { after, before, describe, test } from 'node:test';
+import { afterAll as after, beforeAll as before, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { deviceQueueName, MaintenanceJobName, QueueName } from '@farm/contracts';
 import { BackendQueue, backendConnection, createQueueFactory, type QueueBackendConfig } from '@farm/queue';
-import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, startApi, upload, waitFor, type ApiHandle } from '../support/stack.js';
+import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, startApi, upload, waitFor, type ApiHandle } from '../fixtures/stack.js';
 
 const INTERVAL_MS = 1000;
 

@@ -1,5 +1,5 @@
 /** Unit tests of API URL resolution: flag over environment over default, validated once. */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { ConfigError, DEFAULT_API_URL, resolveConfig } from './config.js';
 

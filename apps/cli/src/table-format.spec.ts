@@ -1,5 +1,5 @@
 /** Unit tests of the terminal tables: numbers shown as the API gave them, best and noisy cells marked. */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { CompareResponse } from '@farm/contracts';
 import { describeRunning, formatCompareTable, formatFailures, formatMs, formatPercent, renderTable } from './table-format.js';

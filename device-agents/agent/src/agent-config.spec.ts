@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { cpus } from 'node:os';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { loadAgentConfig, parseCpuList } from './agent-config.js';
 
 const base = { API_URL: 'http://127.0.0.1:3000', AGENT_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };

@@ -3,7 +3,7 @@
  * never reach into transports (a runner asks its transport to push/run/pull through the
  * interface, so a phone transport can replace the local one).
  */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

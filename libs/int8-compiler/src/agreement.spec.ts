@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { DomainError } from '@farm/contracts';
 import { agreement } from './agreement.js';

@@ -3,19 +3,19 @@
  * fusion) and our compiler + int8-runner run the same QDQ model on the same input. Outputs
  * must agree within one quantization step of each output for >= 99.9% of elements.
  */
-import { test } from 'node:test';
+import { testUnless } from '../../../test/fixtures/skip.js';
 import assert from 'node:assert/strict';
 import { compileToPlan, quantizeOnnx, agreement, runPlan } from './index.js';
-import { blazefaceBytes, runnerSkip, tempDir } from './testing/test-env.js';
-import { ortSession } from './testing/ort-helpers.js';
-import { outputSteps } from './testing/plan-inspect.js';
+import { blazefaceBytes, runnerSkip, tempDir } from '../../../test/fixtures/int8/test-env.js';
+import { ortSession } from '../../../test/fixtures/int8/ort-helpers.js';
+import { outputSteps } from '../../../test/fixtures/int8/plan-inspect.js';
 import { syntheticImage } from './testing/synthetic-images.js';
 import * as ort from 'onnxruntime-node';
 
 const DIMS = [1, 128, 128, 3];
 
 for (const calibration of ['minmax', 'percentile'] as const) {
-  test(`BlazeFace (${calibration}): int8-runner matches ORT on the same QDQ model within 1 step for >= 99.9% of elements`, { skip: runnerSkip() }, async () => {
+  testUnless(runnerSkip())(`BlazeFace (${calibration}): int8-runner matches ORT on the same QDQ model within 1 step for >= 99.9% of elements`, async () => {
     const fp32 = blazefaceBytes();
     const calib = [1, 2, 3, 4].map((s) => ({ 'input:0': { data: syntheticImage(DIMS, s, 'NHWC'), dims: DIMS } }));
     const { model, report } = await quantizeOnnx(fp32, { calibration, inputs: calib });

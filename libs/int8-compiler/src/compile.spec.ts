@@ -3,7 +3,8 @@
  * PLAN_FORMAT.md, and the QOperator path (including ONNX Runtime's com.microsoft QLinear ops)
  * checked against ONNX Runtime.
  */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
+import { testUnless } from '../../../test/fixtures/skip.js';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -15,10 +16,10 @@ import { quantizeOnnx } from './quantizer/quantize.js';
 import { agreement } from './agreement.js';
 import { runPlan } from './runner/int8-runner.js';
 import { buildMobileNetV2 } from './testing/mobilenetv2-builder.js';
-import { outputSteps, readPlan } from './testing/plan-inspect.js';
+import { outputSteps, readPlan } from '../../../test/fixtures/int8/plan-inspect.js';
 import { syntheticImage } from './testing/synthetic-images.js';
 import { mulberry32 } from './quantizer/calibration.js';
-import { runnerSkip, tempDir } from './testing/test-env.js';
+import { runnerSkip, tempDir } from '../../../test/fixtures/int8/test-env.js';
 
 function tinyGraph(build: (g: OnnxGraph) => void): OnnxGraph {
   const g = new OnnxGraph();
@@ -55,7 +56,7 @@ test('compiler: a float Conv without Q/DQ is refused (the runtime has no float c
   assert.throws(() => compileToPlan(g.toBytes(), tempDir('fconv-'), 'f'), /Conv \(node "conv0"\)/);
 });
 
-test('compiler: Shape/Gather/Unsqueeze/Concat chains fold into a static reshape', { skip: runnerSkip() }, async () => {
+testUnless(runnerSkip())('compiler: Shape/Gather/Unsqueeze/Concat chains fold into a static reshape', async () => {
   const g = tinyGraph((g) => {
     g.inputs = ['x'];
     g.types.set('x', { dtype: 'float32', shape: [1, 2, 4, 4] });
@@ -154,7 +155,7 @@ function qoperatorModel(): Uint8Array {
   return g.toBytes();
 }
 
-test('compiler: QOperator model (QLinearConv, com.microsoft QLinearAdd and QLinearGlobalAveragePool) matches ORT within 1 step', { skip: runnerSkip() }, async () => {
+testUnless(runnerSkip())('compiler: QOperator model (QLinearConv, com.microsoft QLinearAdd and QLinearGlobalAveragePool) matches ORT within 1 step', async () => {
   const model = qoperatorModel();
   const dims = [1, 3, 16, 16];
   const x = syntheticImage(dims, 8, 'NCHW');

@@ -25,7 +25,8 @@
  * 3. Cases the runtime cannot express must be refused by the compiler with a DomainError that
  *    names the op and node: they are tests, not skips.
  */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
+import { testUnless } from '../../../test/fixtures/skip.js';
 import assert from 'node:assert/strict';
 import { DomainError } from '@farm/contracts';
 import { OnnxGraph } from './onnx/onnx-graph.js';
@@ -34,9 +35,9 @@ import { compileToPlan, type CompileOptions } from './compile.js';
 import { quantizeOnnx } from './quantizer/quantize.js';
 import { agreement } from './agreement.js';
 import { runPlan, realValues } from './runner/int8-runner.js';
-import { loadNodeTest, nodeTestExists, runnerSkip, tempDir, type NodeTestCase } from './testing/test-env.js';
-import { ortRun } from './testing/ort-helpers.js';
-import { outputSteps } from './testing/plan-inspect.js';
+import { loadNodeTest, nodeTestExists, runnerSkip, tempDir, type NodeTestCase } from '../../../test/fixtures/int8/test-env.js';
+import { ortRun } from '../../../test/fixtures/int8/ort-helpers.js';
+import { outputSteps } from '../../../test/fixtures/int8/plan-inspect.js';
 
 const skip = runnerSkip();
 
@@ -84,7 +85,7 @@ const INTEGER_CASES: { name: string; tol: number; opts?: CompileOptions }[] = [
 
 for (const c of INTEGER_CASES) {
   if (!nodeTestExists(c.name)) continue;
-  test(`conformance ${c.name}: exact or within ${c.tol} step(s)`, { skip }, async () => {
+  testUnless(skip)(`conformance ${c.name}: exact or within ${c.tol} step(s)`, async () => {
     const tc = loadNodeTest(c.name);
     const { outputs } = await compileAndRun(bindConstants(tc), tc.inputs[0]!.tensor, c.name, c.opts);
     const expected = tc.outputs[0]!.tensor.data as ArrayLike<number>;
@@ -185,7 +186,7 @@ const FLOAT_CASES: [string, Budget][] = [
 
 for (const [name, budget] of FLOAT_CASES) {
   if (!nodeTestExists(name)) continue;
-  test(`conformance ${name} via our QDQ quantizer: within 1 step of ORT on the same QDQ model; ${budget} budget vs fp32`, { skip }, async () => {
+  testUnless(skip)(`conformance ${name} via our QDQ quantizer: within 1 step of ORT on the same QDQ model; ${budget} budget vs fp32`, async () => {
     const tc = loadNodeTest(name);
     const floatModel = bindConstants(tc);
     const x = tc.inputs[0]!;

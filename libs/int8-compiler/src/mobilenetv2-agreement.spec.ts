@@ -4,7 +4,8 @@
  * that QDQ model. Checks: BN folding kept fp32 outputs, ORT loads the QDQ model, and our
  * logits are within one quantization step of ORT's for >= 99.9% of elements.
  */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
+import { testUnless } from '../../../test/fixtures/skip.js';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { agreement, compileToPlan, quantizeOnnx, runPlan } from './index.js';
@@ -12,10 +13,10 @@ import { buildMobileNetV2 } from './testing/mobilenetv2-builder.js';
 import { OnnxGraph } from './onnx/onnx-graph.js';
 import { foldConstants } from './passes/constant-fold.pass.js';
 import { foldBatchNorm } from './passes/bn-fold.pass.js';
-import { ortSession } from './testing/ort-helpers.js';
-import { opCounts, outputSteps } from './testing/plan-inspect.js';
+import { ortSession } from '../../../test/fixtures/int8/ort-helpers.js';
+import { opCounts, outputSteps } from '../../../test/fixtures/int8/plan-inspect.js';
 import { syntheticImage } from './testing/synthetic-images.js';
-import { runnerSkip, tempDir } from './testing/test-env.js';
+import { runnerSkip, tempDir } from '../../../test/fixtures/int8/test-env.js';
 
 const SIZE = 128;
 const DIMS = [1, 3, SIZE, SIZE];
@@ -34,7 +35,7 @@ test('MobileNetV2-shaped: BN folding keeps the fp32 outputs (ORT before/after)',
   assert.ok(ag.maxAbsError <= 1e-3 * Math.max(1, ag.maxAbsReference), `folded vs unfolded max err ${ag.maxAbsError}`);
 });
 
-test('MobileNetV2-shaped: int8-runner matches ORT on the same QDQ model within 1 step for >= 99.9% of elements', { skip: runnerSkip() }, async () => {
+testUnless(runnerSkip())('MobileNetV2-shaped: int8-runner matches ORT on the same QDQ model within 1 step for >= 99.9% of elements', async () => {
   const fp32 = buildMobileNetV2({ inputSize: SIZE });
   const calib = [1, 2, 3, 4].map((s) => ({ input: { data: syntheticImage(DIMS, s, 'NCHW'), dims: DIMS } }));
   const { model, report } = await quantizeOnnx(fp32, { calibration: 'minmax', inputs: calib });

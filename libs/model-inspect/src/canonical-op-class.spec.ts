@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { OP_CLASSES, type OpClass } from '@farm/contracts';
 import { canonicalOpClass } from './index.js';

@@ -1,11 +1,11 @@
-import { describe, it, before } from 'node:test';
+import { describe, it, beforeAll } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { DomainError } from '@farm/contracts';
 import { detectModelFormat, inspectModel } from './index.js';
-import { pseudoRandomBytes, sampleModels, type SampleModels } from './testing/model-fixtures.js';
+import { pseudoRandomBytes, sampleModels, type SampleModels } from '../../../test/fixtures/model-fixtures.js';
 
 let models: SampleModels;
-before(async () => {
+beforeAll(async () => {
   models = await sampleModels();
 });
 

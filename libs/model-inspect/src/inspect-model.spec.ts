@@ -1,12 +1,13 @@
-import { describe, it, before } from 'node:test';
+import { describe, it, beforeAll } from '@jest/globals';
+import { describeUnless } from '../../../test/fixtures/skip.js';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { DomainError, TensorSpecSchema } from '@farm/contracts';
 import { detectModelFormat, inspectModel } from './index.js';
-import { CONFORMANCE_DIR, HAS_CONFORMANCE_DATA, conformanceModel, sampleModels, type SampleModels } from './testing/model-fixtures.js';
+import { CONFORMANCE_DIR, HAS_CONFORMANCE_DATA, conformanceModel, sampleModels, type SampleModels } from '../../../test/fixtures/model-fixtures.js';
 
 let models: SampleModels;
-before(async () => {
+beforeAll(async () => {
   models = await sampleModels();
 });
 
@@ -125,21 +126,7 @@ describe('contract', () => {
   });
 });
 
-describe('performance', () => {
-  it('inspects a ~1 MB model in milliseconds', () => {
-    assert.ok(models.tfliteFullRange.length > 1_000_000);
-    for (const bytes of [models.tfliteFullRange, models.onnx256]) {
-      inspectModel(bytes); // warm-up: the first call pays for JIT compilation
-      const runs = 10;
-      const t0 = performance.now();
-      for (let i = 0; i < runs; i++) inspectModel(bytes);
-      const perRunMs = (performance.now() - t0) / runs;
-      assert.ok(perRunMs < 50, `inspection took ${perRunMs.toFixed(1)} ms per run`);
-    }
-  });
-});
-
-describe('ONNX conformance models', { skip: NO_CONFORMANCE }, () => {
+describeUnless(NO_CONFORMANCE)('ONNX conformance models', () => {
   it('Conv with weights as a graph input: both are inputs, not depthwise', () => {
     const info = inspectModel(conformanceModel('test_conv_with_strides_padding'));
     assert.deepEqual(info.inputs, [

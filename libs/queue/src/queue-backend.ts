@@ -24,7 +24,7 @@ export interface QueueLike<D> {
 
 export interface WorkerLike {
   close(force?: boolean): Promise<void>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
   waitUntilReady(): Promise<unknown>;
   run?(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { latencyStats, medianInterval, percentile } from './latency-stats.js';
 import { ratioVerdict } from './median-ratio.js';

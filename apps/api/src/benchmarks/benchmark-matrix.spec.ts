@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { BenchmarkRequestSchema, DomainError } from '@farm/contracts';
 import { expandMatrix, type MatrixArtifact, type MatrixDevice } from './benchmark-matrix.js';

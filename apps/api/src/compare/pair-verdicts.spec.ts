@@ -1,5 +1,5 @@
 /** Unit tests of the pairwise verdicts: pairs per device only, the faster cell first, the sentence, the memo. */
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mulberry32, type RatioVerdict } from '@farm/stats';
 import { pairVerdicts, resamplesFor, verdictText, type PairCell } from './pair-verdicts.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { DomainError } from '@farm/contracts';
 import { mulberry32, resolveInputShapes, synthesizeInputs } from './input-synthesis.js';
 

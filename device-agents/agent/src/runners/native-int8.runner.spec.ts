@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from '@jest/globals';
+import { describeUnless } from '../../../../test/fixtures/skip.js';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { quantizeOnnx } from '@farm/int8-compiler';
 import { synthesizeInputs } from './input-synthesis.js';
@@ -12,7 +13,7 @@ import { DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runn
 import { REFERENCE_FRAMEWORK } from './reference-agreement.js';
 import { runIsolated } from './run-isolated.js';
 import { median, RunnerError } from './runner.js';
-import { BLAZEFACE_ONNX_INPUTS, BLAZEFACE_ONNX_OUTPUTS, ensureSampleModels, plausibleLayerSum, QUICK, SAMPLE, tempDir } from './test-support.js';
+import { BLAZEFACE_ONNX_INPUTS, BLAZEFACE_ONNX_OUTPUTS, ensureSampleModels, plausibleLayerSum, QUICK, RUNNER_HOST, SAMPLE, tempDir } from '../../../../test/fixtures/runner-fixtures.js';
 
 const DIMS = [1, 128, 128, 3];
 
@@ -23,13 +24,12 @@ function binarySkip(): false | string {
   return msg;
 }
 const skip = binarySkip();
-const title = (name: string) => (skip ? `${name} (${skip})` : name);
 
-describe('NativeInt8Runner (int8-runner)', { skip }, () => {
+describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
   let dir: string;
   let int8Path: string;
   const runner = new NativeInt8Runner();
-  before(async () => {
+  beforeAll(async () => {
     ensureSampleModels();
     dir = tempDir();
     // Calibrated on what the benchmark feeds (the farm's seeded inputs, other seeds than QUICK's):
@@ -39,15 +39,15 @@ describe('NativeInt8Runner (int8-runner)', { skip }, () => {
     int8Path = join(dir, 'blazeface_int8.onnx');
     writeFileSync(int8Path, model);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(title('probes the version and ISA from a real report'), async () => {
+  it('probes the version and ISA from a real report', async () => {
     const a = await runner.probe();
     assert.equal(a?.framework, 'native-int8');
     assert.match(a!.version, /^\d+\.\d+\.\d+ \((avx2|neon|neondot|scalar)\)$/);
   });
 
-  it(title('is unusable, not broken, when the binary is missing'), async () => {
+  it('is unusable, not broken, when the binary is missing', async () => {
     const missing = new NativeInt8Runner('/nonexistent/int8-runner');
     assert.equal(await missing.probe(), null);
     await assert.rejects(
@@ -56,7 +56,7 @@ describe('NativeInt8Runner (int8-runner)', { skip }, () => {
     );
   });
 
-  it(title('benchmarks the quantized BlazeFace with the runtime’s own op names and a stable digest'), async () => {
+  it('benchmarks the quantized BlazeFace with the runtime’s own op names and a stable digest', async () => {
     const req = { modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
     const a = await runner.run(req);
     const b = await runner.run(req);
@@ -76,13 +76,13 @@ describe('NativeInt8Runner (int8-runner)', { skip }, () => {
     assert.equal(a.agreement, undefined, 'no reference, no agreement');
   });
 
-  it(title('runs a multi-threaded request on one thread and says so'), async () => {
+  it('runs a multi-threaded request on one thread and says so', async () => {
     const out = await runner.run({ modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: { ...QUICK, threads: 2, profileRuns: 0 } });
     assert.equal(out.threads, 1);
     assert.ok(out.notes.some((n) => n.includes('requested 2 threads; the int8 runtime is single-threaded')), out.notes.join('; '));
   });
 
-  it(title('refuses an fp32 model permanently, naming the op the compiler cannot lower'), async () => {
+  it('refuses an fp32 model permanently, naming the op the compiler cannot lower', async () => {
     await assert.rejects(
       runner.run({ modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK }),
       (e: unknown) => {
@@ -96,11 +96,11 @@ describe('NativeInt8Runner (int8-runner)', { skip }, () => {
   });
 
   for (const framework of ['native-int8', 'onnxruntime'] as const) {
-    it(title(`${framework} on the int8 model reports agreement with the fp32 reference (runner host)`), async () => {
+    it(`${framework} on the int8 model reports agreement with the fp32 reference (runner host)`, async () => {
       const out = await runIsolated(
         framework,
         { modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK, referenceModelPath: SAMPLE.blazefaceOnnx },
-        { timeoutMs: 120_000 },
+        { timeoutMs: 120_000, hostScript: RUNNER_HOST },
       );
       RunnerOutputSchema.parse(out);
       const a = out.agreement;

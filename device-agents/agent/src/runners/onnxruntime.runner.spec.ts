@@ -2,7 +2,7 @@
 // and consistency, never for speed.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { OnnxruntimeRunner } from './onnxruntime.runner.js';
 import { median, RunnerError } from './runner.js';
@@ -16,16 +16,16 @@ import {
   tempDir,
   writeDynamicReluOnnx,
   writeGarbage,
-} from './test-support.js';
+} from '../../../../test/fixtures/runner-fixtures.js';
 
 describe('OnnxruntimeRunner (onnxruntime-node, CPU)', () => {
   const runner = new OnnxruntimeRunner();
   let dir: string;
-  before(() => {
+  beforeAll(() => {
     ensureSampleModels();
     dir = tempDir();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('probes its version from the package', async () => {
     const a = await runner.probe();

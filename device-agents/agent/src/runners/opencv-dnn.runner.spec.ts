@@ -1,7 +1,7 @@
 // Real OpenCV DNN (the native opencv_runner, built on first use) on the real BlazeFace ONNX model.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { OpencvDnnRunner } from './opencv-dnn.runner.js';
 import { median, RunnerError } from './runner.js';
@@ -16,17 +16,17 @@ import {
   tempDir,
   writeDynamicReluOnnx,
   writeGarbage,
-} from './test-support.js';
+} from '../../../../test/fixtures/runner-fixtures.js';
 
 describe('OpencvDnnRunner (native opencv_runner)', () => {
   let runner: OpencvDnnRunner;
   let dir: string;
-  before(() => {
+  beforeAll(() => {
     ensureSampleModels();
     runner = new OpencvDnnRunner(ensureOpencvRunner());
     dir = tempDir();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('probes the OpenCV version the binary links', async () => {
     const a = await runner.probe();

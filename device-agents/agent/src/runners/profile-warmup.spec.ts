@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { parseOrtProfile } from './onnxruntime-profile.js';
 import { layerMedians, settleNote, warmUntilSettled } from './profile-warmup.js';
 

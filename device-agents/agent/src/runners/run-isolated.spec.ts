@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { DEFAULT_INT8_RUNNER_BINARY } from './native-int8.runner.js';
 import { probeFrameworks } from './registry.js';
@@ -16,19 +16,20 @@ import {
   ensureOpencvRunner,
   ensureSampleModels,
   QUICK,
+  RUNNER_HOST,
   SAMPLE,
   tempDir,
   writeGarbage,
-} from './test-support.js';
+} from '../../../../test/fixtures/runner-fixtures.js';
 
 describe('runIsolated (runner-host child process)', () => {
   let dir: string;
-  before(() => {
+  beforeAll(() => {
     ensureSampleModels();
     ensureOpencvRunner();
     dir = tempDir();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('probes every desktop framework (native-int8 when its binary is built)', async () => {
     const found = await probeFrameworks();
@@ -47,6 +48,7 @@ describe('runIsolated (runner-host child process)', () => {
       const out = await runIsolated(framework, { ...req, inputs: [...req.inputs], outputs: [...req.outputs], options: QUICK }, {
         onProgress: (phase, done, total) => progress.push(`${phase} ${done}/${total}`),
         timeoutMs: 120_000,
+        hostScript: RUNNER_HOST,
       });
       RunnerOutputSchema.parse(out);
       assert.equal(out.framework, framework);
@@ -60,7 +62,7 @@ describe('runIsolated (runner-host child process)', () => {
   it('carries a permanent model rejection across the process boundary', async () => {
     const bad = writeGarbage(dir, 'garbage.onnx');
     await assert.rejects(
-      runIsolated('onnxruntime', { modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
+      runIsolated('onnxruntime', { modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }, { hostScript: RUNNER_HOST }),
       (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /protobuf parsing failed/i.test(e.message),
     );
   });
@@ -91,15 +93,15 @@ describe('runIsolated (runner-host child process)', () => {
     // Unpinned, the host inherits the agent's own CPUs (this test process's).
     const all = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
     await assert.rejects(runIsolated('onnxruntime', req, { hostScript: reporter }), (e: unknown) => e instanceof RunnerError && e.message.includes(`own=${all} child=${all}`));
-    const out = await runIsolated('onnxruntime', req, { cpus: '0', timeoutMs: 120_000 });
+    const out = await runIsolated('onnxruntime', req, { cpus: '0', timeoutMs: 120_000, hostScript: RUNNER_HOST });
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
   });
 
   it('kills the child on timeout and on cancel, both transient', async () => {
     const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: { ...QUICK, timedRuns: 10_000 } };
-    await assert.rejects(runIsolated('onnxruntime', req, { timeoutMs: 1500 }), (e: unknown) => e instanceof RunnerError && !e.permanent && /timed out/.test(e.message));
+    await assert.rejects(runIsolated('onnxruntime', req, { timeoutMs: 1500, hostScript: RUNNER_HOST }), (e: unknown) => e instanceof RunnerError && !e.permanent && /timed out/.test(e.message));
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 1500);
-    await assert.rejects(runIsolated('onnxruntime', req, { signal: ac.signal }), (e: unknown) => e instanceof RunnerError && !e.permanent && /cancelled/.test(e.message));
+    await assert.rejects(runIsolated('onnxruntime', req, { signal: ac.signal, hostScript: RUNNER_HOST }), (e: unknown) => e instanceof RunnerError && !e.permanent && /cancelled/.test(e.message));
   });
 });

@@ -1,7 +1,7 @@
 // Parser checks against the layout TFLite prints (rows copied from a real GetProfilingSummary()
 // of BlazeFace, trimmed); the engine itself is exercised in tflite.runner.spec.ts.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { parseTfliteProfileSummary, tfliteLayers } from './tflite-profile-summary.js';
 
 const SUMMARY = [

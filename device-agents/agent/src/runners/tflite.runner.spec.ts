@@ -1,20 +1,20 @@
 // Real TFLite (XNNPACK, WebAssembly) on the real BlazeFace .tflite; few runs.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { median, RunnerError } from './runner.js';
-import { BLAZEFACE_TFLITE_INPUTS, BLAZEFACE_TFLITE_OUTPUTS, ensureSampleModels, plausibleLayerSum, QUICK, SAMPLE, tempDir, writeGarbage } from './test-support.js';
+import { BLAZEFACE_TFLITE_INPUTS, BLAZEFACE_TFLITE_OUTPUTS, ensureSampleModels, plausibleLayerSum, QUICK, SAMPLE, tempDir, writeGarbage } from '../../../../test/fixtures/runner-fixtures.js';
 import { TfliteRunner } from './tflite.runner.js';
 
 describe('TfliteRunner (tfjs-tflite wasm, XNNPACK)', () => {
   const runner = new TfliteRunner();
   let dir: string;
-  before(() => {
+  beforeAll(() => {
     ensureSampleModels();
     dir = tempDir();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('probes', async () => {
     const a = await runner.probe();

@@ -56,7 +56,7 @@ export function toNhwc(src: PlanGraph): PlanGraph {
     const ck = `${tid}|${key(perm)}`;
     const hit = cache.get(ck);
     if (hit !== undefined) return hit;
-    let v = views.get(tid);
+    const v = views.get(tid);
     if (!v) {
       if (!t.data) throw new Error(`plan tensor ${t.name} used before it is produced`);
       // Constants are laid out per use, directly in the order wanted.

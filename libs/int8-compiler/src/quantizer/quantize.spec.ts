@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { OnnxGraph } from '../onnx/onnx-graph.js';
