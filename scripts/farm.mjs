@@ -48,7 +48,8 @@ function sh(cmd, argv) {
 function reserveRunnerCpu() {
   const n = cpus().length;
   if (process.env.RUNNER_CPUS) return { env: { RUNNER_CPUS: process.env.RUNNER_CPUS }, line: `runners pinned to CPU ${process.env.RUNNER_CPUS} (RUNNER_CPUS)` };
-  if (process.env.FARM_RESERVE_CPU === '0') return { env: {}, line: 'no CPU reserved for the runners (FARM_RESERVE_CPU=0): services and runners share every core' };
+  if (process.env.FARM_RESERVE_CPU === '0')
+    return { env: {}, line: 'no CPU reserved for the runners (FARM_RESERVE_CPU=0): services and runners share every core' };
   if (n < 2) return { env: {}, line: 'one CPU: runners share it with the API, the agent and Postgres, so expect more spread' };
   const runnerCpu = n - 1;
   const others = n === 2 ? '0' : `0-${n - 2}`;
@@ -97,7 +98,24 @@ async function main() {
   const { apiUrl, device } = stack;
 
   say(`benchmarking BlazeFace (ONNX + TFLite) on this desktop, ${runs} timed runs per framework`);
-  const cli = spawn(process.execPath, [join(root, 'apps/cli/dist/main.js'), 'bench', models.onnx, models.tflite, '--name', 'BlazeFace (sample)', '--device', device.id, '--runs', String(runs), '--api', apiUrl], { cwd: root, stdio: 'inherit' });
+  const cli = spawn(
+    process.execPath,
+    [
+      join(root, 'apps/cli/dist/main.js'),
+      'bench',
+      models.onnx,
+      models.tflite,
+      '--name',
+      'BlazeFace (sample)',
+      '--device',
+      device.id,
+      '--runs',
+      String(runs),
+      '--api',
+      apiUrl,
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
   const code = await new Promise((r) => cli.on('exit', (c) => r(c ?? 1)));
   say(`dashboard: ${apiUrl}/   API docs: ${apiUrl}/docs   logs: ${stack.logDir}`);
   if (exitAfter) await shutdown(code);

@@ -13,13 +13,14 @@ import { tmpdir, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import {
-  agreement, buildMobileNetV2, compileToPlan, quantizeOnnx, runPlan, runnerAvailable, syntheticImage, DEFAULT_RUNNER,
-} from '@farm/int8-compiler';
+import { agreement, buildMobileNetV2, compileToPlan, quantizeOnnx, runPlan, runnerAvailable, syntheticImage, DEFAULT_RUNNER } from '@farm/int8-compiler';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
 const ROUNDS = opt('rounds', 12);
 const RUNS = opt('runs', 20);
 const MNV2_SIZE = opt('mnv2-size', 224);
@@ -30,7 +31,11 @@ if (!runnerAvailable()) {
   process.exit(1);
 }
 
-const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 async function ortSession(bytes) {
   return ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
@@ -57,7 +62,8 @@ async function benchNetwork(name, fp32, inputName, dims, layout) {
   const sQ = await ortSession(qdq);
 
   // Agreement of our first inference with both ORT runs.
-  const refF = await sF.run(feeds), refQ = await sQ.run(feeds);
+  const refF = await sF.run(feeds),
+    refQ = await sQ.run(feeds);
   const ours = await runPlan({ planPath: compiled.planPath, inputs: [x], outputs: compiled.outputs });
   const agree = compiled.outputs.map((o, i) => ({
     output: o.name,
@@ -66,7 +72,8 @@ async function benchNetwork(name, fp32, inputName, dims, layout) {
   }));
 
   // Warm everything once, then interleave rounds with a rotating order.
-  await timeOrt(sF, feeds, 3); await timeOrt(sQ, feeds, 3);
+  await timeOrt(sF, feeds, 3);
+  await timeOrt(sQ, feeds, 3);
   const lat = { ours: [], ortInt8: [], ortFp32: [] };
   let layers = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -82,7 +89,8 @@ async function benchNetwork(name, fp32, inputName, dims, layout) {
       }
     }
   }
-  await sF.release(); await sQ.release();
+  await sF.release();
+  await sQ.release();
   const m = { ours: median(lat.ours), ortInt8: median(lat.ortInt8), ortFp32: median(lat.ortFp32) };
   const byType = {};
   for (const l of layers) byType[l.opType] = (byType[l.opType] ?? 0) + l.timeMs;
@@ -102,20 +110,31 @@ const lines = [];
 lines.push(`| network | ours int8 (ms) | ORT int8, same QDQ (ms) | ORT fp32 (ms) | ORT int8 / ours | ORT fp32 / ours |`);
 lines.push(`| --- | ---: | ---: | ---: | ---: | ---: |`);
 for (const r of results) {
-  lines.push(`| ${r.name} | ${f(r.medians.ours)} | ${f(r.medians.ortInt8)} | ${f(r.medians.ortFp32)} | ${f(r.medians.ortInt8 / r.medians.ours, 2)}x | ${f(r.medians.ortFp32 / r.medians.ours, 2)}x |`);
+  lines.push(
+    `| ${r.name} | ${f(r.medians.ours)} | ${f(r.medians.ortInt8)} | ${f(r.medians.ortFp32)} | ${f(r.medians.ortInt8 / r.medians.ours, 2)}x | ${f(r.medians.ortFp32 / r.medians.ours, 2)}x |`,
+  );
 }
 lines.push('');
 lines.push('Agreement of our int8 outputs (first inference):');
 lines.push('');
 lines.push('| network | output | cosine vs fp32 | max abs err vs fp32 | cosine vs ORT int8 | max abs err vs ORT int8 |');
 lines.push('| --- | --- | ---: | ---: | ---: | ---: |');
-for (const r of results) for (const a of r.agree) {
-  lines.push(`| ${r.name} | ${a.output} | ${f(a.vsFp32.cosine, 5)} | ${f(a.vsFp32.maxAbsError, 4)} | ${f(a.vsOrtInt8.cosine, 5)} | ${f(a.vsOrtInt8.maxAbsError, 4)} |`);
-}
+for (const r of results)
+  for (const a of r.agree) {
+    lines.push(
+      `| ${r.name} | ${a.output} | ${f(a.vsFp32.cosine, 5)} | ${f(a.vsFp32.maxAbsError, 4)} | ${f(a.vsOrtInt8.cosine, 5)} | ${f(a.vsOrtInt8.maxAbsError, 4)} |`,
+    );
+  }
 lines.push('');
 lines.push('Where our time goes (first round, mean of 3 profiled runs, ms by op type):');
 lines.push('');
-for (const r of results) lines.push(`- ${r.name} (${r.opCount} ops): ${Object.entries(r.byType).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
+for (const r of results)
+  lines.push(
+    `- ${r.name} (${r.opCount} ops): ${Object.entries(r.byType)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${f(v)}`)
+      .join(', ')}`,
+  );
 
 const table = lines.join('\n');
 console.log(table);

@@ -52,9 +52,15 @@ try {
       for (const [set, options] of Object.entries(optionSets)) {
         const out = await runIsolated(k, { ...engines[k], outputs: [], options }, { cpus: String(o.cpu) });
         const med = median(out.latenciesMs);
-        const judged = judgeLayerSum(out.layers.map((l) => l.timeMs), med, out.layerBasis);
+        const judged = judgeLayerSum(
+          out.layers.map((l) => l.timeMs),
+          med,
+          out.layerBasis,
+        );
         rows.push({ engine: k, set, ratio: judged.layerSumRatio, basis: judged.layerBasis, med, load1: loadavg()[0] });
-        process.stderr.write(`[layer-sum] round ${r + 1} ${k} ${set}: median ${med.toFixed(3)} ms, layer sum ${judged.layerSumMs.toFixed(3)} ms, ratio ${judged.layerSumRatio.toFixed(3)} (${judged.layerBasis})\n`);
+        process.stderr.write(
+          `[layer-sum] round ${r + 1} ${k} ${set}: median ${med.toFixed(3)} ms, layer sum ${judged.layerSumMs.toFixed(3)} ms, ratio ${judged.layerSumRatio.toFixed(3)} (${judged.layerBasis})\n`,
+        );
       }
     }
   }
@@ -68,10 +74,15 @@ console.log(`| engine | options | median ratio (layer sum / e2e median) | 95% in
 console.log('|---|---|---:|---|---|---:|');
 for (const k of Object.keys(engines)) {
   for (const set of Object.keys(optionSets)) {
-    const rs = rows.filter((x) => x.engine === k && x.set === set).map((x) => x.ratio).sort((a, b) => a - b);
+    const rs = rows
+      .filter((x) => x.engine === k && x.set === set)
+      .map((x) => x.ratio)
+      .sort((a, b) => a - b);
     const ci = medianInterval(rs);
     const within = rs.filter((x) => x >= LAYER_SUM_BOUNDS.low && x <= LAYER_SUM_BOUNDS.high).length;
-    console.log(`| ${k} | ${set} | ${f(median(rs))} | ${f(ci.lowMs)}-${f(ci.highMs)} (${(ci.level * 100).toFixed(0)}%) | ${f(rs[0])}-${f(rs.at(-1))} | ${within}/${rs.length} |`);
+    console.log(
+      `| ${k} | ${set} | ${f(median(rs))} | ${f(ci.lowMs)}-${f(ci.highMs)} (${(ci.level * 100).toFixed(0)}%) | ${f(rs[0])}-${f(rs.at(-1))} | ${within}/${rs.length} |`,
+    );
   }
 }
 console.log(`load average (1 min) during rounds: ${[...new Set(rows.map((x) => x.load1.toFixed(2)))].join(', ')}`);

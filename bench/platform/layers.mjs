@@ -45,7 +45,14 @@ const median = (v) => {
 };
 
 async function bareOrt() {
-  const s = await ort.InferenceSession.create(models.onnx, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential', logSeverityLevel: 3 });
+  const s = await ort.InferenceSession.create(models.onnx, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+  });
   const feeds = { [input.name]: new ort.Tensor('float32', input.data, input.shape) };
   await s.run(feeds);
   for (let i = 0; i < o.warmup; i++) await s.run(feeds);
@@ -59,7 +66,20 @@ async function bareOrt() {
   return lat;
 }
 function bareOpencv() {
-  const a = ['--model', models.onnx, '--input', `input:0:1x128x128x3:${inFile}`, '--threads', '1', '--warmup', String(o.warmup), '--runs', String(o.runs), '--profile-runs', '0'];
+  const a = [
+    '--model',
+    models.onnx,
+    '--input',
+    `input:0:1x128x128x3:${inFile}`,
+    '--threads',
+    '1',
+    '--warmup',
+    String(o.warmup),
+    '--runs',
+    String(o.runs),
+    '--profile-runs',
+    '0',
+  ];
   return new Promise((ok, fail) => execFile(OPENCV, a, (e, out) => (e ? fail(e) : ok(JSON.parse(out.trim().split('\n').pop()).latenciesMs))));
 }
 
@@ -93,7 +113,9 @@ try {
 
 const f = (x) => (x === undefined ? '-' : x.toFixed(3));
 console.log(`node bench/platform/layers.mjs --rounds ${o.rounds} --runs ${o.runs} --warmup ${o.warmup}  (${new Date().toISOString()})`);
-console.log('| engine | bare (ms) | runner in-process (ms) | runner-host child (ms) | child, no progress (ms) | host / runner | quiet / runner | host / quiet | host / bare |');
+console.log(
+  '| engine | bare (ms) | runner in-process (ms) | runner-host child (ms) | child, no progress (ms) | host / runner | quiet / runner | host / quiet | host / bare |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const engine of Object.keys(engines)) {
   const rs = results.filter((x) => x.engine === engine);
@@ -101,6 +123,8 @@ for (const engine of Object.keys(engines)) {
   const [b, ru, h, q] = [m('bare'), m('runner'), m('host'), m('quiet')];
   // Per-round ratios first, then their median: both sides of a ratio share the round's load.
   const pr = (a, c) => f(median(rs.map((x) => x[a] / x[c])));
-  console.log(`| ${engine} | ${f(b)} | ${f(ru)} | ${f(h)} | ${f(q)} | ${pr('host', 'runner')} | ${pr('quiet', 'runner')} | ${pr('host', 'quiet')} | ${b ? pr('host', 'bare') : '-'} |`);
+  console.log(
+    `| ${engine} | ${f(b)} | ${f(ru)} | ${f(h)} | ${f(q)} | ${pr('host', 'runner')} | ${pr('quiet', 'runner')} | ${pr('host', 'quiet')} | ${b ? pr('host', 'bare') : '-'} |`,
+  );
 }
 console.log(`load average (1 min) during rounds: ${results.map((x) => x.load1.toFixed(2)).join(', ')}`);

@@ -47,7 +47,9 @@ function parseArgs(argv) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --rounds R --runs N --warmup W --engines a,b --cpu C|none)`);
     if (key === 'engines') {
-      const list = String(argv[++i] ?? '').split(',').filter(Boolean);
+      const list = String(argv[++i] ?? '')
+        .split(',')
+        .filter(Boolean);
       const bad = list.filter((e) => !ALL_ENGINES.includes(e));
       if (list.length === 0 || bad.length) throw new Error(`--engines takes a comma-separated subset of ${ALL_ENGINES.join(',')}; got "${argv[i]}"`);
       o.engines = ALL_ENGINES.filter((e) => list.includes(e));
@@ -55,7 +57,8 @@ function parseArgs(argv) {
     }
     if (key === 'cpu') {
       const c = String(argv[++i] ?? '');
-      if (c !== 'none' && !(/^\d+$/.test(c) && Number(c) < cpus().length)) throw new Error(`--cpu takes a CPU number below ${cpus().length}, or none; got "${c}"`);
+      if (c !== 'none' && !(/^\d+$/.test(c) && Number(c) < cpus().length))
+        throw new Error(`--cpu takes a CPU number below ${cpus().length}, or none; got "${c}"`);
       o.cpu = c;
       continue;
     }
@@ -129,7 +132,7 @@ function pinProcessTree(pid, cpuList) {
     }
   }
   const tree = [];
-  for (const queue = [pid]; queue.length; ) {
+  for (const queue = [pid]; queue.length;) {
     const p = queue.shift();
     tree.push(p);
     queue.push(...(children.get(p) ?? []));
@@ -213,12 +216,24 @@ function summarize(rows, engines, random) {
     const controls = rs.map((r) => r.afterMs / r.beforeMs);
     const control = { paired: median(controls), ci: bootstrapMedian(controls, random) };
     const inBand = (x) => x >= TARGET[0] && x <= TARGET[1];
-    return { engine, standalone, platform, ratioOfMedians: platform / standalone, ratios, paired, ci, control, within: inBand(paired), ciWithin: inBand(ci[0]) && inBand(ci[1]) };
+    return {
+      engine,
+      standalone,
+      platform,
+      ratioOfMedians: platform / standalone,
+      ratios,
+      paired,
+      ci,
+      control,
+      within: inBand(paired),
+      ciWithin: inBand(ci[0]) && inBand(ci[1]),
+    };
   });
 }
 
 function table(summary) {
-  const head = '| engine | standalone median (ms) | platform median (ms) | paired ratio (median of per-round ratios) | 95% interval | control: standalone after / before (95% interval) | ratio of medians | per-round ratios (min / max) | within 0.95-1.05 |';
+  const head =
+    '| engine | standalone median (ms) | platform median (ms) | paired ratio (median of per-round ratios) | 95% interval | control: standalone after / before (95% interval) | ratio of medians | per-round ratios (min / max) | within 0.95-1.05 |';
   const sep = '|---|---:|---:|---:|---|---|---:|---|---|';
   const lines = summary.map(
     (s) =>
@@ -230,7 +245,14 @@ function table(summary) {
 function roundTable(rows) {
   const head = '| round | engine | standalone before (ms) | platform (ms) | standalone after (ms) | ratio | platform job wall time (s) |';
   const sep = '|---:|---|---:|---:|---:|---:|---:|';
-  return [head, sep, ...rows.map((r) => `| ${r.round + 1} | ${r.engine} | ${fmt(r.beforeMs)} | ${fmt(r.platformMs)} | ${fmt(r.afterMs)} | ${fmt(r.platformMs / r.standaloneMs)} | ${fmt(r.wallMs / 1000, 1)} |`)].join('\n');
+  return [
+    head,
+    sep,
+    ...rows.map(
+      (r) =>
+        `| ${r.round + 1} | ${r.engine} | ${fmt(r.beforeMs)} | ${fmt(r.platformMs)} | ${fmt(r.afterMs)} | ${fmt(r.platformMs / r.standaloneMs)} | ${fmt(r.wallMs / 1000, 1)} |`,
+    ),
+  ].join('\n');
 }
 
 const BEGIN = '<!-- platform-overhead:generated:begin -->';
@@ -283,16 +305,28 @@ async function main() {
   try {
     const [port, pgPort] = [await freePort(), await freePort()];
     const pinned = o.cpu !== 'none';
-    stack = await startFarmStack({ farmDir, port, pgPort, log, onExit: (name, logPath) => log(`${name} exited unexpectedly; see ${logPath}`), agentEnv: pinned ? { RUNNER_CPUS: o.cpu } : {} });
+    stack = await startFarmStack({
+      farmDir,
+      port,
+      pgPort,
+      log,
+      onExit: (name, logPath) => log(`${name} exited unexpectedly; see ${logPath}`),
+      agentEnv: pinned ? { RUNNER_CPUS: o.cpu } : {},
+    });
     // The benchmark CPU is kept for the measured processes alone: this script, the API, the agent and
     // Postgres (all descendants of this process) move to the other CPUs, as a farm host that reserves
     // cores for its runners would be set up. Standalone sides and the agent's runners start on it.
     if (pinned) {
-      const others = cpus().map((_, i) => i).filter((i) => String(i) !== o.cpu).join(',');
+      const others = cpus()
+        .map((_, i) => i)
+        .filter((i) => String(i) !== o.cpu)
+        .join(',');
       // Postgres runs detached (pg_ctl), so its tree hangs off the postmaster, not off this script.
       const postmaster = Number(readFileSync(join(stack.pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
       const moved = pinProcessTree(process.pid, others) + pinProcessTree(postmaster, others);
-      log(`benchmark CPU ${o.cpu}: standalone sides and the agent's runners (RUNNER_CPUS) run there; ${moved} processes of this script and the farm moved to CPU ${others}`);
+      log(
+        `benchmark CPU ${o.cpu}: standalone sides and the agent's runners (RUNNER_CPUS) run there; ${moved} processes of this script and the farm moved to CPU ${others}`,
+      );
     }
     const onnx = await upload(stack.apiUrl, models.onnx, { name: 'BlazeFace (overhead bench)' });
     const tflite = await upload(stack.apiUrl, models.tflite, { modelId: onnx.model.id });
@@ -305,7 +339,10 @@ async function main() {
     const onnxInputs = synthesizeInputs(onnxArtifact.inputs, SEED);
     const specFile = (engine, artifact, modelPath) => {
       const file = join(farmDir, `standalone-${engine}.json`);
-      writeFileSync(file, JSON.stringify({ engine, modelPath, inputs: artifact.inputs, outputs: artifact.outputs, warmup: o.warmup, runs: o.runs, seed: SEED }));
+      writeFileSync(
+        file,
+        JSON.stringify({ engine, modelPath, inputs: artifact.inputs, outputs: artifact.outputs, warmup: o.warmup, runs: o.runs, seed: SEED }),
+      );
       return file;
     };
     const ortSpec = specFile('onnxruntime', onnxArtifact, models.onnx);
@@ -335,9 +372,20 @@ async function main() {
         }
         const beforeMs = median(before);
         const afterMs = median(after);
-        const row = { round, engine, beforeMs, afterMs, standaloneMs: Math.sqrt(beforeMs * afterMs), platformMs: median(p.latencies), apiMedianMs: p.apiMedianMs, wallMs: p.wallMs };
+        const row = {
+          round,
+          engine,
+          beforeMs,
+          afterMs,
+          standaloneMs: Math.sqrt(beforeMs * afterMs),
+          platformMs: median(p.latencies),
+          apiMedianMs: p.apiMedianMs,
+          wallMs: p.wallMs,
+        };
         rows.push(row);
-        log(`round ${round + 1}/${o.rounds} ${engine.padEnd(11)} standalone ${fmt(beforeMs)} / ${fmt(afterMs)} ms  platform ${fmt(row.platformMs)} ms (API median ${fmt(row.apiMedianMs)})  ratio ${fmt(row.platformMs / row.standaloneMs)}`);
+        log(
+          `round ${round + 1}/${o.rounds} ${engine.padEnd(11)} standalone ${fmt(beforeMs)} / ${fmt(afterMs)} ms  platform ${fmt(row.platformMs)} ms (API median ${fmt(row.apiMedianMs)})  ratio ${fmt(row.platformMs / row.standaloneMs)}`,
+        );
       }
     }
     const totalS = (Date.now() - t0) / 1000;
@@ -356,9 +404,9 @@ async function main() {
       '',
       table(summary),
       '',
-      '\\* TFLite (WebAssembly build) has no standalone CLI: its standalone side is the agent\'s `TfliteRunner` class in a plain Node process (`bench/platform/standalone.mjs`), so its ratio is the cost of the queue, the agent and the runner host around the same engine wrapper, not platform vs bare TFLite. ONNX Runtime\'s standalone side is a plain onnxruntime-node loop in such a process; OpenCV DNN\'s is `opencv_runner` run directly. Standalone processes start on the benchmark CPU (`--cpu`).',
+      "\\* TFLite (WebAssembly build) has no standalone CLI: its standalone side is the agent's `TfliteRunner` class in a plain Node process (`bench/platform/standalone.mjs`), so its ratio is the cost of the queue, the agent and the runner host around the same engine wrapper, not platform vs bare TFLite. ONNX Runtime's standalone side is a plain onnxruntime-node loop in such a process; OpenCV DNN's is `opencv_runner` run directly. Standalone processes start on the benchmark CPU (`--cpu`).",
       '',
-      'Each round runs standalone, then one platform job, then standalone again (S P S), per engine. A round\'s ratio is the platform job\'s median latency over the geometric mean of the two standalone medians around it (geometric, so a fast and a slow spell weigh the same either way round). The paired ratio, which decides the verdict, is the median of those per-round ratios; its 95% interval is a percentile bootstrap over rounds. The control applies the same estimator to two measurements of the same thing (each round\'s standalone after / before), so its distance from 1.000 and its interval show what this machine\'s noise alone reads as. The standalone and platform medians, and their ratio, are medians over rounds of each round\'s median, shown for reference.',
+      "Each round runs standalone, then one platform job, then standalone again (S P S), per engine. A round's ratio is the platform job's median latency over the geometric mean of the two standalone medians around it (geometric, so a fast and a slow spell weigh the same either way round). The paired ratio, which decides the verdict, is the median of those per-round ratios; its 95% interval is a percentile bootstrap over rounds. The control applies the same estimator to two measurements of the same thing (each round's standalone after / before), so its distance from 1.000 and its interval show what this machine's noise alone reads as. The standalone and platform medians, and their ratio, are medians over rounds of each round's median, shown for reference.",
       '',
       ...verdicts,
       '',

@@ -14,15 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '../services/embedded-postgres.mjs';
-import {
-  lockfileContent,
-  lockfileName,
-  migrationsDir,
-  noFilters,
-  readMigrationsList,
-  readSchemaFiles,
-  withSchemaEngine,
-} from './schema-engine.mjs';
+import { lockfileContent, lockfileName, migrationsDir, noFilters, readMigrationsList, readSchemaFiles, withSchemaEngine } from './schema-engine.mjs';
 
 /**
  * @param {string} name  snake_case description, e.g. `add_device_tags`

@@ -70,7 +70,12 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
     const token = readFileSync(tokenPath, 'utf8').trim();
     const apiUrl = `http://127.0.0.1:${port}`;
 
-    const api = startProcess('api', join(root, 'apps/api/dist/main.js'), { PORT: String(port), DATABASE_URL: pg.url, ARTIFACT_DIR: join(farmDir, 'artifacts'), AGENT_BOOTSTRAP_TOKEN: token });
+    const api = startProcess('api', join(root, 'apps/api/dist/main.js'), {
+      PORT: String(port),
+      DATABASE_URL: pg.url,
+      ARTIFACT_DIR: join(farmDir, 'artifacts'),
+      AGENT_BOOTSTRAP_TOKEN: token,
+    });
     await waitFor(`the API (see ${api.logPath})`, async () => (await fetch(`${apiUrl}/health`)).ok, 60_000);
     log(`API up at ${apiUrl} (queue: BullMQ on PostgreSQL); OpenAPI at ${apiUrl}/docs`);
 

@@ -78,7 +78,10 @@ export async function startEmbeddedPostgres({
 
   const started = Date.now();
   await run(bin.pg_ctl, ['start', '-D', dataDir, '-w', '-t', '120', '-l', path.join(dataDir, 'server.log'), '-o', `-p ${port}`], owner).catch(async (err) => {
-    const tail = await readFile(path.join(dataDir, 'server.log'), 'utf8').then((s) => s.split('\n').slice(-15).join('\n'), () => '');
+    const tail = await readFile(path.join(dataDir, 'server.log'), 'utf8').then(
+      (s) => s.split('\n').slice(-15).join('\n'),
+      () => '',
+    );
     throw new Error(`${err.message}\n--- ${path.join(dataDir, 'server.log')} (tail) ---\n${tail}`);
   });
   log(`started on ${HOST}:${port} in ${Date.now() - started} ms (data: ${dataDir})`);
@@ -126,7 +129,9 @@ async function runAsAccount() {
   let ids = lookup();
   if (!ids) {
     // A system account without a home or shell: it only ever owns the data folder.
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', RUN_AS], { stdio: 'inherit' });
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', RUN_AS], {
+      stdio: 'inherit',
+    });
     ids = lookup();
     if (!ids) throw new Error(`could not create the ${RUN_AS} account to run Postgres as`);
   }
@@ -244,8 +249,14 @@ async function probe(port) {
   const open = await new Promise((resolve) => {
     const socket = net.connect({ host: HOST, port });
     socket.setTimeout(1000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(false));
   });
   if (!open) return null;
@@ -290,8 +301,12 @@ function run(file, args, owner) {
       env: { ...process.env, LC_ALL: 'C' },
     });
     let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) resolve(output);

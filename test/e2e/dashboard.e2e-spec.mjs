@@ -12,7 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 const apiUrl = process.env.FARM_API_URL?.replace(/\/+$/, '');
 let browser;
@@ -45,10 +54,22 @@ function readChart() {
 async function assertChartShows(chart, cell) {
   assert.ok(chart, 'no Chart.js instance on [data-testid="layer-chart"]');
   assert.ok(chart.data.length > 0, 'chart dataset is empty');
-  assert.deepEqual(chart.labels, cell.opClasses.map((o) => o.opClass), `chart labels differ from the op classes of ${cell.framework} on ${cell.deviceName}`);
+  assert.deepEqual(
+    chart.labels,
+    cell.opClasses.map((o) => o.opClass),
+    `chart labels differ from the op classes of ${cell.framework} on ${cell.deviceName}`,
+  );
   const inMs = cell.layerBasis === 'ms';
-  if (!inMs) assert.ok(cell.opClasses.every((o) => o.timeMs === null), `${cell.framework}: /compare gives op-class ms for a cell whose basis is ${cell.layerBasis}`);
-  assert.deepEqual(chart.data, cell.opClasses.map((o) => (inMs ? o.timeMs : o.share * 100)), `chart values differ from the op classes of ${cell.framework} on ${cell.deviceName} (basis ${cell.layerBasis})`);
+  if (!inMs)
+    assert.ok(
+      cell.opClasses.every((o) => o.timeMs === null),
+      `${cell.framework}: /compare gives op-class ms for a cell whose basis is ${cell.layerBasis}`,
+    );
+  assert.deepEqual(
+    chart.data,
+    cell.opClasses.map((o) => (inMs ? o.timeMs : o.share * 100)),
+    `chart values differ from the op classes of ${cell.framework} on ${cell.deviceName} (basis ${cell.layerBasis})`,
+  );
   assert.match(await page.textContent('[data-testid="chart-caption"]'), inMs ? /\(ms\)/ : /Share/);
   const note = await page.$('[data-testid="layer-note"]:not([hidden])');
   if (!inMs) assert.ok(note && (await note.textContent()).includes(cell.layerNote), 'a shares cell shows why');
@@ -72,7 +93,10 @@ async function waitReady(extra = '') {
 }
 
 beforeAll(async () => {
-  assert.ok(apiUrl, 'FARM_API_URL is not set: run this test through the e2e script that starts the stack, or set FARM_API_URL to a running farm API (e.g. http://localhost:3000)');
+  assert.ok(
+    apiUrl,
+    'FARM_API_URL is not set: run this test through the e2e script that starts the stack, or set FARM_API_URL to a running farm API (e.g. http://localhost:3000)',
+  );
   const modelId = process.env.FARM_MODEL_ID ?? (await getJson('/models'))[0]?.id;
   assert.ok(modelId, `no FARM_MODEL_ID given and ${apiUrl}/models is empty: upload and benchmark a model first`);
   compare = await getJson(`/compare?modelId=${encodeURIComponent(modelId)}`);
@@ -135,16 +159,30 @@ test('each cell shows its median CI, robust spread and outliers; noisy is flagge
 
 test('the verdicts section lists exactly the pairs of /compare, per device, with their sentences', async () => {
   const shown = await page.$$eval('[data-testid="verdict"]', (lis) =>
-    lis.map((li) => ({ device: li.dataset.device, a: li.dataset.aJobId, b: li.dataset.bJobId, verdict: li.dataset.verdict, text: li.textContent, group: li.closest('[data-device]')?.dataset.device })),
+    lis.map((li) => ({
+      device: li.dataset.device,
+      a: li.dataset.aJobId,
+      b: li.dataset.bJobId,
+      verdict: li.dataset.verdict,
+      text: li.textContent,
+      group: li.closest('[data-device]')?.dataset.device,
+    })),
   );
   const expected = compare.pairs.map((p) => ({ device: p.deviceId, a: p.a.jobId, b: p.b.jobId, verdict: p.verdict, text: p.text, group: p.deviceId }));
   const key = (v) => `${v.device}|${v.a}|${v.b}`;
   assert.deepEqual(shown.map(key).sort(), expected.map(key).sort());
-  for (const e of expected) assert.deepEqual(shown.find((v) => key(v) === key(e)), e);
+  for (const e of expected)
+    assert.deepEqual(
+      shown.find((v) => key(v) === key(e)),
+      e,
+    );
   // Every pair of cells on a device has a verdict.
   const perDevice = new Map();
   for (const c of compare.cells) perDevice.set(c.deviceId, (perDevice.get(c.deviceId) ?? 0) + 1);
-  assert.equal(compare.pairs.length, [...perDevice.values()].reduce((s, n) => s + (n * (n - 1)) / 2, 0));
+  assert.equal(
+    compare.pairs.length,
+    [...perDevice.values()].reduce((s, n) => s + (n * (n - 1)) / 2, 0),
+  );
   assert.equal(await page.isVisible('[data-testid="verdicts-section"]'), compare.pairs.length > 0);
 });
 
@@ -156,9 +194,19 @@ test('the chart shows the op classes of the default (fastest) cell and the slowe
   const result = await getJson(`/results/${best.jobId}`);
   assert.equal(result.layerSum.basis, best.layerBasis);
   const inMs = result.layerSum.basis === 'ms';
-  const rows = await page.$$eval('[data-testid="layer-row"]', (trs) => trs.map((tr) => ({ name: tr.dataset.layerName, share: Number(tr.dataset.share), timeMs: tr.dataset.timeMs === undefined ? null : Number(tr.dataset.timeMs) })));
+  const rows = await page.$$eval('[data-testid="layer-row"]', (trs) =>
+    trs.map((tr) => ({
+      name: tr.dataset.layerName,
+      share: Number(tr.dataset.share),
+      timeMs: tr.dataset.timeMs === undefined ? null : Number(tr.dataset.timeMs),
+    })),
+  );
   const slowest = [...result.layers].sort((a, b) => b.share - a.share).slice(0, 10);
-  assert.deepEqual(rows, slowest.map((l) => ({ name: l.name, share: l.share, timeMs: inMs ? l.timeMs : null })), 'layer ms shown only when the basis is ms');
+  assert.deepEqual(
+    rows,
+    slowest.map((l) => ({ name: l.name, share: l.share, timeMs: inMs ? l.timeMs : null })),
+    'layer ms shown only when the basis is ms',
+  );
   const headers = await page.$$eval('[data-testid="layers"] thead th', (ths) => ths.map((th) => th.textContent));
   assert.equal(headers.includes('ms'), inMs);
   // The detail's statistics come from /results: the CI, the robust spread (noisy on the same rule) and the outliers.
@@ -170,7 +218,7 @@ test('the chart shows the op classes of the default (fastest) cell and the slowe
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 });
 
-test('clicking another cell redraws the chart with that cell\'s op classes', async () => {
+test("clicking another cell redraws the chart with that cell's op classes", async () => {
   const current = await page.getAttribute('[data-testid="detail"]', 'data-job-id');
   const other = compare.cells.find((c) => c.jobId !== current && c.opClasses.some((o) => o.share > 0));
   // Which cells exist is only known once /compare is read, and jest has no skip from inside a test: say so loudly.

@@ -27,7 +27,9 @@ function assertAllThree(out: string): void {
     assert.match(out, new RegExp(`^${fw}\\s+.*\\d \\[\\d+\\.?\\d*, \\d+\\.?\\d*\\]`, 'm'), `${fw}: median with its CI`);
   }
   // Three frameworks on one device: three pairwise verdict lines.
-  const verdicts = out.split('\n').filter((l) => /^ {2}\S.*: .* (is (faster|slower) than .* by \d+% \[\d+%, \d+%\]|vs .*: no detectable difference \(ratio .*\))$/.test(l));
+  const verdicts = out
+    .split('\n')
+    .filter((l) => /^ {2}\S.*: .* (is (faster|slower) than .* by \d+% \[\d+%, \d+%\]|vs .*: no detectable difference \(ratio .*\))$/.test(l));
   assert.equal(verdicts.length, 3, out);
   assert.match(out, /succeeded \(3 succeeded, 0 failed/);
   assert.match(out, /dashboard: http:\/\/127\.0\.0\.1:\d+\/\?modelId=[0-9a-f-]{36}/);

@@ -15,7 +15,22 @@ import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { DEFAULT_INT8_RUNNER_BINARY as INT8_RUNNER } from '@farm/agent/runners/native-int8.runner';
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
-import { api, uploadBytes, createTestDatabase, requireEnv, ROOT, SAMPLE, sql, startAgent, startApi, upload, waitFor, waitForRun, type AgentHandle, type ApiHandle } from '../fixtures/stack.js';
+import {
+  api,
+  uploadBytes,
+  createTestDatabase,
+  requireEnv,
+  ROOT,
+  SAMPLE,
+  sql,
+  startAgent,
+  startApi,
+  upload,
+  waitFor,
+  waitForRun,
+  type AgentHandle,
+  type ApiHandle,
+} from '../fixtures/stack.js';
 
 describe('farm end to end (Redis backend, real agent, real engines)', () => {
   let h: ApiHandle;
@@ -52,7 +67,11 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   });
 
   test('BlazeFace under ONNX Runtime, TFLite and OpenCV DNN: results, per-layer rows in Postgres, comparison', async () => {
-    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { platform: 'linux' }, options: { warmupRuns: 3, timedRuns: 20, profileRuns: 3 } });
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { platform: 'linux' },
+      options: { warmupRuns: 3, timedRuns: 20, profileRuns: 3 },
+    });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     assert.equal(created.body.jobs, 3);
     const run = await waitForRun(h.url, created.body.runId);
@@ -64,7 +83,10 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
          FROM benchmark_results r JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = $1 ORDER BY r.framework`,
       [created.body.runId],
     );
-    assert.deepEqual(rows.map((r) => r.framework), ['onnxruntime', 'opencv-dnn', 'tflite']);
+    assert.deepEqual(
+      rows.map((r) => r.framework),
+      ['onnxruntime', 'opencv-dnn', 'tflite'],
+    );
     for (const r of rows) {
       assert.equal(r.runs, 20);
       assert.ok(Number(r.layers) > 10, `${r.framework} stored ${r.layers} layer rows`);
@@ -75,8 +97,14 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     for (const c of cmp.cells) {
       assert.ok(c.opClasses.length >= 3, `${c.framework} has an op-class breakdown`);
       // BlazeFace has 16 depthwise convolutions; every framework's layers must be classed as such.
-      assert.ok(c.opClasses.some((o: { opClass: string }) => o.opClass === 'conv'), `${c.framework}: conv`);
-      assert.ok(c.opClasses.some((o: { opClass: string }) => o.opClass === 'depthwise_conv'), `${c.framework}: depthwise_conv`);
+      assert.ok(
+        c.opClasses.some((o: { opClass: string }) => o.opClass === 'conv'),
+        `${c.framework}: conv`,
+      );
+      assert.ok(
+        c.opClasses.some((o: { opClass: string }) => o.opClass === 'depthwise_conv'),
+        `${c.framework}: depthwise_conv`,
+      );
       const share = c.opClasses.reduce((s: number, o: { share: number }) => s + o.share, 0);
       assert.ok(Math.abs(share - 1) < 1e-6);
     }
@@ -108,7 +136,12 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   test('a model the framework cannot load fails at once with the engine message, no retries', async () => {
     const bad = await uploadBytes(h.url, oneNodeOnnx('NotARealOp', [1, 3]), 'unknown-op.onnx', { name: 'unknown-op' });
     assert.equal(bad.status, 201, JSON.stringify(bad.body));
-    const created = await api(h.url, 'POST', '/benchmarks', { modelId: bad.body.model.id, targets: { deviceIds: [deviceId] }, frameworks: ['onnxruntime'], options: { timedRuns: 3, warmupRuns: 0, profileRuns: 0 } });
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId: bad.body.model.id,
+      targets: { deviceIds: [deviceId] },
+      frameworks: ['onnxruntime'],
+      options: { timedRuns: 3, warmupRuns: 0, profileRuns: 0 },
+    });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const run = await waitForRun(h.url, created.body.runId, 60_000);
     const job = run.jobs[0];
@@ -119,13 +152,23 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   });
 
   test('SIGKILL of the agent mid-job: the job completes after restart, with exactly one result', async () => {
-    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, frameworks: ['onnxruntime'], options: { warmupRuns: 2, timedRuns: 3000, profileRuns: 2 } });
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [deviceId] },
+      frameworks: ['onnxruntime'],
+      options: { warmupRuns: 2, timedRuns: 3000, profileRuns: 2 },
+    });
     assert.equal(created.status, 202);
     const jobId = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs[0].id;
-    await waitFor('the job to be timing', async () => {
-      const j = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs[0];
-      return j.status === 'running' && j.progress?.phase === 'timed';
-    }, 60_000, 100);
+    await waitFor(
+      'the job to be timing',
+      async () => {
+        const j = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs[0];
+        return j.status === 'running' && j.progress?.phase === 'timed';
+      },
+      60_000,
+      100,
+    );
     await agent.kill('SIGKILL');
     agent = await startAgent(h, { redisUrl, dataDir: agent.dataDir, name: agentName(agent), env: { RUNNER_CPUS: runnerCpu } });
     const run = await waitForRun(h.url, created.body.runId, 240_000);
@@ -137,7 +180,12 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   });
 
   test('a result finished while the API is down is delivered when it is back', async () => {
-    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, frameworks: ['onnxruntime'], options: { warmupRuns: 1, timedRuns: 800, profileRuns: 1 } });
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [deviceId] },
+      frameworks: ['onnxruntime'],
+      options: { warmupRuns: 1, timedRuns: 800, profileRuns: 1 },
+    });
     const runId = created.body.runId;
     await waitFor('the job to be timing', async () => (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0].progress?.phase === 'timed', 60_000, 100);
     const port = new URL(h.url).port;
@@ -146,55 +194,73 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     h = await startApi({ databaseUrl: h.databaseUrl, redisUrl, port: Number(port), artifactDir: h.artifactDir, token: h.token });
     const run = await waitForRun(h.url, runId, 120_000);
     assert.equal(run.status, 'succeeded');
-    const n = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_results r JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = $1', [runId]);
+    const n = await sql<{ n: string }>(
+      h.databaseUrl,
+      'SELECT count(*)::text AS n FROM benchmark_results r JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = $1',
+      [runId],
+    );
     assert.equal(n[0]!.n, '1');
   });
 
-  testUnless(existsSync(INT8_RUNNER) ? false : `SKIPPED: int8-runner is not built at ${INT8_RUNNER}; run device-agents/native/build.sh`)('fp32 and int8 side by side: ORT fp32, ORT int8 and native-int8 with agreement figures', async () => {
-    const created = await api(h.url, 'POST', '/benchmarks', {
-      modelId,
-      targets: { deviceIds: [deviceId] },
-      frameworks: ['onnxruntime', 'native-int8'],
-      quantize: { calibration: 'percentile' },
-      options: { warmupRuns: 2, timedRuns: 20, profileRuns: 3 },
-    });
-    assert.equal(created.status, 202, JSON.stringify(created.body));
-    assert.equal(created.body.jobs, 3);
-    const run = await waitForRun(h.url, created.body.runId);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
-    const jobs = run.jobs as { id: string; framework: string; status: string; artifact: { variant: string } }[];
-    assert.deepEqual(jobs.map((j) => `${j.framework}/${j.artifact.variant}`).sort(), ['native-int8/int8_qdq', 'onnxruntime/int8_qdq', 'onnxruntime/original']);
-    assert.ok(jobs.every((j) => j.status === 'succeeded'));
+  testUnless(existsSync(INT8_RUNNER) ? false : `SKIPPED: int8-runner is not built at ${INT8_RUNNER}; run device-agents/native/build.sh`)(
+    'fp32 and int8 side by side: ORT fp32, ORT int8 and native-int8 with agreement figures',
+    async () => {
+      const created = await api(h.url, 'POST', '/benchmarks', {
+        modelId,
+        targets: { deviceIds: [deviceId] },
+        frameworks: ['onnxruntime', 'native-int8'],
+        quantize: { calibration: 'percentile' },
+        options: { warmupRuns: 2, timedRuns: 20, profileRuns: 3 },
+      });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      assert.equal(created.body.jobs, 3);
+      const run = await waitForRun(h.url, created.body.runId);
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
+      const jobs = run.jobs as { id: string; framework: string; status: string; artifact: { variant: string } }[];
+      assert.deepEqual(jobs.map((j) => `${j.framework}/${j.artifact.variant}`).sort(), [
+        'native-int8/int8_qdq',
+        'onnxruntime/int8_qdq',
+        'onnxruntime/original',
+      ]);
+      assert.ok(jobs.every((j) => j.status === 'succeeded'));
 
-    for (const job of jobs) {
-      const detail = (await api(h.url, 'GET', `/results/${job.id}`)).body;
-      assert.equal(detail.latenciesMs.length, 20);
-      assert.ok(detail.layers.length > 10, `${job.framework}/${job.artifact.variant}: ${detail.layers.length} layers`);
-      if (job.artifact.variant === 'original') {
-        assert.equal(detail.agreement, null, 'the fp32 model is the reference, it has no agreement figure');
-        continue;
+      for (const job of jobs) {
+        const detail = (await api(h.url, 'GET', `/results/${job.id}`)).body;
+        assert.equal(detail.latenciesMs.length, 20);
+        assert.ok(detail.layers.length > 10, `${job.framework}/${job.artifact.variant}: ${detail.layers.length} layers`);
+        if (job.artifact.variant === 'original') {
+          assert.equal(detail.agreement, null, 'the fp32 model is the reference, it has no agreement figure');
+          continue;
+        }
+        assert.ok(detail.agreement, `${job.framework} int8: no agreement; notes: ${detail.notes.join('; ')}`);
+        assert.equal(detail.agreement.referenceFramework, 'onnxruntime (fp32)');
+        assert.ok(detail.agreement.cosine > 0.9, `${job.framework} int8 vs fp32 cosine ${detail.agreement.cosine}`);
+        assert.ok(detail.agreement.elements > 0);
       }
-      assert.ok(detail.agreement, `${job.framework} int8: no agreement; notes: ${detail.notes.join('; ')}`);
-      assert.equal(detail.agreement.referenceFramework, 'onnxruntime (fp32)');
-      assert.ok(detail.agreement.cosine > 0.9, `${job.framework} int8 vs fp32 cosine ${detail.agreement.cosine}`);
-      assert.ok(detail.agreement.elements > 0);
-    }
-    const native = (await api(h.url, 'GET', `/results/${jobs.find((j) => j.framework === 'native-int8')!.id}`)).body;
-    assert.ok(native.layers.some((l: { opType: string }) => l.opType === 'depthwise_conv2d'), 'the runtime names its own ops');
+      const native = (await api(h.url, 'GET', `/results/${jobs.find((j) => j.framework === 'native-int8')!.id}`)).body;
+      assert.ok(
+        native.layers.some((l: { opType: string }) => l.opType === 'depthwise_conv2d'),
+        'the runtime names its own ops',
+      );
 
-    const cmp = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
-    for (const label of ['onnxruntime', 'onnxruntime (int8)', 'native-int8 (int8)']) assert.ok(cmp.frameworks.includes(label), `compare has no "${label}" column: ${cmp.frameworks.join(', ')}`);
+      const cmp = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
+      for (const label of ['onnxruntime', 'onnxruntime (int8)', 'native-int8 (int8)'])
+        assert.ok(cmp.frameworks.includes(label), `compare has no "${label}" column: ${cmp.frameworks.join(', ')}`);
 
-    // The variant's file lost from the store: asking for the same quantization again puts it back.
-    const variant = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts.find((a: { variant: string }) => a.variant === 'int8_qdq') as { id: string; sha256: string };
-    const variantFile = join(h.artifactDir, variant.sha256.slice(0, 2), variant.sha256);
-    rmSync(variantFile);
-    const again = await api(h.url, 'POST', `/models/${modelId}/quantize`, { calibration: 'percentile' });
-    assert.equal(again.status, 200, JSON.stringify(again.body));
-    assert.equal(again.body.artifactId, variant.id);
-    assert.equal(again.body.reused, true);
-    assert.equal(createHash('sha256').update(readFileSync(variantFile)).digest('hex'), variant.sha256);
-  });
+      // The variant's file lost from the store: asking for the same quantization again puts it back.
+      const variant = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts.find((a: { variant: string }) => a.variant === 'int8_qdq') as {
+        id: string;
+        sha256: string;
+      };
+      const variantFile = join(h.artifactDir, variant.sha256.slice(0, 2), variant.sha256);
+      rmSync(variantFile);
+      const again = await api(h.url, 'POST', `/models/${modelId}/quantize`, { calibration: 'percentile' });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal(again.body.artifactId, variant.id);
+      assert.equal(again.body.reused, true);
+      assert.equal(createHash('sha256').update(readFileSync(variantFile)).digest('hex'), variant.sha256);
+    },
+  );
 });
 
 function agentName(a: AgentHandle): string {

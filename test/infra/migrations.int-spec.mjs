@@ -54,8 +54,16 @@ afterAll(async () => {
 test('applies every migration to an empty database', async () => {
   // node:fs hands back arrays of the host realm, not of jest's test context; deepEqual also compares
   // prototypes, so the list is copied into a test-context array.
-  const expected = [...(await readdir(migrationsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()];
-  assert.ok(expected.some((name) => /^\d{14}_init$/.test(name)), 'an init migration exists');
+  const expected = [
+    ...(await readdir(migrationsDir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort(),
+  ];
+  assert.ok(
+    expected.some((name) => /^\d{14}_init$/.test(name)),
+    'an init migration exists',
+  );
 
   const applied = await applyMigrations(server.url);
   assert.deepEqual(applied, expected);
@@ -66,7 +74,10 @@ test('applies every migration to an empty database', async () => {
   }
 
   const history = await query(`SELECT migration_name, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name`);
-  assert.deepEqual(history.map((r) => r.migration_name), expected);
+  assert.deepEqual(
+    history.map((r) => r.migration_name),
+    expected,
+  );
   const init = history.find((r) => r.migration_name.endsWith('_init'));
   assert.ok(init.finished_at, 'init is recorded as finished');
   assert.equal(init.rolled_back_at, null);

@@ -122,7 +122,11 @@ describe('API against real Postgres and Redis', () => {
     /** A real ONNX Runtime measurement of `modelPath` for `jobId`, as the agent submits it (after telling the API it started). */
     async function measure(jobId: string, modelPath: string, art: { inputs: TensorSpec[]; outputs: TensorSpec[] }, opts: Record<string, number>) {
       const output = await runIsolated('onnxruntime', { modelPath, inputs: art.inputs, outputs: art.outputs, options: BenchmarkOptionsSchema.parse(opts) });
-      const started = await fetch(`${h.url}/agent/jobs/${jobId}/started`, { method: 'POST', headers: agentHeaders, body: JSON.stringify({ attempt: 1, startedAt: new Date().toISOString() }) });
+      const started = await fetch(`${h.url}/agent/jobs/${jobId}/started`, {
+        method: 'POST',
+        headers: agentHeaders,
+        body: JSON.stringify({ attempt: 1, startedAt: new Date().toISOString() }),
+      });
       assert.equal(started.status, 200);
       const submission = {
         jobId,
@@ -130,16 +134,32 @@ describe('API against real Postgres and Redis', () => {
         startedAt: new Date().toISOString(),
         finishedAt: new Date().toISOString(),
         output: { ...output, layers: output.layers.map((l) => ({ ...l, opClass: 'other' })) },
-        environment: { os: 'Linux', osRelease: 'x', arch: 'x64', cpuModel: 'x', cores: 2, cpuGovernor: null, cpuFreqMHz: null, temperatureC: null, agentVersion: 'test', runtimeVersion: process.version },
+        environment: {
+          os: 'Linux',
+          osRelease: 'x',
+          arch: 'x64',
+          cpuModel: 'x',
+          cores: 2,
+          cpuGovernor: null,
+          cpuFreqMHz: null,
+          temperatureC: null,
+          agentVersion: 'test',
+          runtimeVersion: process.version,
+        },
       };
-      const put = (attempt: number) => fetch(`${h.url}/agent/jobs/${jobId}/result`, { method: 'PUT', headers: agentHeaders, body: JSON.stringify({ ...submission, attempt }) });
+      const put = (attempt: number) =>
+        fetch(`${h.url}/agent/jobs/${jobId}/result`, { method: 'PUT', headers: agentHeaders, body: JSON.stringify({ ...submission, attempt }) });
       return { output, put };
     }
 
     test('agent endpoints refuse a missing or wrong token', async () => {
       const none = await api(h.url, 'POST', '/agent/heartbeat', { agentId: deviceId });
       assert.equal(none.status, 401);
-      const wrong = await fetch(`${h.url}/agent/heartbeat`, { method: 'POST', headers: { ...agentHeaders, authorization: 'Bearer not-the-token-at-all' }, body: '{}' });
+      const wrong = await fetch(`${h.url}/agent/heartbeat`, {
+        method: 'POST',
+        headers: { ...agentHeaders, authorization: 'Bearer not-the-token-at-all' },
+        body: '{}',
+      });
       assert.equal(wrong.status, 401);
     });
 
@@ -171,7 +191,11 @@ describe('API against real Postgres and Redis', () => {
     });
 
     test('a result delivered twice is stored once, with its layers in bulk, and compare shows it', async () => {
-      const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, options: { timedRuns: 10, warmupRuns: 2, profileRuns: 2 } });
+      const created = await api(h.url, 'POST', '/benchmarks', {
+        modelId,
+        targets: { deviceIds: [deviceId] },
+        options: { timedRuns: 10, warmupRuns: 2, profileRuns: 2 },
+      });
       assert.equal(created.status, 202, JSON.stringify(created.body));
       const run = await api(h.url, 'GET', `/benchmarks/${created.body.runId}`);
       assert.equal(run.body.jobs.length, 1);
@@ -186,7 +210,11 @@ describe('API against real Postgres and Redis', () => {
 
       const results = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_results WHERE job_id = $1', [job.id]);
       assert.equal(results[0]!.n, '1');
-      const layers = await sql<{ n: string; share: number }>(h.databaseUrl, 'SELECT count(*)::text AS n, sum(share) AS share FROM layer_timings l JOIN benchmark_results r ON r.id = l.result_id WHERE r.job_id = $1', [job.id]);
+      const layers = await sql<{ n: string; share: number }>(
+        h.databaseUrl,
+        'SELECT count(*)::text AS n, sum(share) AS share FROM layer_timings l JOIN benchmark_results r ON r.id = l.result_id WHERE r.job_id = $1',
+        [job.id],
+      );
       assert.equal(Number(layers[0]!.n), output.layers.length);
       assert.ok(Math.abs(Number(layers[0]!.share) - 1) < 1e-9);
 
@@ -209,11 +237,22 @@ describe('API against real Postgres and Redis', () => {
     test('compare: each cell has its median CI and robust spread, the two cells of the device a verdict; old rows read the same', async () => {
       // A second cell on the device: ONNX Runtime on the int8 variant, measured for real like the fp32 one.
       const opts = { timedRuns: 15, warmupRuns: 2, profileRuns: 1 };
-      const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, quantize: { calibration: 'percentile' }, options: opts });
+      const created = await api(h.url, 'POST', '/benchmarks', {
+        modelId,
+        targets: { deviceIds: [deviceId] },
+        quantize: { calibration: 'percentile' },
+        options: opts,
+      });
       assert.equal(created.status, 202, JSON.stringify(created.body));
       const jobs = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs as { id: string; artifact: { id: string } }[];
       assert.equal(jobs.length, 2);
-      const artifacts = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts as { id: string; variant: string; sha256: string; inputs: TensorSpec[]; outputs: TensorSpec[] }[];
+      const artifacts = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts as {
+        id: string;
+        variant: string;
+        sha256: string;
+        inputs: TensorSpec[];
+        outputs: TensorSpec[];
+      }[];
       for (const job of jobs) {
         const art = artifacts.find((x) => x.id === job.artifact.id)!;
         const path = art.variant === 'original' ? SAMPLE.onnx : join(h.artifactDir, art.sha256.slice(0, 2), art.sha256);
@@ -235,7 +274,8 @@ describe('API against real Postgres and Redis', () => {
         assert.ok(c.layerBasis === 'ms' || c.layerBasis === 'shares');
         assert.ok(Math.abs(c.layerSumRatio - c.layerSumMs / c.medianMs) < 1e-9);
         // Milliseconds per op class only when the layer sum matches the median; shares always.
-        for (const o of c.opClasses) assert.equal(o.timeMs === null, c.layerBasis === 'shares', `${c.framework} ${o.opClass}: timeMs ${o.timeMs} with basis ${c.layerBasis}`);
+        for (const o of c.opClasses)
+          assert.equal(o.timeMs === null, c.layerBasis === 'shares', `${c.framework} ${o.opClass}: timeMs ${o.timeMs} with basis ${c.layerBasis}`);
         assert.ok(Math.abs(c.opClasses.reduce((s: number, o: { share: number }) => s + o.share, 0) - 1) < 1e-9);
       }
 
@@ -248,12 +288,32 @@ describe('API against real Postgres and Redis', () => {
       assert.ok(Math.abs(p.ratio - ca.medianMs / cb.medianMs) < 1e-12);
       assert.ok(p.low <= p.ratio && p.ratio <= p.high && p.level === 0.95);
       assert.equal(p.verdict, p.high < 1 ? 'faster' : p.low > 1 ? 'slower' : 'same');
-      assert.match(p.text, p.verdict === 'same' ? /^onnxruntime(?: \(int8\))? vs onnxruntime(?: \(int8\))?: no detectable difference \(ratio \d\.\d\d \[\d\.\d\d, \d\.\d\d\]\)$/ : /^onnxruntime(?: \(int8\))? is (?:faster|slower) than onnxruntime(?: \(int8\))? by \d+% \[\d+%, \d+%\]$/);
+      assert.match(
+        p.text,
+        p.verdict === 'same'
+          ? /^onnxruntime(?: \(int8\))? vs onnxruntime(?: \(int8\))?: no detectable difference \(ratio \d\.\d\d \[\d\.\d\d, \d\.\d\d\]\)$/
+          : /^onnxruntime(?: \(int8\))? is (?:faster|slower) than onnxruntime(?: \(int8\))? by \d+% \[\d+%, \d+%\]$/,
+      );
       assert.deepEqual((await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body.pairs, cmp.pairs, 'the bootstrap is seeded');
 
       // Rows stored before the robust columns existed have them null: the same figures come from the raw latencies and layers.
-      const nulls = ['mad_ms', 'iqr_ms', 'robust_spread', 'outliers_low', 'outliers_high', 'median_ci_low_ms', 'median_ci_high_ms', 'median_ci_level', 'layer_sum_ms', 'layer_sum_ratio', 'layer_basis', 'layer_note'];
-      await sql(h.databaseUrl, `UPDATE benchmark_results SET ${nulls.map((c) => `${c} = NULL`).join(', ')} WHERE job_id = ANY($1::uuid[])`, [jobs.map((j) => j.id)]);
+      const nulls = [
+        'mad_ms',
+        'iqr_ms',
+        'robust_spread',
+        'outliers_low',
+        'outliers_high',
+        'median_ci_low_ms',
+        'median_ci_high_ms',
+        'median_ci_level',
+        'layer_sum_ms',
+        'layer_sum_ratio',
+        'layer_basis',
+        'layer_note',
+      ];
+      await sql(h.databaseUrl, `UPDATE benchmark_results SET ${nulls.map((c) => `${c} = NULL`).join(', ')} WHERE job_id = ANY($1::uuid[])`, [
+        jobs.map((j) => j.id),
+      ]);
       const again = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
       assert.deepEqual(again, cmp);
     });
@@ -274,7 +334,12 @@ describe('API against real Postgres and Redis', () => {
     test('DELETE cancels the jobs still queued', async () => {
       // The device has no agent consuming its queue, so the jobs stay waiting.
       // Only the fp32 artifact: the model also has an int8 variant by now.
-      const created = await api(h.url, 'POST', '/benchmarks', { modelId, artifactIds: [fp32ArtifactId], targets: { deviceIds: [deviceId] }, options: [{ threads: 1 }, { threads: 2 }] });
+      const created = await api(h.url, 'POST', '/benchmarks', {
+        modelId,
+        artifactIds: [fp32ArtifactId],
+        targets: { deviceIds: [deviceId] },
+        options: [{ threads: 1 }, { threads: 2 }],
+      });
       assert.equal(created.status, 202);
       assert.equal(created.body.jobs, 2);
       const del = await api(h.url, 'DELETE', `/benchmarks/${created.body.runId}`);
@@ -282,11 +347,20 @@ describe('API against real Postgres and Redis', () => {
       assert.equal(del.body.cancelled, 2);
       const st = await api(h.url, 'GET', `/benchmarks/${created.body.runId}`);
       assert.equal(st.body.status, 'cancelled');
-      assert.deepEqual(st.body.jobs.map((j: { status: string }) => j.status), ['cancelled', 'cancelled']);
+      assert.deepEqual(
+        st.body.jobs.map((j: { status: string }) => j.status),
+        ['cancelled', 'cancelled'],
+      );
     });
 
     test('unknown ids are 404 with codes, never 500', async () => {
-      for (const path of ['/benchmarks/00000000-0000-4000-8000-000000000000', '/benchmarks/not-a-uuid', '/results/00000000-0000-4000-8000-000000000000', '/models/zzz', '/compare?modelId=00000000-0000-4000-8000-000000000000']) {
+      for (const path of [
+        '/benchmarks/00000000-0000-4000-8000-000000000000',
+        '/benchmarks/not-a-uuid',
+        '/results/00000000-0000-4000-8000-000000000000',
+        '/models/zzz',
+        '/compare?modelId=00000000-0000-4000-8000-000000000000',
+      ]) {
         const r = await api(h.url, 'GET', path);
         assert.equal(r.status, 404, path);
         assert.match(r.body.error.code, /_NOT_FOUND$/);

@@ -25,7 +25,13 @@ for (const kind of ['redis', 'postgres'] as const) {
       const redisUrl = kind === 'redis' ? requireEnv('TEST_REDIS_URL') : undefined;
       backend = kind === 'redis' ? { kind, url: redisUrl! } : { kind, url: db };
       first = await startApi({ databaseUrl: db, redisUrl, env: { RECONCILE_INTERVAL_MS: String(INTERVAL_MS) } });
-      second = await startApi({ databaseUrl: db, redisUrl, env: { RECONCILE_INTERVAL_MS: String(INTERVAL_MS) }, artifactDir: first.artifactDir, token: first.token });
+      second = await startApi({
+        databaseUrl: db,
+        redisUrl,
+        env: { RECONCILE_INTERVAL_MS: String(INTERVAL_MS) },
+        artifactDir: first.artifactDir,
+        token: first.token,
+      });
       maintenance = new BackendQueue(QueueName.Maintenance, { connection: backendConnection(backend) as never });
     });
     after(async () => {
@@ -39,7 +45,10 @@ for (const kind of ['redis', 'postgres'] as const) {
     test('two API processes keep one reconcile schedule', async () => {
       assert.equal((await api(first.url, 'GET', '/health')).body.queue.backend, kind);
       const schedulers = await maintenance.getJobSchedulers();
-      assert.deepEqual(schedulers.map((s) => [s.key, s.name, Number(s.every)]), [[MaintenanceJobName.ReconcileJobs, MaintenanceJobName.ReconcileJobs, INTERVAL_MS]]);
+      assert.deepEqual(
+        schedulers.map((s) => [s.key, s.name, Number(s.every)]),
+        [[MaintenanceJobName.ReconcileJobs, MaintenanceJobName.ReconcileJobs, INTERVAL_MS]],
+      );
       assert.match(first.log(), /reconcile-jobs scheduled every 1000 ms/);
       assert.match(second!.log(), /reconcile-jobs scheduled every 1000 ms/);
     });
@@ -62,10 +71,14 @@ for (const kind of ['redis', 'postgres'] as const) {
         const back = await waitFor('the reconciler to re-add the lost job', () => deviceQueue.getJob(jobId), 30_000);
         assert.equal(back.name, 'benchmark');
         assert.equal((back.data as { jobId: string }).jobId, jobId);
-        const done = await waitFor('a completed reconcile-jobs run that re-added it', async () => {
-          const completed = await maintenance.getCompleted();
-          return completed.find((j) => j.name === MaintenanceJobName.ReconcileJobs && (j.returnvalue as { requeued?: number } | null)?.requeued === 1);
-        }, 30_000);
+        const done = await waitFor(
+          'a completed reconcile-jobs run that re-added it',
+          async () => {
+            const completed = await maintenance.getCompleted();
+            return completed.find((j) => j.name === MaintenanceJobName.ReconcileJobs && (j.returnvalue as { requeued?: number } | null)?.requeued === 1);
+          },
+          30_000,
+        );
         assert.deepEqual(done.returnvalue, { requeued: 1 });
         assert.equal((await api(first.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs[0].status, 'queued');
       } finally {
@@ -75,7 +88,11 @@ for (const kind of ['redis', 'postgres'] as const) {
 
     test('a job name the processor does not handle fails, unretried, with a reason', async () => {
       const job = await maintenance.add('no-such-job', {}, { attempts: 3 });
-      const failed = await waitFor('the unknown job to fail', async () => ((await job.getState()) === 'failed' ? maintenance.getJob(job.id!) : undefined), 30_000);
+      const failed = await waitFor(
+        'the unknown job to fail',
+        async () => ((await job.getState()) === 'failed' ? maintenance.getJob(job.id!) : undefined),
+        30_000,
+      );
       assert.match(failed!.failedReason, /no handler for job "no-such-job"/);
       assert.equal(failed!.attemptsMade, 1, 'unrecoverable: not retried');
       await waitFor('the API to log the failure', async () => /maintenance job no-such-job \(\S+\) failed/.test(first.log() + second!.log()), 10_000);

@@ -21,7 +21,12 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useStaticAssets(join(dirname(fileURLToPath(import.meta.resolve('chart.js'))), '..', 'dist'), { prefix: '/vendor/chart.js/' });
   const doc = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('Benchmark farm API').setDescription('Upload models, run benchmark matrices on devices, read results and comparisons.').setVersion('0.1.0').addBearerAuth().build(),
+    new DocumentBuilder()
+      .setTitle('Benchmark farm API')
+      .setDescription('Upload models, run benchmark matrices on devices, read results and comparisons.')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
   );
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/json' });
   return app;

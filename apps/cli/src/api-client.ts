@@ -77,7 +77,10 @@ export class ApiClient {
       res = await fetch(url, init);
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new ApiError('API_UNREACHABLE', `cannot reach ${this.baseUrl} (${cause?.code ?? cause?.message ?? (e as Error).message}); is the API running? set --api or FARM_API_URL`);
+      throw new ApiError(
+        'API_UNREACHABLE',
+        `cannot reach ${this.baseUrl} (${cause?.code ?? cause?.message ?? (e as Error).message}); is the API running? set --api or FARM_API_URL`,
+      );
     }
     const text = await res.text();
     let json: unknown;
@@ -94,7 +97,10 @@ export class ApiClient {
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ApiError('BAD_RESPONSE', `${method} ${path}: unexpected response (${issue?.path.join('.') || '(root)'}: ${issue?.message}); is ${this.baseUrl} a farm API of this version?`);
+      throw new ApiError(
+        'BAD_RESPONSE',
+        `${method} ${path}: unexpected response (${issue?.path.join('.') || '(root)'}: ${issue?.message}); is ${this.baseUrl} a farm API of this version?`,
+      );
     }
     return parsed.data;
   }

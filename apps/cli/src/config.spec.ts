@@ -10,6 +10,9 @@ test('--api wins over FARM_API_URL, which wins over the default; trailing slashe
 });
 
 test('a URL that is not http(s) is refused with the option it came from', () => {
-  assert.throws(() => resolveConfig({ api: 'ftp://x' }, {}), (e: unknown) => e instanceof ConfigError && /--api "ftp:\/\/x"/.test(e.message));
+  assert.throws(
+    () => resolveConfig({ api: 'ftp://x' }, {}),
+    (e: unknown) => e instanceof ConfigError && /--api "ftp:\/\/x"/.test(e.message),
+  );
   assert.throws(() => resolveConfig({}, { FARM_API_URL: 'not a url' }), /FARM_API_URL/);
 });

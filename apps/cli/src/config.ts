@@ -6,9 +6,7 @@ import { z } from 'zod';
 
 export const DEFAULT_API_URL = 'http://localhost:3000';
 
-const ApiUrlSchema = z
-  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-  .transform((u) => u.replace(/\/+$/, ''));
+const ApiUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).transform((u) => u.replace(/\/+$/, ''));
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -56,7 +56,7 @@ const program = new Command()
 
 program
   .command('bench')
-  .description('upload model files (later files become artifacts of the first one\'s model), benchmark them, print the comparison')
+  .description("upload model files (later files become artifacts of the first one's model), benchmark them, print the comparison")
   .argument('<files...>', 'ONNX or TFLite model files')
   .option('--name <name>', 'model name (default: the first file name)')
   .addOption(new Option('--platform <platform>', 'run on every online device of this platform (default: linux)').choices(PLATFORMS).conflicts('device'))

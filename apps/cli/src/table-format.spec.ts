@@ -53,7 +53,12 @@ const compare: CompareResponse = {
       ],
       { layerSumMs: 5.5, layerSumRatio: 0.97, layerBasis: 'ms' },
     ),
-    cell('onnxruntime', 3.2826355, 0.53, [{ opClass: 'activation', timeMs: null, share: 0 }], { layerSumMs: 9, layerSumRatio: 2.74, layerBasis: 'shares', layerNote: 'profiler overhead' }),
+    cell('onnxruntime', 3.2826355, 0.53, [{ opClass: 'activation', timeMs: null, share: 0 }], {
+      layerSumMs: 9,
+      layerSumRatio: 2.74,
+      layerBasis: 'shares',
+      layerNote: 'profiler overhead',
+    }),
   ],
   pairs: [
     {
@@ -84,7 +89,14 @@ test('formatMs keeps about three significant digits', () => {
 });
 
 test('renderTable pads columns and right-aligns numeric ones', () => {
-  const t = renderTable(['name', 'ms'], [['a', '1.5'], ['long name', '12.25']], new Set([1]));
+  const t = renderTable(
+    ['name', 'ms'],
+    [
+      ['a', '1.5'],
+      ['long name', '12.25'],
+    ],
+    new Set([1]),
+  );
   assert.deepEqual(t.split('\n'), ['name          ms', '---------  -----', 'a            1.5', 'long name  12.25']);
 });
 

@@ -50,7 +50,9 @@ export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptio
   if (cmp.cells.length === 0) return `No results yet for model "${cmp.modelName}" (${cmp.modelId}).`;
   const best = Math.min(...cmp.cells.map((c) => c.medianMs));
   const noisy = (c: CompareCell) => c.robustSpread > NOISY_SPREAD;
-  const cells = [...cmp.cells].sort((a, b) => a.framework.localeCompare(b.framework) || a.deviceName.localeCompare(b.deviceName) || a.format.localeCompare(b.format));
+  const cells = [...cmp.cells].sort(
+    (a, b) => a.framework.localeCompare(b.framework) || a.deviceName.localeCompare(b.deviceName) || a.format.localeCompare(b.format),
+  );
   const rows = cells.map((c) => [
     c.framework,
     c.deviceName,
@@ -70,7 +72,8 @@ export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptio
   );
   const notes = ['* fastest median; [low, high] distribution-free 95% interval of the median; outliers: runs beyond Tukey fences, kept in every figure'];
   if (cmp.cells.some(noisy)) notes.push(`! noisy: IQR/median above ${formatPercent(NOISY_SPREAD)}, small differences are not meaningful`);
-  if (cmp.cells.some((c) => c.layerBasis === 'shares')) notes.push('shares: the per-layer times do not add up to the median (or the profiler reports proportions); read them as shares only');
+  if (cmp.cells.some((c) => c.layerBasis === 'shares'))
+    notes.push('shares: the per-layer times do not add up to the median (or the profiler reports proportions); read them as shares only');
   const verdicts = formatVerdicts(cmp.pairs);
   return [`Model ${cmp.modelName} (${cmp.modelId})`, table, ...notes, ...(verdicts.length > 0 ? ['', ...verdicts] : [])].join('\n');
 }
@@ -79,7 +82,10 @@ export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptio
 export function formatVerdicts(pairs: CompareResponse['pairs']): string[] {
   if (pairs.length === 0) return [];
   const level = Math.round(pairs[0]!.level * 100);
-  return [`Verdicts (ratio of medians, ${level}% bootstrap interval; "no detectable difference" when it contains 1):`, ...pairs.map((p) => `  ${p.deviceName}: ${p.text}`)];
+  return [
+    `Verdicts (ratio of medians, ${level}% bootstrap interval; "no detectable difference" when it contains 1):`,
+    ...pairs.map((p) => `  ${p.deviceName}: ${p.text}`),
+  ];
 }
 
 function topOpClassesText(opClasses: CompareCell['opClasses'], n: number): string {
@@ -114,7 +120,10 @@ export function formatModelsTable(models: Model[]): string {
 export function formatFailures(jobs: RunJob[]): string[] {
   return jobs
     .filter((j) => j.status === 'failed' || j.status === 'cancelled')
-    .map((j) => `${j.framework} on ${j.device.name} (${j.artifact.format}): ${j.status === 'cancelled' ? 'CANCELLED: job was cancelled' : `${j.error?.code ?? 'UNKNOWN'}: ${j.error?.message ?? 'no message'}`}`);
+    .map(
+      (j) =>
+        `${j.framework} on ${j.device.name} (${j.artifact.format}): ${j.status === 'cancelled' ? 'CANCELLED: job was cancelled' : `${j.error?.code ?? 'UNKNOWN'}: ${j.error?.message ?? 'no message'}`}`,
+    );
 }
 
 /** Progress-bar status text: the phase of each running job, e.g. "onnxruntime@vm timed 12/50". */

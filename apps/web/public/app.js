@@ -134,9 +134,7 @@ async function init() {
   }
 
   const select = $('model-select');
-  select.replaceChildren(
-    ...models.map((m) => el('option', { value: m.id }, `${m.name} (${m.artifacts.map((a) => a.format).join(', ')})`)),
-  );
+  select.replaceChildren(...models.map((m) => el('option', { value: m.id }, `${m.name} (${m.artifacts.map((a) => a.format).join(', ')})`)));
   select.disabled = false;
 
   const wanted = new URLSearchParams(location.search).get('modelId');
@@ -195,7 +193,11 @@ function renderMatrix(cmp) {
   const max = Math.max(...medians);
   const byKey = new Map(cmp.cells.map((c) => [`${c.framework}\u0000${c.deviceId}`, c]));
 
-  const head = el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'framework \\ device'), ...cmp.devices.map((d) => el('th', { scope: 'col', dataset: { deviceId: d.id } }, d.name))));
+  const head = el(
+    'thead',
+    {},
+    el('tr', {}, el('th', { scope: 'col' }, 'framework \\ device'), ...cmp.devices.map((d) => el('th', { scope: 'col', dataset: { deviceId: d.id } }, d.name))),
+  );
   const body = el(
     'tbody',
     {},
@@ -256,9 +258,19 @@ function matrixCell(c, min, max) {
       `p90 ${formatMs(c.p90Ms)} ms · `,
       el('span', { title: 'interquartile range / median' }, `IQR/med ${formatPercent(c.robustSpread)}`),
       ' · ',
-      el('span', { dataset: { testid: 'cell-outliers' }, title: `runs beyond Tukey fences: ${c.outliersLow} low, ${c.outliersHigh} high (kept in every figure)` }, `${outliers} outlier${outliers === 1 ? '' : 's'}`),
+      el(
+        'span',
+        { dataset: { testid: 'cell-outliers' }, title: `runs beyond Tukey fences: ${c.outliersLow} low, ${c.outliersHigh} high (kept in every figure)` },
+        `${outliers} outlier${outliers === 1 ? '' : 's'}`,
+      ),
     ),
-    noisy ? el('span', { class: 'noisy-badge', dataset: { testid: 'noisy' }, title: `IQR/median ${formatPercent(c.robustSpread)} is above ${formatPercent(noisySpread)}` }, 'noisy') : null,
+    noisy
+      ? el(
+          'span',
+          { class: 'noisy-badge', dataset: { testid: 'noisy' }, title: `IQR/median ${formatPercent(c.robustSpread)} is above ${formatPercent(noisySpread)}` },
+          'noisy',
+        )
+      : null,
     el('div', { class: 'version' }, `${c.format} · ${c.frameworkVersion}`),
   );
   td.addEventListener('click', () => selectCell(c));
@@ -374,7 +386,8 @@ function statsFromResult(r) {
     stat('outliers (low / high)', `${s.outliers.low} / ${s.outliers.high}`, 'stat-outliers'),
     stat('timed runs', String(s.runs)),
   ];
-  if (r.layerSum.ratio !== null) items.push(stat('layer sum / median', `${r.layerSum.ratio.toFixed(2)}x${r.layerSum.basis === 'shares' ? ' (shares)' : ''}`, 'stat-layer-sum'));
+  if (r.layerSum.ratio !== null)
+    items.push(stat('layer sum / median', `${r.layerSum.ratio.toFixed(2)}x${r.layerSum.basis === 'shares' ? ' (shares)' : ''}`, 'stat-layer-sum'));
   if (r.loadMs !== null && r.loadMs !== undefined) items.push(stat('model load', `${formatMs(r.loadMs)} ms`));
   if (r.firstInferenceMs !== null && r.firstInferenceMs !== undefined) items.push(stat('first inference', `${formatMs(r.firstInferenceMs)} ms`));
   if (r.peakMemoryBytes !== null && r.peakMemoryBytes !== undefined) items.push(stat('peak memory', `${(r.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB`));
@@ -422,7 +435,9 @@ function renderChart(cell) {
               label: (ctx) => {
                 const o = selectedCell()?.opClasses[ctx.dataIndex];
                 if (!o) return String(ctx.parsed.x);
-                return o.timeMs === null ? `${formatPercent(o.share)} of profiled time` : `${formatMs(o.timeMs)} ms (${formatPercent(o.share)} of profiled time)`;
+                return o.timeMs === null
+                  ? `${formatPercent(o.share)} of profiled time`
+                  : `${formatMs(o.timeMs)} ms (${formatPercent(o.share)} of profiled time)`;
               },
             },
           },
@@ -464,7 +479,16 @@ function renderLayers(result) {
     el(
       'thead',
       {},
-      el('tr', {}, el('th', { class: 'num' }, '#'), el('th', {}, 'layer'), el('th', {}, 'op type'), el('th', {}, 'op class'), inMs ? el('th', { class: 'num' }, 'ms') : null, el('th', { class: 'num' }, 'share')),
+      el(
+        'tr',
+        {},
+        el('th', { class: 'num' }, '#'),
+        el('th', {}, 'layer'),
+        el('th', {}, 'op type'),
+        el('th', {}, 'op class'),
+        inMs ? el('th', { class: 'num' }, 'ms') : null,
+        el('th', { class: 'num' }, 'share'),
+      ),
     ),
     el(
       'tbody',
@@ -478,7 +502,12 @@ function renderLayers(result) {
           el('td', {}, l.opType),
           el('td', {}, el('span', { class: 'swatch', style: { color: OP_CLASS_COLOURS[l.opClass] ?? OP_CLASS_COLOURS.other } }, '■ '), l.opClass),
           inMs ? el('td', { class: 'num' }, formatMs(l.timeMs)) : null,
-          el('td', { class: 'num' }, formatPercent(l.share), el('span', { class: 'share-bar', style: { width: `${Math.max(2, Math.round((l.share / maxShare) * 48))}px` } })),
+          el(
+            'td',
+            { class: 'num' },
+            formatPercent(l.share),
+            el('span', { class: 'share-bar', style: { width: `${Math.max(2, Math.round((l.share / maxShare) * 48))}px` } }),
+          ),
         ),
       ),
     ),

@@ -13,9 +13,20 @@ const EnvSchema = z.object({
   AGENT_TOKEN: z.string().min(16, 'AGENT_TOKEN must be the agent token the API knows (at least 16 characters)'),
   AGENT_NAME: z.string().min(1).max(200).default(hostname()),
   AGENT_DATA_DIR: z.string().default('.farm/agent'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//).optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
-  JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).max(6 * 3600_000).default(30 * 60_000),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//)
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//)
+    .optional(),
+  JOB_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(6 * 3600_000)
+    .default(30 * 60_000),
   /** How long a job's lock lives without renewal: after a crash the job returns to the queue this much later. */
   LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   OPENCV_RUNNER: z.string().optional(),

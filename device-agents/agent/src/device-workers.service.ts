@@ -36,7 +36,9 @@ export class DeviceWorkersService implements OnApplicationShutdown {
     const stale = killStaleRunner(runnerPidFile(this.config));
     if (stale) this.logger.warn(`ended runner process group ${stale} left by a previous agent run`);
     this.outbox.start();
-    const frameworks = await probeFrameworks(desktopRunners({ opencvRunnerBinary: this.config.opencvRunnerBinary, int8RunnerBinary: this.config.int8RunnerBinary }));
+    const frameworks = await probeFrameworks(
+      desktopRunners({ opencvRunnerBinary: this.config.opencvRunnerBinary, int8RunnerBinary: this.config.int8RunnerBinary }),
+    );
     const device: DeviceReport = this.transport.describe(frameworks);
     this.logger.log(`device ${device.name}: ${frameworks.map((f) => `${f.framework} ${f.version}`).join(', ') || 'no frameworks usable'}`);
     const reg = await this.registerWithRetry({ name: this.config.name, hostname: hostname(), version: AGENT_VERSION, devices: [device] });
@@ -55,7 +57,12 @@ export class DeviceWorkersService implements OnApplicationShutdown {
             this.busy.delete(d.id);
           }
         },
-        { concurrency: 1, lockDuration: this.config.lockDurationMs, stalledInterval: Math.max(1000, Math.floor(this.config.lockDurationMs / 2)), maxStalledCount: 2 },
+        {
+          concurrency: 1,
+          lockDuration: this.config.lockDurationMs,
+          stalledInterval: Math.max(1000, Math.floor(this.config.lockDurationMs / 2)),
+          maxStalledCount: 2,
+        },
       );
       worker.on('failed', (job: { id?: string } | undefined, err: Error) => this.logger.warn(`job ${job?.id} failed: ${err.message}`));
       worker.on('completed', (job: { id?: string }, outcome: unknown) => this.logger.log(`job ${job.id} ${String(outcome)}`));

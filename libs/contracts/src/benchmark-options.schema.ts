@@ -26,7 +26,12 @@ export const BenchmarkOptionsSchema = z
     /** Concrete shapes for inputs whose declared shape has dynamic dims. */
     inputShapes: z.record(inputName, z.array(dim).max(LIMITS.rank.max)).optional(),
     /** Seed for the synthetic inputs, so two runs feed the same bytes. */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(42),
   })
   .strict();
 export type BenchmarkOptions = z.infer<typeof BenchmarkOptionsSchema>;

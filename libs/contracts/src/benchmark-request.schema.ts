@@ -26,7 +26,10 @@ export const BenchmarkRequestSchema = z
      * quantizer, or reused): fp32 and int8 run side by side, and int8 results report their
      * agreement with fp32.
      */
-    quantize: z.object({ calibration: z.enum(['minmax', 'percentile']).default('percentile') }).strict().optional(),
+    quantize: z
+      .object({ calibration: z.enum(['minmax', 'percentile']).default('percentile') })
+      .strict()
+      .optional(),
   })
   .strict();
 export type BenchmarkRequest = z.infer<typeof BenchmarkRequestSchema>;

@@ -46,6 +46,10 @@ test('libs/ import no app and no device agent', () => {
 
 test('runners do not import transports', () => {
   const dir = join(root, 'device-agents/agent/src/runners');
-  const offenders = sources(dir).flatMap((f) => imports(f).filter((s) => s.includes('transports/')).map((s) => `${f}: ${s}`));
+  const offenders = sources(dir).flatMap((f) =>
+    imports(f)
+      .filter((s) => s.includes('transports/'))
+      .map((s) => `${f}: ${s}`),
+  );
   assert.deepEqual(offenders, []);
 });

@@ -26,7 +26,8 @@ export function judgeLayerSum(layerTimesMs: readonly number[], medianMs: number,
   if (layerTimesMs.length === 0) return { layerSumMs: null, layerSumRatio: null, layerBasis: null, layerNote: null };
   const sum = layerTimesMs.reduce((s, t) => s + t, 0);
   const ratio = medianMs > 0 ? sum / medianMs : null;
-  if (runnerBasis?.basis === 'shares') return { layerSumMs: sum, layerSumRatio: ratio, layerBasis: 'shares', layerNote: runnerBasis.note ?? 'the runner reports proportions only' };
+  if (runnerBasis?.basis === 'shares')
+    return { layerSumMs: sum, layerSumRatio: ratio, layerBasis: 'shares', layerNote: runnerBasis.note ?? 'the runner reports proportions only' };
   if (ratio === null || ratio < LAYER_SUM_BOUNDS.low || ratio > LAYER_SUM_BOUNDS.high) {
     const shown = ratio === null ? 'cannot be related to a zero median' : `is ${ratio.toFixed(2)}x the end-to-end median`;
     return {

@@ -25,7 +25,10 @@ export function resolveInputShapes(inputs: readonly TensorSpec[], inputShapes: R
   const known = new Set(inputs.map((i) => i.name));
   for (const name of Object.keys(inputShapes)) {
     if (!known.has(name)) {
-      throw new DomainError('VALIDATION_FAILED', `options.inputShapes names "${name}", which is not an input of this model (inputs: ${[...known].map((n) => `"${n}"`).join(', ')})`);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `options.inputShapes names "${name}", which is not an input of this model (inputs: ${[...known].map((n) => `"${n}"`).join(', ')})`,
+      );
     }
   }
   return inputs.map((input) => {
@@ -64,7 +67,6 @@ export function resolveInputShapes(inputs: readonly TensorSpec[], inputShapes: R
     return { name: input.name, dtype: input.dtype, shape: input.shape as number[] };
   });
 }
-
 
 export function formatShape(shape: readonly (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;

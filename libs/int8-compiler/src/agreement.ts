@@ -21,11 +21,20 @@ export function agreement(reference: ArrayLike<number>, candidate: ArrayLike<num
   if (reference.length !== candidate.length) {
     throw new DomainError('VALIDATION_FAILED', `agreement: outputs differ in size (${reference.length} vs ${candidate.length})`);
   }
-  let dot = 0, na = 0, nb = 0, maxErr = 0, sumErr = 0, maxRef = 0, within = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0,
+    maxErr = 0,
+    sumErr = 0,
+    maxRef = 0,
+    within = 0;
   const n = reference.length;
   for (let i = 0; i < n; i++) {
-    const a = Number(reference[i]), b = Number(candidate[i]);
-    dot += a * b; na += a * a; nb += b * b;
+    const a = Number(reference[i]),
+      b = Number(candidate[i]);
+    dot += a * b;
+    na += a * a;
+    nb += b * b;
     const e = Math.abs(a - b);
     if (!(e <= maxErr)) maxErr = e; // also propagates NaN
     sumErr += e;
@@ -35,7 +44,11 @@ export function agreement(reference: ArrayLike<number>, candidate: ArrayLike<num
   // Two all-zero vectors agree perfectly; one all-zero vector has no direction to compare.
   const cosine = na === 0 && nb === 0 ? 1 : na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
   return {
-    elements: n, cosine, maxAbsError: maxErr, meanAbsError: n ? sumErr / n : 0, maxAbsReference: maxRef,
+    elements: n,
+    cosine,
+    maxAbsError: maxErr,
+    meanAbsError: n ? sumErr / n : 0,
+    maxAbsReference: maxRef,
     ...(tolerance !== undefined ? { withinTolerance: n ? within / n : 1, tolerance } : {}),
   };
 }

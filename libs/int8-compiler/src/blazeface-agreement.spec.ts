@@ -36,7 +36,9 @@ for (const calibration of ['minmax', 'percentile'] as const) {
       const ref = ortQ[o.name]!.data as Float32Array;
       const a = agreement(ref, ours.outputs[i]!, steps[i]! * 1.0001);
       const vsFp32 = agreement(ortF[o.name]!.data as Float32Array, ours.outputs[i]!);
-      console.log(`${calibration} ${o.name}: vs ORT-int8 within 1 step ${(a.withinTolerance! * 100).toFixed(3)}% (max err ${a.maxAbsError.toExponential(2)}, step ${steps[i]!.toExponential(2)}); vs fp32 cosine ${vsFp32.cosine.toFixed(5)} maxAbs ${vsFp32.maxAbsError.toFixed(4)}`);
+      console.log(
+        `${calibration} ${o.name}: vs ORT-int8 within 1 step ${(a.withinTolerance! * 100).toFixed(3)}% (max err ${a.maxAbsError.toExponential(2)}, step ${steps[i]!.toExponential(2)}); vs fp32 cosine ${vsFp32.cosine.toFixed(5)} maxAbs ${vsFp32.maxAbsError.toFixed(4)}`,
+      );
       assert.ok(a.withinTolerance! >= 0.999, `${o.name}: only ${(a.withinTolerance! * 100).toFixed(3)}% within one step`);
       assert.ok(vsFp32.cosine > 0.9, `${o.name}: int8 vs fp32 cosine ${vsFp32.cosine}`);
     });

@@ -62,12 +62,15 @@ async function compileAndRun(model: Uint8Array, input: Tensor, name: string, opt
 }
 
 function assertRefused(model: Uint8Array, opType: string, opts: CompileOptions = {}) {
-  assert.throws(() => compileToPlan(model, tempDir('conf-refused-'), 'refused', opts), (e: unknown) => {
-    assert.ok(e instanceof DomainError, `expected DomainError, got ${String(e)}`);
-    assert.match(e.message, new RegExp(opType));
-    assert.match(e.message, /node "/);
-    return true;
-  });
+  assert.throws(
+    () => compileToPlan(model, tempDir('conf-refused-'), 'refused', opts),
+    (e: unknown) => {
+      assert.ok(e instanceof DomainError, `expected DomainError, got ${String(e)}`);
+      assert.match(e.message, new RegExp(opType));
+      assert.match(e.message, /node "/);
+      return true;
+    },
+  );
 }
 
 // ---- 1. integer ops, compiled as they are -------------------------------------------------
@@ -92,7 +95,10 @@ for (const c of INTEGER_CASES) {
     const got = outputs[0]!;
     assert.equal(got.length, expected.length);
     for (let i = 0; i < got.length; i++) {
-      assert.ok(Math.abs(Number(got[i]) - Number(expected[i])) <= c.tol + 1e-6 * Math.abs(Number(expected[i])), `${c.name}[${i}]: got ${got[i]}, expected ${expected[i]}`);
+      assert.ok(
+        Math.abs(Number(got[i]) - Number(expected[i])) <= c.tol + 1e-6 * Math.abs(Number(expected[i])),
+        `${c.name}[${i}]: got ${got[i]}, expected ${expected[i]}`,
+      );
     }
   });
 }
@@ -190,7 +196,10 @@ for (const [name, budget] of FLOAT_CASES) {
     const tc = loadNodeTest(name);
     const floatModel = bindConstants(tc);
     const x = tc.inputs[0]!;
-    const { model: qdq } = await quantizeOnnx(floatModel, { calibration: 'minmax', inputs: [{ [x.name || OnnxGraph.fromBytes(floatModel).inputs[0]!]: { data: x.tensor.data as Float32Array, dims: x.tensor.dims } }] });
+    const { model: qdq } = await quantizeOnnx(floatModel, {
+      calibration: 'minmax',
+      inputs: [{ [x.name || OnnxGraph.fromBytes(floatModel).inputs[0]!]: { data: x.tensor.data as Float32Array, dims: x.tensor.dims } }],
+    });
     const inName = OnnxGraph.fromBytes(qdq).inputs[0]!;
     const ort = await ortRun(qdq, { [inName]: x.tensor });
     const { compiled, outputs, steps } = await compileAndRun(qdq, x.tensor, name);
@@ -198,7 +207,10 @@ for (const [name, budget] of FLOAT_CASES) {
     const ours = out.dtype === 'float32' ? (outputs[0] as Float32Array) : realValues(out, outputs[0]!);
     const step = steps[0]!;
     const vsOrt = agreement(ort[out.name]!.data as Float32Array, ours, step * 1.0001 + 1e-7);
-    assert.ok(vsOrt.withinTolerance! >= 0.999, `vs ORT on the same QDQ model: ${(vsOrt.withinTolerance! * 100).toFixed(2)}% within one step (${step}); max err ${vsOrt.maxAbsError}`);
+    assert.ok(
+      vsOrt.withinTolerance! >= 0.999,
+      `vs ORT on the same QDQ model: ${(vsOrt.withinTolerance! * 100).toFixed(2)}% within one step (${step}); max err ${vsOrt.maxAbsError}`,
+    );
     const expected = tc.outputs[0]!.tensor.data as Float32Array;
     assert.equal(ours.length, numel(tc.outputs[0]!.tensor.dims));
     const vsFp32 = agreement(expected, ours);
@@ -208,7 +220,10 @@ for (const [name, budget] of FLOAT_CASES) {
       assert.ok(vsFp32.maxAbsError <= 2 * step * 1.0001 + 1e-6, `vs fp32: max err ${vsFp32.maxAbsError} > two steps ${step}`);
     } else {
       assert.ok(vsFp32.cosine >= 0.999, `vs fp32: cosine ${vsFp32.cosine}`);
-      assert.ok(vsFp32.maxAbsError <= Math.max(0.03 * vsFp32.maxAbsReference, 2 * step), `vs fp32: max err ${vsFp32.maxAbsError} (max |ref| ${vsFp32.maxAbsReference}, step ${step})`);
+      assert.ok(
+        vsFp32.maxAbsError <= Math.max(0.03 * vsFp32.maxAbsReference, 2 * step),
+        `vs fp32: max err ${vsFp32.maxAbsError} (max |ref| ${vsFp32.maxAbsReference}, step ${step})`,
+      );
     }
   });
 }
@@ -229,7 +244,10 @@ for (const r of REFUSED_FLOAT) {
     const floatModel = bindConstants(tc);
     const x = tc.inputs[0]!;
     const inName = OnnxGraph.fromBytes(floatModel).inputs[0]!;
-    const { model } = await quantizeOnnx(floatModel, { calibration: 'minmax', inputs: [{ [inName]: { data: x.tensor.data as Float32Array, dims: x.tensor.dims } }] });
+    const { model } = await quantizeOnnx(floatModel, {
+      calibration: 'minmax',
+      inputs: [{ [inName]: { data: x.tensor.data as Float32Array, dims: x.tensor.dims } }],
+    });
     assertRefused(model, r.op);
   });
 }

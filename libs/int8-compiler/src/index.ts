@@ -3,7 +3,14 @@
  * and fp32/int8 agreement metrics.
  */
 export { compileToPlan, type CompileOptions, type CompileResult } from './compile.js';
-export { quantizeOnnx, SYNTHETIC_CALIBRATION_WARNING, type QuantizeOptions, type QuantizeReport, type QuantizeResult, type ActivationType } from './quantizer/quantize.js';
+export {
+  quantizeOnnx,
+  SYNTHETIC_CALIBRATION_WARNING,
+  type QuantizeOptions,
+  type QuantizeReport,
+  type QuantizeResult,
+  type ActivationType,
+} from './quantizer/quantize.js';
 export type { CalibrationMethod, CalibrationSample } from './quantizer/calibration.js';
 export { agreement, type Agreement } from './agreement.js';
 export type { TensorDecl } from './plan/plan-writer.js';

@@ -55,7 +55,9 @@ testUnless(runnerSkip())('MobileNetV2-shaped: int8-runner matches ORT on the sam
   const step = outputSteps(compiled.planPath)[0]!;
   const vsOrt = agreement(ortQ.logits!.data as Float32Array, ours.outputs[0]!, step * 1.0001);
   const vsFp32 = agreement(ortF.logits!.data as Float32Array, ours.outputs[0]!);
-  console.log(`MobileNetV2-shaped: vs ORT-int8 ${(vsOrt.withinTolerance! * 100).toFixed(2)}% within one step (${step.toExponential(2)}), max err ${vsOrt.maxAbsError.toFixed(4)}; vs fp32 cosine ${vsFp32.cosine.toFixed(5)}`);
+  console.log(
+    `MobileNetV2-shaped: vs ORT-int8 ${(vsOrt.withinTolerance! * 100).toFixed(2)}% within one step (${step.toExponential(2)}), max err ${vsOrt.maxAbsError.toFixed(4)}; vs fp32 cosine ${vsFp32.cosine.toFixed(5)}`,
+  );
   assert.ok(vsOrt.withinTolerance! >= 0.999, `only ${(vsOrt.withinTolerance! * 100).toFixed(2)}% within one step`);
   assert.ok(vsFp32.cosine > 0.9, `int8 vs fp32 cosine ${vsFp32.cosine}`);
 });

@@ -79,7 +79,7 @@ describe('corrupted models', () => {
         const bytes = Uint8Array.from(original);
         const noise = pseudoRandomBytes(64, seed);
         for (let i = 0; i < 16; i++) {
-          const at = ((noise[i * 2]! << 8) | noise[i * 2 + 1]!) * 7919 % bytes.length;
+          const at = (((noise[i * 2]! << 8) | noise[i * 2 + 1]!) * 7919) % bytes.length;
           bytes[at] = noise[32 + i]!;
         }
         try {

@@ -180,7 +180,11 @@ describeUnless(NO_CONFORMANCE)('ONNX conformance models', () => {
       }
       try {
         const info = inspectModel(bytes);
-        assert.equal(info.nodeCount, Object.values(info.opHistogram).reduce((a, b) => a + b, 0), test);
+        assert.equal(
+          info.nodeCount,
+          Object.values(info.opHistogram).reduce((a, b) => a + b, 0),
+          test,
+        );
         inspected++;
       } catch (e) {
         assert.ok(e instanceof DomainError, `${test}: ${String(e)}`);

@@ -91,11 +91,7 @@ describe('ONNX inspection of hand-built graphs', () => {
       input: [valueInfo('x', FLOAT, [1, 16, 8, 8]), valueInfo('w_in', FLOAT, [16, 1, 3, 3])],
       output: [valueInfo('b_out', FLOAT, [1, 16, 8, 8])],
       initializer: [initializer('w_q', [16, 1, 3, 3], { dataType: onnx.TensorProto.DataType.INT8 }), initializer('w_s', [])],
-      node: [
-        { name: 'dq', opType: 'DequantizeLinear', input: ['w_q', 'w_s'], output: ['w_f'] },
-        conv('a', ['x', 'w_f'], 16),
-        conv('b', ['a_out', 'w_in'], 16),
-      ],
+      node: [{ name: 'dq', opType: 'DequantizeLinear', input: ['w_q', 'w_s'], output: ['w_f'] }, conv('a', ['x', 'w_f'], 16), conv('b', ['a_out', 'w_in'], 16)],
     });
     const info = inspectModel(bytes);
     assert.deepEqual(
@@ -137,24 +133,53 @@ describe('ONNX inspection of hand-built graphs', () => {
       ],
       node: [{ opType: 'MatMul', input: ['x', 'w'], output: ['y'] }],
     });
-    assert.equal(errorCode(() => inspectModel(external)), 'MODEL_INVALID');
-    assert.match(String((() => { try { inspectModel(external); } catch (e) { return (e as Error).message; } })()), /external data/);
+    assert.equal(
+      errorCode(() => inspectModel(external)),
+      'MODEL_INVALID',
+    );
+    assert.match(
+      String(
+        (() => {
+          try {
+            inspectModel(external);
+          } catch (e) {
+            return (e as Error).message;
+          }
+        })(),
+      ),
+      /external data/,
+    );
 
     const empty = model({ name: 'empty', input: [], output: [], node: [] });
-    assert.equal(errorCode(() => inspectModel(empty)), 'MODEL_INVALID');
-    assert.equal(errorCode(() => detectModelFormat(empty)), 'MODEL_INVALID');
+    assert.equal(
+      errorCode(() => inspectModel(empty)),
+      'MODEL_INVALID',
+    );
+    assert.equal(
+      errorCode(() => detectModelFormat(empty)),
+      'MODEL_INVALID',
+    );
 
     const noGraph = encode({ irVersion: 8, producerName: 'x', opsetImport: [{ domain: '', version: 17 }] });
-    assert.equal(errorCode(() => inspectModel(noGraph)), 'MODEL_INVALID');
+    assert.equal(
+      errorCode(() => inspectModel(noGraph)),
+      'MODEL_INVALID',
+    );
   });
 
   it('treats a protobuf that only shares ir_version with ONNX as a foreign format', () => {
     // Same top-level shape as a TF SavedModel: field 1 varint, field 2 bytes.
     const savedModelLike = new Uint8Array([0x08, 0x01, 0x12, 0x03, 0x0a, 0x01, 0x41]);
-    assert.equal(errorCode(() => detectModelFormat(savedModelLike)), 'MODEL_FORMAT_UNKNOWN');
+    assert.equal(
+      errorCode(() => detectModelFormat(savedModelLike)),
+      'MODEL_FORMAT_UNKNOWN',
+    );
     // A frozen GraphDef starts with field 1 as a message, which cannot be ir_version.
     const graphDef = new Uint8Array([0x0a, 0x05, 0x0a, 0x01, 0x78, 0x12, 0x00]);
-    assert.equal(errorCode(() => detectModelFormat(graphDef)), 'MODEL_FORMAT_UNKNOWN');
+    assert.equal(
+      errorCode(() => detectModelFormat(graphDef)),
+      'MODEL_FORMAT_UNKNOWN',
+    );
   });
 
   it('scanModelProto distinguishes complete, truncated and foreign input', () => {
@@ -174,6 +199,9 @@ describe('ONNX inspection of hand-built graphs', () => {
     const graphAt = bytes.indexOf(0x3a);
     assert.ok(bytes[graphAt + 1]! < 0x80, 'graph length fits one varint byte');
     bytes[graphAt + 2] = 0x7c;
-    assert.equal(errorCode(() => inspectModel(bytes)), 'MODEL_INVALID');
+    assert.equal(
+      errorCode(() => inspectModel(bytes)),
+      'MODEL_INVALID',
+    );
   });
 });

@@ -231,7 +231,10 @@ class ShapeIndex {
   constructor(graph: GraphProto) {
     const fromSpec = (v: ValueInfo) => {
       if (!v.name || this.shapes.has(v.name) || !v.type?.tensorType?.shape) return;
-      this.shapes.set(v.name, tensorSpec(v).shape.map((d) => (typeof d === 'number' ? d : null)));
+      this.shapes.set(
+        v.name,
+        tensorSpec(v).shape.map((d) => (typeof d === 'number' ? d : null)),
+      );
     };
     for (const t of graph.initializer ?? []) if (t.name) this.shapes.set(t.name, (t.dims ?? []).map(toNumber));
     for (const n of graph.node ?? []) {

@@ -210,10 +210,27 @@ describe('TFLite builtin operator names', () => {
   it('covers the schema codes with the names benchmark_model prints', () => {
     assert.equal(TFLITE_BUILTIN_OPERATORS.length, 210);
     const spotChecks: [number, string][] = [
-      [0, 'ADD'], [3, 'CONV_2D'], [4, 'DEPTHWISE_CONV_2D'], [9, 'FULLY_CONNECTED'], [14, 'LOGISTIC'], [17, 'MAX_POOL_2D'],
-      [22, 'RESHAPE'], [23, 'RESIZE_BILINEAR'], [32, 'CUSTOM'], [34, 'PAD'], [40, 'MEAN'], [97, 'RESIZE_NEAREST_NEIGHBOR'],
-      [114, 'QUANTIZE'], [117, 'HARD_SWISH'], [124, 'DENSIFY'], [126, 'BATCH_MATMUL'], [127, 'PLACEHOLDER_FOR_GREATER_OP_CODES'],
-      [150, 'GELU'], [160, 'BITWISE_XOR'], [162, 'STABLEHLO_LOGISTIC'], [209, 'STABLEHLO_CASE'],
+      [0, 'ADD'],
+      [3, 'CONV_2D'],
+      [4, 'DEPTHWISE_CONV_2D'],
+      [9, 'FULLY_CONNECTED'],
+      [14, 'LOGISTIC'],
+      [17, 'MAX_POOL_2D'],
+      [22, 'RESHAPE'],
+      [23, 'RESIZE_BILINEAR'],
+      [32, 'CUSTOM'],
+      [34, 'PAD'],
+      [40, 'MEAN'],
+      [97, 'RESIZE_NEAREST_NEIGHBOR'],
+      [114, 'QUANTIZE'],
+      [117, 'HARD_SWISH'],
+      [124, 'DENSIFY'],
+      [126, 'BATCH_MATMUL'],
+      [127, 'PLACEHOLDER_FOR_GREATER_OP_CODES'],
+      [150, 'GELU'],
+      [160, 'BITWISE_XOR'],
+      [162, 'STABLEHLO_LOGISTIC'],
+      [209, 'STABLEHLO_CASE'],
     ];
     for (const [code, name] of spotChecks) assert.equal(tfliteBuiltinOperatorName(code), name, String(code));
     assert.equal(new Set(TFLITE_BUILTIN_OPERATORS).size, TFLITE_BUILTIN_OPERATORS.length);

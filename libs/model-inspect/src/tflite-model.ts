@@ -128,8 +128,7 @@ function inspect(fb: CheckedFlatbuffer): ModelInfo {
     nodes.push({ name, opType, depthwise: opType === 'DEPTHWISE_CONV_2D' });
   }
 
-  const specs = (field: number, what: string) =>
-    fb.int32s(fb.vector(sg, field, 4)).map((index) => tensorSpec(tensorAt(tensors, index, what)));
+  const specs = (field: number, what: string) => fb.int32s(fb.vector(sg, field, 4)).map((index) => tensorSpec(tensorAt(tensors, index, what)));
 
   return {
     format: 'tflite',

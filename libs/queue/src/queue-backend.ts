@@ -7,9 +7,7 @@
 import { createPostgresBackend, createRedisBackend, withBackend } from 'bullmq';
 import type { BackendFactory, ConnectionOptions, IQueueBackend, Job, PostgresPoolConfig, Processor, Queue, QueueOptions, WorkerOptions } from 'bullmq';
 
-export type QueueBackendConfig =
-  | { kind: 'redis'; url: string }
-  | { kind: 'postgres'; url: string; schema?: string };
+export type QueueBackendConfig = { kind: 'redis'; url: string } | { kind: 'postgres'; url: string; schema?: string };
 
 /** What a queue or worker takes as `connection`: ioredis options, or the PostgreSQL backend's pool config. */
 export type BackendConnection = ConnectionOptions | PostgresPoolConfig;
@@ -86,8 +84,7 @@ export function createQueueFactory(cfg: QueueBackendConfig): QueueFactory {
   const connection = backendConnection(cfg);
   return {
     kind: cfg.kind,
-    createQueue: <D>(name: string, opts?: Omit<QueueOptions, 'connection'>) =>
-      new BackendQueue<D>(name, { ...opts, connection }) as unknown as QueueLike<D>,
+    createQueue: <D>(name: string, opts?: Omit<QueueOptions, 'connection'>) => new BackendQueue<D>(name, { ...opts, connection }) as unknown as QueueLike<D>,
     createWorker: <D, R>(name: string, processor: Processor<D, R>, opts?: Omit<WorkerOptions, 'connection'>) =>
       new BackendWorker<D, R>(name, processor as never, { ...opts, connection } as never) as unknown as WorkerLike,
   };

@@ -81,7 +81,12 @@ test('ratioVerdict: the bootstrap medians (quickselect) equal sorted medians, fo
     const m = s.length >> 1;
     return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
   };
-  for (const [na, nb] of [[1, 2], [5, 6], [20, 21], [64, 9]] as const) {
+  for (const [na, nb] of [
+    [1, 2],
+    [5, 6],
+    [20, 21],
+    [64, 9],
+  ] as const) {
     const a = Array.from({ length: na }, () => Math.round(rand() * 20) / 10);
     const b = Array.from({ length: nb }, () => 1 + Math.round(rand() * 20) / 10);
     // The same resampling as medianRatio, with sorting.

@@ -53,7 +53,13 @@ export function ratioVerdict(a: readonly number[], b: readonly number[], opts?: 
   const pct = (x: number) => Math.abs(1 - x) * 100;
   // For "faster" the interval on the difference runs from (1 - high) to (1 - low); for "slower" from (low - 1) to (high - 1).
   const [lo, hi] = verdict === 'slower' ? [pct(r.low), pct(r.high)] : [pct(r.high), pct(r.low)];
-  return { ...r, verdict, differencePct: pct(r.ratio), differenceLowPct: verdict === 'same' ? 0 : lo, differenceHighPct: verdict === 'same' ? Math.max(pct(r.low), pct(r.high)) : hi };
+  return {
+    ...r,
+    verdict,
+    differencePct: pct(r.ratio),
+    differenceLowPct: verdict === 'same' ? 0 : lo,
+    differenceHighPct: verdict === 'same' ? Math.max(pct(r.low), pct(r.high)) : hi,
+  };
 }
 
 /**

@@ -49,7 +49,11 @@ export class AgentsController {
   @Post('jobs/:jobId/started')
   @HttpCode(200)
   @ApiBody({ schema: openApiSchema(StartedBody) })
-  started(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(StartedBody)) body: Omit<JobStarted, 'jobId'>) {
+  started(
+    @Req() req: AgentRequest,
+    @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string,
+    @Body(zodPipe(StartedBody)) body: Omit<JobStarted, 'jobId'>,
+  ) {
     return this.agents.started(req.agentTokenId!, { ...body, jobId });
   }
 
@@ -63,14 +67,23 @@ export class AgentsController {
   @Post('jobs/:jobId/failure')
   @HttpCode(200)
   @ApiBody({ schema: openApiSchema(FailureBody) })
-  failure(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(FailureBody)) body: Omit<JobFailure, 'jobId'>) {
+  failure(
+    @Req() req: AgentRequest,
+    @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string,
+    @Body(zodPipe(FailureBody)) body: Omit<JobFailure, 'jobId'>,
+  ) {
     return this.agents.failed(req.agentTokenId!, { ...body, jobId });
   }
 
   @Put('jobs/:jobId/result')
   @ApiOperation({ summary: 'Deliver a result; idempotent per job (201 stored, 200 already stored)' })
   @ApiBody({ schema: openApiSchema(ResultBody) })
-  async result(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(ResultBody)) body: Omit<ResultSubmission, 'jobId'>, @Res({ passthrough: true }) res: Response) {
+  async result(
+    @Req() req: AgentRequest,
+    @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string,
+    @Body(zodPipe(ResultBody)) body: Omit<ResultSubmission, 'jobId'>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const r = await this.agents.result(req.agentTokenId!, { ...body, jobId });
     res.status(r.stored ? 201 : 200);
     return r;

@@ -4,7 +4,17 @@
  * the job's device belongs to an agent holding the caller's token.
  */
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DomainError, deviceQueueName, type AgentRegister, type AgentRegistered, type Heartbeat, type JobFailure, type JobProgress, type JobStarted, type ResultSubmission } from '@farm/contracts';
+import {
+  DomainError,
+  deviceQueueName,
+  type AgentRegister,
+  type AgentRegistered,
+  type Heartbeat,
+  type JobFailure,
+  type JobProgress,
+  type JobStarted,
+  type ResultSubmission,
+} from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AgentsRepository } from './agents.repository.js';
 import { hashAgentToken } from './agent-token.js';
@@ -49,7 +59,10 @@ export class AgentsService implements OnModuleInit {
 
   async artifactPath(sha256: string): Promise<string> {
     if (!/^[0-9a-f]{64}$/.test(sha256) || !(await this.store.has(sha256))) {
-      throw new DomainError('ARTIFACT_NOT_FOUND', `no stored file for artifact sha256 ${sha256} in the API's artifact store; if its model is still listed, upload the same file again to restore it`);
+      throw new DomainError(
+        'ARTIFACT_NOT_FOUND',
+        `no stored file for artifact sha256 ${sha256} in the API's artifact store; if its model is still listed, upload the same file again to restore it`,
+      );
     }
     return this.store.pathFor(sha256);
   }

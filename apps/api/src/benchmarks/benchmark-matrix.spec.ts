@@ -29,18 +29,30 @@ test('default frameworks: each device runs what it has on the artifacts it can r
 test('native-int8 runs only quantized graphs; ONNX Runtime runs fp32 and int8 side by side', () => {
   const cells = expandMatrix(req({ frameworks: ['onnxruntime', 'native-int8'] }), [desktop], [onnx, int8], false);
   assert.deepEqual(cells.map((c) => `${c.framework}:${c.artifactId}`).sort(), ['native-int8:a2', 'onnxruntime:a1', 'onnxruntime:a2']);
-  assert.equal(code(() => expandMatrix(req({ frameworks: ['native-int8'] }), [desktop], [onnx], false)), 'FRAMEWORK_UNSUPPORTED');
+  assert.equal(
+    code(() => expandMatrix(req({ frameworks: ['native-int8'] }), [desktop], [onnx], false)),
+    'FRAMEWORK_UNSUPPORTED',
+  );
 });
 
 test('option sets multiply cells, and a framework an explicit device lacks is refused', () => {
   const cells = expandMatrix(req({ frameworks: ['tflite'], options: [{ threads: 1 }, { threads: 2 }] }), [desktop, phone], [tfl], false);
   assert.equal(cells.length, 4);
-  assert.equal(code(() => expandMatrix(req({ frameworks: ['onnxruntime'] }), [phone], [onnx], true)), 'FRAMEWORK_UNSUPPORTED');
-  assert.equal(code(() => expandMatrix(req({ frameworks: ['tflite'] }), [desktop], [onnx], false)), 'FRAMEWORK_UNSUPPORTED');
+  assert.equal(
+    code(() => expandMatrix(req({ frameworks: ['onnxruntime'] }), [phone], [onnx], true)),
+    'FRAMEWORK_UNSUPPORTED',
+  );
+  assert.equal(
+    code(() => expandMatrix(req({ frameworks: ['tflite'] }), [desktop], [onnx], false)),
+    'FRAMEWORK_UNSUPPORTED',
+  );
 });
 
 test('a dynamic dim without inputShapes is refused before any cell exists', () => {
   const dyn: MatrixArtifact = { ...onnx, inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 3] }] };
-  assert.equal(code(() => expandMatrix(req({}), [desktop], [dyn], false)), 'DYNAMIC_SHAPE_UNRESOLVED');
+  assert.equal(
+    code(() => expandMatrix(req({}), [desktop], [dyn], false)),
+    'DYNAMIC_SHAPE_UNRESOLVED',
+  );
   assert.equal(expandMatrix(req({ frameworks: ['onnxruntime'], options: { inputShapes: { x: [2, 3] } } }), [desktop], [dyn], false).length, 1);
 });

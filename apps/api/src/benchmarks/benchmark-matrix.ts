@@ -45,18 +45,25 @@ export interface Cell {
 export const MAX_CELLS = 1000;
 
 export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], artifacts: MatrixArtifact[], explicitDevices: boolean): Cell[] {
-  const optionSets: BenchmarkOptions[] = req.options === undefined ? [BenchmarkOptionsSchema.parse({})] : Array.isArray(req.options) ? req.options : [req.options];
+  const optionSets: BenchmarkOptions[] =
+    req.options === undefined ? [BenchmarkOptionsSchema.parse({})] : Array.isArray(req.options) ? req.options : [req.options];
   for (const a of artifacts) for (const o of optionSets) resolveInputShapes(a.inputs, o.inputShapes);
 
   const formats = [...new Set(artifacts.map((a) => a.format))];
   if (req.frameworks) {
     for (const f of req.frameworks) {
       if (f === 'native-int8' && artifacts.some((a) => a.format === 'onnx') && !artifacts.some((a) => frameworkRuns(f, a))) {
-        throw new DomainError('FRAMEWORK_UNSUPPORTED', 'native-int8 runs quantized ONNX graphs only; add "quantize": { "calibration": "percentile" } to the request to benchmark the int8 variant of the fp32 model');
+        throw new DomainError(
+          'FRAMEWORK_UNSUPPORTED',
+          'native-int8 runs quantized ONNX graphs only; add "quantize": { "calibration": "percentile" } to the request to benchmark the int8 variant of the fp32 model',
+        );
       }
       if (!artifacts.some((a) => frameworkReads(f, a.format))) {
         const reads = FRAMEWORK_FORMATS[f];
-        throw new DomainError('FRAMEWORK_UNSUPPORTED', `${f} reads ${reads.length ? reads.join('/') : 'no uploadable format yet'}, but the chosen artifacts are ${formats.join('/')}; upload a ${reads[0] ?? 'supported'} artifact of this model (POST /models with modelId)`);
+        throw new DomainError(
+          'FRAMEWORK_UNSUPPORTED',
+          `${f} reads ${reads.length ? reads.join('/') : 'no uploadable format yet'}, but the chosen artifacts are ${formats.join('/')}; upload a ${reads[0] ?? 'supported'} artifact of this model (POST /models with modelId)`,
+        );
       }
     }
   }
@@ -67,7 +74,10 @@ export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], art
     for (const f of wanted) {
       if (!d.frameworks.includes(f)) {
         if (explicitDevices && req.frameworks) {
-          throw new DomainError('FRAMEWORK_UNSUPPORTED', `device "${d.name}" (${d.id}) cannot run ${f}; it offers ${d.frameworks.join(', ') || 'no frameworks'}`);
+          throw new DomainError(
+            'FRAMEWORK_UNSUPPORTED',
+            `device "${d.name}" (${d.id}) cannot run ${f}; it offers ${d.frameworks.join(', ') || 'no frameworks'}`,
+          );
         }
         continue;
       }
@@ -80,12 +90,18 @@ export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], art
   if (req.frameworks) {
     for (const f of req.frameworks) {
       if (!cells.some((c) => c.framework === f)) {
-        throw new DomainError('FRAMEWORK_UNSUPPORTED', `no chosen device can run ${f}; devices: ${devices.map((d) => `${d.name} (${d.frameworks.join(', ')})`).join('; ')}`);
+        throw new DomainError(
+          'FRAMEWORK_UNSUPPORTED',
+          `no chosen device can run ${f}; devices: ${devices.map((d) => `${d.name} (${d.frameworks.join(', ')})`).join('; ')}`,
+        );
       }
     }
   }
   if (cells.length === 0) {
-    throw new DomainError('FRAMEWORK_UNSUPPORTED', `none of the chosen devices has a framework that reads ${formats.join('/')}; devices: ${devices.map((d) => `${d.name} (${d.frameworks.join(', ') || 'none'})`).join('; ')}`);
+    throw new DomainError(
+      'FRAMEWORK_UNSUPPORTED',
+      `none of the chosen devices has a framework that reads ${formats.join('/')}; devices: ${devices.map((d) => `${d.name} (${d.frameworks.join(', ') || 'none'})`).join('; ')}`,
+    );
   }
   if (cells.length > MAX_CELLS) throw new DomainError('VALIDATION_FAILED', `the request expands to ${cells.length} jobs; the limit is ${MAX_CELLS} per run`);
   return cells;

@@ -45,7 +45,12 @@ export class BenchmarksRepository {
   findRun(id: string) {
     return this.prisma.benchmarkRun.findUnique({
       where: { id },
-      include: { jobs: { include: { ...jobInclude, result: { select: { medianMs: true, p90Ms: true, cv: true, robustSpread: true, runs: true } } }, orderBy: [{ queuedAt: 'asc' }, { id: 'asc' }] } },
+      include: {
+        jobs: {
+          include: { ...jobInclude, result: { select: { medianMs: true, p90Ms: true, cv: true, robustSpread: true, runs: true } } },
+          orderBy: [{ queuedAt: 'asc' }, { id: 'asc' }],
+        },
+      },
     });
   }
 
@@ -81,7 +86,10 @@ export class BenchmarksRepository {
   }
 
   async cancelJobs(ids: string[]): Promise<number> {
-    const r = await this.prisma.benchmarkJob.updateMany({ where: { id: { in: ids }, status: 'queued' }, data: { status: 'cancelled', finishedAt: new Date() } });
+    const r = await this.prisma.benchmarkJob.updateMany({
+      where: { id: { in: ids }, status: 'queued' },
+      data: { status: 'cancelled', finishedAt: new Date() },
+    });
     return r.count;
   }
 

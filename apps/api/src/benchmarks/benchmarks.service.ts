@@ -50,12 +50,22 @@ export class BenchmarksService {
     }
 
     const matrixDevices = devices.map((d) => ({ id: d.id, name: d.name, frameworks: deviceFrameworks(d).map((f) => f.framework as Framework) }));
-    const asMatrixArtifact = (a: ArtifactRow) => ({ id: a.id, format: a.format, inputs: a.inputs as unknown as TensorSpec[], quantized: a.format === 'onnx' && isQuantizedOnnx(a.opHistogram as Record<string, number>) });
+    const asMatrixArtifact = (a: ArtifactRow) => ({
+      id: a.id,
+      format: a.format,
+      inputs: a.inputs as unknown as TensorSpec[],
+      quantized: a.format === 'onnx' && isQuantizedOnnx(a.opHistogram as Record<string, number>),
+    });
     if (req.quantize) {
       const sources = artifacts.filter(QuantizationService.quantizable);
       if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');
       // Validate the whole matrix with stand-ins first, so a request refused later leaves no new artifact behind.
-      expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map((s) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true }))], !!req.targets.deviceIds);
+      expandMatrix(
+        req,
+        matrixDevices,
+        [...artifacts.map(asMatrixArtifact), ...sources.map((s) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true }))],
+        !!req.targets.deviceIds,
+      );
       for (const s of sources) {
         const v = await this.quantizer.int8Variant(model.id, s, req.quantize.calibration);
         if (!artifacts.some((a) => a.id === v.artifact.id)) artifacts = [...artifacts, v.artifact];
@@ -66,7 +76,13 @@ export class BenchmarksService {
     const run = await this.repo.createRun(
       model.id,
       req as unknown as Prisma.InputJsonValue,
-      cells.map((c) => ({ id: c.id, deviceId: c.deviceId, artifactId: c.artifactId, framework: c.framework, options: c.options as unknown as Prisma.InputJsonValue })),
+      cells.map((c) => ({
+        id: c.id,
+        deviceId: c.deviceId,
+        artifactId: c.artifactId,
+        framework: c.framework,
+        options: c.options as unknown as Prisma.InputJsonValue,
+      })),
     );
     const byId = new Map(artifacts.map((a) => [a.id, a]));
     let queued = 0;
@@ -75,7 +91,16 @@ export class BenchmarksService {
         const artifact = byId.get(c.artifactId)!;
         // A variant's source is always an original artifact, so the model as first read has it.
         const derivedFrom = artifact.derivedFromId ? (model.artifacts.find((a) => a.id === artifact.derivedFromId) ?? null) : null;
-        await this.producer.enqueue(jobPayload({ id: c.id, runId: run.id, deviceId: c.deviceId, framework: c.framework, options: c.options as unknown as Prisma.JsonValue, artifact: { ...artifact, derivedFrom } }));
+        await this.producer.enqueue(
+          jobPayload({
+            id: c.id,
+            runId: run.id,
+            deviceId: c.deviceId,
+            framework: c.framework,
+            options: c.options as unknown as Prisma.JsonValue,
+            artifact: { ...artifact, derivedFrom },
+          }),
+        );
         queued++;
       } catch (e) {
         this.logger.warn(`job ${c.id} stored but not queued yet (${(e as Error).message}); the reconciler will queue it`);
@@ -110,7 +135,9 @@ export class BenchmarksService {
         queuedAt: j.queuedAt.toISOString(),
         startedAt: j.startedAt?.toISOString() ?? null,
         finishedAt: j.finishedAt?.toISOString() ?? null,
-        summary: j.result ? { medianMs: j.result.medianMs, p90Ms: j.result.p90Ms, cv: j.result.cv, robustSpread: j.result.robustSpread, runs: j.result.runs } : null,
+        summary: j.result
+          ? { medianMs: j.result.medianMs, p90Ms: j.result.p90Ms, cv: j.result.cv, robustSpread: j.result.robustSpread, runs: j.result.runs }
+          : null,
       })),
     };
   }

@@ -8,7 +8,9 @@ function artifactRef(a: ArtifactForPayload) {
   return { artifactId: a.id, sha256: a.sha256, format: a.format, variant: a.variant, sizeBytes: a.sizeBytes, inputs: a.inputs, outputs: a.outputs };
 }
 
-export function jobPayload(job: Pick<JobRow, 'id' | 'runId' | 'deviceId' | 'framework' | 'options'> & { artifact: ArtifactForPayload & { derivedFrom: ArtifactForPayload | null } }): BenchmarkJobPayload {
+export function jobPayload(
+  job: Pick<JobRow, 'id' | 'runId' | 'deviceId' | 'framework' | 'options'> & { artifact: ArtifactForPayload & { derivedFrom: ArtifactForPayload | null } },
+): BenchmarkJobPayload {
   return BenchmarkJobPayloadSchema.parse({
     jobId: job.id,
     runId: job.runId,

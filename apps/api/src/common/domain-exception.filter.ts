@@ -55,10 +55,18 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (e instanceof HttpException) {
       const status = e.getStatus();
       if (status === HttpStatus.PAYLOAD_TOO_LARGE) {
-        return [413, { error: { code: 'MODEL_TOO_LARGE', message: `the upload exceeds the limit of ${Math.round(this.maxModelBytes / 1048576)} MiB (MAX_MODEL_MB)` } }];
+        return [
+          413,
+          { error: { code: 'MODEL_TOO_LARGE', message: `the upload exceeds the limit of ${Math.round(this.maxModelBytes / 1048576)} MiB (MAX_MODEL_MB)` } },
+        ];
       }
       const r = e.getResponse();
-      const message = typeof r === 'string' ? r : Array.isArray((r as { message?: unknown }).message) ? ((r as { message: string[] }).message).join('; ') : String((r as { message?: unknown }).message ?? e.message);
+      const message =
+        typeof r === 'string'
+          ? r
+          : Array.isArray((r as { message?: unknown }).message)
+            ? (r as { message: string[] }).message.join('; ')
+            : String((r as { message?: unknown }).message ?? e.message);
       return [status, { error: { code: HTTP_CODE_NAMES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message } }];
     }
     // body-parser's errors (malformed JSON) carry a status of their own.

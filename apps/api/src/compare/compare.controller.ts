@@ -10,7 +10,10 @@ export class CompareController {
   constructor(private readonly compare: CompareService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Framework x device matrix of median latency (95% CI, p90, robust spread, outliers) with per-op-class breakdown per cell, and a bootstrap verdict for every pair of cells on a device' })
+  @ApiOperation({
+    summary:
+      'Framework x device matrix of median latency (95% CI, p90, robust spread, outliers) with per-op-class breakdown per cell, and a bootstrap verdict for every pair of cells on a device',
+  })
   @ApiQuery({ name: 'modelId', required: true })
   get(@Query('modelId') modelId: string | undefined) {
     if (!modelId) throw new DomainError('VALIDATION_FAILED', 'pass ?modelId=<model id>; list models with GET /models');

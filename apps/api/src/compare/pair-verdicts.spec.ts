@@ -17,7 +17,12 @@ const cell = (deviceId: string, framework: string, latenciesMs: number[]): PairC
 });
 
 test('every pair of cells on one device, none across devices; a is the lower median', () => {
-  const cells = [cell('d1', 'opencv-dnn', sample(10)), cell('d1', 'onnxruntime', sample(4)), cell('d1', 'tflite', sample(4)), cell('d2', 'onnxruntime', sample(5))];
+  const cells = [
+    cell('d1', 'opencv-dnn', sample(10)),
+    cell('d1', 'onnxruntime', sample(4)),
+    cell('d1', 'tflite', sample(4)),
+    cell('d2', 'onnxruntime', sample(5)),
+  ];
   const pairs = pairVerdicts(cells);
   assert.equal(pairs.length, 3);
   assert.ok(pairs.every((p) => p.deviceId === 'd1' && p.deviceName === 'dev d1'));
@@ -39,7 +44,15 @@ test('verdict sentences', () => {
   const base = { ratio: 0.42, low: 0.39, high: 0.45, differencePct: 58, differenceLowPct: 55, differenceHighPct: 61 };
   assert.equal(verdictText('onnxruntime', 'opencv-dnn', { ...base, verdict: 'faster' }), 'onnxruntime is faster than opencv-dnn by 58% [55%, 61%]');
   assert.equal(
-    verdictText('onnxruntime', 'tflite', { verdict: 'same', ratio: 0.981, low: 0.93, high: 1.04, differencePct: 1.9, differenceLowPct: 0, differenceHighPct: 7 }),
+    verdictText('onnxruntime', 'tflite', {
+      verdict: 'same',
+      ratio: 0.981,
+      low: 0.93,
+      high: 1.04,
+      differencePct: 1.9,
+      differenceLowPct: 0,
+      differenceHighPct: 7,
+    }),
     'onnxruntime vs tflite: no detectable difference (ratio 0.98 [0.93, 1.04])',
   );
 });

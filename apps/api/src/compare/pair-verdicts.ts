@@ -26,7 +26,11 @@ export function resamplesFor(na: number, nb: number): number {
 
 const pct = (x: number) => `${x.toFixed(0)}%`;
 
-export function verdictText(a: string, b: string, v: Pick<RatioVerdict, 'verdict' | 'ratio' | 'low' | 'high' | 'differencePct' | 'differenceLowPct' | 'differenceHighPct'>): string {
+export function verdictText(
+  a: string,
+  b: string,
+  v: Pick<RatioVerdict, 'verdict' | 'ratio' | 'low' | 'high' | 'differencePct' | 'differenceLowPct' | 'differenceHighPct'>,
+): string {
   if (v.verdict === 'same') return `${a} vs ${b}: no detectable difference (ratio ${v.ratio.toFixed(2)} [${v.low.toFixed(2)}, ${v.high.toFixed(2)}])`;
   return `${a} is ${v.verdict} than ${b} by ${pct(v.differencePct)} [${pct(v.differenceLowPct)}, ${pct(v.differenceHighPct)}]`;
 }

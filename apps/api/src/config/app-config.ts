@@ -10,7 +10,10 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL')
+    .optional(),
   ARTIFACT_DIR: z.string().default('.farm/artifacts'),
   MAX_MODEL_MB: z.coerce.number().positive().max(2000).default(256),
   AGENT_BOOTSTRAP_TOKEN: z.string().min(16, 'AGENT_BOOTSTRAP_TOKEN must be at least 16 characters').optional(),

@@ -34,7 +34,10 @@ test('a job name without a handler, a handler for an unknown name, or two handle
     @HandlesJob('bb')
     async handleB() {}
   }
-  assert.throws(() => collectJobHandlers(new Misspelt(), 'q', NAMES), (e: Error) => /handleB\(\) handles "bb", which is not a job of this queue/.test(e.message) && /"b" has no handler/.test(e.message));
+  assert.throws(
+    () => collectJobHandlers(new Misspelt(), 'q', NAMES),
+    (e: Error) => /handleB\(\) handles "bb", which is not a job of this queue/.test(e.message) && /"b" has no handler/.test(e.message),
+  );
   class Twice {
     @HandlesJob('a')
     async one() {}

@@ -21,12 +21,16 @@ export class MaintenanceQueueProducer implements OnApplicationBootstrap, OnModul
   /** Fails start-up when the queue cannot take the schedule, like any other unreachable service. */
   async onApplicationBootstrap(): Promise<void> {
     const every = this.config.reconcileIntervalMs;
-    await this.queue.upsertJobScheduler(MaintenanceJobName.ReconcileJobs, { every }, {
-      name: MaintenanceJobName.ReconcileJobs,
-      data: {},
-      // A failed run is not retried on its own: the next scheduled run does the same work.
-      opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 100 } },
-    });
+    await this.queue.upsertJobScheduler(
+      MaintenanceJobName.ReconcileJobs,
+      { every },
+      {
+        name: MaintenanceJobName.ReconcileJobs,
+        data: {},
+        // A failed run is not retried on its own: the next scheduled run does the same work.
+        opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 100 } },
+      },
+    );
     this.logger.log(`${MaintenanceJobName.ReconcileJobs} scheduled every ${every} ms`);
   }
 

@@ -22,7 +22,8 @@ export class MaintenanceProcessor extends WorkerHost implements OnModuleDestroy 
 
   async process(job: Job): Promise<unknown> {
     const handler = this.handlers.get(job.name);
-    if (!handler) throw new UnrecoverableError(`queue ${QueueName.Maintenance} has no handler for job "${job.name}" (known: ${[...this.handlers.keys()].join(', ')})`);
+    if (!handler)
+      throw new UnrecoverableError(`queue ${QueueName.Maintenance} has no handler for job "${job.name}" (known: ${[...this.handlers.keys()].join(', ')})`);
     return handler(job.data);
   }
 

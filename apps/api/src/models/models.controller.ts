@@ -42,7 +42,11 @@ export class ModelsController {
     },
   })
   @UseInterceptors(FileInterceptor('file'))
-  async upload(@UploadedFile() file: Express.Multer.File | undefined, @Body(zodPipe(UploadFieldsSchema)) fields: z.infer<typeof UploadFieldsSchema>, @Res({ passthrough: true }) res: Response) {
+  async upload(
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Body(zodPipe(UploadFieldsSchema)) fields: z.infer<typeof UploadFieldsSchema>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     if (!file) throw new DomainError('VALIDATION_FAILED', 'send the model as multipart/form-data in a field named "file"');
     const r = await this.models.upload({ bytes: file.buffer, fileName: file.originalname, ...fields });
     if (r.deduplicated) res.status(200);

@@ -27,7 +27,8 @@ export class ModelsService {
   ) {}
 
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
-    if (input.bytes.length === 0) throw new DomainError('MODEL_FORMAT_UNKNOWN', 'the uploaded file is empty; send an ONNX (.onnx) or TensorFlow Lite (.tflite) model in the "file" field');
+    if (input.bytes.length === 0)
+      throw new DomainError('MODEL_FORMAT_UNKNOWN', 'the uploaded file is empty; send an ONNX (.onnx) or TensorFlow Lite (.tflite) model in the "file" field');
     const sha256 = sha256Hex(input.bytes);
     const existing = await this.repo.findArtifactBySha(sha256);
     if (existing) {
@@ -64,7 +65,10 @@ export class ModelsService {
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${modelId}"`);
     const source = artifactId ? model.artifacts.find((a) => a.id === artifactId) : model.artifacts.find(QuantizationService.quantizable);
     if (!source) {
-      throw new DomainError(artifactId ? 'MODEL_NOT_FOUND' : 'VALIDATION_FAILED', artifactId ? `artifact ${artifactId} does not belong to model ${modelId}` : `model ${modelId} has no fp32 ONNX artifact to quantize`);
+      throw new DomainError(
+        artifactId ? 'MODEL_NOT_FOUND' : 'VALIDATION_FAILED',
+        artifactId ? `artifact ${artifactId} does not belong to model ${modelId}` : `model ${modelId} has no fp32 ONNX artifact to quantize`,
+      );
     }
     const v = await this.quantizer.int8Variant(modelId, source, calibration);
     return { model: await this.get(modelId), artifactId: v.artifact.id, sourceArtifactId: source.id, reused: v.reused, report: v.report };

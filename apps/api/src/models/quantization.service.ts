@@ -34,14 +34,25 @@ export class QuantizationService {
 
   async int8Variant(modelId: string, source: ArtifactRow, calibration: CalibrationMethod): Promise<QuantizedVariant> {
     if (!QuantizationService.quantizable(source)) {
-      throw new DomainError('VALIDATION_FAILED', `artifact ${source.id} is ${source.format}${source.variant !== 'original' ? ` (${source.variant})` : ''}; only an fp32 ONNX artifact can be quantized`);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `artifact ${source.id} is ${source.format}${source.variant !== 'original' ? ` (${source.variant})` : ''}; only an fp32 ONNX artifact can be quantized`,
+      );
     }
     const model = await this.repo.findModel(modelId);
-    const existing = model?.artifacts.find((a) => a.derivedFromId === source.id && a.variant === 'int8_qdq' && (a.metadata as { quantization?: { calibration?: string } }).quantization?.calibration === calibration);
+    const existing = model?.artifacts.find(
+      (a) =>
+        a.derivedFromId === source.id &&
+        a.variant === 'int8_qdq' &&
+        (a.metadata as { quantization?: { calibration?: string } }).quantization?.calibration === calibration,
+    );
     const reuse = (a: ArtifactRow): QuantizedVariant => ({ artifact: a, reused: true, report: (a.metadata as { quantization?: unknown }).quantization });
     if (existing && (await this.store.has(existing.sha256))) return reuse(existing);
     if (!(await this.store.has(source.sha256))) {
-      throw new DomainError('ARTIFACT_NOT_FOUND', `the file of artifact ${source.id} is missing from the API's artifact store; upload the same model file again to restore it, then quantize`);
+      throw new DomainError(
+        'ARTIFACT_NOT_FOUND',
+        `the file of artifact ${source.id} is missing from the API's artifact store; upload the same model file again to restore it, then quantize`,
+      );
     }
 
     const t0 = performance.now();
@@ -58,7 +69,10 @@ export class QuantizationService {
       // The variant's row outlived its file. Quantization is deterministic for one source and
       // calibration, so the same bytes come back and are stored again under the same sha256.
       if (sha256 !== existing.sha256) {
-        throw new DomainError('ARTIFACT_NOT_FOUND', `the file of int8 variant ${existing.id} is missing, and quantizing again gave different bytes (sha256 ${sha256}, recorded ${existing.sha256}); its results cannot be re-run on the same model`);
+        throw new DomainError(
+          'ARTIFACT_NOT_FOUND',
+          `the file of int8 variant ${existing.id} is missing, and quantizing again gave different bytes (sha256 ${sha256}, recorded ${existing.sha256}); its results cannot be re-run on the same model`,
+        );
       }
       await this.store.put(sha256, bytes);
       this.logger.log(`restored the missing file of int8 variant ${existing.id} (${calibration})`);
@@ -69,7 +83,16 @@ export class QuantizationService {
     try {
       const updated = await this.repo.createArtifact(
         { modelId },
-        { sha256, fileName: source.fileName.replace(/\.onnx$/i, '') + `.int8-${calibration}.onnx`, sizeBytes: bytes.length, storagePath: path, info, variant: 'int8_qdq', derivedFromId: source.id, metadata: { quantization: result.report } },
+        {
+          sha256,
+          fileName: source.fileName.replace(/\.onnx$/i, '') + `.int8-${calibration}.onnx`,
+          sizeBytes: bytes.length,
+          storagePath: path,
+          info,
+          variant: 'int8_qdq',
+          derivedFromId: source.id,
+          metadata: { quantization: result.report },
+        },
       );
       this.logger.log(`quantized artifact ${source.id} (${calibration}) in ${Math.round(performance.now() - t0)} ms`);
       return { artifact: updated.artifacts.find((a) => a.sha256 === sha256)!, reused: false, report: result.report };

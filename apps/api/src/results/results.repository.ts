@@ -16,7 +16,12 @@ export interface IngestOutcome {
 
 const resultInclude = {
   layers: { orderBy: { idx: 'asc' } },
-  job: { include: { device: { select: { id: true, name: true, platform: true } }, artifact: { select: { id: true, format: true, variant: true, sha256: true, modelId: true } } } },
+  job: {
+    include: {
+      device: { select: { id: true, name: true, platform: true } },
+      artifact: { select: { id: true, format: true, variant: true, sha256: true, modelId: true } },
+    },
+  },
 } satisfies Prisma.BenchmarkResultInclude;
 export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resultInclude }>;
 

@@ -40,7 +40,10 @@ export class ResultsService {
     if (!r) {
       const job = await this.jobs.findJob(jobId);
       if (!job) throw new DomainError('JOB_NOT_FOUND', `no job with id "${jobId}"`);
-      throw new DomainError('RESULT_NOT_FOUND', `job ${jobId} has no result yet (status: ${job.status}${job.errorMessage ? `, error: ${job.errorMessage}` : ''})`);
+      throw new DomainError(
+        'RESULT_NOT_FOUND',
+        `job ${jobId} has no result yet (status: ${job.status}${job.errorMessage ? `, error: ${job.errorMessage}` : ''})`,
+      );
     }
     return resultView(r);
   }

@@ -9,10 +9,22 @@ import type { ResultRow } from './results.repository.js';
 
 export type RobustStats = Pick<LatencyStats, 'madMs' | 'iqrMs' | 'robustSpread' | 'outliersLow' | 'outliersHigh' | 'medianCi'>;
 
-type StatsColumns = Pick<ResultRow, 'latenciesMs' | 'madMs' | 'iqrMs' | 'robustSpread' | 'outliersLow' | 'outliersHigh' | 'medianCiLowMs' | 'medianCiHighMs' | 'medianCiLevel'>;
+type StatsColumns = Pick<
+  ResultRow,
+  'latenciesMs' | 'madMs' | 'iqrMs' | 'robustSpread' | 'outliersLow' | 'outliersHigh' | 'medianCiLowMs' | 'medianCiHighMs' | 'medianCiLevel'
+>;
 
 export function robustStats(r: StatsColumns): RobustStats {
-  if (r.madMs !== null && r.iqrMs !== null && r.robustSpread !== null && r.outliersLow !== null && r.outliersHigh !== null && r.medianCiLowMs !== null && r.medianCiHighMs !== null && r.medianCiLevel !== null) {
+  if (
+    r.madMs !== null &&
+    r.iqrMs !== null &&
+    r.robustSpread !== null &&
+    r.outliersLow !== null &&
+    r.outliersHigh !== null &&
+    r.medianCiLowMs !== null &&
+    r.medianCiHighMs !== null &&
+    r.medianCiLevel !== null
+  ) {
     return {
       madMs: r.madMs,
       iqrMs: r.iqrMs,
@@ -27,7 +39,8 @@ export function robustStats(r: StatsColumns): RobustStats {
 }
 
 export function storedLayerSum(r: Pick<ResultRow, 'layers' | 'medianMs' | 'layerSumMs' | 'layerSumRatio' | 'layerBasis' | 'layerNote'>): LayerSum {
-  if (r.layerBasis !== null) return { layerSumMs: r.layerSumMs, layerSumRatio: r.layerSumRatio, layerBasis: r.layerBasis as LayerBasis, layerNote: r.layerNote };
+  if (r.layerBasis !== null)
+    return { layerSumMs: r.layerSumMs, layerSumRatio: r.layerSumRatio, layerBasis: r.layerBasis as LayerBasis, layerNote: r.layerNote };
   return judgeLayerSum(
     r.layers.map((l) => l.timeMs),
     r.medianMs,

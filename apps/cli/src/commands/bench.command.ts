@@ -82,7 +82,9 @@ export async function bench(api: ApiClient, files: string[], opts: BenchOptions,
     out('');
     out(formatCompareTable(compare));
     out('');
-    out(`run ${created.runId}: ${status.status} (${status.counts.succeeded ?? 0} succeeded, ${status.counts.failed ?? 0} failed, ${status.counts.cancelled ?? 0} cancelled)`);
+    out(
+      `run ${created.runId}: ${status.status} (${status.counts.succeeded ?? 0} succeeded, ${status.counts.failed ?? 0} failed, ${status.counts.cancelled ?? 0} cancelled)`,
+    );
     for (const f of failures) out(`failed: ${f}`);
     out(`dashboard: ${dashboardUrl}`);
   }
@@ -103,7 +105,10 @@ async function follow(api: ApiClient, runId: string, jobCount: number, opts: Ben
       bar?.update(done, { status: describeRunning(s.jobs) || s.status });
       if (done === s.jobs.length) return s;
       if (Date.now() > deadline) {
-        throw new ApiError('TIMEOUT', `run ${runId} not finished after ${opts.timeout} s (${done}/${s.jobs.length} jobs done); it keeps running, follow it with GET /benchmarks/${runId}`);
+        throw new ApiError(
+          'TIMEOUT',
+          `run ${runId} not finished after ${opts.timeout} s (${done}/${s.jobs.length} jobs done); it keeps running, follow it with GET /benchmarks/${runId}`,
+        );
       }
       await sleep(opts.pollMs ?? 1000);
     }

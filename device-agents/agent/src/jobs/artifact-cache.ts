@@ -14,7 +14,10 @@ import type { ApiClient } from '../api/api-client.js';
 export class ArtifactCache {
   private readonly dir: string;
 
-  constructor(dataDir: string, private readonly api: ApiClient) {
+  constructor(
+    dataDir: string,
+    private readonly api: ApiClient,
+  ) {
     this.dir = join(dataDir, 'artifacts');
     mkdirSync(this.dir, { recursive: true });
   }

@@ -58,13 +58,23 @@ export class BenchmarkJobService {
       const output = await this.run(p, attempt, signal);
       this.outbox.put({
         kind: 'result',
-        body: { jobId: p.jobId, attempt, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), output: output.output, environment: output.environment },
+        body: {
+          jobId: p.jobId,
+          attempt,
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          output: output.output,
+          environment: output.environment,
+        },
       });
       return 'succeeded';
     } catch (e) {
       const err = RunnerError.from(e);
       const final = err.permanent || attempt >= maxAttempts;
-      this.outbox.put({ kind: 'failure', body: { jobId: p.jobId, attempt, permanent: err.permanent, code: err.code, message: err.message.slice(0, 8000), final } });
+      this.outbox.put({
+        kind: 'failure',
+        body: { jobId: p.jobId, attempt, permanent: err.permanent, code: err.code, message: err.message.slice(0, 8000), final },
+      });
       if (err.permanent) throw new UnrecoverableError(`${err.code}: ${err.message}`);
       throw err;
     }

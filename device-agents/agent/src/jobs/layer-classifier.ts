@@ -10,7 +10,11 @@ import { canonicalOpClass, inspectModel } from '@farm/model-inspect';
 export function classifyLayers(modelPath: string, layers: RunnerLayerTiming[]): LayerTiming[] {
   let depthwise = new Set<string>();
   try {
-    depthwise = new Set(inspectModel(readFileSync(modelPath)).nodes.filter((n) => n.depthwise).map((n) => n.name));
+    depthwise = new Set(
+      inspectModel(readFileSync(modelPath))
+        .nodes.filter((n) => n.depthwise)
+        .map((n) => n.name),
+    );
   } catch {
     // A model the platform cannot inspect still gets classes from op type names.
   }
@@ -22,5 +26,9 @@ export function classifyLayers(modelPath: string, layers: RunnerLayerTiming[]): 
  * their output tensor ("<node>:0_nchwc"); OpenCV prefixes "onnx_node!". The model's node name is the stem.
  */
 export function stripProfilerSuffix(name: string): string {
-  return name.replace(/^onnx_node!/, '').replace(/_kernel_time$/, '').replace(/_nchwc$/, '').replace(/:\d+$/, '');
+  return name
+    .replace(/^onnx_node!/, '')
+    .replace(/_kernel_time$/, '')
+    .replace(/_nchwc$/, '')
+    .replace(/:\d+$/, '');
 }

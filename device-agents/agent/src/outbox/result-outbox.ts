@@ -89,7 +89,9 @@ export class ResultOutbox {
   }
 
   private async drainOnce(): Promise<void> {
-    for (const f of readdirSync(this.dir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const f of readdirSync(this.dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
       const path = join(this.dir, f);
       if (!existsSync(path)) continue;
       let entry: OutboxEntry;

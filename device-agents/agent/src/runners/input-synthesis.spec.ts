@@ -49,7 +49,10 @@ describe('input synthesis', () => {
     const spec = { name: 'tokens', dtype: 'int32' as const, shape: ['batch', 128] };
     assert.deepEqual(resolveInputShapes([spec], { tokens: [4, 128] })[0]!.shape, [4, 128]);
     const failsWith = (shapes: Record<string, number[]>, code: string) =>
-      assert.throws(() => resolveInputShapes([spec], shapes), (e: unknown) => e instanceof DomainError && e.code === code);
+      assert.throws(
+        () => resolveInputShapes([spec], shapes),
+        (e: unknown) => e instanceof DomainError && e.code === code,
+      );
     failsWith({ tokens: [4] }, 'VALIDATION_FAILED'); // rank
     failsWith({ tokens: [4, 64] }, 'VALIDATION_FAILED'); // disagrees with the fixed 128
     failsWith({ other: [1, 128] }, 'VALIDATION_FAILED'); // not an input

@@ -16,8 +16,6 @@ export interface SynthesizedInput extends ResolvedTensor {
   data: SynthesizedData;
 }
 
-
-
 const INT_RANGE = 10; // small non-negative ints stay valid as indices, token ids and class ids
 
 export function synthesizeInputs(inputs: readonly TensorSpec[], seed: number, inputShapes?: Record<string, number[]>): SynthesizedInput[] {

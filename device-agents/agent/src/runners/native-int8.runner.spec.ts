@@ -13,7 +13,16 @@ import { DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runn
 import { REFERENCE_FRAMEWORK } from './reference-agreement.js';
 import { runIsolated } from './run-isolated.js';
 import { median, RunnerError } from './runner.js';
-import { BLAZEFACE_ONNX_INPUTS, BLAZEFACE_ONNX_OUTPUTS, ensureSampleModels, plausibleLayerSum, QUICK, RUNNER_HOST, SAMPLE, tempDir } from '../../../../test/fixtures/runner-fixtures.js';
+import {
+  BLAZEFACE_ONNX_INPUTS,
+  BLAZEFACE_ONNX_OUTPUTS,
+  ensureSampleModels,
+  plausibleLayerSum,
+  QUICK,
+  RUNNER_HOST,
+  SAMPLE,
+  tempDir,
+} from '../../../../test/fixtures/runner-fixtures.js';
 
 const DIMS = [1, 128, 128, 3];
 
@@ -71,7 +80,10 @@ describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
     for (const t of ['quantize', 'conv2d', 'depthwise_conv2d', 'add', 'dequantize']) assert.ok(types.has(t), `no ${t} layer in ${[...types].join(', ')}`);
     const sum = a.layers.reduce((s, l) => s + l.timeMs, 0);
     assert.ok(plausibleLayerSum(sum, median(a.latenciesMs)), `layer sum ${sum} ms vs median ${median(a.latenciesMs)} ms`);
-    assert.ok(a.notes.some((n) => /compiled the quantized ONNX to an int8 plan \(\d+ ops\) in [\d.]+ ms/.test(n)), a.notes.join('; '));
+    assert.ok(
+      a.notes.some((n) => /compiled the quantized ONNX to an int8 plan \(\d+ ops\) in [\d.]+ ms/.test(n)),
+      a.notes.join('; '),
+    );
     assert.equal(a.outputDigest, b.outputDigest);
     assert.equal(a.agreement, undefined, 'no reference, no agreement');
   });
@@ -79,7 +91,10 @@ describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
   it('runs a multi-threaded request on one thread and says so', async () => {
     const out = await runner.run({ modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: { ...QUICK, threads: 2, profileRuns: 0 } });
     assert.equal(out.threads, 1);
-    assert.ok(out.notes.some((n) => n.includes('requested 2 threads; the int8 runtime is single-threaded')), out.notes.join('; '));
+    assert.ok(
+      out.notes.some((n) => n.includes('requested 2 threads; the int8 runtime is single-threaded')),
+      out.notes.join('; '),
+    );
   });
 
   it('refuses an fp32 model permanently, naming the op the compiler cannot lower', async () => {
@@ -105,7 +120,9 @@ describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
       RunnerOutputSchema.parse(out);
       const a = out.agreement;
       assert.ok(a, `no agreement; notes: ${out.notes.join('; ')}`);
-      console.log(`${framework} int8 vs fp32: cosine ${a.cosine.toFixed(5)}, max abs ${a.maxAbsError.toFixed(4)}, mean abs ${a.meanAbsError.toFixed(5)} over ${a.elements} elements`);
+      console.log(
+        `${framework} int8 vs fp32: cosine ${a.cosine.toFixed(5)}, max abs ${a.maxAbsError.toFixed(4)}, mean abs ${a.meanAbsError.toFixed(5)} over ${a.elements} elements`,
+      );
       assert.equal(a.referenceFramework, REFERENCE_FRAMEWORK);
       // All four BlazeFace outputs, concatenated: 512 + 384 scores and 512*16 + 384*16 boxes.
       assert.equal(a.elements, 512 + 384 + 512 * 16 + 384 * 16);

@@ -111,7 +111,10 @@ export class NativeInt8Runner implements Runner {
       const plan = join(dir, 'probe.plan.json');
       writeFileSync(plan, JSON.stringify(PROBE_PLAN));
       writeFileSync(join(dir, 'probe.plan.bin'), new Uint8Array(0));
-      const report = parseReport(await execBinary(this.binary, ['--plan', plan, '--warmup', '0', '--runs', '1', '--profile-runs', '0', '--threads', '1'], 10_000), this.framework);
+      const report = parseReport(
+        await execBinary(this.binary, ['--plan', plan, '--warmup', '0', '--runs', '1', '--profile-runs', '0', '--threads', '1'], 10_000),
+        this.framework,
+      );
       return { framework: this.framework, version: versionOf(report) };
     } catch (err) {
       console.warn(`native-int8: not usable here (${this.binary}): ${errorMessage(err)}; build it with device-agents/native/build.sh ${BUILD_ARCH}`);
@@ -147,13 +150,20 @@ export class NativeInt8Runner implements Runner {
       writeFileSync(inputFile, Buffer.concat(compiled.inputs.map((decl, i) => planInputBytes(decl, pickInput(inputs, decl, i)))));
       const outputFile = join(dir, 'output.bin');
       const argv = [
-        '--plan', compiled.planPath,
-        '--input', inputFile,
-        '--output', outputFile,
-        '--warmup', String(options.warmupRuns),
-        '--runs', String(options.timedRuns),
-        '--profile-runs', String(options.profileRuns),
-        '--threads', '1',
+        '--plan',
+        compiled.planPath,
+        '--input',
+        inputFile,
+        '--output',
+        outputFile,
+        '--warmup',
+        String(options.warmupRuns),
+        '--runs',
+        String(options.timedRuns),
+        '--profile-runs',
+        String(options.profileRuns),
+        '--threads',
+        '1',
       ];
       // The binary reports nothing until it is done, so progress is only the phase boundaries.
       const report = parseReport(await execBinary(this.binary, argv), this.framework);
@@ -204,12 +214,17 @@ function pickInput(inputs: SynthesizedInput[], decl: TensorDecl, index: number):
 function planInputBytes(decl: TensorDecl, input: SynthesizedInput): Uint8Array {
   const count = decl.shape.reduce((a, b) => a * b, 1);
   if (count !== input.data.length) {
-    throw new RunnerError('VALIDATION_FAILED', `native-int8: input "${decl.name}" has ${input.data.length} elements, the plan expects [${decl.shape.join(', ')}]`, true);
+    throw new RunnerError(
+      'VALIDATION_FAILED',
+      `native-int8: input "${decl.name}" has ${input.data.length} elements, the plan expects [${decl.shape.join(', ')}]`,
+      true,
+    );
   }
   if (decl.dtype === input.dtype) return byteView(input.data);
   if ((decl.dtype === 'int8' || decl.dtype === 'uint8') && decl.quant && input.dtype === 'float32') {
     const [lo, hi] = decl.dtype === 'int8' ? [-128, 127] : [0, 255];
-    const scale = decl.quant.scale[0]!, zero = decl.quant.zeroPoint[0]!;
+    const scale = decl.quant.scale[0]!,
+      zero = decl.quant.zeroPoint[0]!;
     const q = decl.dtype === 'int8' ? new Int8Array(count) : new Uint8Array(count);
     for (let i = 0; i < count; i++) q[i] = Math.min(hi, Math.max(lo, roundHalfEven((input.data[i] as number) / scale) + zero));
     return byteView(q);
@@ -232,7 +247,14 @@ export function decodeOutputs(decls: TensorDecl[], raw: Uint8Array): FirstOutput
     // A copy: a Buffer's .buffer is often a shared pool, not this output's bytes.
     const chunk = new Uint8Array(raw.subarray(off, off + n * size)).buffer;
     off += n * size;
-    const view = d.dtype === 'float32' ? new Float32Array(chunk) : d.dtype === 'int32' ? new Int32Array(chunk) : d.dtype === 'int8' ? new Int8Array(chunk) : new Uint8Array(chunk);
+    const view =
+      d.dtype === 'float32'
+        ? new Float32Array(chunk)
+        : d.dtype === 'int32'
+          ? new Int32Array(chunk)
+          : d.dtype === 'int8'
+            ? new Int8Array(chunk)
+            : new Uint8Array(chunk);
     return { name: d.name, values: realValues(d, view) };
   });
   if (off !== raw.length) throw RunnerError.failed(`native-int8: the output file has ${raw.length} bytes, the plan declares ${off}`);

@@ -66,6 +66,9 @@ describe('OnnxruntimeRunner (onnxruntime-node, CPU)', () => {
     );
     const out = await runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: { ...QUICK, inputShapes: { x: [2, 3] } } });
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
-    assert.deepEqual(out.layers.map((l) => l.opType), ['Relu']);
+    assert.deepEqual(
+      out.layers.map((l) => l.opType),
+      ['Relu'],
+    );
   });
 });

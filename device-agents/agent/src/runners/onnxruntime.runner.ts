@@ -21,7 +21,7 @@ const require = createRequire(import.meta.url);
 /** Loaded on first use so an agent without the native binding still starts and reports the others. */
 let ortPromise: Promise<Ort> | undefined;
 function loadOrt(): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-node').then((m) => ((m as unknown as { default?: Ort }).default ?? (m as unknown as Ort)));
+  ortPromise ??= import('onnxruntime-node').then((m) => (m as unknown as { default?: Ort }).default ?? (m as unknown as Ort));
   return ortPromise;
 }
 

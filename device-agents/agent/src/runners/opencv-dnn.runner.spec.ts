@@ -60,7 +60,8 @@ describe('OpencvDnnRunner (native opencv_runner)', () => {
     const bad = writeGarbage(dir, 'garbage.onnx');
     await assert.rejects(
       runner.run({ modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
-      (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /^OpenCV\(4.*Failed to parse ONNX model/s.test(e.message),
+      (e: unknown) =>
+        e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /^OpenCV\(4.*Failed to parse ONNX model/s.test(e.message),
     );
   });
 

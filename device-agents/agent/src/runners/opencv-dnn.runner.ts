@@ -71,11 +71,16 @@ export class OpencvDnnRunner implements Runner {
       });
       const outputFile = join(dir, 'outputs.bin');
       argv.push(
-        '--threads', String(options.threads),
-        '--warmup', String(options.warmupRuns),
-        '--runs', String(options.timedRuns),
-        '--profile-runs', String(options.profileRuns),
-        '--output-file', outputFile,
+        '--threads',
+        String(options.threads),
+        '--warmup',
+        String(options.warmupRuns),
+        '--runs',
+        String(options.timedRuns),
+        '--profile-runs',
+        String(options.profileRuns),
+        '--output-file',
+        outputFile,
       );
 
       // The binary reports nothing until it is done, so progress is only the phase boundaries.

@@ -9,7 +9,7 @@ function busyWait(ms: number): void {
 }
 
 describe('profiled-run warm-up and selection', () => {
-  it('layerMedians takes each layer\'s median, so a spike in one layer of one run moves nothing', () => {
+  it("layerMedians takes each layer's median, so a spike in one layer of one run moves nothing", () => {
     const runs = [
       [1, 2, 3],
       [1.1, 9, 3],
@@ -18,7 +18,14 @@ describe('profiled-run warm-up and selection', () => {
       [1, 2, 30],
     ];
     assert.deepEqual(layerMedians(runs), [1, 2, 3]);
-    assert.deepEqual(layerMedians([[1, 4], [3, 2]]), [2, 3], 'two runs: their mean');
+    assert.deepEqual(
+      layerMedians([
+        [1, 4],
+        [3, 2],
+      ]),
+      [2, 3],
+      'two runs: their mean',
+    );
     assert.deepEqual(layerMedians([]), []);
   });
 

@@ -55,4 +55,3 @@ export function layerMedians(runs: readonly (readonly number[])[]): number[] {
 export function settleNote(framework: string, outcome: SettleOutcome): string | null {
   return outcome.settled ? null : `${framework}: profiled inferences had not settled after ${outcome.runs} warm-up runs; per-layer times may read high`;
 }
-

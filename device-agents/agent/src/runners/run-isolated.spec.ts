@@ -45,11 +45,15 @@ describe('runIsolated (runner-host child process)', () => {
     ] as const;
     for (const { framework, ...req } of cells) {
       const progress: string[] = [];
-      const out = await runIsolated(framework, { ...req, inputs: [...req.inputs], outputs: [...req.outputs], options: QUICK }, {
-        onProgress: (phase, done, total) => progress.push(`${phase} ${done}/${total}`),
-        timeoutMs: 120_000,
-        hostScript: RUNNER_HOST,
-      });
+      const out = await runIsolated(
+        framework,
+        { ...req, inputs: [...req.inputs], outputs: [...req.outputs], options: QUICK },
+        {
+          onProgress: (phase, done, total) => progress.push(`${phase} ${done}/${total}`),
+          timeoutMs: 120_000,
+          hostScript: RUNNER_HOST,
+        },
+      );
       RunnerOutputSchema.parse(out);
       assert.equal(out.framework, framework);
       assert.equal(out.latenciesMs.length, QUICK.timedRuns);
@@ -85,23 +89,35 @@ describe('runIsolated (runner-host child process)', () => {
         "import { execFileSync } from 'node:child_process';",
         "const own = /Cpus_allowed_list:\\s*(\\S+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1];",
         "const child = execFileSync('sh', ['-c', 'grep Cpus_allowed_list /proc/self/status'], { encoding: 'utf8' }).split(/\\s+/)[1];",
-        "process.stderr.write(`own=${own} child=${child}\\n`); process.exit(3);",
+        'process.stderr.write(`own=${own} child=${child}\\n`); process.exit(3);',
       ].join('\n'),
     );
     const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK };
-    await assert.rejects(runIsolated('onnxruntime', req, { hostScript: reporter, cpus: '0' }), (e: unknown) => e instanceof RunnerError && /own=0 child=0\b/.test(e.message));
+    await assert.rejects(
+      runIsolated('onnxruntime', req, { hostScript: reporter, cpus: '0' }),
+      (e: unknown) => e instanceof RunnerError && /own=0 child=0\b/.test(e.message),
+    );
     // Unpinned, the host inherits the agent's own CPUs (this test process's).
     const all = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
-    await assert.rejects(runIsolated('onnxruntime', req, { hostScript: reporter }), (e: unknown) => e instanceof RunnerError && e.message.includes(`own=${all} child=${all}`));
+    await assert.rejects(
+      runIsolated('onnxruntime', req, { hostScript: reporter }),
+      (e: unknown) => e instanceof RunnerError && e.message.includes(`own=${all} child=${all}`),
+    );
     const out = await runIsolated('onnxruntime', req, { cpus: '0', timeoutMs: 120_000, hostScript: RUNNER_HOST });
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
   });
 
   it('kills the child on timeout and on cancel, both transient', async () => {
     const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: { ...QUICK, timedRuns: 10_000 } };
-    await assert.rejects(runIsolated('onnxruntime', req, { timeoutMs: 1500, hostScript: RUNNER_HOST }), (e: unknown) => e instanceof RunnerError && !e.permanent && /timed out/.test(e.message));
+    await assert.rejects(
+      runIsolated('onnxruntime', req, { timeoutMs: 1500, hostScript: RUNNER_HOST }),
+      (e: unknown) => e instanceof RunnerError && !e.permanent && /timed out/.test(e.message),
+    );
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 1500);
-    await assert.rejects(runIsolated('onnxruntime', req, { signal: ac.signal, hostScript: RUNNER_HOST }), (e: unknown) => e instanceof RunnerError && !e.permanent && /cancelled/.test(e.message));
+    await assert.rejects(
+      runIsolated('onnxruntime', req, { signal: ac.signal, hostScript: RUNNER_HOST }),
+      (e: unknown) => e instanceof RunnerError && !e.permanent && /cancelled/.test(e.message),
+    );
   });
 });

@@ -107,7 +107,9 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
         stopped ??= reason;
         killGroup();
       };
-      const timer = opts.timeoutMs ? setTimeout(() => stop(RunnerError.failed(`${framework}: benchmark timed out after ${opts.timeoutMs} ms`, { timeout: true })), opts.timeoutMs) : undefined;
+      const timer = opts.timeoutMs
+        ? setTimeout(() => stop(RunnerError.failed(`${framework}: benchmark timed out after ${opts.timeoutMs} ms`, { timeout: true })), opts.timeoutMs)
+        : undefined;
       const onAbort = () => stop(cancelled());
       opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -139,7 +141,9 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
         if (reported) return reject(reported);
         // No verdict from the host: it crashed (a native abort, the OOM killer, a segfault).
         const how = signal ? `was killed by ${signal}` : `exited with ${code}`;
-        reject(RunnerError.failed(`${framework}: runner process ${how} without a result${stderr ? `; stderr: ${stderr.trim()}` : ''}`, { exitCode: code, signal }));
+        reject(
+          RunnerError.failed(`${framework}: runner process ${how} without a result${stderr ? `; stderr: ${stderr.trim()}` : ''}`, { exitCode: code, signal }),
+        );
       });
     });
   } finally {

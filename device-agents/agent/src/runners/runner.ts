@@ -4,15 +4,7 @@
  * It knows nothing about queues or the API; the agent decides when and where it runs.
  */
 import { DomainError } from '@farm/contracts';
-import type {
-  BenchmarkOptions,
-  ErrorCode,
-  Framework,
-  FrameworkAvailability,
-  ModelFormat,
-  RunnerOutput,
-  TensorSpec,
-} from '@farm/contracts';
+import type { BenchmarkOptions, ErrorCode, Framework, FrameworkAvailability, ModelFormat, RunnerOutput, TensorSpec } from '@farm/contracts';
 
 export type RunPhase = 'load' | 'warmup' | 'timed' | 'profile';
 

@@ -4,7 +4,16 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { median, RunnerError } from './runner.js';
-import { BLAZEFACE_TFLITE_INPUTS, BLAZEFACE_TFLITE_OUTPUTS, ensureSampleModels, plausibleLayerSum, QUICK, SAMPLE, tempDir, writeGarbage } from '../../../../test/fixtures/runner-fixtures.js';
+import {
+  BLAZEFACE_TFLITE_INPUTS,
+  BLAZEFACE_TFLITE_OUTPUTS,
+  ensureSampleModels,
+  plausibleLayerSum,
+  QUICK,
+  SAMPLE,
+  tempDir,
+  writeGarbage,
+} from '../../../../test/fixtures/runner-fixtures.js';
 import { TfliteRunner } from './tflite.runner.js';
 
 describe('TfliteRunner (tfjs-tflite wasm, XNNPACK)', () => {
@@ -31,7 +40,10 @@ describe('TfliteRunner (tfjs-tflite wasm, XNNPACK)', () => {
     assert.equal(a.threads, 1);
     assert.ok(a.notes.some((n) => n.includes('single-threaded')));
     assert.ok(a.layers.length > 50, `expected XNNPACK's per-operator rows, got ${a.layers.length}`);
-    assert.ok(a.layers.every((l) => !/Delegate$/.test(l.opType)), 'the delegate partition node must not be counted next to its own ops');
+    assert.ok(
+      a.layers.every((l) => !/Delegate$/.test(l.opType)),
+      'the delegate partition node must not be counted next to its own ops',
+    );
     assert.ok(a.layers.some((l) => l.opType.startsWith('Convolution')));
     const sum = a.layers.reduce((s, l) => s + l.timeMs, 0);
     assert.ok(plausibleLayerSum(sum, median(a.latenciesMs)), `layer sum ${sum} ms vs median ${median(a.latenciesMs)} ms`);

@@ -133,7 +133,10 @@ export class TfliteRunner implements Runner {
         const firstStart = process.hrtime.bigint();
         infer(runner);
         firstInferenceMs = msSince(firstStart);
-        outputDigest = digestOutputs(runner, req.outputs.map((o) => o.name));
+        outputDigest = digestOutputs(
+          runner,
+          req.outputs.map((o) => o.name),
+        );
         for (let i = 0; i < options.warmupRuns; i++) {
           infer(runner);
           req.onProgress?.('warmup', i + 1, options.warmupRuns);
@@ -228,7 +231,11 @@ function feed(runner: TfliteModelRunner, inputs: SynthesizedInput[]): void {
       }
       const view = tensor.data();
       if (view.byteLength !== input.data.byteLength) {
-        throw new RunnerError('VALIDATION_FAILED', `tflite: input "${tensor.name}" is ${tensor.dataType} (${view.byteLength} bytes), the request declares ${input.dtype}`, true);
+        throw new RunnerError(
+          'VALIDATION_FAILED',
+          `tflite: input "${tensor.name}" is ${tensor.dataType} (${view.byteLength} bytes), the request declares ${input.dtype}`,
+          true,
+        );
       }
       new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(byteView(input.data));
     });

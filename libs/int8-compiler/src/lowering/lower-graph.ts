@@ -17,8 +17,14 @@ export function lowerGraph(g: OnnxGraph, opts: LoweringOptions = {}): { plan: Pl
   const qop = new QOperatorLoader(ctx);
   g.toposort();
   for (const n of g.nodes) {
-    if (n.opType === 'DequantizeLinear' && !n.domain) { qdq.dequantize(n); continue; }
-    if (n.opType === 'QuantizeLinear' && !n.domain) { qdq.quantize(n); continue; }
+    if (n.opType === 'DequantizeLinear' && !n.domain) {
+      qdq.dequantize(n);
+      continue;
+    }
+    if (n.opType === 'QuantizeLinear' && !n.domain) {
+      qdq.quantize(n);
+      continue;
+    }
     if (qdq.consumed.has(n)) continue;
     if (qop.lower(n)) continue;
     if (qdq.floatOp(n)) continue;

@@ -38,7 +38,10 @@ export class LoweringContext {
   private readonly dequantized = new Map<string, number>();
   readonly warnings: string[] = [];
 
-  constructor(readonly g: OnnxGraph, readonly opts: LoweringOptions = {}) {}
+  constructor(
+    readonly g: OnnxGraph,
+    readonly opts: LoweringOptions = {},
+  ) {}
 
   shapeOf(name: string): number[] {
     const c = this.g.constants.get(name);
@@ -66,13 +69,20 @@ export class LoweringContext {
   }
 
   /** Reads DequantizeLinear/QuantizeLinear-style (scale, zero point) inputs, which must be constants. */
-  quantFrom(n: OnnxNode, scaleIdx: number, zpIdx: number, valueDType: PlanDType | undefined, axisAttr = true, rank = 4): { quant: QuantParams; dtype: PlanDType } {
+  quantFrom(
+    n: OnnxNode,
+    scaleIdx: number,
+    zpIdx: number,
+    valueDType: PlanDType | undefined,
+    axisAttr = true,
+    rank = 4,
+  ): { quant: QuantParams; dtype: PlanDType } {
     const s = n.inputs[scaleIdx] ? this.constant(n.inputs[scaleIdx]!) : undefined;
     if (!s) throw unsupported(n, `scale input ${scaleIdx} must be a constant`);
     const zName = n.inputs[zpIdx];
     const z = zName ? this.constant(zName) : undefined;
     if (zName && !z) throw unsupported(n, `zero point input ${zpIdx} must be a constant`);
-    const dtype = z ? planDType(z.dtype, zName!) : valueDType ?? 'uint8';
+    const dtype = z ? planDType(z.dtype, zName!) : (valueDType ?? 'uint8');
     const scale = toNumbers(s);
     const zeroPoint = z ? toNumbers(z) : new Array(scale.length).fill(0);
     let axis: number | null = null;
@@ -103,7 +113,13 @@ export class LoweringContext {
     const c = this.constant(name);
     if (c) {
       const dtype = planDType(c.dtype, name);
-      const pt = this.plan.add({ name, dtype, shape: c.dims, quant: dtype === 'int32' || dtype === 'float32' ? quant ?? null : quant ?? { scale: [1], zeroPoint: [0], axis: null }, data: c.data });
+      const pt = this.plan.add({
+        name,
+        dtype,
+        shape: c.dims,
+        quant: dtype === 'int32' || dtype === 'float32' ? (quant ?? null) : (quant ?? { scale: [1], zeroPoint: [0], axis: null }),
+        data: c.data,
+      });
       return pt.id;
     }
     throw unsupported(n, `input "${name}" is neither quantized nor a constant`);
@@ -118,7 +134,8 @@ export class LoweringContext {
     const view = this.dq.get(name);
     if (view) {
       if (view.node) n = view.node;
-      if (view.quant.axis !== null && !this.constant(view.src)) throw unsupported(n, 'per-channel dequantization of an activation (the runtime quantizes activations per tensor)');
+      if (view.quant.axis !== null && !this.constant(view.src))
+        throw unsupported(n, 'per-channel dequantization of an activation (the runtime quantizes activations per tensor)');
       const c = this.constant(view.src);
       if (c) {
         // A dequantized constant is just a float constant.
@@ -185,7 +202,10 @@ export class LoweringContext {
         const k = view.quant.scale.length === 1 ? 0 : o;
         real = (at(o) - view.quant.zeroPoint[k]!) * view.quant.scale[k]!;
         // Already at the target scale: keep the integers bit-exact.
-        if (view.quant.zeroPoint[k] === 0 && Math.abs(view.quant.scale[k]! - target(o)) <= 1e-6 * target(o)) { out[o] = at(o); continue; }
+        if (view.quant.zeroPoint[k] === 0 && Math.abs(view.quant.scale[k]! - target(o)) <= 1e-6 * target(o)) {
+          out[o] = at(o);
+          continue;
+        }
       } else if (c.dtype === 'int32') {
         out[o] = at(o);
         continue;
@@ -205,7 +225,8 @@ export class LoweringContext {
     if (!c) throw unsupported(n, `weights "${name}" must be constant (the runtime packs weights at load time)`);
     if (c.dtype !== 'int8' && c.dtype !== 'uint8') throw unsupported(n, `weights "${name}" are ${c.dtype}; expected int8/uint8 (quantize the model first)`);
     let quant = view ? view.quant : { scale: [1], zeroPoint: [0], axis: null };
-    let dims = c.dims, data: TensorData = c.data;
+    let dims = c.dims,
+      data: TensorData = c.data;
     if (transposeKN) {
       if (dims.length !== 2) throw unsupported(n, 'only 2-D constant weights are supported for MatMul/Gemm');
       const [K, N] = dims as [number, number];

@@ -20,10 +20,9 @@ export function convAttrs(ctx: LoweringContext, n: OnnxNode, xShape: number[], w
   };
 }
 
-export function emitConv(
-  ctx: LoweringContext, n: OnnxNode, x: number, w: { id: number; quant: QuantParams }, biasName: string | undefined, out: number,
-): void {
-  const xt = ctx.plan.t(x), wt = ctx.plan.t(w.id);
+export function emitConv(ctx: LoweringContext, n: OnnxNode, x: number, w: { id: number; quant: QuantParams }, biasName: string | undefined, out: number): void {
+  const xt = ctx.plan.t(x),
+    wt = ctx.plan.t(w.id);
   const attrs = convAttrs(ctx, n, xt.shape, wt.shape);
   const bias = ctx.bias(n, biasName, ctx.quantOfInt(x).scale[0]!, w.quant, wt.shape[0]!);
   ctx.plan.op('conv2d', n.name, bias === undefined ? [x, w.id] : [x, w.id, bias], [out], attrs);
@@ -31,7 +30,12 @@ export function emitConv(
 
 /** y = x * W^T + b with W [N,K]; `extraScale` carries Gemm's alpha. */
 export function emitFullyConnected(
-  ctx: LoweringContext, n: OnnxNode, x: number, w: { id: number; quant: QuantParams }, biasName: string | undefined, out: number,
+  ctx: LoweringContext,
+  n: OnnxNode,
+  x: number,
+  w: { id: number; quant: QuantParams },
+  biasName: string | undefined,
+  out: number,
 ): void {
   const wt = ctx.plan.t(w.id);
   const bias = ctx.bias(n, biasName, ctx.quantOfInt(x).scale[0]!, w.quant, wt.shape[0]!);
@@ -66,8 +70,12 @@ export function emitRequantize(ctx: LoweringContext, name: string, src: number, 
  * emits into a temp with the input's quant and requantizes to `out` only if they differ.
  */
 export function emitQuantPreserving(ctx: LoweringContext, n: OnnxNode, x: number, out: number, emit: (dst: number) => void): void {
-  const xt = ctx.plan.t(x), ot = ctx.plan.t(out);
-  if (sameQuant(xt.quant, ot.quant) && xt.dtype === ot.dtype) { emit(out); return; }
+  const xt = ctx.plan.t(x),
+    ot = ctx.plan.t(out);
+  if (sameQuant(xt.quant, ot.quant) && xt.dtype === ot.dtype) {
+    emit(out);
+    return;
+  }
   const tmp = ctx.temp(`${ot.name}_preq`, xt.dtype, xt.quant, ot.shape);
   emit(tmp);
   emitRequantize(ctx, `${n.name}_requant`, tmp, out);
@@ -89,7 +97,10 @@ export function emitStructural(ctx: LoweringContext, n: OnnxNode, x: number, out
       else throw unsupported(n, 'float max pooling (the runtime pools quantized tensors only)');
       return true;
     }
-    case 'Reshape': case 'Flatten': case 'Squeeze': case 'Unsqueeze':
+    case 'Reshape':
+    case 'Flatten':
+    case 'Squeeze':
+    case 'Unsqueeze':
       emitQuantPreserving(ctx, n, x, out, (d) => ctx.plan.op('reshape', n.name, [x], [d]));
       return true;
     case 'Transpose': {
@@ -108,8 +119,10 @@ export function emitStructural(ctx: LoweringContext, n: OnnxNode, x: number, out
       emitQuantPreserving(ctx, n, x, out, (d) => ctx.plan.op('pad', n.name, [x], [d], { pads, value }));
       return true;
     }
-    case 'Resize': case 'Upsample': {
-      if (xShape.length !== 4 || outShape[0] !== xShape[0] || outShape[1] !== xShape[1]) throw unsupported(n, 'only spatial (H, W) resizing of 4-D tensors is supported');
+    case 'Resize':
+    case 'Upsample': {
+      if (xShape.length !== 4 || outShape[0] !== xShape[0] || outShape[1] !== xShape[1])
+        throw unsupported(n, 'only spatial (H, W) resizing of 4-D tensors is supported');
       const mode = attrStr(n, 'mode', 'nearest');
       const ctm = attrStr(n, 'coordinate_transformation_mode', n.opType === 'Upsample' || ctx.g.opset < 11 ? 'asymmetric' : 'half_pixel');
       const known = ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel', 'tf_half_pixel_for_nn'];
@@ -136,7 +149,12 @@ export function emitValueOp(ctx: LoweringContext, n: OnnxNode, x: number, out: n
   switch (n.opType) {
     case 'AveragePool': {
       const a = poolAttrs(n, xShape);
-      ctx.plan.op('avg_pool', n.name, [x], [out], { kernel: a.kernel, strides: a.strides, pads: a.pads, countIncludePad: attrInt(n, 'count_include_pad', 0) === 1 });
+      ctx.plan.op('avg_pool', n.name, [x], [out], {
+        kernel: a.kernel,
+        strides: a.strides,
+        pads: a.pads,
+        countIncludePad: attrInt(n, 'count_include_pad', 0) === 1,
+      });
       return true;
     }
     case 'GlobalAveragePool':
@@ -157,7 +175,8 @@ export function emitValueOp(ctx: LoweringContext, n: OnnxNode, x: number, out: n
       return true;
     case 'Clip': {
       const { min, max } = clipBounds(ctx, n);
-      const xt = ctx.plan.t(x), ot = ctx.plan.t(out);
+      const xt = ctx.plan.t(x),
+        ot = ctx.plan.t(out);
       // Spec: quantized clip needs equal in/out quant; requantize first when they differ.
       if (xt.quant && !sameQuant(xt.quant, ot.quant)) {
         const tmp = ctx.temp(`${ot.name}_preclip`, ot.dtype, ot.quant, ot.shape);

@@ -40,7 +40,10 @@ export class QdqLoader {
     if (view) {
       // Q(DQ(v)): the same integers when the parameters agree, else a requantizing copy.
       const src = ctx.intOf(view.src, n, view.quant);
-      if (sameQuant(view.quant, quant) && view.dtype === dtype) { ctx.bound.set(n.outputs[0]!, src); return; }
+      if (sameQuant(view.quant, quant) && view.dtype === dtype) {
+        ctx.bound.set(n.outputs[0]!, src);
+        return;
+      }
       emitRequantize(ctx, n.name, src, ctx.output(n.outputs[0]!, dtype, quant));
       return;
     }
@@ -56,7 +59,11 @@ export class QdqLoader {
     for (;;) {
       if (g.outputs.includes(cur)) return undefined;
       const cons = this.consumers.get(cur) ?? [];
-      if (cons.length === 1 && ACTIVATIONS.has(cons[0]!.opType)) { acts.push(cons[0]!); cur = cons[0]!.outputs[0]!; continue; }
+      if (cons.length === 1 && ACTIVATIONS.has(cons[0]!.opType)) {
+        acts.push(cons[0]!);
+        cur = cons[0]!.outputs[0]!;
+        continue;
+      }
       if (cons.length === 0 || !cons.every((c) => c.opType === 'QuantizeLinear' && c.inputs[0] === cur)) return undefined;
       const params = cons.map((c) => this.ctx.quantFrom(c, 1, 2, undefined, true, this.ctx.shapeOf(cur).length));
       const first = params[0]!;
@@ -88,7 +95,10 @@ export class QdqLoader {
         cur = dst;
         this.consumed.add(a);
       });
-      for (const q of qo.qs) { ctx.bound.set(q.outputs[0]!, cur); this.consumed.add(q); }
+      for (const q of qo.qs) {
+        ctx.bound.set(q.outputs[0]!, cur);
+        this.consumed.add(q);
+      }
       return true;
     }
 
@@ -118,7 +128,10 @@ export class QdqLoader {
       return true;
     }
     if (['Conv', 'Gemm', 'MatMul', 'Add', 'AveragePool', 'GlobalAveragePool', 'MaxPool', 'Resize'].includes(n.opType)) {
-      throw unsupported(n, 'its inputs are not quantized (no DequantizeLinear in front) or its output is not followed by QuantizeLinear; the runtime has no float version');
+      throw unsupported(
+        n,
+        'its inputs are not quantized (no DequantizeLinear in front) or its output is not followed by QuantizeLinear; the runtime has no float version',
+      );
     }
     return false;
   }
@@ -136,9 +149,15 @@ export class QdqLoader {
   /** Activation (non-weight) inputs of a node; constant operands of Add/Concat count as data. */
   private dataInputs(n: OnnxNode): string[] {
     switch (n.opType) {
-      case 'Conv': case 'Gemm': case 'MatMul': return [n.inputs[0]!];
-      case 'Add': case 'Concat': return n.inputs.filter(Boolean);
-      default: return n.inputs[0] ? [n.inputs[0]] : [];
+      case 'Conv':
+      case 'Gemm':
+      case 'MatMul':
+        return [n.inputs[0]!];
+      case 'Add':
+      case 'Concat':
+        return n.inputs.filter(Boolean);
+      default:
+        return n.inputs[0] ? [n.inputs[0]] : [];
     }
   }
 
@@ -178,7 +197,10 @@ export class QdqLoader {
       }
       default: {
         const x = ctx.intOf(n.inputs[0]!, n);
-        if (STRUCTURAL.has(n.opType)) { emitStructural(ctx, n, x, out); return; }
+        if (STRUCTURAL.has(n.opType)) {
+          emitStructural(ctx, n, x, out);
+          return;
+        }
         if (emitValueOp(ctx, n, x, out)) return;
         throw unsupported(n);
       }
@@ -196,4 +218,3 @@ export class QdqLoader {
     return name;
   }
 }
-

@@ -37,9 +37,13 @@ export class QOperatorLoader {
         emitFullyConnected(ctx, n, x, { id: w.id, quant: ctx.plan.t(w.id).quant! }, undefined, ctx.output(n.outputs[0]!, y.dtype, this.perTensor(n, y.quant)));
         return true;
       }
-      case 'ConvInteger': case 'MatMulInteger': {
+      case 'ConvInteger':
+      case 'MatMulInteger': {
         if (ctx.opts.integerAccumulators !== 'int8-unit-scale') {
-          throw unsupported(n, 'its output is raw int32 accumulators, which plan v1 cannot store; compile with integerAccumulators: "int8-unit-scale" to emit them through an int8 unit-scale tensor (exact for |acc| <= 127)');
+          throw unsupported(
+            n,
+            'its output is raw int32 accumulators, which plan v1 cannot store; compile with integerAccumulators: "int8-unit-scale" to emit them through an int8 unit-scale tensor (exact for |acc| <= 127)',
+          );
         }
         ctx.warn(`${n.opType} "${n.name}": int32 accumulators emitted as int8 with scale 1; values outside [-128, 127] saturate`);
         const zp = (i: number) => (n.inputs[i] && ctx.constant(n.inputs[i]!) ? Number(ctx.constant(n.inputs[i]!)!.data[0]) : 0);

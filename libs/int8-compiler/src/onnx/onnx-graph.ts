@@ -6,8 +6,21 @@
  */
 import { DomainError } from '@farm/contracts';
 import {
-  type Attr, type DType, type IModelProto, type ModelProto, type Tensor, attrFromProto, attrToProto, decodeModel,
-  dtypeFromOnnx, dtypeToOnnx, encodeModel, onnx, tensorFromProto, tensorToProto, toNum,
+  type Attr,
+  type DType,
+  type IModelProto,
+  type ModelProto,
+  type Tensor,
+  attrFromProto,
+  attrToProto,
+  decodeModel,
+  dtypeFromOnnx,
+  dtypeToOnnx,
+  encodeModel,
+  onnx,
+  tensorFromProto,
+  tensorToProto,
+  toNum,
 } from './onnx-proto.js';
 
 export interface OnnxNode {
@@ -51,7 +64,10 @@ export class OnnxGraph {
       else g.otherOpsets.push({ domain: o.domain, version: toNum(o.version) });
     }
     for (const t of gp.initializer ?? []) g.constants.set(t.name ?? '', tensorFromProto(t));
-    const readVi = (vi: { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }) => {
+    const readVi = (vi: {
+      name?: string | null;
+      type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null;
+    }) => {
       const tt = vi.type?.tensorType;
       if (!tt || !vi.name) return;
       const dims = tt.shape?.dim;
@@ -85,7 +101,9 @@ export class OnnxGraph {
       });
     }
     // Unnamed nodes get stable names so errors and plans can point at them.
-    g.nodes.forEach((n, i) => { if (!n.name) n.name = `${n.opType}_${i}`; });
+    g.nodes.forEach((n, i) => {
+      if (!n.name) n.name = `${n.opType}_${i}`;
+    });
     return g;
   }
 
@@ -105,11 +123,13 @@ export class OnnxGraph {
 
   consumerMap(): Map<string, OnnxNode[]> {
     const m = new Map<string, OnnxNode[]>();
-    for (const n of this.nodes) for (const i of n.inputs) {
-      if (!i) continue;
-      const l = m.get(i);
-      if (l) l.push(n); else m.set(i, [n]);
-    }
+    for (const n of this.nodes)
+      for (const i of n.inputs) {
+        if (!i) continue;
+        const l = m.get(i);
+        if (l) l.push(n);
+        else m.set(i, [n]);
+      }
     return m;
   }
 
@@ -149,7 +169,10 @@ export class OnnxGraph {
       if (done.has(n)) return;
       if (visiting.has(n)) throw new DomainError('MODEL_INVALID', `graph has a cycle through node ${n.name}`);
       visiting.add(n);
-      for (const i of n.inputs) { const p = prod.get(i); if (p) visit(p); }
+      for (const i of n.inputs) {
+        const p = prod.get(i);
+        if (p) visit(p);
+      }
       visiting.delete(n);
       done.add(n);
       out.push(n);
@@ -179,16 +202,24 @@ export class OnnxGraph {
     };
     const graph = onnx.GraphProto.create({
       name: this.name,
-      node: this.nodes.map((n) => onnx.NodeProto.create({
-        name: n.name, opType: n.opType, domain: n.domain || undefined, input: n.inputs, output: n.outputs,
-        attribute: Object.entries(n.attrs).map(([k, a]) => attrToProto(k, a)),
-      })),
+      node: this.nodes.map((n) =>
+        onnx.NodeProto.create({
+          name: n.name,
+          opType: n.opType,
+          domain: n.domain || undefined,
+          input: n.inputs,
+          output: n.outputs,
+          attribute: Object.entries(n.attrs).map(([k, a]) => attrToProto(k, a)),
+        }),
+      ),
       initializer: [...this.constants].map(([k, t]) => tensorToProto(k, t)),
       input: this.inputs.map(vi),
       output: [...this.outputs, ...(opts.extraOutputs ?? [])].map((name) => {
         // Intermediate outputs get a type without a shape: ORT then reports whatever it computes.
         const t = this.types.get(name);
-        return this.outputs.includes(name) ? vi(name) : onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: dtypeToOnnx(t?.dtype ?? 'float32') } } });
+        return this.outputs.includes(name)
+          ? vi(name)
+          : onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: dtypeToOnnx(t?.dtype ?? 'float32') } } });
       }),
     });
     return onnx.ModelProto.create({

@@ -55,13 +55,21 @@ export function numel(dims: readonly number[]): number {
 
 export function allocData(dtype: DType, n: number): TensorData {
   switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'uint8': case 'bool': return new Uint8Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'float16': return new Uint16Array(n);
+    case 'float32':
+      return new Float32Array(n);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(n);
+    case 'int8':
+      return new Int8Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'float16':
+      return new Uint16Array(n);
   }
 }
 
@@ -80,22 +88,35 @@ export function tensorFromProto(t: ITensorProto): Tensor {
     const v = bytesView(raw);
     for (let i = 0; i < n; i++) {
       switch (dtype) {
-        case 'float32': (data as Float32Array)[i] = v.getFloat32(i * 4, true); break;
-        case 'uint8': case 'bool': (data as Uint8Array)[i] = v.getUint8(i); break;
-        case 'int8': (data as Int8Array)[i] = v.getInt8(i); break;
-        case 'int32': (data as Int32Array)[i] = v.getInt32(i * 4, true); break;
-        case 'int64': (data as BigInt64Array)[i] = v.getBigInt64(i * 8, true); break;
-        case 'float64': (data as Float64Array)[i] = v.getFloat64(i * 8, true); break;
-        case 'float16': (data as Uint16Array)[i] = v.getUint16(i * 2, true); break;
+        case 'float32':
+          (data as Float32Array)[i] = v.getFloat32(i * 4, true);
+          break;
+        case 'uint8':
+        case 'bool':
+          (data as Uint8Array)[i] = v.getUint8(i);
+          break;
+        case 'int8':
+          (data as Int8Array)[i] = v.getInt8(i);
+          break;
+        case 'int32':
+          (data as Int32Array)[i] = v.getInt32(i * 4, true);
+          break;
+        case 'int64':
+          (data as BigInt64Array)[i] = v.getBigInt64(i * 8, true);
+          break;
+        case 'float64':
+          (data as Float64Array)[i] = v.getFloat64(i * 8, true);
+          break;
+        case 'float16':
+          (data as Uint16Array)[i] = v.getUint16(i * 2, true);
+          break;
       }
     }
     return { dtype, dims, data };
   }
   // Typed fields: int8/uint8/int32/bool/float16 all live in int32Data per the ONNX spec.
   const src: ArrayLike<unknown> =
-    dtype === 'float32' ? (t.floatData ?? []) :
-    dtype === 'int64' ? (t.int64Data ?? []) :
-    dtype === 'float64' ? (t.doubleData ?? []) : (t.int32Data ?? []);
+    dtype === 'float32' ? (t.floatData ?? []) : dtype === 'int64' ? (t.int64Data ?? []) : dtype === 'float64' ? (t.doubleData ?? []) : (t.int32Data ?? []);
   const count = Math.min(src.length, n);
   for (let i = 0; i < count; i++) {
     if (dtype === 'int64') (data as BigInt64Array)[i] = BigInt(toNum(src[i]));
@@ -159,13 +180,20 @@ export type Attr =
 export function attrFromProto(a: IAttributeProto): Attr {
   const dec = (b: Uint8Array) => new TextDecoder().decode(b);
   switch (a.type) {
-    case 1: return { kind: 'f', v: a.f ?? 0 };
-    case 2: return { kind: 'i', v: toNum(a.i) };
-    case 3: return { kind: 's', v: dec(a.s ?? new Uint8Array()) };
-    case 4: return { kind: 't', v: tensorFromProto(a.t ?? {}) };
-    case 6: return { kind: 'fs', v: Array.from(a.floats ?? []) };
-    case 7: return { kind: 'is', v: (a.ints ?? []).map(toNum) };
-    case 8: return { kind: 'ss', v: (a.strings ?? []).map(dec) };
+    case 1:
+      return { kind: 'f', v: a.f ?? 0 };
+    case 2:
+      return { kind: 'i', v: toNum(a.i) };
+    case 3:
+      return { kind: 's', v: dec(a.s ?? new Uint8Array()) };
+    case 4:
+      return { kind: 't', v: tensorFromProto(a.t ?? {}) };
+    case 6:
+      return { kind: 'fs', v: Array.from(a.floats ?? []) };
+    case 7:
+      return { kind: 'is', v: (a.ints ?? []).map(toNum) };
+    case 8:
+      return { kind: 'ss', v: (a.strings ?? []).map(dec) };
     default:
       // Some old exporters leave `type` unset; infer it from the filled field.
       if (a.ints && a.ints.length) return { kind: 'is', v: a.ints.map(toNum) };
@@ -181,12 +209,19 @@ export function attrToProto(name: string, a: Attr): onnxProto.onnx.AttributeProt
   const A = onnx.AttributeProto;
   const enc = (s: string) => new TextEncoder().encode(s);
   switch (a.kind) {
-    case 'f': return A.create({ name, type: 1, f: a.v });
-    case 'i': return A.create({ name, type: 2, i: a.v });
-    case 's': return A.create({ name, type: 3, s: enc(a.v) });
-    case 't': return A.create({ name, type: 4, t: tensorToProto('', a.v) });
-    case 'fs': return A.create({ name, type: 6, floats: a.v });
-    case 'is': return A.create({ name, type: 7, ints: a.v });
-    case 'ss': return A.create({ name, type: 8, strings: a.v.map(enc) });
+    case 'f':
+      return A.create({ name, type: 1, f: a.v });
+    case 'i':
+      return A.create({ name, type: 2, i: a.v });
+    case 's':
+      return A.create({ name, type: 3, s: enc(a.v) });
+    case 't':
+      return A.create({ name, type: 4, t: tensorToProto('', a.v) });
+    case 'fs':
+      return A.create({ name, type: 6, floats: a.v });
+    case 'is':
+      return A.create({ name, type: 7, ints: a.v });
+    case 'ss':
+      return A.create({ name, type: 8, strings: a.v.map(enc) });
   }
 }

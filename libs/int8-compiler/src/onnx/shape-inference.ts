@@ -103,7 +103,9 @@ export function inferNode(g: OnnxGraph, n: OnnxNode): (ValueType | undefined)[] 
   const same = (i = 0): ValueType[] => [{ dtype: dt(i), shape: s(i) }];
 
   switch (n.opType) {
-    case 'Conv': case 'ConvInteger': case 'QLinearConv': {
+    case 'Conv':
+    case 'ConvInteger':
+    case 'QLinearConv': {
       const x = s(0);
       const w = s(n.opType === 'QLinearConv' ? 3 : 1);
       const k = attrInts(n, 'kernel_shape') ?? w.slice(2);
@@ -111,43 +113,81 @@ export function inferNode(g: OnnxGraph, n: OnnxNode): (ValueType | undefined)[] 
       const dtype: DType = n.opType === 'Conv' ? 'float32' : n.opType === 'ConvInteger' ? 'int32' : dt(7, 'uint8');
       return [{ dtype, shape: [x[0]!, w[0]!, ...geo.out] }];
     }
-    case 'MaxPool': case 'AveragePool': {
+    case 'MaxPool':
+    case 'AveragePool': {
       const x = s(0);
       const geo = windowGeometry(n, x.slice(2), attrInts(n, 'kernel_shape') ?? [], attrInt(n, 'ceil_mode', 0) === 1);
       return [{ dtype: dt(0), shape: [x[0]!, x[1]!, ...geo.out] }, undefined];
     }
-    case 'GlobalAveragePool': case 'GlobalMaxPool': case 'QLinearGlobalAveragePool': {
+    case 'GlobalAveragePool':
+    case 'GlobalMaxPool':
+    case 'QLinearGlobalAveragePool': {
       const x = s(0);
       const channelsLast = attrInt(n, 'channels_last', 0) === 1;
       if (channelsLast) return [{ dtype: dt(0), shape: [x[0]!, ...x.slice(1, -1).map(() => 1), x[x.length - 1]!] }];
       return [{ dtype: dt(0), shape: [x[0]!, x[1]!, ...x.slice(2).map(() => 1)] }];
     }
-    case 'MatMul': return [{ dtype: 'float32', shape: matmulShape(s(0), s(1)) }];
-    case 'MatMulInteger': return [{ dtype: 'int32', shape: matmulShape(s(0), s(1)) }];
-    case 'QLinearMatMul': return [{ dtype: dt(7, 'uint8'), shape: matmulShape(s(0), s(3)) }];
+    case 'MatMul':
+      return [{ dtype: 'float32', shape: matmulShape(s(0), s(1)) }];
+    case 'MatMulInteger':
+      return [{ dtype: 'int32', shape: matmulShape(s(0), s(1)) }];
+    case 'QLinearMatMul':
+      return [{ dtype: dt(7, 'uint8'), shape: matmulShape(s(0), s(3)) }];
     case 'Gemm': {
-      const a = s(0), b = s(1);
+      const a = s(0),
+        b = s(1);
       const m = attrInt(n, 'transA', 0) ? a[1]! : a[0]!;
       const nn = attrInt(n, 'transB', 0) ? b[0]! : b[1]!;
       return [{ dtype: 'float32', shape: [m, nn] }];
     }
-    case 'Add': case 'Sub': case 'Mul': case 'Div': case 'Pow': case 'Max': case 'Min':
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div':
+    case 'Pow':
+    case 'Max':
+    case 'Min':
       return [{ dtype: dt(0), shape: broadcastShapes(s(0), s(1)) }];
-    case 'QLinearAdd': case 'QLinearMul':
+    case 'QLinearAdd':
+    case 'QLinearMul':
       return [{ dtype: dt(7, dt(0)), shape: broadcastShapes(s(0), s(3)) }];
-    case 'Relu': case 'Clip': case 'Sigmoid': case 'Tanh': case 'LeakyRelu': case 'HardSigmoid': case 'HardSwish':
-    case 'Identity': case 'Softmax': case 'Neg': case 'Abs': case 'Sqrt': case 'Exp': case 'Erf': case 'Floor': case 'Ceil': case 'Round':
+    case 'Relu':
+    case 'Clip':
+    case 'Sigmoid':
+    case 'Tanh':
+    case 'LeakyRelu':
+    case 'HardSigmoid':
+    case 'HardSwish':
+    case 'Identity':
+    case 'Softmax':
+    case 'Neg':
+    case 'Abs':
+    case 'Sqrt':
+    case 'Exp':
+    case 'Erf':
+    case 'Floor':
+    case 'Ceil':
+    case 'Round':
       return same(0);
-    case 'BatchNormalization': return [{ dtype: dt(0), shape: s(0) }];
-    case 'QuantizeLinear': return [{ dtype: dt(2, 'uint8'), shape: s(0) }];
-    case 'DequantizeLinear': return [{ dtype: 'float32', shape: s(0) }];
-    case 'DynamicQuantizeLinear': return [{ dtype: 'uint8', shape: s(0) }, { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] }];
+    case 'BatchNormalization':
+      return [{ dtype: dt(0), shape: s(0) }];
+    case 'QuantizeLinear':
+      return [{ dtype: dt(2, 'uint8'), shape: s(0) }];
+    case 'DequantizeLinear':
+      return [{ dtype: 'float32', shape: s(0) }];
+    case 'DynamicQuantizeLinear':
+      return [
+        { dtype: 'uint8', shape: s(0) },
+        { dtype: 'float32', shape: [] },
+        { dtype: 'uint8', shape: [] },
+      ];
     case 'Cast': {
       const to = attrInt(n, 'to', 1);
       const map: Record<number, DType> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
       return [{ dtype: map[to] ?? 'float32', shape: s(0) }];
     }
-    case 'Concat': case 'QLinearConcat': {
+    case 'Concat':
+    case 'QLinearConcat': {
       const first = n.opType === 'QLinearConcat' ? 2 : 0;
       const step = n.opType === 'QLinearConcat' ? 3 : 1;
       const shapes: number[][] = [];
@@ -164,7 +204,8 @@ export function inferNode(g: OnnxGraph, n: OnnxNode): (ValueType | undefined)[] 
       const r = x.length;
       return [{ dtype: dt(0), shape: x.map((d, i) => d + p[i]! + p[i + r]!) }];
     }
-    case 'Resize': case 'Upsample': {
+    case 'Resize':
+    case 'Upsample': {
       const x = s(0);
       const sizes = n.opType === 'Resize' ? c(3) : undefined;
       if (sizes && sizes.dims[0]) return [{ dtype: dt(0), shape: toNumbers(sizes) }];
@@ -196,7 +237,7 @@ export function inferNode(g: OnnxGraph, n: OnnxNode): (ValueType | undefined)[] 
     }
     case 'Unsqueeze': {
       const x = s(0);
-      const axes = c(1) ? toNumbers(c(1)!) : attrInts(n, 'axes') ?? [];
+      const axes = c(1) ? toNumbers(c(1)!) : (attrInts(n, 'axes') ?? []);
       const r = x.length + axes.length;
       const ax = axes.map((a) => normAxis(a, r));
       const out: number[] = [];
@@ -204,9 +245,11 @@ export function inferNode(g: OnnxGraph, n: OnnxNode): (ValueType | undefined)[] 
       for (let i = 0; i < r; i++) out.push(ax.includes(i) ? 1 : x[j++]!);
       return [{ dtype: dt(0), shape: out }];
     }
-    case 'Shape': return [{ dtype: 'int64', shape: [s(0).length] }];
+    case 'Shape':
+      return [{ dtype: 'int64', shape: [s(0).length] }];
     case 'Gather': {
-      const x = s(0), idx = s(1);
+      const x = s(0),
+        idx = s(1);
       const axis = normAxis(attrInt(n, 'axis', 0), x.length);
       return [{ dtype: dt(0), shape: [...x.slice(0, axis), ...idx, ...x.slice(axis + 1)] }];
     }

@@ -15,14 +15,17 @@ export function fuseActivations(plan: PlanGraph): number {
     const p = plan.producer(x);
     if (!p || !CLAMP_OPS.has(p.type)) continue;
     if (plan.consumers(x).length !== 1 || plan.outputs.includes(x)) continue;
-    const xt = plan.t(x), out = plan.t(r.outputs[0]!);
+    const xt = plan.t(x),
+      out = plan.t(r.outputs[0]!);
     if (!xt.quant || !out.quant || xt.dtype !== out.dtype) continue;
     // Clip's real bounds are only exact under its own (equal) in/out quantization.
     if (r.type === 'clip' && (xt.quant.scale[0] !== out.quant.scale[0] || xt.quant.zeroPoint[0] !== out.quant.zeroPoint[0])) continue;
     const [lo, hi] = dtypeRange(out.dtype);
-    const s = out.quant.scale[0]!, z = out.quant.zeroPoint[0]!;
+    const s = out.quant.scale[0]!,
+      z = out.quant.zeroPoint[0]!;
     const toQ = (v: number) => Math.max(lo, Math.min(hi, roundHalfEven(v / s) + z));
-    let min = lo, max = hi;
+    let min = lo,
+      max = hi;
     if (r.type === 'relu') min = z;
     else {
       if (typeof r.attrs.min === 'number') min = toQ(r.attrs.min);

@@ -21,12 +21,16 @@ export function foldBatchNorm(g: OnnxGraph): number {
     const eps = attrFloat(bn, 'epsilon', 1e-5);
     const cout = w.dims[0]!;
     const per = numel(w.dims) / cout;
-    const gv = toNumbers(gamma), bv = toNumbers(beta), mv = toNumbers(mean), vv = toNumbers(variance);
+    const gv = toNumbers(gamma),
+      bv = toNumbers(beta),
+      mv = toNumbers(mean),
+      vv = toNumbers(variance);
     const oldBias = conv.inputs[2] ? g.constants.get(conv.inputs[2]) : undefined;
     if (conv.inputs[2] && !oldBias) continue;
     const ob = oldBias ? toNumbers(oldBias) : new Array(cout).fill(0);
     const nw: Tensor = makeTensor('float32', w.dims);
-    const wd = w.data as Float32Array, nd = nw.data as Float32Array;
+    const wd = w.data as Float32Array,
+      nd = nw.data as Float32Array;
     const nb = makeTensor('float32', [cout]);
     for (let o = 0; o < cout; o++) {
       const k = gv[o]! / Math.sqrt(vv[o]! + eps);

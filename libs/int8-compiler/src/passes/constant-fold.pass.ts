@@ -10,8 +10,28 @@ import { type OnnxGraph, type OnnxNode, attrFloat, attrInt, attrInts, attrTensor
 import { broadcastShapes, inferNode, normAxis, reshapeTarget } from '../onnx/shape-inference.js';
 
 const FOLDABLE = new Set([
-  'Constant', 'Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Cast', 'ConstantOfShape', 'Reshape', 'Flatten',
-  'Slice', 'Add', 'Sub', 'Mul', 'Div', 'Transpose', 'Range', 'QuantizeLinear', 'Identity', 'Floor', 'Ceil', 'Neg',
+  'Constant',
+  'Shape',
+  'Gather',
+  'Unsqueeze',
+  'Squeeze',
+  'Concat',
+  'Cast',
+  'ConstantOfShape',
+  'Reshape',
+  'Flatten',
+  'Slice',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Transpose',
+  'Range',
+  'QuantizeLinear',
+  'Identity',
+  'Floor',
+  'Ceil',
+  'Neg',
 ]);
 
 function strides(shape: number[]): number[] {
@@ -24,14 +44,19 @@ function strides(shape: number[]): number[] {
 function binary(a: Tensor, b: Tensor, f: (x: number, y: number) => number, dtype: DType): Tensor {
   const shape = broadcastShapes(a.dims, b.dims);
   const out = makeTensor(dtype, shape);
-  const av = toNumbers(a), bv = toNumbers(b);
-  const sa = strides(a.dims), sb = strides(b.dims), so = strides(shape);
+  const av = toNumbers(a),
+    bv = toNumbers(b);
+  const sa = strides(a.dims),
+    sb = strides(b.dims),
+    so = strides(shape);
   const r = shape.length;
   for (let i = 0; i < numel(shape); i++) {
-    let ia = 0, ib = 0;
+    let ia = 0,
+      ib = 0;
     for (let d = 0; d < r; d++) {
       const idx = Math.floor(i / so[d]!) % shape[d]!;
-      const da = d - (r - a.dims.length), db = d - (r - b.dims.length);
+      const da = d - (r - a.dims.length),
+        db = d - (r - b.dims.length);
       if (da >= 0 && a.dims[da] !== 1) ia += idx * sa[da]!;
       if (db >= 0 && b.dims[db] !== 1) ib += idx * sb[db]!;
     }
@@ -49,7 +74,8 @@ function withValues(dtype: DType, dims: number[], values: number[]): Tensor {
 export function transposeTensor(t: Tensor, perm: number[]): Tensor {
   const outShape = perm.map((p) => t.dims[p]!);
   const out = makeTensor(t.dtype, outShape);
-  const si = strides(t.dims), so = strides(outShape);
+  const si = strides(t.dims),
+    so = strides(outShape);
   const n = numel(outShape);
   const src = t.data as unknown as ArrayLike<unknown> & { [i: number]: unknown };
   const dst = out.data as unknown as { [i: number]: unknown };
@@ -89,7 +115,8 @@ function evaluate(g: OnnxGraph, n: OnnxNode): Tensor | undefined {
   if (!allConst) return undefined;
   const x = c(0)!;
   switch (n.opType) {
-    case 'Identity': return x;
+    case 'Identity':
+      return x;
     case 'Cast': {
       const to = inferNode(g, n)[0]!.dtype;
       return withValues(to, x.dims, toNumbers(x));
@@ -104,13 +131,17 @@ function evaluate(g: OnnxGraph, n: OnnxNode): Tensor | undefined {
     case 'Gather': {
       const axis = normAxis(attrInt(n, 'axis', 0), x.dims.length);
       const idx = toNumbers(c(1)!).map((i) => (i < 0 ? i + x.dims[axis]! : i));
-      const outer = numel(x.dims.slice(0, axis)), inner = numel(x.dims.slice(axis + 1));
+      const outer = numel(x.dims.slice(0, axis)),
+        inner = numel(x.dims.slice(axis + 1));
       const xv = toNumbers(x);
       const out: number[] = [];
       for (let o = 0; o < outer; o++) for (const i of idx) for (let k = 0; k < inner; k++) out.push(xv[(o * x.dims[axis]! + i) * inner + k]!);
       return withValues(x.dtype, [...x.dims.slice(0, axis), ...c(1)!.dims, ...x.dims.slice(axis + 1)], out);
     }
-    case 'Unsqueeze': case 'Squeeze': case 'Reshape': case 'Flatten': {
+    case 'Unsqueeze':
+    case 'Squeeze':
+    case 'Reshape':
+    case 'Flatten': {
       const shape = n.opType === 'Reshape' ? reshapeTarget(x.dims, toNumbers(c(1)!), attrInt(n, 'allowzero', 0) === 1) : inferNode(g, n)[0]!.shape!;
       return { dtype: x.dtype, dims: shape, data: x.data };
     }
@@ -119,17 +150,19 @@ function evaluate(g: OnnxGraph, n: OnnxNode): Tensor | undefined {
       const axis = normAxis(attrInt(n, 'axis', 0), x.dims.length);
       const outer = numel(x.dims.slice(0, axis));
       const out: number[] = [];
-      for (let o = 0; o < outer; o++) for (const p of parts) {
-        const chunk = numel(p.dims.slice(axis));
-        out.push(...toNumbers(p).slice(o * chunk, (o + 1) * chunk));
-      }
+      for (let o = 0; o < outer; o++)
+        for (const p of parts) {
+          const chunk = numel(p.dims.slice(axis));
+          out.push(...toNumbers(p).slice(o * chunk, (o + 1) * chunk));
+        }
       const dims = [...x.dims];
       dims[axis] = parts.reduce((a, p) => a + p.dims[axis]!, 0);
       return withValues(x.dtype, dims, out);
     }
     case 'Slice': {
       if (n.inputs.length < 2) return undefined; // opset < 10 slices are attributes; not seen in shape chains
-      const starts = toNumbers(c(1)!), ends = toNumbers(c(2)!);
+      const starts = toNumbers(c(1)!),
+        ends = toNumbers(c(2)!);
       const axes = c(3) ? toNumbers(c(3)!) : starts.map((_, i) => i);
       const steps = c(4) ? toNumbers(c(4)!) : starts.map(() => 1);
       if (x.dims.length !== 1 || steps.some((s) => s !== 1) || axes.some((a) => normAxis(a, 1) !== 0)) return undefined;
@@ -138,14 +171,26 @@ function evaluate(g: OnnxGraph, n: OnnxNode): Tensor | undefined {
       const v = toNumbers(x).slice(clamp(starts[0]!), clamp(ends[0]!));
       return withValues(x.dtype, [v.length], v);
     }
-    case 'Add': return binary(x, c(1)!, (a, b) => a + b, x.dtype);
-    case 'Sub': return binary(x, c(1)!, (a, b) => a - b, x.dtype);
-    case 'Mul': return binary(x, c(1)!, (a, b) => a * b, x.dtype);
-    case 'Div': return binary(x, c(1)!, (a, b) => (x.dtype === 'int64' || x.dtype === 'int32' ? Math.trunc(a / b) : a / b), x.dtype);
-    case 'Floor': return withValues(x.dtype, x.dims, toNumbers(x).map(Math.floor));
-    case 'Ceil': return withValues(x.dtype, x.dims, toNumbers(x).map(Math.ceil));
-    case 'Neg': return withValues(x.dtype, x.dims, toNumbers(x).map((v) => -v));
-    case 'Transpose': return transposeTensor(x, attrInts(n, 'perm') ?? x.dims.map((_, i) => x.dims.length - 1 - i));
+    case 'Add':
+      return binary(x, c(1)!, (a, b) => a + b, x.dtype);
+    case 'Sub':
+      return binary(x, c(1)!, (a, b) => a - b, x.dtype);
+    case 'Mul':
+      return binary(x, c(1)!, (a, b) => a * b, x.dtype);
+    case 'Div':
+      return binary(x, c(1)!, (a, b) => (x.dtype === 'int64' || x.dtype === 'int32' ? Math.trunc(a / b) : a / b), x.dtype);
+    case 'Floor':
+      return withValues(x.dtype, x.dims, toNumbers(x).map(Math.floor));
+    case 'Ceil':
+      return withValues(x.dtype, x.dims, toNumbers(x).map(Math.ceil));
+    case 'Neg':
+      return withValues(
+        x.dtype,
+        x.dims,
+        toNumbers(x).map((v) => -v),
+      );
+    case 'Transpose':
+      return transposeTensor(x, attrInts(n, 'perm') ?? x.dims.map((_, i) => x.dims.length - 1 - i));
     case 'Range': {
       const [start, limit, delta] = [Number(x.data[0]), Number(c(1)!.data[0]), Number(c(2)!.data[0])];
       const v: number[] = [];
@@ -199,7 +244,10 @@ export function foldConstants(g: OnnxGraph): number {
     }
     keep.push(n);
     const outs = inferNode(g, n);
-    n.outputs.forEach((o, i) => { const t = outs[i]; if (o && t) g.types.set(o, t); });
+    n.outputs.forEach((o, i) => {
+      const t = outs[i];
+      if (o && t) g.types.set(o, t);
+    });
   }
   g.nodes = keep;
   // A graph output that became a constant stays a constant output; nothing else needs it.
@@ -209,7 +257,8 @@ export function foldConstants(g: OnnxGraph): number {
 
 /** Removes a pass-through node, keeping graph output names stable. */
 function aliasAway(g: OnnxGraph, n: OnnxNode, processed: OnnxNode[]): void {
-  const src = n.inputs[0]!, dst = n.outputs[0]!;
+  const src = n.inputs[0]!,
+    dst = n.outputs[0]!;
   const producer = processed.find((p) => p.outputs.includes(src));
   if (g.outputs.includes(dst) && producer && !g.outputs.includes(src) && !g.inputs.includes(src)) {
     // Rename the producer's output to the graph output's name instead of losing that name.

@@ -17,7 +17,10 @@ import { PlanGraph, type PlanOp, type PlanTensor, renameTensor } from '../plan/p
 
 const NHWC = [0, 2, 3, 1];
 
-interface View { sid: number; perm: number[] }
+interface View {
+  sid: number;
+  perm: number[];
+}
 
 const identity = (r: number) => Array.from({ length: r }, (_, i) => i);
 const isIdentity = (p: number[]) => p.every((v, i) => v === i);
@@ -101,7 +104,11 @@ export function toNhwc(src: PlanGraph): PlanGraph {
         }
         break;
       }
-      case 'max_pool': case 'avg_pool': case 'global_avg_pool': case 'resize_nearest': case 'resize_bilinear':
+      case 'max_pool':
+      case 'avg_pool':
+      case 'global_avg_pool':
+      case 'resize_nearest':
+      case 'resize_bilinear':
         emit(op.type, [get(x, NHWC, op.name)], [define(op.outputs[0]!, NHWC)]);
         break;
       case 'fully_connected': {
@@ -109,13 +116,18 @@ export function toNhwc(src: PlanGraph): PlanGraph {
         emit(op.type, ins, [define(op.outputs[0]!, identity(src.t(op.outputs[0]!).shape.length))]);
         break;
       }
-      case 'add': case 'concat': {
+      case 'add':
+      case 'concat': {
         const out = src.t(op.outputs[0]!);
         const perm = naturalPerm(op.outputs[0]!);
         const ins = op.inputs.map((i) => {
           const it = src.t(i);
           if (it.shape.length === out.shape.length) return get(i, perm, op.name);
-          if (!it.data) throw new DomainError('FRAMEWORK_UNSUPPORTED', `op "${op.name}": broadcasting an activation of rank ${it.shape.length} against rank ${out.shape.length}`);
+          if (!it.data)
+            throw new DomainError(
+              'FRAMEWORK_UNSUPPORTED',
+              `op "${op.name}": broadcasting an activation of rank ${it.shape.length} against rank ${out.shape.length}`,
+            );
           // Constant operand of lower rank: align it to the output's rank, then lay it out.
           const padded: PlanTensor = { ...it, shape: [...new Array(out.shape.length - it.shape.length).fill(1), ...it.shape] };
           return newStorage(padded, perm);
@@ -128,10 +140,17 @@ export function toNhwc(src: PlanGraph): PlanGraph {
         const perm = naturalPerm(op.outputs[0]!);
         const r = perm.length;
         const pads = op.attrs.pads as number[];
-        emit('pad', [get(x, perm, op.name)], [define(op.outputs[0]!, perm)], { ...op.attrs, pads: [...perm.map((p) => pads[p]!), ...perm.map((p) => pads[r + p]!)] });
+        emit('pad', [get(x, perm, op.name)], [define(op.outputs[0]!, perm)], {
+          ...op.attrs,
+          pads: [...perm.map((p) => pads[p]!), ...perm.map((p) => pads[r + p]!)],
+        });
         break;
       }
-      case 'quantize': case 'dequantize': case 'relu': case 'clip': case 'sigmoid': {
+      case 'quantize':
+      case 'dequantize':
+      case 'relu':
+      case 'clip':
+      case 'sigmoid': {
         // Feeding a graph output: convert the layout on the (smaller) integer side of a dequantize.
         const perm = src.outputs.includes(op.outputs[0]!) ? identity(xt.shape.length) : viewPerm(x);
         emit(op.type, [get(x, perm, op.name)], [define(op.outputs[0]!, perm)]);
@@ -157,7 +176,11 @@ export function toNhwc(src: PlanGraph): PlanGraph {
         break;
       }
       default:
-        emit(op.type, op.inputs.map((i) => get(i, viewPerm(i), op.name)), op.outputs.map((o) => define(o, viewPerm(x))));
+        emit(
+          op.type,
+          op.inputs.map((i) => get(i, viewPerm(i), op.name)),
+          op.outputs.map((o) => define(o, viewPerm(x))),
+        );
     }
   }
 

@@ -25,9 +25,25 @@ export interface PlanTensor {
 }
 
 export type PlanOpType =
-  | 'conv2d' | 'depthwise_conv2d' | 'fully_connected' | 'add' | 'max_pool' | 'avg_pool' | 'global_avg_pool'
-  | 'concat' | 'reshape' | 'transpose' | 'pad' | 'resize_nearest' | 'resize_bilinear' | 'quantize' | 'dequantize'
-  | 'sigmoid' | 'softmax' | 'relu' | 'clip';
+  | 'conv2d'
+  | 'depthwise_conv2d'
+  | 'fully_connected'
+  | 'add'
+  | 'max_pool'
+  | 'avg_pool'
+  | 'global_avg_pool'
+  | 'concat'
+  | 'reshape'
+  | 'transpose'
+  | 'pad'
+  | 'resize_nearest'
+  | 'resize_bilinear'
+  | 'quantize'
+  | 'dequantize'
+  | 'sigmoid'
+  | 'softmax'
+  | 'relu'
+  | 'clip';
 
 export type AttrJson = number | string | boolean | number[] | null;
 
@@ -48,8 +64,12 @@ export function dtypeRange(d: PlanDType): [number, number] {
 
 export function sameQuant(a: QuantParams | null, b: QuantParams | null): boolean {
   if (!a || !b) return a === b;
-  return a.axis === b.axis && a.scale.length === b.scale.length &&
-    a.scale.every((s, i) => Math.fround(s) === Math.fround(b.scale[i]!)) && a.zeroPoint.every((z, i) => z === b.zeroPoint[i]);
+  return (
+    a.axis === b.axis &&
+    a.scale.length === b.scale.length &&
+    a.scale.every((s, i) => Math.fround(s) === Math.fround(b.scale[i]!)) &&
+    a.zeroPoint.every((z, i) => z === b.zeroPoint[i])
+  );
 }
 
 export class PlanGraph {
@@ -61,7 +81,8 @@ export class PlanGraph {
   private names = new Set<string>();
 
   uniqueName(base: string): string {
-    let n = base, i = 0;
+    let n = base,
+      i = 0;
     while (this.names.has(n)) n = `${base}_${++i}`;
     this.names.add(n);
     return n;

@@ -10,7 +10,12 @@ export const PLAN_FORMAT = 'farm-int8-plan';
 export const PLAN_VERSION = 1;
 const ALIGN = 64;
 
-export interface TensorDecl { name: string; dtype: string; shape: number[]; quant: PlanTensor['quant'] }
+export interface TensorDecl {
+  name: string;
+  dtype: string;
+  shape: number[];
+  quant: PlanTensor['quant'];
+}
 
 export interface WrittenPlan {
   planPath: string;
@@ -45,7 +50,10 @@ export function serializePlan(plan: PlanGraph, binName: string, source?: Record<
     tensors: ids.map((id) => {
       const t = plan.t(id);
       return {
-        id, name: t.name, dtype: t.dtype, shape: t.shape,
+        id,
+        name: t.name,
+        dtype: t.dtype,
+        shape: t.shape,
         quant: t.quant ? { scale: t.quant.scale.map((s) => Math.fround(s)), zeroPoint: t.quant.zeroPoint, axis: t.quant.axis } : null,
         data: placed.get(id) ?? null,
       };
@@ -53,7 +61,10 @@ export function serializePlan(plan: PlanGraph, binName: string, source?: Record<
     inputs: plan.inputs,
     outputs: plan.outputs,
     ops: plan.ops.map((o) => ({
-      name: o.name, type: o.type, inputs: o.inputs, outputs: o.outputs,
+      name: o.name,
+      type: o.type,
+      inputs: o.inputs,
+      outputs: o.outputs,
       // Absent means "default" in the spec; null bounds (infinite clip) are left out.
       attrs: Object.fromEntries(Object.entries(o.attrs).filter(([, v]) => v !== null && v !== undefined)),
     })),
@@ -68,6 +79,9 @@ export function writePlan(plan: PlanGraph, outDir: string, name: string, source?
   const { json, bin } = serializePlan(plan, `${name}.plan.bin`, source);
   writeFileSync(binPath, bin);
   writeFileSync(planPath, json);
-  const decl = (id: number): TensorDecl => { const t = plan.t(id); return { name: t.name, dtype: t.dtype, shape: t.shape, quant: t.quant }; };
+  const decl = (id: number): TensorDecl => {
+    const t = plan.t(id);
+    return { name: t.name, dtype: t.dtype, shape: t.shape, quant: t.quant };
+  };
   return { planPath, binPath, inputs: plan.inputs.map(decl), outputs: plan.outputs.map(decl) };
 }

@@ -13,7 +13,10 @@ export type CalibrationMethod = 'minmax' | 'percentile';
 /** One calibration sample: a float tensor per graph input (shape defaults to the model's). */
 export type CalibrationSample = Record<string, Float32Array | { data: Float32Array; dims: number[] }>;
 
-export interface Range { min: number; max: number }
+export interface Range {
+  min: number;
+  max: number;
+}
 
 const BINS = 2048;
 
@@ -41,7 +44,7 @@ function feeds(g: OnnxGraph, s: CalibrationSample): Record<string, ort.Tensor> {
     const v = s[name];
     if (!v) throw new Error(`calibration sample has no value for input "${name}"`);
     const data = v instanceof Float32Array ? v : v.data;
-    const dims = v instanceof Float32Array ? g.types.get(name)?.shape ?? [data.length] : v.dims;
+    const dims = v instanceof Float32Array ? (g.types.get(name)?.shape ?? [data.length]) : v.dims;
     f[name] = new ort.Tensor('float32', data, dims);
   }
   return f;
@@ -53,7 +56,11 @@ function feeds(g: OnnxGraph, s: CalibrationSample): Record<string, ort.Tensor> {
  * so that zero padding stays exact.
  */
 export async function collectRanges(
-  g: OnnxGraph, tensors: string[], samples: CalibrationSample[], method: CalibrationMethod, percentile = 99.99,
+  g: OnnxGraph,
+  tensors: string[],
+  samples: CalibrationSample[],
+  method: CalibrationMethod,
+  percentile = 99.99,
 ): Promise<Map<string, Range>> {
   if (tensors.length === 0) return new Map();
   const model = g.toBytes({ extraOutputs: tensors.filter((t) => !g.outputs.includes(t)) });
@@ -65,8 +72,13 @@ export async function collectRanges(
       const r = await session.run(feeds(g, s), tensors);
       for (const t of tensors) {
         const data = r[t]!.data as Float32Array;
-        let mn = Infinity, mx = -Infinity;
-        for (let i = 0; i < data.length; i++) { const v = data[i]!; if (v < mn) mn = v; if (v > mx) mx = v; }
+        let mn = Infinity,
+          mx = -Infinity;
+        for (let i = 0; i < data.length; i++) {
+          const v = data[i]!;
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
+        }
         const cur = ranges.get(t);
         ranges.set(t, { min: Math.min(cur?.min ?? Infinity, mn), max: Math.max(cur?.max ?? -Infinity, mx) });
       }
@@ -86,9 +98,11 @@ export async function collectRanges(
           total += data.length;
         }
         const tail = total * (1 - percentile / 100);
-        let lo = 0, acc = 0;
+        let lo = 0,
+          acc = 0;
         while (lo < BINS - 1 && acc + hist[lo]! <= tail) acc += hist[lo++]!;
-        let hi = BINS - 1; acc = 0;
+        let hi = BINS - 1;
+        acc = 0;
         while (hi > lo && acc + hist[hi]! <= tail) acc += hist[hi--]!;
         ranges.set(t, { min: min + lo * w, max: min + (hi + 1) * w });
       }

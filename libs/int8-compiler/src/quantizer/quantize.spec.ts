@@ -34,7 +34,10 @@ test('quantizer: output is QDQ with per-channel int8 weights (axis 0), int32 bia
   assert.equal(ws.length, w.dims[0]);
   assert.equal(wdq.attrs.axis?.v, 0);
   assert.ok(toNumbers(g.constants.get(wdq.inputs[2]!)!).every((z) => z === 0));
-  assert.ok(toNumbers(w).every((v) => v >= -63 && v <= 63), 'reduced-range weights');
+  assert.ok(
+    toNumbers(w).every((v) => v >= -63 && v <= 63),
+    'reduced-range weights',
+  );
   const bdq = prod.get(conv.inputs[2]!)!;
   assert.equal(g.constants.get(bdq.inputs[0]!)!.dtype, 'int32');
   const xdq = prod.get(conv.inputs[0]!)!;
@@ -55,10 +58,17 @@ test('quantizer: percentile calibration clips ranges relative to min-max', async
     const g = OnnxGraph.fromBytes(m);
     return g.nodes.filter((n) => n.opType === 'QuantizeLinear').map((n) => Number(g.constants.get(n.inputs[1]!)!.data[0]));
   };
-  const sa = scales(a.model), sb = scales(b.model);
+  const sa = scales(a.model),
+    sb = scales(b.model);
   assert.equal(sa.length, sb.length);
-  assert.ok(sb.every((s, i) => s <= sa[i]! * 1.0001), 'percentile ranges never exceed min-max ranges');
-  assert.ok(sb.some((s, i) => s < sa[i]! * 0.99), 'and some are clipped');
+  assert.ok(
+    sb.every((s, i) => s <= sa[i]! * 1.0001),
+    'percentile ranges never exceed min-max ranges',
+  );
+  assert.ok(
+    sb.some((s, i) => s < sa[i]! * 0.99),
+    'and some are clipped',
+  );
 });
 
 test('activationParams: zero is exactly representable; int8 variant shifts the zero point by 128', () => {

@@ -82,19 +82,27 @@ class UnionFind {
   private parent = new Map<string, string>();
   find(x: string): string {
     let p = this.parent.get(x) ?? x;
-    if (p !== x) { p = this.find(p); this.parent.set(x, p); }
+    if (p !== x) {
+      p = this.find(p);
+      this.parent.set(x, p);
+    }
     return p;
   }
   union(a: string, b: string): void {
-    const ra = this.find(a), rb = this.find(b);
+    const ra = this.find(a),
+      rb = this.find(b);
     if (ra !== rb) this.parent.set(rb, ra);
   }
 }
 
-interface QParams { scale: number; zeroPoint: number }
+interface QParams {
+  scale: number;
+  zeroPoint: number;
+}
 
 export function activationParams(r: Range, type: ActivationType): QParams {
-  const min = Math.min(0, r.min), max = Math.max(0, r.max);
+  const min = Math.min(0, r.min),
+    max = Math.max(0, r.max);
   if (!(max > min)) return { scale: 1, zeroPoint: type === 'uint8' ? 0 : -128 };
   const scale = Math.fround((max - min) / 255);
   const qmin = type === 'uint8' ? 0 : -128;
@@ -127,11 +135,15 @@ function upgradeOpset(g: OnnxGraph): void {
     if (n.opType === 'Softmax' && g.opset < 13) {
       const rank = g.types.get(n.inputs[0]!)?.shape?.length ?? 2;
       const axis = attrInt(n, 'axis', 1);
-      if (axis !== rank - 1 && axis !== -1) throw new DomainError('FRAMEWORK_UNSUPPORTED', `Softmax node "${n.name}": opset ${g.opset} flattening semantics on a non-last axis`);
+      if (axis !== rank - 1 && axis !== -1)
+        throw new DomainError('FRAMEWORK_UNSUPPORTED', `Softmax node "${n.name}": opset ${g.opset} flattening semantics on a non-last axis`);
       n.attrs.axis = A.i(-1);
     }
     if (['Split', 'ReduceSum', 'Upsample'].includes(n.opType)) {
-      throw new DomainError('FRAMEWORK_UNSUPPORTED', `${n.opType} node "${n.name}": upgrading opset ${g.opset} -> 13 for per-channel QDQ is not implemented for this op`);
+      throw new DomainError(
+        'FRAMEWORK_UNSUPPORTED',
+        `${n.opType} node "${n.name}": upgrading opset ${g.opset} -> 13 for per-channel QDQ is not implemented for this op`,
+      );
     }
   }
   g.opset = 13;
@@ -228,7 +240,7 @@ function planQuantization(g: OnnxGraph): QuantPlan {
       (WEIGHTED.has(n.opType) && g.constants.has(n.inputs[1]!) && !g.constants.has(n.inputs[0]!) && (n.opType !== 'Gemm' || attrInt(n, 'transA', 0) === 0)) ||
       ((COMPUTE.has(n.opType) || SHARED.has(n.opType)) && !WEIGHTED.has(n.opType));
     if (!quantizable || !isFloat(n.outputs[0]!)) continue;
-    if (n.opType === 'Resize' && (n.attrs.mode?.v ?? 'nearest') !== 'nearest' && (n.attrs.mode?.v) !== 'linear') continue;
+    if (n.opType === 'Resize' && (n.attrs.mode?.v ?? 'nearest') !== 'nearest' && n.attrs.mode?.v !== 'linear') continue;
     nodes.add(n);
   }
   // Conv/Gemm/Add followed only by Relu/Clip: the activation's output carries the quantization.
@@ -242,7 +254,10 @@ function planQuantization(g: OnnxGraph): QuantPlan {
     const data = WEIGHTED.has(n.opType) ? [n.inputs[0]!] : n.opType === 'Add' || n.opType === 'Concat' ? n.inputs : [n.inputs[0]!];
     for (const i of data) {
       if (!i || fused.has(i)) continue;
-      if (g.constants.has(i)) { if (isFloat(i)) constOperands.add(i); continue; }
+      if (g.constants.has(i)) {
+        if (isFloat(i)) constOperands.add(i);
+        continue;
+      }
       tensors.add(i);
     }
     const out = n.outputs[0]!;
@@ -258,7 +273,10 @@ function quantizeWeights(w: Tensor, axis: number, qmax: number): { q: Tensor; sc
   const inner = numel(w.dims.slice(axis + 1));
   const src = w.data as Float32Array;
   const maxAbs = new Array(ch).fill(0);
-  for (let i = 0; i < src.length; i++) { const c = Math.floor(i / inner) % ch; maxAbs[c] = Math.max(maxAbs[c], Math.abs(src[i]!)); }
+  for (let i = 0; i < src.length; i++) {
+    const c = Math.floor(i / inner) % ch;
+    maxAbs[c] = Math.max(maxAbs[c], Math.abs(src[i]!));
+  }
   // An all-zero channel gets scale 1 so its bias scale stays finite.
   const scales = maxAbs.map((m) => Math.fround(m > 0 ? m / qmax : 1));
   const q = makeTensor('int8', w.dims);
@@ -275,7 +293,11 @@ function rewrite(g: OnnxGraph, plan: QuantPlan, params: (t: string) => QParams, 
   const counts: Record<string, number> = {};
   const zpTensor = (zp: number) => makeTensor(actType, [], [zp]);
   const newNodes: OnnxNode[] = [];
-  const addConst = (base: string, t: Tensor) => { const name = g.fresh(base); g.constants.set(name, t); return name; };
+  const addConst = (base: string, t: Tensor) => {
+    const name = g.fresh(base);
+    g.constants.set(name, t);
+    return name;
+  };
   /** Dequantized name -> the activation it stands for (differs only for graph inputs). */
   const original = new Map<string, string>();
 
@@ -309,10 +331,21 @@ function rewrite(g: OnnxGraph, plan: QuantPlan, params: (t: string) => QParams, 
     const p = params(c);
     const v = g.constants.get(c)!;
     const [lo, hi] = actType === 'uint8' ? [0, 255] : [-128, 127];
-    const q = makeTensor(actType, v.dims, toNumbers(v).map((x) => Math.max(lo, Math.min(hi, roundHalfEven(x / p.scale) + p.zeroPoint))));
+    const q = makeTensor(
+      actType,
+      v.dims,
+      toNumbers(v).map((x) => Math.max(lo, Math.min(hi, roundHalfEven(x / p.scale) + p.zeroPoint))),
+    );
     const qName = addConst(`${c}_quantized`, q);
     const dq = g.fresh(`${c}_dequantized`);
-    newNodes.push({ name: g.fresh(`${c}_DequantizeLinear`), opType: 'DequantizeLinear', domain: '', inputs: [qName, addConst(`${c}_scale`, makeTensor('float32', [], [p.scale])), addConst(`${c}_zero_point`, zpTensor(p.zeroPoint))], outputs: [dq], attrs: {} });
+    newNodes.push({
+      name: g.fresh(`${c}_DequantizeLinear`),
+      opType: 'DequantizeLinear',
+      domain: '',
+      inputs: [qName, addConst(`${c}_scale`, makeTensor('float32', [], [p.scale])), addConst(`${c}_zero_point`, zpTensor(p.zeroPoint))],
+      outputs: [dq],
+      attrs: {},
+    });
     for (const n of plan.nodes) n.inputs = n.inputs.map((i) => (i === c ? dq : i));
   }
 
@@ -327,7 +360,14 @@ function rewrite(g: OnnxGraph, plan: QuantPlan, params: (t: string) => QParams, 
     const wScale = addConst(`${n.inputs[1]}_scale`, makeTensor('float32', [scales.length], scales));
     const wZero = addConst(`${n.inputs[1]}_zero_point`, makeTensor('int8', [scales.length]));
     const wdq = g.fresh(`${n.inputs[1]}_dequantized`);
-    newNodes.push({ name: g.fresh(`${n.name}_weight_DequantizeLinear`), opType: 'DequantizeLinear', domain: '', inputs: [wq, wScale, wZero], outputs: [wdq], attrs: { axis: A.i(axis) } });
+    newNodes.push({
+      name: g.fresh(`${n.name}_weight_DequantizeLinear`),
+      opType: 'DequantizeLinear',
+      domain: '',
+      inputs: [wq, wScale, wZero],
+      outputs: [wdq],
+      attrs: { axis: A.i(axis) },
+    });
     const xName = n.inputs[0]!;
     const biasName = n.opType === 'MatMul' ? undefined : n.inputs[2];
     n.inputs[1] = wdq;
@@ -336,12 +376,23 @@ function rewrite(g: OnnxGraph, plan: QuantPlan, params: (t: string) => QParams, 
       if (n.opType === 'Gemm' && b.length !== scales.length) continue; // matrix/scalar C stays float
       const sx = params(original.get(xName) ?? xName).scale;
       const bScales = scales.map((s) => Math.fround(sx * s));
-      const bq = makeTensor('int32', [b.length], b.map((v, o) => Math.max(-2147483647, Math.min(2147483647, roundHalfEven(v / bScales[o]!)))));
+      const bq = makeTensor(
+        'int32',
+        [b.length],
+        b.map((v, o) => Math.max(-2147483647, Math.min(2147483647, roundHalfEven(v / bScales[o]!)))),
+      );
       const bdq = g.fresh(`${biasName}_dequantized`);
       newNodes.push({
-        name: g.fresh(`${n.name}_bias_DequantizeLinear`), opType: 'DequantizeLinear', domain: '',
-        inputs: [addConst(`${biasName}_quantized`, bq), addConst(`${biasName}_scale`, makeTensor('float32', [b.length], bScales)), addConst(`${biasName}_zero_point`, makeTensor('int32', [b.length]))],
-        outputs: [bdq], attrs: { axis: A.i(0) },
+        name: g.fresh(`${n.name}_bias_DequantizeLinear`),
+        opType: 'DequantizeLinear',
+        domain: '',
+        inputs: [
+          addConst(`${biasName}_quantized`, bq),
+          addConst(`${biasName}_scale`, makeTensor('float32', [b.length], bScales)),
+          addConst(`${biasName}_zero_point`, makeTensor('int32', [b.length])),
+        ],
+        outputs: [bdq],
+        attrs: { axis: A.i(0) },
       });
       n.inputs[2] = bdq;
     }

@@ -61,7 +61,18 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
   if (!existsSync(runner)) throw new DomainError('RUNNER_UNAVAILABLE', `int8-runner not built at ${runner} (run device-agents/native/build.sh)`);
   const dir = mkdtempSync(join(tmpdir(), 'int8-run-'));
   try {
-    const args = ['--plan', o.planPath, '--warmup', String(o.warmup ?? 0), '--runs', String(o.runs ?? 1), '--profile-runs', String(o.profileRuns ?? 0), '--threads', '1'];
+    const args = [
+      '--plan',
+      o.planPath,
+      '--warmup',
+      String(o.warmup ?? 0),
+      '--runs',
+      String(o.runs ?? 1),
+      '--profile-runs',
+      String(o.profileRuns ?? 0),
+      '--threads',
+      '1',
+    ];
     if (o.inputs) {
       const inFile = join(dir, 'input.bin');
       writeFileSync(inFile, Buffer.concat(o.inputs.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength))));
@@ -73,13 +84,22 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       execFile(runner, args, { timeout: o.timeoutMs ?? 600_000, maxBuffer: 64 << 20 }, (err, out, errOut) => {
         if (err) {
           let msg = errOut.trim() || err.message;
-          try { const e = JSON.parse(errOut.trim().split('\n').pop() ?? '') as { error?: { code?: string; message?: string } }; if (e.error) msg = `${e.error.code}: ${e.error.message}`; } catch { /* stderr was not the JSON error line */ }
+          try {
+            const e = JSON.parse(errOut.trim().split('\n').pop() ?? '') as { error?: { code?: string; message?: string } };
+            if (e.error) msg = `${e.error.code}: ${e.error.message}`;
+          } catch {
+            /* stderr was not the JSON error line */
+          }
           rej(new DomainError('RUNNER_FAILED', `int8-runner failed: ${msg}`, { args }));
         } else res(out);
       });
     });
     let report: RunnerReport;
-    try { report = JSON.parse(stdout) as RunnerReport; } catch { throw new DomainError('RUNNER_FAILED', `int8-runner printed no JSON: ${stdout.slice(0, 200)}`); }
+    try {
+      report = JSON.parse(stdout) as RunnerReport;
+    } catch {
+      throw new DomainError('RUNNER_FAILED', `int8-runner printed no JSON: ${stdout.slice(0, 200)}`);
+    }
     const outputs: RunResult['outputs'] = [];
     if (o.outputs) {
       const raw = readFileSync(outFile);
@@ -89,7 +109,15 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
         const bytes = n * SIZE[d.dtype]!;
         const chunk = new Uint8Array(raw.subarray(off, off + bytes)).slice().buffer;
         off += bytes;
-        outputs.push(d.dtype === 'float32' ? new Float32Array(chunk) : d.dtype === 'int32' ? new Int32Array(chunk) : d.dtype === 'int8' ? new Int8Array(chunk) : new Uint8Array(chunk));
+        outputs.push(
+          d.dtype === 'float32'
+            ? new Float32Array(chunk)
+            : d.dtype === 'int32'
+              ? new Int32Array(chunk)
+              : d.dtype === 'int8'
+                ? new Int8Array(chunk)
+                : new Uint8Array(chunk),
+        );
       }
       if (off !== raw.length) throw new DomainError('RUNNER_FAILED', `output file has ${raw.length} bytes, plan declares ${off}`);
     }
@@ -102,7 +130,8 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
 /** Real values of a runner output, dequantizing int8/uint8 per its declaration. */
 export function realValues(d: TensorDecl, v: ArrayLike<number>): Float32Array {
   const out = new Float32Array(v.length);
-  const s = d.quant?.scale[0] ?? 1, z = d.quant?.zeroPoint[0] ?? 0;
+  const s = d.quant?.scale[0] ?? 1,
+    z = d.quant?.zeroPoint[0] ?? 0;
   for (let i = 0; i < v.length; i++) out[i] = d.quant ? (v[i]! - z) * s : v[i]!;
   return out;
 }

@@ -18,7 +18,13 @@ export interface MobileNetV2Options {
 
 /** (expansion t, channels c, repeats n, first stride s), as in the MobileNetV2 paper. */
 const BLOCKS: [number, number, number, number][] = [
-  [1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1],
+  [1, 16, 1, 1],
+  [6, 24, 2, 2],
+  [6, 32, 3, 2],
+  [6, 64, 4, 2],
+  [6, 96, 3, 1],
+  [6, 160, 3, 2],
+  [6, 320, 1, 1],
 ];
 
 function divisible(v: number, d = 8): number {
@@ -41,7 +47,14 @@ export function buildMobileNetV2(opts: MobileNetV2Options = {}): Uint8Array {
   let counter = 0;
   const id = (p: string) => `${p}_${++counter}`;
   const constant = (name: string, dims: number[], f: (i: number) => number) => {
-    g.constants.set(name, makeTensor('float32', dims, Array.from({ length: numel(dims) }, (_, i) => f(i))));
+    g.constants.set(
+      name,
+      makeTensor(
+        'float32',
+        dims,
+        Array.from({ length: numel(dims) }, (_, i) => f(i)),
+      ),
+    );
     return name;
   };
   const clipMin = constant('relu6_min', [], () => 0);
@@ -54,12 +67,28 @@ export function buildMobileNetV2(opts: MobileNetV2Options = {}): Uint8Array {
     const w = constant(`${name}.weight`, [cout, cin / group, k, k], () => gauss() * std);
     const conv = `${name}.out`;
     const pad = Math.floor(k / 2);
-    g.nodes.push({ name, opType: 'Conv', domain: '', inputs: [x, w], outputs: [conv], attrs: { kernel_shape: A.is([k, k]), strides: A.is([stride, stride]), pads: A.is([pad, pad, pad, pad]), group: A.i(group) } });
+    g.nodes.push({
+      name,
+      opType: 'Conv',
+      domain: '',
+      inputs: [x, w],
+      outputs: [conv],
+      attrs: { kernel_shape: A.is([k, k]), strides: A.is([stride, stride]), pads: A.is([pad, pad, pad, pad]), group: A.i(group) },
+    });
     const bn = `${name}.bn`;
     g.nodes.push({
-      name: `${name}_bn`, opType: 'BatchNormalization', domain: '',
-      inputs: [conv, constant(`${bn}.gamma`, [cout], () => 0.5 + rnd()), constant(`${bn}.beta`, [cout], () => (rnd() - 0.5) * 0.2), constant(`${bn}.mean`, [cout], () => (rnd() - 0.5) * 0.2), constant(`${bn}.var`, [cout], () => 0.5 + rnd())],
-      outputs: [bn], attrs: { epsilon: A.f(1e-5) },
+      name: `${name}_bn`,
+      opType: 'BatchNormalization',
+      domain: '',
+      inputs: [
+        conv,
+        constant(`${bn}.gamma`, [cout], () => 0.5 + rnd()),
+        constant(`${bn}.beta`, [cout], () => (rnd() - 0.5) * 0.2),
+        constant(`${bn}.mean`, [cout], () => (rnd() - 0.5) * 0.2),
+        constant(`${bn}.var`, [cout], () => 0.5 + rnd()),
+      ],
+      outputs: [bn],
+      attrs: { epsilon: A.f(1e-5) },
     });
     if (!relu6) return bn;
     const out = `${name}.relu6`;

@@ -11,15 +11,17 @@ export function syntheticImage(dims: number[], seed: number, layout: 'NHWC' | 'N
   const out = new Float32Array(n * H * W * C);
   const blobs = Array.from({ length: 4 }, () => ({ y: rnd() * H, x: rnd() * W, r: (0.1 + rnd() * 0.3) * Math.min(H, W), col: [rnd(), rnd(), rnd()] }));
   const base = [rnd(), rnd(), rnd()];
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let ch = 0; ch < C; ch++) {
-    let v = base[ch % 3]! * (0.5 + 0.5 * Math.sin((x / W) * 3 + ch + (y / H) * 2));
-    for (const bl of blobs) {
-      const d2 = ((y - bl.y) ** 2 + (x - bl.x) ** 2) / (bl.r * bl.r);
-      v += bl.col[ch % 3]! * Math.exp(-d2);
-    }
-    v = Math.min(1, Math.max(0, v * 0.7 + (rnd() - 0.5) * 0.05));
-    const idx = layout === 'NHWC' ? (y * W + x) * C + ch : (ch * H + y) * W + x;
-    out[idx] = v * 2 - 1;
-  }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      for (let ch = 0; ch < C; ch++) {
+        let v = base[ch % 3]! * (0.5 + 0.5 * Math.sin((x / W) * 3 + ch + (y / H) * 2));
+        for (const bl of blobs) {
+          const d2 = ((y - bl.y) ** 2 + (x - bl.x) ** 2) / (bl.r * bl.r);
+          v += bl.col[ch % 3]! * Math.exp(-d2);
+        }
+        v = Math.min(1, Math.max(0, v * 0.7 + (rnd() - 0.5) * 0.05));
+        const idx = layout === 'NHWC' ? (y * W + x) * C + ch : (ch * H + y) * W + x;
+        out[idx] = v * 2 - 1;
+      }
   return out;
 }
