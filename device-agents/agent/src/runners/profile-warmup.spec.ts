@@ -33,7 +33,8 @@ describe('profiled-run warm-up and selection', () => {
     const plan = [30, 20, 12, 2, 2, 2, 2, 2, 2, 2, 2, 2];
     let i = 0;
     const out = await warmUntilSettled(() => busyWait(plan[Math.min(i++, plan.length - 1)]!), { minRuns: 2, maxRuns: 50 });
-    assert.ok(out.runs >= 6, `the cold runs (30, 20, 12 ms) are not enough to settle; ran ${out.runs}`);
+    // Two of the last three runs must be near the fastest: not before the fifth run.
+    assert.ok(out.runs >= 5, `the cold runs (30, 20, 12 ms) are not enough to settle; ran ${out.runs}`);
     assert.equal(out.settled, out.runs < 50);
     assert.equal(settleNote('x', { runs: 3, settled: true }), null);
   });
