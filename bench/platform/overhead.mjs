@@ -22,12 +22,14 @@
 // and the agent pins its runners there (RUNNER_CPUS). On this VM each vCPU speeds up and slows
 // down on its own, so an unpinned pair can compare a fast vCPU with a slow one. --cpu none
 // leaves both to the scheduler.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pinProcessTree } from '../lib/cpu.mjs';
+import { bootstrapMedianInterval, median } from '../lib/intervals.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -36,7 +38,6 @@ const OPENCV_RUNNER = join(root, 'device-agents/opencv-runner/build/opencv_runne
 const STANDALONE = join(here, 'standalone.mjs');
 const README = join(root, 'bench/README.md');
 const ALL_ENGINES = ['onnxruntime', 'opencv-dnn', 'tflite'];
-const BOOTSTRAP_RESAMPLES = 4000;
 const SEED = 42; // the API's default seed, so both sides feed the same bytes
 const PROFILE_RUNS = 2; // the platform always profiles after the timed runs; keep that short
 const TARGET = [0.95, 1.05];
@@ -67,12 +68,6 @@ function parseArgs(argv) {
 }
 
 const log = (line) => process.stderr.write(`[overhead] ${line}\n`);
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function freePort() {
   return new Promise((done, fail) => {
@@ -111,31 +106,6 @@ function standaloneOpencv(modelPath, inputFiles, o) {
 /** onnxruntime and tflite: bench/platform/standalone.mjs in its own (pinned) process. */
 function standaloneNode(engine, specFile, o) {
   return execJson(pinnedArgv(o.cpu, [process.execPath, STANDALONE, specFile]), `standalone ${engine}`);
-}
-
-/** Sets the affinity of `pid` and every process below it (found through /proc) to `cpuList`; returns how many. */
-function pinProcessTree(pid, cpuList) {
-  const children = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Fields after the parenthesised command name: state, ppid, ...
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const tree = [];
-  for (const queue = [pid]; queue.length; ) {
-    const p = queue.shift();
-    tree.push(p);
-    queue.push(...(children.get(p) ?? []));
-  }
-  for (const p of tree) execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpuList, String(p)], { stdio: 'ignore' });
-  return tree.length;
 }
 
 // ---- platform side ----------------------------------------------------------------------------
@@ -189,29 +159,17 @@ function machine() {
 
 const fmt = (x, d = 3) => x.toFixed(d);
 
-/** Percentile bootstrap of the median of `values`, resampling rounds; seeded so a re-read of the same rounds gives the same interval. */
-function bootstrapMedian(values, random) {
-  const meds = new Array(BOOTSTRAP_RESAMPLES);
-  const sample = new Array(values.length);
-  for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
-    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)];
-    meds[b] = median(sample);
-  }
-  meds.sort((a, b) => a - b);
-  return [meds[Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))], meds[Math.ceil(0.975 * (BOOTSTRAP_RESAMPLES - 1))]];
-}
-
-function summarize(rows, engines, random) {
+function summarize(rows, engines) {
   return engines.map((engine) => {
     const rs = rows.filter((r) => r.engine === engine);
     const standalone = median(rs.map((r) => r.standaloneMs));
     const platform = median(rs.map((r) => r.platformMs));
     const ratios = rs.map((r) => r.platformMs / r.standaloneMs);
     const paired = median(ratios);
-    const ci = bootstrapMedian(ratios, random);
+    const ci = bootstrapMedianInterval(ratios, { seed: SEED });
     // The same estimator on standalone vs standalone (after / before): what it reads when nothing differs.
     const controls = rs.map((r) => r.afterMs / r.beforeMs);
-    const control = { paired: median(controls), ci: bootstrapMedian(controls, random) };
+    const control = { paired: median(controls), ci: bootstrapMedianInterval(controls, { seed: SEED }) };
     const inBand = (x) => x >= TARGET[0] && x <= TARGET[1];
     return { engine, standalone, platform, ratioOfMedians: platform / standalone, ratios, paired, ci, control, within: inBand(paired), ciWithin: inBand(ci[0]) && inBand(ci[1]) };
   });
@@ -263,7 +221,6 @@ function updateReadme(block) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const command = `node bench/platform/overhead.mjs --rounds ${o.rounds} --runs ${o.runs} --warmup ${o.warmup}${o.engines.length < ALL_ENGINES.length ? ` --engines ${o.engines.join(',')}` : ''} --cpu ${o.cpu}`;
-  const { mulberry32 } = await import(pathToFileURL(join(root, 'libs/stats/dist/index.js')).href);
   const { fetchSampleModels } = await import(pathToFileURL(join(root, 'scripts/fetch-sample-models.mjs')).href);
   const models = fetchSampleModels();
   const { startFarmStack } = await import(pathToFileURL(join(root, 'scripts/lib/farm-stack.mjs')).href);
@@ -341,7 +298,7 @@ async function main() {
       }
     }
     const totalS = (Date.now() - t0) / 1000;
-    const summary = summarize(rows, o.engines, mulberry32(SEED));
+    const summary = summarize(rows, o.engines);
     const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const verdicts = summary.map((s) =>
       s.within
