@@ -67,6 +67,18 @@ async function loadTfjsTflite(model) {
   return { make, bind };
 }
 
+/** Whether tfjs-tflite's threaded build loads in Node: the error it stops with, or 'loads'. */
+async function tfjsThreadedProbe() {
+  const js = require.resolve('@tensorflow/tfjs-tflite/wasm/tflite_web_api_cc_simd_threaded.js');
+  try {
+    const quiet = () => {};
+    await require(js)({ wasmBinary: readFileSync(js.replace(/\.js$/, '.wasm')), print: quiet, printErr: quiet });
+    return 'loads';
+  } catch (e) {
+    return String(e).slice(0, 120);
+  }
+}
+
 async function loadLiteRtBuild(threaded) {
   const coreDir = dirname(dirname(require.resolve('@litertjs/core')));
   const glueDir = mkdtempSync(join(tmpdir(), 'litert-glue-'));
@@ -113,6 +125,7 @@ async function child(which) {
   profiled.delete();
 
   const threaded = which === 'threaded';
+  const tfjsThreaded = threaded ? await tfjsThreadedProbe() : undefined;
   const { litert, build, cleanup } = await loadLiteRtBuild(threaded);
   const input = new litert.Tensor(x, [1, 128, 128, 3]);
   const variants = { 'tfjs-tflite 1 thread': { run: async () => tfjsRun.infer(), outputs: async () => tfjsRun.outputs() } };
@@ -148,7 +161,7 @@ async function child(which) {
   }
   cleanup();
   process.stdout.write(`${JSON.stringify({
-    which, build, rounds, maxAbsDiff,
+    which, build, rounds, maxAbsDiff, tfjsThreaded,
     tfjsProfile: { delegateOps: parsed.delegateInternal.length, primaryRows: parsed.primary.length, methods: profilingSurface(profiled) },
     litertProfilingSurface: surfaces,
   })}\n`);
@@ -194,10 +207,11 @@ async function parent() {
     ...rows.map((r) => `| ${r.name} (${r.build}) | ${f(r.ms)} | ${f(r.refMs)} | ${f(r.ratio.estimate)} (${fmtInterval(r.ratio.ci)}) | ${describeRatio(r.ratio, 'LiteRT.js', 'tfjs-tflite').replace(/^.*: /, '')} | ${r.diff.toExponential(2)} |`),
   ];
   const tp = results[0].tfjsProfile;
+  const tfjsThreaded = results.find((r) => r.tfjsThreaded)?.tfjsThreaded;
   const lp = results.flatMap((r) => Object.values(r.litertProfilingSurface)).flat();
   const facts = [
     `- Per-op profiling reachable from JS: tfjs-tflite yes (\`enableProfiling\` + \`${tp.methods.join('`, `')}\`; the summary's "Delegate internal" table listed ${tp.delegateOps} XNNPACK ops for one BlazeFace inference). LiteRT.js ${lp.length ? `exposes ${[...new Set(lp)].join(', ')}` : 'no: no member of the compiled model or the LiteRt object mentions profiling, and the compile options have no profiling switch (the wasm carries TFLite\'s profiler classes, but nothing binds them to JS)'}.`,
-    `- Threads: LiteRT.js's threaded build runs in Node (pthreads on worker_threads) and takes \`cpuOptions.numThreads\`; tfjs-tflite's threaded build does not run in Node (\`Worker is not defined\`), so the agent runs tfjs-tflite on 1 thread.`,
+    `- Threads: LiteRT.js's threaded build runs in Node (pthreads on worker_threads) and takes \`cpuOptions.numThreads\` (rows above). tfjs-tflite's threaded build (tflite_web_api_cc_simd_threaded) ${tfjsThreaded === 'loads' ? 'loaded in Node too' : `does not load in Node (\`${tfjsThreaded}\`)`}, so the agent runs tfjs-tflite on 1 thread.`,
   ];
   const out = [`Command: \`${command}\` (${o.rounds} rounds x ${o.runs} runs per variant, ${o.warmup} warm-up runs each; ${f(seconds, 0)} s), ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, Node ${process.version}, @litertjs/core ${version('@litertjs/core')}, @tensorflow/tfjs-tflite ${version('@tensorflow/tfjs-tflite')} (${TFJS_BUILD})`, '', ...lines, '', ...facts].join('\n');
   console.log(out);
