@@ -43,13 +43,32 @@ function engineArgv(net, engine, calls) {
   return [process.execPath, ORT_LOOP, engine === 'ortInt8' ? net.files.qdq : net.files.fp32, net.inputName, net.dims.join('x'), net.files.input, String(calls)];
 }
 
-/** Self instructions per ELF object in one callgrind dump (callgrind_annotate lists every function at --threshold=100). */
+/**
+ * Self instructions per ELF object in one callgrind dump, read from the file itself: every cost line
+ * counts for the object of the current `fn=`, except the line after `calls=`, which is a callee's
+ * inclusive cost. (callgrind_annotate's listing of later dumps repeats the start-up frames' inherited
+ * costs, so its per-function lines cannot be summed.)
+ */
 function byObject(file) {
-  const out = execFileSync('callgrind_annotate', ['--threshold=100', '--inclusive=no', file], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const names = new Map();
+  const name = (spec) => {
+    const m = /^\((\d+)\)(?: (.*))?$/.exec(spec);
+    if (!m) return spec;
+    if (m[2] !== undefined) names.set(m[1], m[2]);
+    return names.get(m[1]);
+  };
   const objects = {};
-  for (const line of out.split('\n')) {
-    const m = /^\s*([\d,]+) \([\s\d.]+%\)\s+.*\[([^\]]+)\]\s*$/.exec(line);
-    if (m) objects[basename(m[2])] = (objects[basename(m[2])] ?? 0) + Number(m[1].replaceAll(',', ''));
+  let ob = '?';
+  let skipNext = false;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('ob=')) ob = basename(name(line.slice(3)) ?? '?');
+    else if (line.startsWith('cob=')) name(line.slice(4)); // registers a compressed name used later
+    else if (line.startsWith('calls=')) skipNext = true;
+    else if (/^[\d+*-]/.test(line)) {
+      if (skipNext) { skipNext = false; continue; }
+      const ir = Number(line.trim().split(/\s+/)[1] ?? 0);
+      if (ir) objects[ob] = (objects[ob] ?? 0) + ir;
+    }
   }
   return objects;
 }

@@ -28,6 +28,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
 const ROUNDS = Number(opt('rounds', 30));
 const RUNS = Number(opt('runs', 20));
+const PROFILE_RUNS = 2; // per round, after the timed runs: the per-op profile
 const MNV2_SIZE = Number(opt('mnv2-size', 224));
 const CPU = String(opt('cpu', cpus().length - 1));
 const INSTRUCTIONS = args.includes('--instructions');
@@ -76,15 +77,15 @@ async function benchNetwork(net) {
   // Warm everything once, then paired rounds with a rotating order; one median per engine per round.
   await timeOrt(sF, feeds, 3); await timeOrt(sQ, feeds, 3);
   const rounds = { ours: [], ortInt8: [], ortFp32: [] };
-  let layers = [];
+  const layerRounds = []; // per round, each op's mean time over that round's profiled runs
   for (let r = 0; r < ROUNDS; r++) {
     const order = ['ours', 'ortInt8', 'ortFp32'];
     for (let k = 0; k < r % 3; k++) order.push(order.shift());
     for (const engine of order) {
       if (engine === 'ours') {
-        const res = await runPlan({ planPath: compiled.planPath, inputs: [x], warmup: 3, runs: RUNS, profileRuns: r === 0 ? 3 : 0 });
+        const res = await runPlan({ planPath: compiled.planPath, inputs: [x], warmup: 3, runs: RUNS, profileRuns: PROFILE_RUNS });
         rounds.ours.push(median(res.report.latenciesMs));
-        if (r === 0) layers = res.report.layers;
+        layerRounds.push(res.report.layers);
       } else {
         rounds[engine].push(median(await timeOrt(engine === 'ortInt8' ? sQ : sF, feeds, RUNS)));
       }
@@ -92,8 +93,9 @@ async function benchNetwork(net) {
     log(`${net.name} round ${r + 1}/${ROUNDS}: ours ${rounds.ours[r].toFixed(3)} ms, ORT int8 ${rounds.ortInt8[r].toFixed(3)} ms, ORT fp32 ${rounds.ortFp32[r].toFixed(3)} ms`);
   }
   await sF.release(); await sQ.release();
+  // Each op's median over rounds (a slow spell in one round does not move it), summed by op type.
   const byType = {};
-  for (const l of layers) byType[l.opType] = (byType[l.opType] ?? 0) + l.timeMs;
+  layerRounds[0].forEach((l, i) => { byType[l.opType] = (byType[l.opType] ?? 0) + median(layerRounds.map((lr) => lr[i].timeMs)); });
   return {
     name: net.name,
     rounds,
@@ -145,7 +147,7 @@ for (const r of results) for (const a of r.agree) {
   lines.push(`| ${r.name} | ${a.output} | ${f(a.vsFp32.cosine, 5)} | ${f(a.vsFp32.maxAbsError, 4)} | ${f(a.vsOrtInt8.cosine, 5)} | ${f(a.vsOrtInt8.maxAbsError, 4)} |`);
 }
 lines.push('');
-lines.push('Where our time goes (first round, mean of 3 profiled runs, ms by op type):');
+lines.push(`Where our time goes (ms by op type: each op's median over the ${ROUNDS} rounds of its mean over ${PROFILE_RUNS} profiled runs, after the timed runs):`);
 lines.push('');
 for (const r of results) lines.push(`- ${r.name} (${r.opCount} ops): ${Object.entries(r.byType).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
 
