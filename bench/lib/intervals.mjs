@@ -19,21 +19,27 @@ export function median(values) {
 }
 
 /**
- * Percentile bootstrap of the median of `values`, resampling rounds. Seeded (mulberry32), so
- * re-reading the same rounds gives the same interval. Returns [low, high] at `level` (default 95%).
+ * Percentile bootstrap over rounds of any statistic: `statistic(indices)` gets a resample of round
+ * indices (drawn with replacement) and returns a number. Seeded (mulberry32), so re-reading the same
+ * rounds gives the same interval. Returns [low, high] at `level` (default 95%).
  */
-export function bootstrapMedianInterval(values, { resamples = BOOTSTRAP_RESAMPLES, seed = DEFAULT_SEED, level = 0.95, random } = {}) {
-  if (values.length === 0) throw new Error('interval of no values');
+export function bootstrapInterval(rounds, statistic, { resamples = BOOTSTRAP_RESAMPLES, seed = DEFAULT_SEED, level = 0.95, random } = {}) {
+  if (rounds === 0) throw new Error('interval of no rounds');
   const rnd = random ?? mulberry32(seed);
-  const meds = new Array(resamples);
-  const sample = new Array(values.length);
+  const stats = new Array(resamples);
+  const idx = new Array(rounds);
   for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(rnd() * values.length)];
-    meds[b] = median(sample);
+    for (let i = 0; i < rounds; i++) idx[i] = Math.floor(rnd() * rounds);
+    stats[b] = statistic(idx);
   }
-  meds.sort((a, b) => a - b);
+  stats.sort((a, b) => a - b);
   const tail = (1 - level) / 2;
-  return [meds[Math.floor(tail * (resamples - 1))], meds[Math.ceil((1 - tail) * (resamples - 1))]];
+  return [stats[Math.floor(tail * (resamples - 1))], stats[Math.ceil((1 - tail) * (resamples - 1))]];
+}
+
+/** Percentile bootstrap of the median of `values` (one value per round). */
+export function bootstrapMedianInterval(values, opts) {
+  return bootstrapInterval(values.length, (idx) => median(idx.map((i) => values[i])), opts);
 }
 
 /** Median of `values` and its bootstrap interval: `{ estimate, ci: [lo, hi], n, min, max }`. */
