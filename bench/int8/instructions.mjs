@@ -151,6 +151,7 @@ async function main() {
   console.log(`node bench/int8/instructions.mjs --mnv2-size ${o.mnv2Size} --calls ${o.calls} --repeats ${o.repeats}  (${valgrindVersion()}, ${new Date().toISOString()})\n`);
   console.log(instructionTable(rows));
   for (const row of rows) for (const [i, x] of row.runs.entries()) console.log(`${row.network} ${row.engine} run ${i + 1}: per call ${x.perCall.join(', ')}; by object ${JSON.stringify(x.objects)}`);
+  for (const net of networks) rmSync(net.dir, { recursive: true, force: true });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -14,7 +14,7 @@
 // usage: node bench/int8/run.mjs [--rounds N] [--runs N] [--mnv2-size S] [--cpu C|none] [--instructions] [--write-readme]
 // Needs: npm run build (the compiler's dist and device-agents/native/build.sh's runner); valgrind for --instructions.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -151,6 +151,7 @@ lines.push(`Where our time goes (ms by op type: each op's median over the ${ROUN
 lines.push('');
 for (const r of results) lines.push(`- ${r.name} (${r.opCount} ops): ${Object.entries(r.byType).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
 
+for (const net of networks) rmSync(net.dir, { recursive: true, force: true });
 const table = lines.join('\n');
 console.log(`${COMMAND}\n\n${table}`);
 console.log(`\nper-round medians (ms):\n${results.map((r) => `${r.name}\n  ours    ${r.rounds.ours.map((v) => f(v)).join(' ')}\n  ortInt8 ${r.rounds.ortInt8.map((v) => f(v)).join(' ')}\n  ortFp32 ${r.rounds.ortFp32.map((v) => f(v)).join(' ')}`).join('\n')}`);
