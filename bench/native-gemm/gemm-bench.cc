@@ -4,9 +4,10 @@
 //     multiply ports stay busy), and
 //  2. the qs8-gemm/4x16c2-avx2 kernel's throughput on square shapes, driven exactly as
 //     the runtime drives it (int16 A panels of ~64 KiB, every weight block per panel).
-// Prints measured numbers only; efficiency = kernel GOPS / peak GOPS.
+// Prints measured numbers only; efficiency = kernel GOPS / peak GOPS, paired per repetition.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -61,14 +62,14 @@ static double peak_gops(long iters) {
   return seconds_since(t0);
 }
 
-int main() {
-  const long iters = 200000000;
-  peak_gops(iters / 10);  // wake the clocks up
-  double best = 1e9;
-  for (int i = 0; i < 3; i++) best = std::min(best, peak_gops(iters));
-  const double peak = double(iters) * 8 * 16 * 2 / best / 1e9;  // ops = 2 per MAC
-  std::printf("peak vpmaddwd+vpaddd (ymm, register-only): %.1f GOPS (%.2f GMAC/s)\n", peak, peak / 2);
-
+// Usage: gemm-bench [REPS]. Prints one raw line per repetition and shape:
+//   rep <r> kernel <name> M <m> N <n> K <k> ms <best ms> kernel_gops <g> peak_gops <p>
+// Each repetition measures the peak (best of 5 x ~6 ms) right before the kernel (best of ~60 ms of runs), so both figures of a
+// line come from the same CPU speed spell; run.sh turns the lines into medians with 95% intervals.
+int main(int argc, char** argv) {
+  const int reps = argc > 1 ? std::atoi(argv[1]) : 15;
+  const long iters = 4000000;  // ~6 ms of vpmaddwd+vpaddd at ~160 GOPS; the peak is the best of 5
+  peak_gops(iters * 25);       // wake the clocks up
   const GemmKernel* kernel = nullptr;
   for (const auto& k : gemm_kernels())
     if (std::strcmp(k.name, "qs8-gemm/4x16c2-avx2") == 0) kernel = &k;
@@ -76,44 +77,58 @@ int main() {
     std::printf("AVX2 kernel not compiled in\n");
     return 1;
   }
-  std::mt19937 rng(1);
-  std::printf("%-22s %6s %6s %6s %10s %10s %8s\n", "kernel", "M", "N", "K", "ms", "GOPS", "eff%");
-  for (size_t s : {256, 512, 768, 1024}) {
-    const size_t m = s, n = s, k = s;
-    std::vector<int16_t> w16(n * k);
-    for (auto& v : w16) v = int16_t(int(rng() % 255) - 127);
-    std::vector<int32_t> bias(n, 0);
-    std::vector<QuantMultiplier> q(n, quantize_multiplier(1.0 / 4096));
+  struct Shape {
+    size_t m, n, k;
     std::vector<uint8_t> packed;
     size_t kc = 0;
-    pack_gemm_weights(*kernel, n, k, w16.data(), bias.data(), q.data(), packed, kc);
-    std::vector<int16_t> a(m * kc);
-    for (auto& v : a) v = int16_t(int(rng() % 255) - 127);
-    std::vector<int8_t> c(m * n);
-    OutputParams p{0, -128, 127};
-    const size_t bb = gemm_block_bytes(*kernel, kc);
-    size_t mc = std::max<size_t>(kernel->mr, (64 * 1024) / (kc * 2) / kernel->mr * kernel->mr);
-    auto run = [&]() {
-      for (size_t m0 = 0; m0 < m; m0 += mc) {
-        const size_t rows = std::min(mc, m - m0);
-        for (size_t b = 0; b * kernel->nr < n; b++)
-          for (size_t r = 0; r < rows; r += kernel->mr)
-            kernel->fn(std::min<size_t>(kernel->mr, rows - r), std::min<size_t>(kernel->nr, n - b * kernel->nr), kc,
-                       a.data() + (m0 + r) * kc, kc, packed.data() + b * bb, c.data() + (m0 + r) * n + b * kernel->nr,
-                       n, &p);
-      }
-    };
-    run();
-    const int reps = int(std::max<size_t>(3, (size_t(2) << 30) / (m * n * k)));
-    double t_best = 1e9;
-    for (int rep = 0; rep < reps; rep++) {
-      const auto t0 = Clock::now();
-      run();
-      t_best = std::min(t_best, seconds_since(t0));
+    std::vector<int16_t> a;
+    std::vector<int8_t> c;
+  };
+  std::mt19937 rng(1);
+  std::vector<Shape> shapes;
+  for (size_t s : {256, 512, 768, 1024}) {
+    Shape sh{s, s, s, {}, 0, {}, {}};
+    std::vector<int16_t> w16(sh.n * sh.k);
+    for (auto& v : w16) v = int16_t(int(rng() % 255) - 127);
+    std::vector<int32_t> bias(sh.n, 0);
+    std::vector<QuantMultiplier> q(sh.n, quantize_multiplier(1.0 / 4096));
+    pack_gemm_weights(*kernel, sh.n, sh.k, w16.data(), bias.data(), q.data(), sh.packed, sh.kc);
+    sh.a.resize(sh.m * sh.kc);
+    for (auto& v : sh.a) v = int16_t(int(rng() % 255) - 127);
+    sh.c.resize(sh.m * sh.n);
+    shapes.push_back(std::move(sh));
+  }
+  const OutputParams p{0, -128, 127};
+  auto run = [&](Shape& sh) {
+    const size_t bb = gemm_block_bytes(*kernel, sh.kc);
+    const size_t mc = std::max<size_t>(kernel->mr, (64 * 1024) / (sh.kc * 2) / kernel->mr * kernel->mr);
+    for (size_t m0 = 0; m0 < sh.m; m0 += mc) {
+      const size_t rows = std::min(mc, sh.m - m0);
+      for (size_t b = 0; b * kernel->nr < sh.n; b++)
+        for (size_t r = 0; r < rows; r += kernel->mr)
+          kernel->fn(std::min<size_t>(kernel->mr, rows - r), std::min<size_t>(kernel->nr, sh.n - b * kernel->nr), sh.kc,
+                     sh.a.data() + (m0 + r) * sh.kc, sh.kc, sh.packed.data() + b * bb,
+                     sh.c.data() + (m0 + r) * sh.n + b * kernel->nr, sh.n, &p);
     }
-    const double gops = 2.0 * double(m) * double(n) * double(k) / t_best / 1e9;
-    std::printf("%-22s %6zu %6zu %6zu %10.3f %10.1f %7.1f%%\n", kernel->name, m, n, k, t_best * 1e3, gops,
-                100.0 * gops / peak);
+  };
+  for (auto& sh : shapes) run(sh);
+  for (int rep = 0; rep < reps; rep++) {
+    for (auto& sh : shapes) {
+      double p_best = 1e9;
+      for (int i = 0; i < 5; i++) p_best = std::min(p_best, peak_gops(iters));
+      const double peak = double(iters) * 8 * 16 * 2 / p_best / 1e9;  // ops = 2 per MAC
+      // Best of as many kernel runs as fit in ~60 ms at full speed (at least 3).
+      const int inner = int(std::max<size_t>(3, (size_t(64) << 20) / (sh.m * sh.n * sh.k / 64)));
+      double t_best = 1e9;
+      for (int i = 0; i < inner; i++) {
+        const auto t0 = Clock::now();
+        run(sh);
+        t_best = std::min(t_best, seconds_since(t0));
+      }
+      const double gops = 2.0 * double(sh.m) * double(sh.n) * double(sh.k) / t_best / 1e9;
+      std::printf("rep %d kernel %s M %zu N %zu K %zu ms %.4f kernel_gops %.2f peak_gops %.2f\n", rep, kernel->name, sh.m,
+                  sh.n, sh.k, t_best * 1e3, gops, peak);
+    }
   }
   return 0;
 }

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fmtInterval, median, pairedRatio } from '../lib/intervals.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = join(root, 'device-agents/agent/dist/runners');
@@ -37,12 +38,6 @@ const input = synthesizeInputs(spec, 42)[0];
 const dir = mkdtempSync(join(tmpdir(), 'farm-layers-'));
 const inFile = join(dir, 'in.bin');
 writeFileSync(inFile, new Uint8Array(input.data.buffer));
-
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 async function bareOrt() {
   const s = await ort.InferenceSession.create(models.onnx, {
@@ -114,15 +109,22 @@ try {
 const f = (x) => (x === undefined ? '-' : x.toFixed(3));
 console.log(`node bench/platform/layers.mjs --rounds ${o.rounds} --runs ${o.runs} --warmup ${o.warmup}  (${new Date().toISOString()})`);
 console.log(
-  '| engine | bare (ms) | runner in-process (ms) | runner-host child (ms) | child, no progress (ms) | host / runner | quiet / runner | host / quiet | host / bare |',
+  '| engine | bare (ms) | runner in-process (ms) | runner-host child (ms) | child, no progress (ms) | host / runner (95% CI) | quiet / runner (95% CI) | host / quiet (95% CI) | host / bare (95% CI) |',
 );
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const engine of Object.keys(engines)) {
   const rs = results.filter((x) => x.engine === engine);
   const m = (k) => (rs[0][k] === undefined ? undefined : median(rs.map((x) => x[k])));
   const [b, ru, h, q] = [m('bare'), m('runner'), m('host'), m('quiet')];
-  // Per-round ratios first, then their median: both sides of a ratio share the round's load.
-  const pr = (a, c) => f(median(rs.map((x) => x[a] / x[c])));
+  // Per-round ratios first, then their median and its bootstrap 95% interval over rounds: both sides
+  // of a ratio share the round's load.
+  const pr = (a, c) => {
+    const r = pairedRatio(
+      rs.map((x) => x[a]),
+      rs.map((x) => x[c]),
+    );
+    return `${f(r.estimate)} (${fmtInterval(r.ci)})`;
+  };
   console.log(
     `| ${engine} | ${f(b)} | ${f(ru)} | ${f(h)} | ${f(q)} | ${pr('host', 'runner')} | ${pr('quiet', 'runner')} | ${pr('host', 'quiet')} | ${b ? pr('host', 'bare') : '-'} |`,
   );

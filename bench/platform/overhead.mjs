@@ -22,12 +22,14 @@
 // and the agent pins its runners there (RUNNER_CPUS). On this VM each vCPU speeds up and slows
 // down on its own, so an unpinned pair can compare a fast vCPU with a slow one. --cpu none
 // leaves both to the scheduler.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pinProcessTree } from '../lib/cpu.mjs';
+import { bootstrapInterval, bootstrapMedianInterval, median } from '../lib/intervals.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -36,7 +38,6 @@ const OPENCV_RUNNER = join(root, 'device-agents/opencv-runner/build/opencv_runne
 const STANDALONE = join(here, 'standalone.mjs');
 const README = join(root, 'bench/README.md');
 const ALL_ENGINES = ['onnxruntime', 'opencv-dnn', 'tflite'];
-const BOOTSTRAP_RESAMPLES = 4000;
 const SEED = 42; // the API's default seed, so both sides feed the same bytes
 const PROFILE_RUNS = 2; // the platform always profiles after the timed runs; keep that short
 const TARGET = [0.95, 1.05];
@@ -70,12 +71,6 @@ function parseArgs(argv) {
 }
 
 const log = (line) => process.stderr.write(`[overhead] ${line}\n`);
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function freePort() {
   return new Promise((done, fail) => {
@@ -114,31 +109,6 @@ function standaloneOpencv(modelPath, inputFiles, o) {
 /** onnxruntime and tflite: bench/platform/standalone.mjs in its own (pinned) process. */
 function standaloneNode(engine, specFile, o) {
   return execJson(pinnedArgv(o.cpu, [process.execPath, STANDALONE, specFile]), `standalone ${engine}`);
-}
-
-/** Sets the affinity of `pid` and every process below it (found through /proc) to `cpuList`; returns how many. */
-function pinProcessTree(pid, cpuList) {
-  const children = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Fields after the parenthesised command name: state, ppid, ...
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const tree = [];
-  for (const queue = [pid]; queue.length;) {
-    const p = queue.shift();
-    tree.push(p);
-    queue.push(...(children.get(p) ?? []));
-  }
-  for (const p of tree) execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpuList, String(p)], { stdio: 'ignore' });
-  return tree.length;
 }
 
 // ---- platform side ----------------------------------------------------------------------------
@@ -192,35 +162,28 @@ function machine() {
 
 const fmt = (x, d = 3) => x.toFixed(d);
 
-/** Percentile bootstrap of the median of `values`, resampling rounds; seeded so a re-read of the same rounds gives the same interval. */
-function bootstrapMedian(values, random) {
-  const meds = new Array(BOOTSTRAP_RESAMPLES);
-  const sample = new Array(values.length);
-  for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
-    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)];
-    meds[b] = median(sample);
-  }
-  meds.sort((a, b) => a - b);
-  return [meds[Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))], meds[Math.ceil(0.975 * (BOOTSTRAP_RESAMPLES - 1))]];
-}
-
-function summarize(rows, engines, random) {
+function summarize(rows, engines) {
   return engines.map((engine) => {
     const rs = rows.filter((r) => r.engine === engine);
     const standalone = median(rs.map((r) => r.standaloneMs));
     const platform = median(rs.map((r) => r.platformMs));
     const ratios = rs.map((r) => r.platformMs / r.standaloneMs);
     const paired = median(ratios);
-    const ci = bootstrapMedian(ratios, random);
+    const ci = bootstrapMedianInterval(ratios, { seed: SEED });
     // The same estimator on standalone vs standalone (after / before): what it reads when nothing differs.
     const controls = rs.map((r) => r.afterMs / r.beforeMs);
-    const control = { paired: median(controls), ci: bootstrapMedian(controls, random) };
+    const control = { paired: median(controls), ci: bootstrapMedianInterval(controls, { seed: SEED }) };
     const inBand = (x) => x >= TARGET[0] && x <= TARGET[1];
+    // Ratio of the per-side medians, resampling whole rounds for its interval (reference only: the paired ratio decides).
+    const ratioOfMediansCi = bootstrapInterval(rs.length, (idx) => median(idx.map((i) => rs[i].platformMs)) / median(idx.map((i) => rs[i].standaloneMs)), {
+      seed: SEED,
+    });
     return {
       engine,
       standalone,
       platform,
       ratioOfMedians: platform / standalone,
+      ratioOfMediansCi,
       ratios,
       paired,
       ci,
@@ -233,11 +196,11 @@ function summarize(rows, engines, random) {
 
 function table(summary) {
   const head =
-    '| engine | standalone median (ms) | platform median (ms) | paired ratio (median of per-round ratios) | 95% interval | control: standalone after / before (95% interval) | ratio of medians | per-round ratios (min / max) | within 0.95-1.05 |';
+    '| engine | standalone median (ms) | platform median (ms) | paired ratio (median of per-round ratios) | 95% interval | control: standalone after / before (95% interval) | ratio of medians (95% interval) | per-round ratios (min / max) | within 0.95-1.05 |';
   const sep = '|---|---:|---:|---:|---|---|---:|---|---|';
   const lines = summary.map(
     (s) =>
-      `| ${s.engine}${s.engine === 'tflite' ? ' *' : ''} | ${fmt(s.standalone)} | ${fmt(s.platform)} | ${fmt(s.paired)} | ${fmt(s.ci[0])}-${fmt(s.ci[1])} | ${fmt(s.control.paired)} (${fmt(s.control.ci[0])}-${fmt(s.control.ci[1])}) | ${fmt(s.ratioOfMedians)} | ${fmt(Math.min(...s.ratios))} / ${fmt(Math.max(...s.ratios))} | ${s.within ? (s.ciWithin ? 'yes (interval too)' : 'yes (interval not)') : 'no'} |`,
+      `| ${s.engine}${s.engine === 'tflite' ? ' *' : ''} | ${fmt(s.standalone)} | ${fmt(s.platform)} | ${fmt(s.paired)} | ${fmt(s.ci[0])}-${fmt(s.ci[1])} | ${fmt(s.control.paired)} (${fmt(s.control.ci[0])}-${fmt(s.control.ci[1])}) | ${fmt(s.ratioOfMedians)} (${fmt(s.ratioOfMediansCi[0])}-${fmt(s.ratioOfMediansCi[1])}) | ${fmt(Math.min(...s.ratios))} / ${fmt(Math.max(...s.ratios))} | ${s.within ? (s.ciWithin ? 'yes (interval too)' : 'yes (interval not)') : 'no'} |`,
   );
   return [head, sep, ...lines].join('\n');
 }
@@ -285,7 +248,6 @@ function updateReadme(block) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const command = `node bench/platform/overhead.mjs --rounds ${o.rounds} --runs ${o.runs} --warmup ${o.warmup}${o.engines.length < ALL_ENGINES.length ? ` --engines ${o.engines.join(',')}` : ''} --cpu ${o.cpu}`;
-  const { mulberry32 } = await import(pathToFileURL(join(root, 'libs/stats/dist/index.js')).href);
   const { fetchSampleModels } = await import(pathToFileURL(join(root, 'scripts/fetch-sample-models.mjs')).href);
   const models = fetchSampleModels();
   const { startFarmStack } = await import(pathToFileURL(join(root, 'scripts/lib/farm-stack.mjs')).href);
@@ -389,7 +351,7 @@ async function main() {
       }
     }
     const totalS = (Date.now() - t0) / 1000;
-    const summary = summarize(rows, o.engines, mulberry32(SEED));
+    const summary = summarize(rows, o.engines);
     const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const verdicts = summary.map((s) =>
       s.within
@@ -406,7 +368,7 @@ async function main() {
       '',
       "\\* TFLite (WebAssembly build) has no standalone CLI: its standalone side is the agent's `TfliteRunner` class in a plain Node process (`bench/platform/standalone.mjs`), so its ratio is the cost of the queue, the agent and the runner host around the same engine wrapper, not platform vs bare TFLite. ONNX Runtime's standalone side is a plain onnxruntime-node loop in such a process; OpenCV DNN's is `opencv_runner` run directly. Standalone processes start on the benchmark CPU (`--cpu`).",
       '',
-      "Each round runs standalone, then one platform job, then standalone again (S P S), per engine. A round's ratio is the platform job's median latency over the geometric mean of the two standalone medians around it (geometric, so a fast and a slow spell weigh the same either way round). The paired ratio, which decides the verdict, is the median of those per-round ratios; its 95% interval is a percentile bootstrap over rounds. The control applies the same estimator to two measurements of the same thing (each round's standalone after / before), so its distance from 1.000 and its interval show what this machine's noise alone reads as. The standalone and platform medians, and their ratio, are medians over rounds of each round's median, shown for reference.",
+      "Each round runs standalone, then one platform job, then standalone again (S P S), per engine. A round's ratio is the platform job's median latency over the geometric mean of the two standalone medians around it (geometric, so a fast and a slow spell weigh the same either way round). The paired ratio, which decides the verdict, is the median of those per-round ratios; its 95% interval is a percentile bootstrap over rounds. The control applies the same estimator to two measurements of the same thing (each round's standalone after / before), so its distance from 1.000 and its interval show what this machine's noise alone reads as. The standalone and platform medians, and their ratio, are medians over rounds of each round's median, shown for reference; that ratio's interval resamples whole rounds.",
       '',
       ...verdicts,
       '',
