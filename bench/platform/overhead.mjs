@@ -18,6 +18,9 @@
 // platform median / geometric mean of the two standalone medians, with a bootstrap 95% interval
 // over rounds. Standalone after / before, through the same estimator, is the A/A control.
 // The ratio of the per-side medians over rounds is reported beside it.
+// Spread gets the same treatment: each measurement's robust spread (IQR / median, libs/stats),
+// platform against the mean of the two standalone spreads around it, per round, with the median
+// over rounds and its interval; a platform that adds no spread of its own reads about 1.
 // Both sides run on one CPU (default: the last): this script pins itself there once the stack is up,
 // and the agent pins its runners there (RUNNER_CPUS). On this VM each vCPU speeds up and slows
 // down on its own, so an unpinned pair can compare a fast vCPU with a slow one. --cpu none
@@ -33,6 +36,7 @@ import { bootstrapInterval, bootstrapMedianInterval, median } from '../lib/inter
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
+const { latencyStats } = await import(pathToFileURL(join(root, 'libs/stats/dist/index.js')).href);
 const agentDist = join(root, 'device-agents/agent/dist');
 const OPENCV_RUNNER = join(root, 'device-agents/opencv-runner/build/opencv_runner');
 const STANDALONE = join(here, 'standalone.mjs');
@@ -205,6 +209,21 @@ function table(summary) {
   return [head, sep, ...lines].join('\n');
 }
 
+/** Robust spread (IQR / median) of each side, per engine: medians over rounds, and the paired platform / standalone ratio. */
+function spreadTable(rows, engines) {
+  const pct = (x) => `${(x * 100).toFixed(1)}%`;
+  const head =
+    '| engine | standalone IQR/median (median over rounds) | platform IQR/median | paired spread ratio platform / standalone (95% interval) | outliers per measurement, standalone / platform (median) |';
+  const sep = '|---|---:|---:|---|---|';
+  const lines = engines.map((engine) => {
+    const rs = rows.filter((r) => r.engine === engine);
+    const ratios = rs.map((r) => r.platformSpread / Math.max(r.standaloneSpread, 1e-9));
+    const ci = bootstrapMedianInterval(ratios, { seed: SEED });
+    return `| ${engine} | ${pct(median(rs.map((r) => r.standaloneSpread)))} | ${pct(median(rs.map((r) => r.platformSpread)))} | ${fmt(median(ratios), 2)} (${fmt(ci[0], 2)}-${fmt(ci[1], 2)}) | ${median(rs.map((r) => r.standaloneOutliers))} / ${median(rs.map((r) => r.platformOutliers))} |`;
+  });
+  return [head, sep, ...lines].join('\n');
+}
+
 function roundTable(rows) {
   const head = '| round | engine | standalone before (ms) | platform (ms) | standalone after (ms) | ratio | platform job wall time (s) |';
   const sep = '|---:|---|---:|---:|---:|---:|---:|';
@@ -334,6 +353,7 @@ async function main() {
         }
         const beforeMs = median(before);
         const afterMs = median(after);
+        const [sb, sp, sa] = [before, p.latencies, after].map((l) => latencyStats(l));
         const row = {
           round,
           engine,
@@ -343,6 +363,10 @@ async function main() {
           platformMs: median(p.latencies),
           apiMedianMs: p.apiMedianMs,
           wallMs: p.wallMs,
+          standaloneSpread: (sb.robustSpread + sa.robustSpread) / 2,
+          platformSpread: sp.robustSpread,
+          standaloneOutliers: (sb.outliersLow + sb.outliersHigh + sa.outliersLow + sa.outliersHigh) / 2,
+          platformOutliers: sp.outliersLow + sp.outliersHigh,
         };
         rows.push(row);
         log(
@@ -372,6 +396,10 @@ async function main() {
       '',
       ...verdicts,
       '',
+      'Spread (robust: IQR / median of each measurement; outliers by Tukey fences, kept in every figure):',
+      '',
+      spreadTable(rows, o.engines),
+      '',
       '<details><summary>Per-round medians</summary>',
       '',
       roundTable(rows),
@@ -379,7 +407,9 @@ async function main() {
       '</details>',
     ].join('\n');
 
-    process.stdout.write(`\n${command}\n${date}  ${machine()}\n\n${table(summary)}\n\n${verdicts.join('\n')}\n\n${roundTable(rows)}\n`);
+    process.stdout.write(
+      `\n${command}\n${date}  ${machine()}\n\n${table(summary)}\n\n${verdicts.join('\n')}\n\n${spreadTable(rows, o.engines)}\n\n${roundTable(rows)}\n`,
+    );
     updateReadme(block);
     log(`wrote the "Platform overhead" section of ${README}`);
   } finally {
