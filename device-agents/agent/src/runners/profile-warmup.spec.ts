@@ -3,9 +3,11 @@ import { describe, it } from '@jest/globals';
 import { parseOrtProfile } from './onnxruntime-profile.js';
 import { layerMedians, settleNote, warmUntilSettled } from './profile-warmup.js';
 
-function busyWait(ms: number): void {
-  const end = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
-  while (process.hrtime.bigint() < end);
+/** A clock only the runs move: each run advances it by its planned duration. */
+function plannedClock(durations: (i: number) => number) {
+  let t = 0;
+  let i = 0;
+  return { nowMs: () => t, run: () => void (t += durations(i++)) };
 }
 
 describe('profiled-run warm-up and selection', () => {
@@ -29,21 +31,23 @@ describe('profiled-run warm-up and selection', () => {
     assert.deepEqual(layerMedians([]), []);
   });
 
-  it('warmUntilSettled runs at least minRuns and stops once the last runs are near the fastest', async () => {
-    const plan = [30, 20, 12, 2, 2, 2, 2, 2, 2, 2, 2, 2];
-    let i = 0;
-    const out = await warmUntilSettled(() => busyWait(plan[Math.min(i++, plan.length - 1)]!), { minRuns: 2, maxRuns: 50 });
-    // Two of the last three runs must be near the fastest: not before the fifth run.
-    assert.ok(out.runs >= 5, `the cold runs (30, 20, 12 ms) are not enough to settle; ran ${out.runs}`);
-    assert.equal(out.settled, out.runs < 50);
+  it('warmUntilSettled runs at least minRuns and stops once two of the last three runs are near the fastest', async () => {
+    const plan = [30, 20, 12, 2, 2, 2];
+    const clock = plannedClock((i) => plan[Math.min(i, plan.length - 1)]!);
+    const out = await warmUntilSettled(clock.run, { minRuns: 2, maxRuns: 50, nowMs: clock.nowMs });
+    assert.deepEqual(out, { runs: 5, settled: true });
+    const longer = plannedClock((i) => plan[Math.min(i, plan.length - 1)]!);
+    assert.equal((await warmUntilSettled(longer.run, { minRuns: 8, nowMs: longer.nowMs })).runs, 8, 'minRuns are always made');
     assert.equal(settleNote('x', { runs: 3, settled: true }), null);
   });
 
-  it('warmUntilSettled gives up at its cap and says so', async () => {
-    let t = 1;
-    const out = await warmUntilSettled(() => busyWait((t *= 1.6)), { minRuns: 2, maxRuns: 6 });
+  it('warmUntilSettled gives up at its cap, or at its deadline, and says so', async () => {
+    const growing = plannedClock((i) => 1.6 ** i);
+    const out = await warmUntilSettled(growing.run, { minRuns: 2, maxRuns: 6, nowMs: growing.nowMs });
     assert.deepEqual(out, { runs: 6, settled: false });
     assert.match(settleNote('onnxruntime', out)!, /had not settled after 6 warm-up runs/);
+    const slow = plannedClock((i) => 1000 * 1.6 ** i);
+    assert.deepEqual(await warmUntilSettled(slow.run, { minRuns: 2, maxMs: 5000, nowMs: slow.nowMs }), { runs: 3, settled: false });
   });
 
   it('parseOrtProfile drops the warm-up inferences and takes per-node medians of the rest', () => {

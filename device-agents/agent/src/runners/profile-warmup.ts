@@ -14,6 +14,8 @@ export interface SettleOptions {
   /** Hard caps, so a host that never settles still finishes: the cap is reported, not hidden. */
   maxRuns?: number;
   maxMs?: number;
+  /** Monotonic milliseconds; the tests give a clock their runs advance, so no assertion depends on this machine's speed. */
+  nowMs?: () => number;
 }
 
 export interface SettleOutcome {
@@ -25,17 +27,18 @@ export interface SettleOutcome {
 const SETTLE_FACTOR = 1.2;
 
 export async function warmUntilSettled(runOnce: () => Promise<unknown> | unknown, opts: SettleOptions): Promise<SettleOutcome> {
+  const now = opts.nowMs ?? (() => Number(process.hrtime.bigint()) / 1e6);
   const maxRuns = Math.max(opts.minRuns, opts.maxRuns ?? 200);
-  const deadline = Date.now() + (opts.maxMs ?? 5000);
+  const deadline = now() + (opts.maxMs ?? 5000);
   const times: number[] = [];
   for (;;) {
-    const start = process.hrtime.bigint();
+    const start = now();
     await runOnce();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    times.push(now() - start);
     if (times.length < Math.max(opts.minRuns, 3)) continue;
     const last3 = times.slice(-3).sort((a, b) => a - b)[1]!;
     if (last3 <= SETTLE_FACTOR * Math.min(...times)) return { runs: times.length, settled: true };
-    if (times.length >= maxRuns || (Date.now() > deadline && times.length >= opts.minRuns)) return { runs: times.length, settled: false };
+    if (times.length >= maxRuns || (now() > deadline && times.length >= opts.minRuns)) return { runs: times.length, settled: false };
   }
 }
 
