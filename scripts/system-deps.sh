@@ -16,6 +16,7 @@ test_packages=(
   pkg-config
   nlohmann-json3-dev
   adb                   # Android device transport
+  busybox-static        # shell and toolbox of the emulated Android devices (device-agents/emulated-android)
 )
 farm_packages=(
   libopencv-dnn-dev
