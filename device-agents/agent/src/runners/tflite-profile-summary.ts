@@ -4,6 +4,7 @@
  * columns (older ones have [start]) and XNNPACK op names contain spaces.
  */
 import type { RunnerLayerTiming } from '@farm/contracts';
+import { RunnerOutputFormatError, toNumber } from './parsers/runner-output-format.error.js';
 
 export interface TfliteProfileRow {
   nodeType: string;
@@ -20,6 +21,7 @@ export interface TfliteProfileSummary {
   delegateInternal: TfliteProfileRow[];
 }
 
+const TOOL = 'TFLite op profile';
 const TABLE_TITLE = /^=+ (Run Order|Top by Computation Time|Summary by node type) =+$/;
 
 export function parseTfliteProfileSummary(text: string): TfliteProfileSummary {
@@ -44,19 +46,19 @@ function parseRunOrder(lines: string[]): TfliteProfileRow[] {
   const col = (name: string) => header.indexOf(name);
   const [iType, iFirst, iAvg, iTimes, iName] = [col('node type'), col('first'), col('avg ms'), col('times called'), col('name')];
   if ([iType, iFirst, iAvg, iTimes, iName].some((i) => i < 0)) {
-    throw new Error(`unrecognised TFLite profile header: ${lines[start + 1]}`);
+    throw new RunnerOutputFormatError(TOOL, `a Run Order header without [node type], [first], [avg ms], [times called] or [Name]: ${lines[start + 1]}`);
   }
   const rows: TfliteProfileRow[] = [];
   for (const line of lines.slice(start + 2)) {
     if (line.trim() === '' || TABLE_TITLE.test(line.trim())) break;
     const c = cells(line);
-    if (c.length !== header.length) throw new Error(`TFLite profile row has ${c.length} fields, header has ${header.length}: ${line}`);
+    if (c.length !== header.length) throw new RunnerOutputFormatError(TOOL, `a row has ${c.length} fields where the header has ${header.length}: ${line}`);
     rows.push({
       nodeType: c[iType]!,
       name: c[iName]!,
-      firstMs: Number(c[iFirst]),
-      avgMs: Number(c[iAvg]),
-      timesCalled: Number(c[iTimes]),
+      firstMs: toNumber(c[iFirst], TOOL, '[first]'),
+      avgMs: toNumber(c[iAvg], TOOL, '[avg ms]'),
+      timesCalled: toNumber(c[iTimes], TOOL, '[times called]'),
     });
   }
   return rows;
@@ -68,11 +70,23 @@ function parseRunOrder(lines: string[]): TfliteProfileRow[] {
  * first call is taken out before scaling by calls per inference.
  */
 export function tfliteLayers(summary: TfliteProfileSummary, inferences: number): RunnerLayerTiming[] {
-  const perInference = (r: TfliteProfileRow) => {
+  return summaryLayers(summary, (r) => {
     if (r.timesCalled <= 1) return r.avgMs;
     const meanAfterFirst = (r.avgMs * r.timesCalled - r.firstMs) / (r.timesCalled - 1);
     return Math.max(0, meanAfterFirst * (r.timesCalled / inferences));
-  };
+  });
+}
+
+/**
+ * Per-inference layer times from benchmark_model's "Regular Benchmark Runs" table. There the
+ * warm-up runs are not profiled and [times called] is already per run, so a layer's time per
+ * inference is its mean per call times its calls per run.
+ */
+export function tfliteLayersPerRun(summary: TfliteProfileSummary): RunnerLayerTiming[] {
+  return summaryLayers(summary, (r) => r.avgMs * r.timesCalled);
+}
+
+function summaryLayers(summary: TfliteProfileSummary, perInference: (r: TfliteProfileRow) => number): RunnerLayerTiming[] {
   const delegated = summary.delegateInternal.map((r) => ({
     name: r.name,
     // "Delegate/Convolution (NHWC, F32) IGEMM:0" -> "Convolution (NHWC, F32) IGEMM"
