@@ -11,7 +11,7 @@ const { desktopRunner } = await import(pathToFileURL(join(dist, 'runners/registr
 const { LocalTransport } = await import(pathToFileURL(join(dist, 'transports/local.transport.js')).href);
 const request = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const transport = new LocalTransport({ root: request.transportRoot });
-const workspace = await transport.prepare(transport.serial, 'quiet-host');
+const workspace = { serial: transport.serial, dir: request.workspaceDir };
 const output = await desktopRunner(request.framework, request.settings).run({
   device: { transport, workspace },
   modelPath: request.modelPath,
@@ -19,5 +19,4 @@ const output = await desktopRunner(request.framework, request.settings).run({
   outputs: request.outputs,
   options: request.options,
 });
-await transport.cleanup(workspace);
 process.stdout.write(`${JSON.stringify({ type: 'result', output })}\n`, () => process.exit(0));

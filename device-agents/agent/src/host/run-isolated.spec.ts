@@ -1,6 +1,6 @@
 // End to end through a real child process: runner-host.js with the real engines.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
@@ -8,6 +8,7 @@ import { DEFAULT_INT8_RUNNER_BINARY } from '../runners/native-int8.runner.js';
 import { desktopRunners, probeFrameworks } from '../runners/registry.js';
 import { runIsolated } from './run-isolated.js';
 import { RunnerError } from '../runners/runner.js';
+import { LocalTransport } from '../transports/local.transport.js';
 import {
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
@@ -111,17 +112,19 @@ describe('runIsolated (runner-host child process)', () => {
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
   });
 
-  it('kills the child on timeout and on cancel, both transient', async () => {
+  it('kills the child on timeout and on cancel, both transient, and leaves no workspace behind', async () => {
     const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: { ...QUICK, timedRuns: 10_000 } };
+    const transport = new LocalTransport({ root: join(dir, 'device') });
     await assert.rejects(
-      runIsolated('onnxruntime', req, { timeoutMs: 1500, hostScript: RUNNER_HOST }),
+      runIsolated('onnxruntime', req, { timeoutMs: 1500, hostScript: RUNNER_HOST, transport }),
       (e: unknown) => e instanceof RunnerError && !e.permanent && /timed out/.test(e.message),
     );
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 1500);
     await assert.rejects(
-      runIsolated('onnxruntime', req, { signal: ac.signal, hostScript: RUNNER_HOST }),
+      runIsolated('onnxruntime', req, { signal: ac.signal, hostScript: RUNNER_HOST, transport }),
       (e: unknown) => e instanceof RunnerError && !e.permanent && /cancelled/.test(e.message),
     );
+    assert.equal(readdirSync(join(dir, 'device/jobs')).length, 0);
   });
 });

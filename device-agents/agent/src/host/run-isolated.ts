@@ -60,6 +60,7 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
     options: req.options,
     settings,
     transportRoot: transport.root,
+    workspaceDir: workspace.dir,
     ...(req.referenceModelPath ? { referenceModelPath: req.referenceModelPath } : {}),
   };
   writeFileSync(requestFile, JSON.stringify(request));

@@ -16,6 +16,8 @@ export const HostRequestSchema = z
     settings: RunnerSettingsSchema,
     /** The local transport's root (push cache, workspaces), shared with the agent so a pushed file is cached once. */
     transportRoot: z.string().min(1),
+    /** The job's workspace, prepared (and cleaned up, even after a kill) by the agent's side. */
+    workspaceDir: z.string().min(1),
     /** For a quantized variant: its fp32 model, run once after the benchmark to measure agreement. */
     referenceModelPath: z.string().min(1).optional(),
   })

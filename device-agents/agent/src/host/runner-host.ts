@@ -67,8 +67,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const transport = new LocalTransport({ root: request.transportRoot });
-  const workspace = await transport.prepare(transport.serial, `${request.framework}-run`);
-  const device = { transport, workspace };
+  // The agent's workspace for this job: it removes it whatever happens here, a kill included.
+  const device = { transport, workspace: { serial: transport.serial, dir: request.workspaceDir } };
   try {
     const runner = desktopRunner(request.framework, request.settings);
     let firstOutputs: FirstOutput[] | undefined;
@@ -98,11 +98,9 @@ async function main(argv: string[]): Promise<void> {
         output.notes.push(`no agreement with the fp32 reference: ${errorMessage(err)}`);
       }
     }
-    await transport.cleanup(workspace);
     emit({ type: 'result', output });
     exit(HOST_EXIT.ok);
   } catch (err) {
-    await transport.cleanup(workspace).catch(() => undefined);
     const e = RunnerError.from(err);
     emit({ type: 'error', code: e.code, message: e.message, permanent: e.permanent, details: e.details });
     exit(e.permanent ? HOST_EXIT.permanent : HOST_EXIT.transient);
