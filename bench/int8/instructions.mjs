@@ -46,10 +46,10 @@ function engineArgv(net, engine, calls) {
   if (engine === 'ours')
     return [
       DEFAULT_RUNNER,
-      '--plan',
+      '--model',
       net.compiled.planPath,
       '--input',
-      net.files.input,
+      `${net.inputName}:${net.dims.join('x')}:${net.files.input}`,
       '--warmup',
       '0',
       '--runs',

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const imp = (p) => import(pathToFileURL(join(root, p)).href);
-const { runIsolated } = await imp('device-agents/agent/dist/runners/run-isolated.js');
+const { runIsolated } = await imp('device-agents/agent/dist/host/run-isolated.js');
 const { synthesizeInputs } = await imp('device-agents/agent/dist/runners/input-synthesis.js');
 const { judgeLayerSum, LAYER_SUM_BOUNDS } = await imp('libs/contracts/dist/index.js');
 const { median, medianInterval } = await imp('libs/stats/dist/index.js');
@@ -50,7 +50,7 @@ try {
     const names = Object.keys(engines);
     for (const k of names.map((_, i) => names[(i + r) % names.length])) {
       for (const [set, options] of Object.entries(optionSets)) {
-        const out = await runIsolated(k, { ...engines[k], outputs: [], options }, { cpus: String(o.cpu) });
+        const out = await runIsolated(k, { ...engines[k], outputs: [], options }, { settings: { cpus: String(o.cpu) } });
         const med = median(out.latenciesMs);
         const judged = judgeLayerSum(
           out.layers.map((l) => l.timeMs),

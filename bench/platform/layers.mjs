@@ -20,7 +20,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = join(root, 'device-agents/agent/dist/runners');
 const imp = (p) => import(pathToFileURL(join(dist, p)).href);
 const { desktopRunner } = await imp('registry.js');
-const { runIsolated } = await imp('run-isolated.js');
+const { runIsolated } = await imp('../host/run-isolated.js');
+const { LocalTransport } = await imp('../transports/local.transport.js');
+const transport = new LocalTransport();
 const { synthesizeInputs } = await imp('input-synthesis.js');
 const { fetchSampleModels } = await import(pathToFileURL(join(root, 'scripts/fetch-sample-models.mjs')).href);
 const ort = createRequire(join(root, 'device-agents/agent/package.json'))('onnxruntime-node');
@@ -90,7 +92,14 @@ try {
       const req = { modelPath: e.model, inputs: spec, outputs: [], options };
       const sides = {
         ...(e.bare ? { bare: e.bare } : {}),
-        runner: async () => (await desktopRunner(engine).run(req)).latenciesMs,
+        runner: async () => {
+          const workspace = await transport.prepare(transport.serial, 'bench');
+          try {
+            return (await desktopRunner(engine).run({ ...req, device: { transport, workspace } })).latenciesMs;
+          } finally {
+            await transport.cleanup(workspace);
+          }
+        },
         host: async () => (await runIsolated(engine, req, { onProgress: () => {} })).latenciesMs,
         quiet: async () => (await runIsolated(engine, req, { hostScript: QUIET_HOST })).latenciesMs,
       };

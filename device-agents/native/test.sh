@@ -18,13 +18,19 @@ run() {  # run <label> <command...>
   fi
 }
 
-runner_smoke() {  # runner_smoke <arch> <launcher...>: the runner prints one JSON report, errors as JSON
+runner_smoke() {  # runner_smoke <arch> <launcher...>: the native-runner contract (libs/contracts/src/native-runner.schema.ts)
   local arch="$1"; shift
   local bin="build/$arch/int8-runner"
-  for plan in conv_block pool_concat_resize float_head; do
-    run "$arch int8-runner $plan" sh -c "$* $bin --plan test/plans/$plan.plan.json --input test/plans/$plan.input.bin --warmup 1 --runs 3 --profile-runs 2 --threads 1 | grep -q '^{\"runtime\":\"int8-runner\"'"
+  local plan input
+  for spec in conv_block:input:1x8x8x3 pool_concat_resize:input:1x6x6x4 float_head:x:1x5x7; do
+    plan="${spec%%:*}"; input="${spec#*:}"
+    run "$arch int8-runner $plan" sh -c "$* $bin --model test/plans/$plan.plan.json --input ${input}:test/plans/$plan.input.bin --warmup 1 --runs 3 --profile-runs 2 --threads 1 | grep -q '^{\"runner\":\"int8-runner\",.*\"profiledRuns\":2,\"layers\":\[{\"name\"'"
   done
-  run "$arch int8-runner unsupported op" sh -c "err=\$($* $bin --plan test/plans/unsupported_op.plan.json --warmup 0 --runs 1 --profile-runs 0 --threads 1 2>&1 >/dev/null); rc=\$?; [ \$rc -ne 0 ] && echo \"\$err\" | grep -q '\"code\":\"unsupported_op\"'"
+  run "$arch int8-runner --version" sh -c "$* $bin --version | grep -q '^{\"runner\":\"int8-runner\",\"version\":'"
+  # A model it cannot run: the error line on stderr, exit 2.
+  run "$arch int8-runner unsupported op" sh -c "err=\$($* $bin --model test/plans/unsupported_op.plan.json --input x:1x4:test/plans/unsupported_op.input.bin --warmup 0 --runs 1 --profile-runs 0 --threads 1 2>&1 >/dev/null); rc=\$?; [ \$rc -eq 2 ] && echo \"\$err\" | grep -q '^{\"error\":{\"code\":\"unsupported_op\"'"
+  # A request it refuses: exit 3.
+  run "$arch int8-runner bad arguments" sh -c "err=\$($* $bin --model test/plans/float_head.plan.json --input x:1x5:test/plans/float_head.input.bin --warmup 0 --runs 1 --profile-runs 0 --threads 1 2>&1 >/dev/null); rc=\$?; [ \$rc -eq 3 ] && echo \"\$err\" | grep -q '\"code\":\"bad_arguments\"'"
 }
 
 if [ "$target" = x86_64 ] || [ "$target" = all ]; then

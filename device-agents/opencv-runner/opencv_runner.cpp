@@ -1,13 +1,15 @@
-// Benchmarks one model with OpenCV's DNN module and prints ONE JSON object on stdout.
+// Benchmarks one model with OpenCV's DNN module and prints ONE JSON report on stdout.
 // Driven by the agent's opencv-dnn runner, which builds the argument vector itself (no shell)
 // and supplies input bytes from the shared input synthesis, so every framework sees the same data.
+// Speaks the native-runner contract (libs/contracts/src/native-runner.schema.ts), like int8-runner:
 //
 // usage: opencv_runner --model PATH --input NAME:D0xD1x...:FILE [--input ...]
-//                      --threads N --warmup N --runs N --profile-runs N [--output-file PATH]
-//        opencv_runner --version      (prints {"version":"..."}: lets the agent probe without a model)
-// Input files hold raw little-endian float32 values. --output-file receives every output blob's
-// raw bytes, concatenated in output-layer order, for the caller to digest.
-// Exit codes: 0 ok; 2 the model was rejected (permanent); 3 bad arguments; 1 anything else.
+//                      --threads N --warmup N --runs N --profile-runs N [--output PATH]
+//        opencv_runner --version      (prints {"runner","version"}: lets the agent probe without a model)
+// Input files hold raw little-endian float32 values. --output receives every output blob's
+// raw bytes, concatenated in the report's `outputs` order, for the caller to digest.
+// Errors: one line {"error":{"code","message"}} on stderr and exit 2 (model_rejected, permanent),
+// 3 (bad_arguments) or 1 (io_error, internal).
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 #include <opencv2/dnn.hpp>
@@ -45,6 +47,10 @@ struct Args {
 };
 
 struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct IoError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -115,7 +121,7 @@ Args parseArgs(int argc, char** argv) {
     else if (flag == "--warmup") a.warmup = parseInt(flag, v, 0);
     else if (flag == "--runs") a.runs = parseInt(flag, v, 1);
     else if (flag == "--profile-runs") a.profileRuns = parseInt(flag, v, 0);
-    else if (flag == "--output-file") a.outputFile = v;
+    else if (flag == "--output") a.outputFile = v;
     else throw UsageError("unknown argument " + flag);
   }
   if (a.model.empty()) throw UsageError("--model is required");
@@ -127,10 +133,10 @@ cv::Mat loadInput(const InputSpec& spec) {
   cv::Mat blob(static_cast<int>(spec.shape.size()), spec.shape.data(), CV_32F);
   const size_t bytes = blob.total() * blob.elemSize();
   std::ifstream in(spec.file, std::ios::binary | std::ios::ate);
-  if (!in) throw std::runtime_error("cannot open input file " + spec.file);
+  if (!in) throw IoError("cannot open input file " + spec.file);
   if (static_cast<size_t>(in.tellg()) != bytes) {
-    throw std::runtime_error("input file " + spec.file + " has " + std::to_string(static_cast<long long>(in.tellg())) +
-                             " bytes, shape needs " + std::to_string(bytes));
+    throw UsageError("input file " + spec.file + " has " + std::to_string(static_cast<long long>(in.tellg())) +
+                     " bytes, shape needs " + std::to_string(bytes));
   }
   in.seekg(0);
   in.read(reinterpret_cast<char*>(blob.data), static_cast<std::streamsize>(bytes));
@@ -141,23 +147,36 @@ double msSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-void fail(int code, const std::string& kind, const std::string& message) {
-  std::cout << "{\"error\":{\"kind\":" << jsonString(kind) << ",\"message\":" << jsonString(message) << "}}" << std::endl;
-  std::exit(code);
+[[noreturn]] void fail(int exitCode, const std::string& code, const std::string& message) {
+  std::cerr << "{\"error\":{\"code\":" << jsonString(code) << ",\"message\":" << jsonString(message) << "}}" << std::endl;
+  std::exit(exitCode);
+}
+
+// The contract's dtype names for the Mat depths OpenCV DNN produces.
+const char* dtypeName(int depth) {
+  switch (depth) {
+    case CV_32F: return "float32";
+    case CV_32S: return "int32";
+    case CV_8S: return "int8";
+    case CV_8U: return "uint8";
+    case CV_16F: return "float16";
+    case CV_64F: return "float64";
+    default: return "unknown";
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "--version") {
-    std::cout << "{\"version\":" << jsonString(cv::getVersionString()) << "}" << std::endl;
+    std::cout << "{\"runner\":\"opencv_runner\",\"version\":" << jsonString(cv::getVersionString()) << "}" << std::endl;
     return 0;
   }
   Args args;
   try {
     args = parseArgs(argc, argv);
   } catch (const UsageError& e) {
-    fail(3, "usage", e.what());
+    fail(3, "bad_arguments", e.what());
   }
 
   try {
@@ -194,7 +213,7 @@ int main(int argc, char** argv) {
         const cv::Mat c = m.isContinuous() ? m : m.clone();
         out.write(reinterpret_cast<const char*>(c.data), static_cast<std::streamsize>(c.total() * c.elemSize()));
       }
-      if (!out) throw std::runtime_error("cannot write output file " + args.outputFile);
+      if (!out) throw IoError("cannot write output file " + args.outputFile);
     }
 
     std::vector<cv::Mat> scratch;
@@ -226,7 +245,7 @@ int main(int argc, char** argv) {
     getrusage(RUSAGE_SELF, &usage);
 
     std::ostringstream os;
-    os << "{\"version\":" << jsonString(cv::getVersionString()) << ",\"threads\":" << cv::getNumThreads()
+    os << "{\"runner\":\"opencv_runner\",\"version\":" << jsonString(cv::getVersionString()) << ",\"threads\":" << cv::getNumThreads()
        << ",\"loadMs\":" << jsonNumber(loadMs) << ",\"firstInferenceMs\":" << jsonNumber(firstMs) << ",\"latenciesMs\":[";
     for (size_t i = 0; i < latencies.size(); i++) os << (i ? "," : "") << jsonNumber(latencies[i]);
     os << "],\"profiledRuns\":" << args.profileRuns << ",\"layers\":[";
@@ -235,23 +254,28 @@ int main(int argc, char** argv) {
         // Layer ids start at 1: id 0 is the implicit input layer, which getLayerNames leaves out.
         const int id = net.getLayerId(layerNames[i]);
         const cv::Ptr<cv::dnn::Layer> layer = net.getLayer(id);
-        os << (i ? "," : "") << "{\"name\":" << jsonString(layerNames[i]) << ",\"type\":" << jsonString(layer->type)
+        os << (i ? "," : "") << "{\"name\":" << jsonString(layerNames[i]) << ",\"opType\":" << jsonString(layer->type)
            << ",\"timeMs\":" << jsonNumber(i < layerMs.size() ? layerMs[i] : 0.0) << "}";
       }
     }
     os << "],\"outputs\":[";
     for (size_t i = 0; i < outs.size(); i++) {
-      os << (i ? "," : "") << "{\"name\":" << jsonString(i < outNames.size() ? outNames[i] : "") << ",\"shape\":[";
+      os << (i ? "," : "") << "{\"name\":" << jsonString(i < outNames.size() ? outNames[i] : "")
+         << ",\"dtype\":\"" << dtypeName(outs[i].depth()) << "\",\"shape\":[";
       for (int d = 0; d < outs[i].dims; d++) os << (d ? "," : "") << outs[i].size[d];
-      os << "],\"bytes\":" << outs[i].total() * outs[i].elemSize() << "}";
+      os << "]}";
     }
     // ru_maxrss is in KiB on Linux.
-    os << "],\"peakRssBytes\":" << static_cast<long long>(usage.ru_maxrss) * 1024 << "}";
+    os << "],\"peakMemoryBytes\":" << static_cast<long long>(usage.ru_maxrss) * 1024 << "}";
     std::cout << os.str() << std::endl;
     return 0;
+  } catch (const UsageError& e) {
+    fail(3, "bad_arguments", e.what());
+  } catch (const IoError& e) {
+    fail(1, "io_error", e.what());
   } catch (const cv::Exception& e) {
-    fail(1, "failed", e.what());
+    fail(1, "internal", e.what());
   } catch (const std::exception& e) {
-    fail(1, "failed", e.what());
+    fail(1, "internal", e.what());
   }
 }

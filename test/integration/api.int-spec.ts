@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { runIsolated } from '@farm/agent/runners/run-isolated';
+import { runIsolated } from '@farm/agent/host/run-isolated';
 import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
 import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../fixtures/stack.js';

@@ -7,12 +7,12 @@ const base = { API_URL: 'http://127.0.0.1:3000', AGENT_TOKEN: 'x'.repeat(32), RE
 
 describe('agent configuration', () => {
   it('leaves runners unpinned unless RUNNER_CPUS is set', () => {
-    assert.equal(loadAgentConfig(base).runnerCpus, undefined);
+    assert.equal(loadAgentConfig(base).runnerSettings.cpus, undefined);
   });
 
   it('normalises RUNNER_CPUS to a sorted, distinct list', () => {
     assert.deepEqual(parseCpuList('3,0-2,1'), [0, 1, 2, 3]);
-    assert.equal(loadAgentConfig({ ...base, RUNNER_CPUS: '0,0-0' }).runnerCpus, '0');
+    assert.equal(loadAgentConfig({ ...base, RUNNER_CPUS: '0,0-0' }).runnerSettings.cpus, '0');
   });
 
   it('refuses malformed lists, reversed ranges and CPUs this machine lacks, naming the setting', () => {

@@ -2,11 +2,12 @@
  * The agent's configuration, parsed and validated once at start-up into a typed object; nothing
  * else in the agent reads process.env.
  */
-import { spawnSync } from 'node:child_process';
 import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { queueBackendFromUrls, type QueueBackendConfig } from '@farm/queue';
+import type { RunnerSettings } from './runners/runner-settings.js';
+import { tasksetProblem } from './transports/taskset.js';
 
 const EnvSchema = z.object({
   API_URL: z.string().url('API_URL must be the API base URL, e.g. http://localhost:3000'),
@@ -47,10 +48,11 @@ export interface AgentConfig {
   queue: QueueBackendConfig;
   jobTimeoutMs: number;
   lockDurationMs: number;
-  opencvRunnerBinary: string | undefined;
-  int8RunnerBinary: string | undefined;
-  /** Normalised CPU list the runners are pinned to, or undefined when they float. */
-  runnerCpus: string | undefined;
+  /**
+   * What runners need from the configuration, as the one map that travels to them unchanged:
+   * binary paths, and `cpus`, the normalised CPU list runners are pinned to (unset: they float).
+   */
+  runnerSettings: RunnerSettings;
 }
 
 export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
@@ -69,9 +71,11 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     queue: queueBackendFromUrls(e.REDIS_URL, e.DATABASE_URL),
     jobTimeoutMs: e.JOB_TIMEOUT_MS,
     lockDurationMs: e.LOCK_DURATION_MS,
-    opencvRunnerBinary: e.OPENCV_RUNNER ? resolve(e.OPENCV_RUNNER) : undefined,
-    int8RunnerBinary: e.INT8_RUNNER ? resolve(e.INT8_RUNNER) : undefined,
-    runnerCpus: e.RUNNER_CPUS,
+    runnerSettings: {
+      ...(e.OPENCV_RUNNER ? { opencvRunnerBinary: resolve(e.OPENCV_RUNNER) } : {}),
+      ...(e.INT8_RUNNER ? { int8RunnerBinary: resolve(e.INT8_RUNNER) } : {}),
+      ...(e.RUNNER_CPUS ? { cpus: e.RUNNER_CPUS } : {}),
+    },
   };
 }
 
@@ -105,9 +109,9 @@ function checkRunnerCpus(list: string, ctx: z.RefinementCtx): string {
     ctx.addIssue({ code: 'custom', message: `CPU ${missing.join(', ')} does not exist; this machine has CPUs 0-${online - 1}` });
     return z.NEVER;
   }
-  const probe = spawnSync('taskset', ['--cpu-list', list, 'true'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    ctx.addIssue({ code: 'custom', message: `cannot pin with taskset (install util-linux): ${probe.error?.message ?? probe.stderr.trim()}` });
+  const problem = tasksetProblem(list);
+  if (problem !== null) {
+    ctx.addIssue({ code: 'custom', message: `cannot pin with taskset (install util-linux): ${problem}` });
     return z.NEVER;
   }
   return set.join(',');

@@ -1,5 +1,6 @@
 /** The agent's dependency graph; built from a validated config so tests can start agents side by side. */
 import { Module, type DynamicModule } from '@nestjs/common';
+import { join } from 'node:path';
 import { AGENT_CONFIG, type AgentConfig } from './agent-config.js';
 import { ApiClient } from './api/api-client.js';
 import { ResultOutbox } from './outbox/result-outbox.js';
@@ -18,7 +19,8 @@ export class AgentModule {
         { provide: ApiClient, useFactory: () => new ApiClient(config.apiUrl, config.token) },
         { provide: ResultOutbox, useFactory: (api: ApiClient) => new ResultOutbox(config.dataDir, api), inject: [ApiClient] },
         { provide: ArtifactCache, useFactory: (api: ApiClient) => new ArtifactCache(config.dataDir, api), inject: [ApiClient] },
-        LocalTransport,
+        // The desktop as a device; its root (push cache, job workspaces) lives in the agent's data dir.
+        { provide: LocalTransport, useFactory: () => new LocalTransport({ root: join(config.dataDir, 'local-device') }) },
         BenchmarkJobService,
         DeviceWorkersService,
       ],

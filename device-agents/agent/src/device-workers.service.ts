@@ -11,9 +11,8 @@ import { AGENT_CONFIG, AGENT_VERSION, type AgentConfig } from './agent-config.js
 import { ApiClient, ApiError } from './api/api-client.js';
 import { ResultOutbox } from './outbox/result-outbox.js';
 import { BenchmarkJobService, runnerPidFile } from './jobs/benchmark-job.service.js';
-import { killStaleRunner } from './runners/run-isolated.js';
 import { benchmarkProcessor } from './jobs/benchmark.processor.js';
-import { LocalTransport } from './transports/local.transport.js';
+import { killStaleProcessGroup, LocalTransport } from './transports/local.transport.js';
 import { probeFrameworks, desktopRunners } from './runners/registry.js';
 
 @Injectable()
@@ -33,15 +32,15 @@ export class DeviceWorkersService implements OnApplicationShutdown {
   ) {}
 
   async start(): Promise<AgentRegistered> {
-    const stale = killStaleRunner(runnerPidFile(this.config));
+    const stale = killStaleProcessGroup(runnerPidFile(this.config));
     if (stale) this.logger.warn(`ended runner process group ${stale} left by a previous agent run`);
     this.outbox.start();
-    const frameworks = await probeFrameworks(
-      desktopRunners({ opencvRunnerBinary: this.config.opencvRunnerBinary, int8RunnerBinary: this.config.int8RunnerBinary }),
-    );
-    const device: DeviceReport = this.transport.describe(frameworks);
-    this.logger.log(`device ${device.name}: ${frameworks.map((f) => `${f.framework} ${f.version}`).join(', ') || 'no frameworks usable'}`);
-    const reg = await this.registerWithRetry({ name: this.config.name, hostname: hostname(), version: AGENT_VERSION, devices: [device] });
+    const devices: DeviceReport[] = [];
+    for (const { serial, connection } of await this.transport.devices()) {
+      if (connection !== 'online') continue;
+      devices.push(await this.describe(serial));
+    }
+    const reg = await this.registerWithRetry({ name: this.config.name, hostname: hostname(), version: AGENT_VERSION, devices });
     this.registration = reg;
 
     const factory = createQueueFactory(this.config.queue);
@@ -74,6 +73,19 @@ export class DeviceWorkersService implements OnApplicationShutdown {
     }, reg.heartbeatIntervalMs);
     this.logger.log(`agent ${this.config.name} (${reg.agentId}) consuming ${reg.devices.map((d) => d.queue).join(', ')} via ${this.config.queue.kind}`);
     return reg;
+  }
+
+  /** The device as the API sees it: the transport's description plus what the runners could start there. */
+  private async describe(serial: string): Promise<DeviceReport> {
+    const workspace = await this.transport.prepare(serial, 'probe');
+    try {
+      const frameworks = await probeFrameworks(desktopRunners(this.config.runnerSettings), { transport: this.transport, workspace });
+      const device: DeviceReport = { ...(await this.transport.describe(serial)), frameworks };
+      this.logger.log(`device ${device.name}: ${frameworks.map((f) => `${f.framework} ${f.version}`).join(', ') || 'no frameworks usable'}`);
+      return device;
+    } finally {
+      await this.transport.cleanup(workspace);
+    }
   }
 
   private async registerWithRetry(reg: Parameters<ApiClient['register']>[0]): Promise<AgentRegistered> {

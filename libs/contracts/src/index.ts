@@ -12,3 +12,4 @@ export * from './benchmark-request.schema.js';
 export * from './layer-sum.js';
 export * from './queue-names.js';
 export * from './maintenance-job.schema.js';
+export * from './native-runner.schema.js';

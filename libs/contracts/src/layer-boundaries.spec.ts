@@ -1,7 +1,8 @@
 /**
- * Keeps the layering honest: shared libraries never import apps or device agents, and runners
- * never reach into transports (a runner asks its transport to push/run/pull through the
- * interface, so a phone transport can replace the local one).
+ * Keeps the layering honest: shared libraries never import apps or device agents; runners reach
+ * devices only through the transport interface (a runner asks its transport to push, exec and
+ * pull, so a phone transport can replace the local one); only transports start processes; and
+ * transports know nothing of frameworks.
  */
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
@@ -44,11 +45,54 @@ test('libs/ import no app and no device agent', () => {
   assert.deepEqual(offenders, []);
 });
 
-test('runners do not import transports', () => {
-  const dir = join(root, 'device-agents/agent/src/runners');
-  const offenders = sources(dir).flatMap((f) =>
+const agentSrc = join(root, 'device-agents/agent/src');
+const isSpec = (f: string) => f.endsWith('.spec.ts');
+const CHILD_PROCESS = /^(node:)?child_process$/;
+
+test('the agent has transports, and runners that use them', () => {
+  // Guards the rules below against passing on an empty tree (they did, before transports existed).
+  const transports = sources(join(agentSrc, 'transports')).filter((f) => !isSpec(f));
+  assert.ok(
+    transports.some((f) => f.endsWith('/transport.ts')),
+    'no transport interface',
+  );
+  assert.ok(
+    transports.some((f) => /\.transport\.ts$/.test(f)),
+    'no transport implementation',
+  );
+  const runners = sources(join(agentSrc, 'runners')).filter((f) => !isSpec(f));
+  assert.ok(
+    runners.some((f) => imports(f).some((s) => s.endsWith('transports/transport.js'))),
+    'no runner uses the transport interface',
+  );
+});
+
+test('runners import only the transport interface, never a concrete transport', () => {
+  const offenders = sources(join(agentSrc, 'runners'))
+    .filter((f) => !isSpec(f))
+    .flatMap((f) =>
+      imports(f)
+        .filter((s) => s.includes('transports/') && !s.endsWith('transports/transport.js'))
+        .map((s) => `${f}: ${s}`),
+    );
+  assert.deepEqual(offenders, []);
+});
+
+test('only transports start processes in the agent', () => {
+  const offenders = sources(agentSrc)
+    .filter((f) => !isSpec(f) && !f.startsWith(join(agentSrc, 'transports') + '/'))
+    .flatMap((f) =>
+      imports(f)
+        .filter((s) => CHILD_PROCESS.test(s))
+        .map((s) => `${f}: ${s}`),
+    );
+  assert.deepEqual(offenders, []);
+});
+
+test('the transport layer knows no framework: transports import no runner', () => {
+  const offenders = sources(join(agentSrc, 'transports')).flatMap((f) =>
     imports(f)
-      .filter((s) => s.includes('transports/'))
+      .filter((s) => s.includes('runners/'))
       .map((s) => `${f}: ${s}`),
   );
   assert.deepEqual(offenders, []);

@@ -13,7 +13,7 @@ import { ResultOutbox } from '../outbox/result-outbox.js';
 import { ArtifactCache } from './artifact-cache.js';
 import { classifyLayers } from './layer-classifier.js';
 import { LocalTransport } from '../transports/local.transport.js';
-import { runIsolated } from '../runners/run-isolated.js';
+import { runIsolated } from '../host/run-isolated.js';
 import { join } from 'node:path';
 
 export const runnerPidFile = (c: AgentConfig): string => join(c.dataDir, 'runner.pid');
@@ -99,7 +99,8 @@ export class BenchmarkJobService {
       }
     }
     progress('download', 1, 1);
-    const environment = { ...this.transport.environment(), cpuAffinity: this.config.runnerCpus ?? null };
+    const settings = this.config.runnerSettings;
+    const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
     const raw = await runIsolated(
       p.framework,
       { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
@@ -107,15 +108,14 @@ export class BenchmarkJobService {
         onProgress: (phase, done, total) => progress(phase, done, total),
         signal,
         timeoutMs: this.config.jobTimeoutMs,
-        opencvRunnerBinary: this.config.opencvRunnerBinary,
-        int8RunnerBinary: this.config.int8RunnerBinary,
+        settings,
+        transport: this.transport,
         pidFile: runnerPidFile(this.config),
-        cpus: this.config.runnerCpus,
       },
     );
-    const pinned = this.config.runnerCpus?.split(',').length;
+    const pinned = settings.cpus?.split(',').length;
     if (pinned !== undefined && p.options.threads > pinned) {
-      raw.notes.push(`${p.options.threads} threads share the ${pinned} CPU(s) this agent pins runners to (RUNNER_CPUS=${this.config.runnerCpus})`);
+      raw.notes.push(`${p.options.threads} threads share the ${pinned} CPU(s) this agent pins runners to (RUNNER_CPUS=${settings.cpus})`);
     }
     return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
   }

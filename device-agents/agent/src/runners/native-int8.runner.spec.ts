@@ -11,8 +11,8 @@ import { quantizeOnnx } from '@farm/int8-compiler';
 import { synthesizeInputs } from './input-synthesis.js';
 import { DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runner.js';
 import { REFERENCE_FRAMEWORK } from './reference-agreement.js';
-import { runIsolated } from './run-isolated.js';
-import { median, RunnerError } from './runner.js';
+import { runIsolated } from '../host/run-isolated.js';
+import { median, RunnerError, type DeviceTarget } from './runner.js';
 import {
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
@@ -22,6 +22,8 @@ import {
   RUNNER_HOST,
   SAMPLE,
   tempDir,
+  LOCAL_TRANSPORT,
+  localDevice,
 } from '../../../../test/fixtures/runner-fixtures.js';
 
 const DIMS = [1, 128, 128, 3];
@@ -38,7 +40,9 @@ describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
   let dir: string;
   let int8Path: string;
   const runner = new NativeInt8Runner();
+  let device: DeviceTarget;
   beforeAll(async () => {
+    device = await localDevice();
     ensureSampleModels();
     dir = tempDir();
     // Calibrated on what the benchmark feeds (the farm's seeded inputs, other seeds than QUICK's):
@@ -48,25 +52,28 @@ describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
     int8Path = join(dir, 'blazeface_int8.onnx');
     writeFileSync(int8Path, model);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await LOCAL_TRANSPORT.cleanup(device.workspace);
+  });
 
   it('probes the version and ISA from a real report', async () => {
-    const a = await runner.probe();
+    const a = await runner.probe(device);
     assert.equal(a?.framework, 'native-int8');
     assert.match(a!.version, /^\d+\.\d+\.\d+ \((avx2|neon|neondot|scalar)\)$/);
   });
 
   it('is unusable, not broken, when the binary is missing', async () => {
     const missing = new NativeInt8Runner('/nonexistent/int8-runner');
-    assert.equal(await missing.probe(), null);
+    assert.equal(await missing.probe(device), null);
     await assert.rejects(
-      missing.run({ modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK }),
+      missing.run({ device, modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK }),
       (e: unknown) => e instanceof RunnerError && e.code === 'RUNNER_UNAVAILABLE' && e.permanent,
     );
   });
 
   it('benchmarks the quantized BlazeFace with the runtime’s own op names and a stable digest', async () => {
-    const req = { modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
+    const req = { device, modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
     const a = await runner.run(req);
     const b = await runner.run(req);
     RunnerOutputSchema.parse(a);
@@ -89,7 +96,13 @@ describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
   });
 
   it('runs a multi-threaded request on one thread and says so', async () => {
-    const out = await runner.run({ modelPath: int8Path, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: { ...QUICK, threads: 2, profileRuns: 0 } });
+    const out = await runner.run({
+      device,
+      modelPath: int8Path,
+      inputs: BLAZEFACE_ONNX_INPUTS,
+      outputs: [],
+      options: { ...QUICK, threads: 2, profileRuns: 0 },
+    });
     assert.equal(out.threads, 1);
     assert.ok(
       out.notes.some((n) => n.includes('requested 2 threads; the int8 runtime is single-threaded')),
@@ -99,7 +112,7 @@ describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
 
   it('refuses an fp32 model permanently, naming the op the compiler cannot lower', async () => {
     await assert.rejects(
-      runner.run({ modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK }),
+      runner.run({ device, modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK }),
       (e: unknown) => {
         assert.ok(e instanceof RunnerError);
         assert.equal(e.code, 'RUNNER_MODEL_REJECTED');

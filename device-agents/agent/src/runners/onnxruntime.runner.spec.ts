@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { OnnxruntimeRunner } from './onnxruntime.runner.js';
-import { median, RunnerError } from './runner.js';
+import { median, RunnerError, type DeviceTarget } from './runner.js';
 import {
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
@@ -16,16 +16,23 @@ import {
   tempDir,
   writeDynamicReluOnnx,
   writeGarbage,
+  LOCAL_TRANSPORT,
+  localDevice,
 } from '../../../../test/fixtures/runner-fixtures.js';
 
 describe('OnnxruntimeRunner (onnxruntime-node, CPU)', () => {
   const runner = new OnnxruntimeRunner();
   let dir: string;
-  beforeAll(() => {
+  let device: DeviceTarget;
+  beforeAll(async () => {
+    device = await localDevice();
     ensureSampleModels();
     dir = tempDir();
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await LOCAL_TRANSPORT.cleanup(device.workspace);
+  });
 
   it('probes its version from the package', async () => {
     const a = await runner.probe();
@@ -35,7 +42,7 @@ describe('OnnxruntimeRunner (onnxruntime-node, CPU)', () => {
 
   it('benchmarks BlazeFace: latencies, per-node times, a stable digest', async () => {
     const phases = new Set<string>();
-    const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
+    const req = { device, modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
     const a = await runner.run({ ...req, onProgress: (phase) => phases.add(phase) });
     const b = await runner.run(req);
     RunnerOutputSchema.parse(a);
@@ -53,18 +60,19 @@ describe('OnnxruntimeRunner (onnxruntime-node, CPU)', () => {
   it('rejects a garbage model permanently, with ONNX Runtime’s own message', async () => {
     const bad = writeGarbage(dir, 'garbage.onnx');
     await assert.rejects(
-      runner.run({ modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
+      runner.run({ device, modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
       (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /protobuf parsing failed/i.test(e.message),
     );
   });
 
   it('needs options.inputShapes for a dynamic dim, and runs once given', async () => {
     const model = writeDynamicReluOnnx(dir);
+    const req = { device, modelPath: model.path, inputs: model.inputs, outputs: model.outputs };
     await assert.rejects(
-      runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: QUICK }),
+      runner.run({ ...req, options: QUICK }),
       (e: unknown) => e instanceof Error && 'code' in e && e.code === 'DYNAMIC_SHAPE_UNRESOLVED' && e.message.includes('"x"'),
     );
-    const out = await runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: { ...QUICK, inputShapes: { x: [2, 3] } } });
+    const out = await runner.run({ ...req, options: { ...QUICK, inputShapes: { x: [2, 3] } } });
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
     assert.deepEqual(
       out.layers.map((l) => l.opType),

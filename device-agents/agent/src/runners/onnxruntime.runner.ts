@@ -2,6 +2,10 @@
  * ONNX Runtime (CPU execution provider) through onnxruntime-node, in this process. Timed runs
  * and profiled runs use two separate sessions so the profiler's bookkeeping never lands in the
  * latencies.
+ *
+ * A host-side runner: the engine runs inside the agent host's own runner-host process, so it
+ * works through the local transport only and cannot run on a phone. On-device ONNX Runtime will
+ * be a binary runner around the operator-provided onnxruntime_perf_test.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -44,6 +48,8 @@ const ORT_TENSOR_TYPES: Partial<Record<TensorDtype, OrtTypes.Tensor.Type>> = {
 export class OnnxruntimeRunner implements Runner {
   readonly framework = 'onnxruntime' as const;
   readonly formats = ['onnx'] as const;
+  /** In-process engine: this desktop only (see the header). */
+  readonly transports = ['local'] as const;
 
   async probe(): Promise<FrameworkAvailability | null> {
     try {

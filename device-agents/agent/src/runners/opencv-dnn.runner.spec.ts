@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { OpencvDnnRunner } from './opencv-dnn.runner.js';
-import { median, RunnerError } from './runner.js';
+import { median, RunnerError, type DeviceTarget } from './runner.js';
 import {
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
@@ -16,34 +16,47 @@ import {
   tempDir,
   writeDynamicReluOnnx,
   writeGarbage,
+  LOCAL_TRANSPORT,
+  localDevice,
 } from '../../../../test/fixtures/runner-fixtures.js';
 
 describe('OpencvDnnRunner (native opencv_runner)', () => {
   let runner: OpencvDnnRunner;
   let dir: string;
-  beforeAll(() => {
+  let device: DeviceTarget;
+  beforeAll(async () => {
+    device = await localDevice();
     ensureSampleModels();
     runner = new OpencvDnnRunner(ensureOpencvRunner());
     dir = tempDir();
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await LOCAL_TRANSPORT.cleanup(device.workspace);
+  });
 
   it('probes the OpenCV version the binary links', async () => {
-    const a = await runner.probe();
+    const a = await runner.probe(device);
     assert.equal(a?.framework, 'opencv-dnn');
     assert.match(a!.version, /^4\.\d+/);
   });
 
   it('is unusable, not broken, when the binary is missing', async () => {
-    assert.equal(await new OpencvDnnRunner('/nonexistent/opencv_runner').probe(), null);
+    assert.equal(await new OpencvDnnRunner('/nonexistent/opencv_runner').probe(device), null);
     await assert.rejects(
-      new OpencvDnnRunner('/nonexistent/opencv_runner').run({ modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
+      new OpencvDnnRunner('/nonexistent/opencv_runner').run({
+        device,
+        modelPath: SAMPLE.blazefaceOnnx,
+        inputs: BLAZEFACE_ONNX_INPUTS,
+        outputs: [],
+        options: QUICK,
+      }),
       (e: unknown) => e instanceof RunnerError && e.code === 'RUNNER_UNAVAILABLE',
     );
   });
 
   it('benchmarks BlazeFace (NHWC input) with per-layer times and a stable digest', async () => {
-    const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
+    const req = { device, modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: QUICK };
     const a = await runner.run(req);
     const b = await runner.run(req);
     RunnerOutputSchema.parse(a);
@@ -54,12 +67,14 @@ describe('OpencvDnnRunner (native opencv_runner)', () => {
     const sum = a.layers.reduce((s, l) => s + l.timeMs, 0);
     assert.ok(plausibleLayerSum(sum, median(a.latenciesMs)), `layer sum ${sum} ms vs median ${median(a.latenciesMs)} ms`);
     assert.equal(a.outputDigest, b.outputDigest);
+    // The model and the binary reached the device once: the runs found them in the push cache.
+    assert.equal((await LOCAL_TRANSPORT.push(device.workspace, SAMPLE.blazefaceOnnx)).pushed, false);
   });
 
   it('rejects a garbage model permanently, with OpenCV’s own message', async () => {
     const bad = writeGarbage(dir, 'garbage.onnx');
     await assert.rejects(
-      runner.run({ modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
+      runner.run({ device, modelPath: bad, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }),
       (e: unknown) =>
         e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /^OpenCV\(4.*Failed to parse ONNX model/s.test(e.message),
     );
@@ -67,11 +82,9 @@ describe('OpencvDnnRunner (native opencv_runner)', () => {
 
   it('needs options.inputShapes for a dynamic dim, and runs once given', async () => {
     const model = writeDynamicReluOnnx(dir);
-    await assert.rejects(
-      runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: QUICK }),
-      (e: unknown) => e instanceof Error && 'code' in e && e.code === 'DYNAMIC_SHAPE_UNRESOLVED',
-    );
-    const out = await runner.run({ modelPath: model.path, inputs: model.inputs, outputs: model.outputs, options: { ...QUICK, inputShapes: { x: [2, 3] } } });
+    const req = { device, modelPath: model.path, inputs: model.inputs, outputs: model.outputs };
+    await assert.rejects(runner.run({ ...req, options: QUICK }), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'DYNAMIC_SHAPE_UNRESOLVED');
+    const out = await runner.run({ ...req, options: { ...QUICK, inputShapes: { x: [2, 3] } } });
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
   });
 });

@@ -14,11 +14,12 @@ type Agreement = NonNullable<RunnerOutput['agreement']>;
 
 export async function referenceAgreement(
   referenceModelPath: string,
-  req: Pick<RunRequest, 'inputs' | 'options'>,
+  req: Pick<RunRequest, 'device' | 'inputs' | 'options'>,
   candidate: FirstOutput[],
 ): Promise<Agreement> {
   let reference: FirstOutput[] | undefined;
   await new OnnxruntimeRunner().run({
+    device: req.device,
     modelPath: referenceModelPath,
     inputs: req.inputs,
     // Every output the reference has; they are matched to the candidate's below.

@@ -1,41 +1,36 @@
 /**
- * The runners this desktop agent offers, and the probe that tells the API which frameworks
- * (and versions) its local device can run.
+ * The runners this agent offers, built from the one runner-settings map, and the probe that
+ * tells the API which frameworks (and versions) a device can run.
  */
 import type { Framework, FrameworkAvailability } from '@farm/contracts';
 import { OnnxruntimeRunner } from './onnxruntime.runner.js';
 import { DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runner.js';
 import { DEFAULT_OPENCV_RUNNER_BINARY, OpencvDnnRunner } from './opencv-dnn.runner.js';
-import { RunnerError, type Runner } from './runner.js';
+import { RunnerError, type DeviceTarget, type Runner } from './runner.js';
+import type { RunnerSettings } from './runner-settings.js';
 import { TfliteRunner } from './tflite.runner.js';
 
-export interface DesktopRunnerConfig {
-  /** Path of the native OpenCV DNN runner built by device-agents/opencv-runner/build.sh. */
-  opencvRunnerBinary?: string;
-  /** Path of the native int8 runtime built by device-agents/native/build.sh. */
-  int8RunnerBinary?: string;
-}
-
-export function desktopRunners(config: DesktopRunnerConfig = {}): Runner[] {
+export function desktopRunners(settings: RunnerSettings = {}): Runner[] {
   return [
     new OnnxruntimeRunner(),
     new TfliteRunner(),
-    new OpencvDnnRunner(config.opencvRunnerBinary ?? DEFAULT_OPENCV_RUNNER_BINARY),
-    new NativeInt8Runner(config.int8RunnerBinary ?? DEFAULT_INT8_RUNNER_BINARY),
+    new OpencvDnnRunner(settings.opencvRunnerBinary ?? DEFAULT_OPENCV_RUNNER_BINARY),
+    new NativeInt8Runner(settings.int8RunnerBinary ?? DEFAULT_INT8_RUNNER_BINARY),
   ];
 }
 
-export function desktopRunner(framework: Framework, config: DesktopRunnerConfig = {}): Runner {
-  const runner = desktopRunners(config).find((r) => r.framework === framework);
+export function desktopRunner(framework: Framework, settings: RunnerSettings = {}): Runner {
+  const runner = desktopRunners(settings).find((r) => r.framework === framework);
   if (!runner) throw RunnerError.unavailable(framework, 'the desktop agent has no runner for it');
   return runner;
 }
 
-/** Probes run one after another: two engines initialising at once would only slow both. */
-export async function probeFrameworks(runners: Runner[] = desktopRunners()): Promise<FrameworkAvailability[]> {
+/** Probes run one after another: two engines initialising at once would only slow both. Runners that cannot use the device's transport are left out. */
+export async function probeFrameworks(runners: Runner[], device: DeviceTarget): Promise<FrameworkAvailability[]> {
   const available: FrameworkAvailability[] = [];
   for (const runner of runners) {
-    const a = await runner.probe();
+    if (!runner.transports.includes(device.transport.kind)) continue;
+    const a = await runner.probe(device);
     if (a) available.push(a);
   }
   return available;

@@ -1,10 +1,12 @@
 /**
- * The contract every framework runner implements, on the desktop and (later) on phones:
- * a runner loads one model, feeds it synthetic inputs, measures, and returns a RunnerOutput.
- * It knows nothing about queues or the API; the agent decides when and where it runs.
+ * The contract every framework runner implements, on the desktop and on phones: a runner is an
+ * engine adapter. It builds the engine's invocation from the job's options, runs it through the
+ * device's transport, and turns the engine's output into a RunnerOutput. It knows nothing about
+ * queues or the API; the agent decides when and where it runs.
  */
 import { DomainError } from '@farm/contracts';
 import type { BenchmarkOptions, ErrorCode, Framework, FrameworkAvailability, ModelFormat, RunnerOutput, TensorSpec } from '@farm/contracts';
+import type { Transport, TransportKind, Workspace } from '../transports/transport.js';
 
 export type RunPhase = 'load' | 'warmup' | 'timed' | 'profile';
 
@@ -14,7 +16,17 @@ export interface FirstOutput {
   values: Float32Array;
 }
 
+/**
+ * The device a runner works on: its transport and a workspace prepared for this job. Runners
+ * reach the device only through this (push, exec, pull); they never start a process themselves.
+ */
+export interface DeviceTarget {
+  transport: Transport;
+  workspace: Workspace;
+}
+
 export interface RunRequest {
+  device: DeviceTarget;
   modelPath: string;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
@@ -31,8 +43,10 @@ export interface RunRequest {
 export interface Runner {
   readonly framework: Framework;
   readonly formats: readonly ModelFormat[];
-  /** null = not usable on this host; the reason is logged, never thrown, so one broken engine does not hide the others. */
-  probe(): Promise<FrameworkAvailability | null>;
+  /** The transports this runner can work through. */
+  readonly transports: readonly TransportKind[];
+  /** null = not usable on this device; the reason is logged, never thrown, so one broken engine does not hide the others. */
+  probe(device: DeviceTarget): Promise<FrameworkAvailability | null>;
   run(req: RunRequest): Promise<RunnerOutput>;
 }
 

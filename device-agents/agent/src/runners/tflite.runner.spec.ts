@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
-import { median, RunnerError } from './runner.js';
+import { median, RunnerError, type DeviceTarget } from './runner.js';
 import {
   BLAZEFACE_TFLITE_INPUTS,
   BLAZEFACE_TFLITE_OUTPUTS,
@@ -13,17 +13,24 @@ import {
   SAMPLE,
   tempDir,
   writeGarbage,
+  LOCAL_TRANSPORT,
+  localDevice,
 } from '../../../../test/fixtures/runner-fixtures.js';
 import { TfliteRunner } from './tflite.runner.js';
 
 describe('TfliteRunner (tfjs-tflite wasm, XNNPACK)', () => {
   const runner = new TfliteRunner();
   let dir: string;
-  beforeAll(() => {
+  let device: DeviceTarget;
+  beforeAll(async () => {
+    device = await localDevice();
     ensureSampleModels();
     dir = tempDir();
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await LOCAL_TRANSPORT.cleanup(device.workspace);
+  });
 
   it('probes', async () => {
     const a = await runner.probe();
@@ -32,7 +39,13 @@ describe('TfliteRunner (tfjs-tflite wasm, XNNPACK)', () => {
   });
 
   it('benchmarks BlazeFace: latencies, XNNPACK per-op times, a stable digest', async () => {
-    const req = { modelPath: SAMPLE.blazefaceTflite, inputs: BLAZEFACE_TFLITE_INPUTS, outputs: BLAZEFACE_TFLITE_OUTPUTS, options: { ...QUICK, threads: 2 } };
+    const req = {
+      device,
+      modelPath: SAMPLE.blazefaceTflite,
+      inputs: BLAZEFACE_TFLITE_INPUTS,
+      outputs: BLAZEFACE_TFLITE_OUTPUTS,
+      options: { ...QUICK, threads: 2 },
+    };
     const a = await runner.run(req);
     const b = await runner.run(req);
     RunnerOutputSchema.parse(a);
@@ -53,14 +66,20 @@ describe('TfliteRunner (tfjs-tflite wasm, XNNPACK)', () => {
   it('rejects a garbage model permanently, with TFLite’s own message', async () => {
     const bad = writeGarbage(dir, 'garbage.tflite');
     await assert.rejects(
-      runner.run({ modelPath: bad, inputs: BLAZEFACE_TFLITE_INPUTS, outputs: [], options: QUICK }),
+      runner.run({ device, modelPath: bad, inputs: BLAZEFACE_TFLITE_INPUTS, outputs: [], options: QUICK }),
       (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /Can't initialize model/.test(e.message),
     );
   });
 
   it('reports an unresolved dynamic batch dim before touching the engine', async () => {
     await assert.rejects(
-      runner.run({ modelPath: SAMPLE.blazefaceTflite, inputs: [{ name: 'input', dtype: 'float32', shape: [-1, 128, 128, 3] }], outputs: [], options: QUICK }),
+      runner.run({
+        device,
+        modelPath: SAMPLE.blazefaceTflite,
+        inputs: [{ name: 'input', dtype: 'float32', shape: [-1, 128, 128, 3] }],
+        outputs: [],
+        options: QUICK,
+      }),
       (e: unknown) => e instanceof Error && 'code' in e && e.code === 'DYNAMIC_SHAPE_UNRESOLVED',
     );
   });

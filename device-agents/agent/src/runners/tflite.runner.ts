@@ -2,6 +2,10 @@
  * TensorFlow Lite with its XNNPACK delegate, as compiled to WebAssembly (SIMD) inside
  * @tensorflow/tfjs-tflite, run in this process. The package's loader is browser-only; the
  * Emscripten module itself runs under Node when handed the .wasm bytes directly.
+ *
+ * A host-side runner: the engine runs inside the agent host's own runner-host process, so it
+ * works through the local transport only and cannot run on a phone. On-device TFLite will be a
+ * binary runner around the operator-provided benchmark_model.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -84,6 +88,8 @@ export function tfliteVersion(): string {
 export class TfliteRunner implements Runner {
   readonly framework = 'tflite' as const;
   readonly formats = ['tflite'] as const;
+  /** In-process engine: this desktop only (see the header). */
+  readonly transports = ['local'] as const;
 
   /**
    * Checks that the runtime is installed and that this V8 accepts its SIMD wasm, without compiling

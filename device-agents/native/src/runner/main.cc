@@ -1,5 +1,7 @@
 // int8-runner: loads a plan, times load / first inference / steady-state runs / per-op
-// profile runs, and prints one JSON report on stdout (contract in PLAN_FORMAT.md).
+// profile runs, and prints one JSON report on stdout. It speaks the native-runner contract
+// shared with opencv_runner (libs/contracts/src/native-runner.schema.ts; PLAN_FORMAT.md,
+// "Runner contract"): the same flags, report fields, error line and exit statuses.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -8,10 +10,10 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "../kernels/kernels.h"
 #include "../runtime/runtime.h"
 #include "layer_medians.h"
 
@@ -22,50 +24,100 @@ namespace {
 
 const char* kVersion = "0.1.0";
 
+struct InputSpec {
+  std::string name;
+  size_t elements = 1;
+  std::string file;
+};
+
+// Exit statuses of the contract: 3 a request the runner refuses, 2 a model it cannot run, 1 the rest.
+int exit_status(const std::string& code) {
+  if (code == "bad_arguments" || code == "unsupported_option") return 3;
+  if (code == "bad_plan" || code == "unsupported_op" || code == "unsupported_attr" || code == "shape_mismatch" ||
+      code == "quant_mismatch" || code == "model_rejected")
+    return 2;
+  return 1;
+}
+
 [[noreturn]] void die(const std::string& code, const std::string& message) {
   json err = {{"error", {{"code", code}, {"message", message}}}};
   std::cerr << err.dump() << std::endl;
-  std::exit(code == "bad_arguments" ? 2 : 1);
+  std::exit(exit_status(code));
 }
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-long parse_count(const char* flag, const char* v) {
+long parse_count(const std::string& flag, const std::string& v, long min) {
   char* end = nullptr;
-  const long n = std::strtol(v, &end, 10);
-  if (!end || *end || n < 0) die("bad_arguments", std::string(flag) + " needs a non-negative integer");
+  const long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || !end || *end || n < min) die("bad_arguments", flag + " needs an integer >= " + std::to_string(min) + ", got '" + v + "'");
   return n;
+}
+
+// NAME:D0xD1x...:FILE. The name may itself contain ':' (ONNX names like "input:0"), so the two
+// fields after it are split from the right.
+InputSpec parse_input(const std::string& v) {
+  const size_t file_sep = v.rfind(':');
+  const size_t shape_sep = file_sep == std::string::npos || file_sep == 0 ? std::string::npos : v.rfind(':', file_sep - 1);
+  if (shape_sep == std::string::npos) die("bad_arguments", "--input needs NAME:SHAPE:FILE, got '" + v + "'");
+  InputSpec spec{v.substr(0, shape_sep), 1, v.substr(file_sep + 1)};
+  const std::string dims = v.substr(shape_sep + 1, file_sep - shape_sep - 1);
+  size_t start = 0;
+  while (true) {
+    const size_t x = dims.find('x', start);
+    spec.elements *= size_t(parse_count("--input dim", dims.substr(start, x - start), 1));
+    if (x == std::string::npos) break;
+    start = x + 1;
+  }
+  if (spec.file.empty()) die("bad_arguments", "--input needs NAME:SHAPE:FILE, got '" + v + "'");
+  return spec;
+}
+
+// Reads one graph input's bytes. The dims name the caller's view of the tensor (ONNX's layout,
+// say): only the element count must agree with the plan's storage shape.
+void read_input(const farm::Tensor& t, const InputSpec& spec, uint8_t* dst) {
+  if (spec.elements != t.numel())
+    die("bad_arguments", "--input " + spec.name + " has " + std::to_string(spec.elements) + " elements, the plan's input has " +
+                             std::to_string(t.numel()));
+  std::ifstream f(spec.file, std::ios::binary);
+  if (!f) die("io_error", "cannot open input file " + spec.file);
+  f.read(reinterpret_cast<char*>(dst), std::streamsize(t.bytes()));
+  if (size_t(f.gcount()) != t.bytes() || f.peek() != EOF)
+    die("bad_arguments", "input file " + spec.file + " must hold exactly " + std::to_string(t.bytes()) + " bytes");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string plan, input, output;
-  long seed = 1, warmup = -1, runs = -1, profile_runs = -1, threads = 1;
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    nlohmann::ordered_json v = {{"runner", "int8-runner"}, {"version", kVersion}, {"isa", farm::build_isa()}};
+    std::cout << v.dump() << std::endl;
+    return 0;
+  }
+  std::string model, output;
+  std::vector<InputSpec> inputs;
+  long warmup = -1, runs = -1, profile_runs = -1, threads = 1;
   bool force_scalar = false;
   for (int i = 1; i < argc; i++) {
     const std::string a = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) die("bad_arguments", a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--plan") plan = value();
-    else if (a == "--input") input = value();
-    else if (a == "--output") output = value();
-    else if (a == "--seed") seed = parse_count("--seed", value());
-    else if (a == "--warmup") warmup = parse_count("--warmup", value());
-    else if (a == "--runs") runs = parse_count("--runs", value());
-    else if (a == "--profile-runs") profile_runs = parse_count("--profile-runs", value());
-    else if (a == "--threads") threads = parse_count("--threads", value());
+    if (i + 1 >= argc) die("bad_arguments", a + " needs a value");
+    const std::string v = argv[++i];
+    if (a == "--model") model = v;
+    else if (a == "--input") inputs.push_back(parse_input(v));
+    else if (a == "--output") output = v;
+    else if (a == "--warmup") warmup = parse_count(a, v, 0);
+    else if (a == "--runs") runs = parse_count(a, v, 1);
+    else if (a == "--profile-runs") profile_runs = parse_count(a, v, 0);
+    else if (a == "--threads") threads = parse_count(a, v, 1);
     else if (a == "--isa") {
-      const std::string isa = value();
-      if (isa == "scalar") force_scalar = true;
-      else if (isa != "native") die("bad_arguments", "--isa takes scalar or native");
+      // int8-runner's own flag: run the scalar twins instead of the build's SIMD kernels.
+      if (v == "scalar") force_scalar = true;
+      else if (v != "native") die("bad_arguments", "--isa takes scalar or native");
     } else die("bad_arguments", "unknown argument " + a);
   }
-  if (plan.empty()) die("bad_arguments", "--plan is required");
+  if (model.empty()) die("bad_arguments", "--model is required (the plan's .plan.json)");
   if (warmup < 0 || runs < 0 || profile_runs < 0) die("bad_arguments", "--warmup, --runs and --profile-runs are required");
   if (threads != 1) die("unsupported_option", "only --threads 1 is supported: the runtime is single-threaded");
 
@@ -73,40 +125,21 @@ int main(int argc, char** argv) {
     const auto t_load = Clock::now();
     farm::RuntimeOptions opts;
     opts.force_scalar = force_scalar;
-    auto rt = farm::Runtime::load(plan, opts);
+    auto rt = farm::Runtime::load(model, opts);
     const double load_ms = ms_since(t_load);
 
-    // Inputs: the file holds every input's bytes back to back, in plan order.
-    size_t total = 0;
-    for (size_t i = 0; i < rt->num_inputs(); i++) total += rt->input(i).bytes();
-    std::vector<uint8_t> bytes(total);
-    if (!input.empty()) {
-      std::ifstream f(input, std::ios::binary);
-      if (!f) die("io_error", "cannot open input file " + input);
-      f.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(total));
-      if (size_t(f.gcount()) != total || f.peek() != EOF)
-        die("io_error", "input file must hold exactly " + std::to_string(total) + " bytes");
-    } else {
-      std::mt19937 gen{static_cast<uint32_t>(seed)};
-      size_t off = 0;
-      for (size_t i = 0; i < rt->num_inputs(); i++) {
-        const farm::Tensor& t = rt->input(i);
-        if (t.dtype == farm::DType::F32) {
-          std::uniform_real_distribution<float> d(0.0f, 1.0f);
-          for (size_t k = 0; k < t.numel(); k++) {
-            const float v = d(gen);
-            std::memcpy(&bytes[off + 4 * k], &v, 4);
-          }
-        } else {
-          for (size_t k = 0; k < t.bytes(); k++) bytes[off + k] = uint8_t(gen() & 0xff);
-        }
-        off += t.bytes();
-      }
-    }
-    size_t off = 0;
+    // One --input per graph input, matched by name; the plan fixes the order of the bytes.
+    if (inputs.size() != rt->num_inputs())
+      die("bad_arguments", "the plan has " + std::to_string(rt->num_inputs()) + " inputs, got " + std::to_string(inputs.size()) + " --input");
     for (size_t i = 0; i < rt->num_inputs(); i++) {
-      rt->set_input(i, bytes.data() + off);
-      off += rt->input(i).bytes();
+      const farm::Tensor& t = rt->input(i);
+      const InputSpec* spec = nullptr;
+      for (const auto& s : inputs)
+        if (s.name == t.name) spec = &s;
+      if (!spec) die("bad_arguments", "no --input for the plan's input \"" + t.name + "\"");
+      std::vector<uint8_t> bytes(t.bytes());
+      read_input(t, *spec, bytes.data());
+      rt->set_input(i, bytes.data());
     }
 
     const auto t_first = Clock::now();
@@ -141,22 +174,22 @@ int main(int argc, char** argv) {
     // Each op's median over the profiled runs (layer_medians.h).
     const std::vector<double> op_ms = farm::layer_medians(run_op_ms);
     json layers = json::array();
-    for (size_t i = 0; i < rt->num_ops(); i++) {
-      const double t = op_ms.empty() ? 0.0 : op_ms[i];
-      layers.push_back({{"name", rt->op(i).name}, {"opType", rt->op(i).type}, {"timeMs", t}});
+    if (profile_runs > 0) {
+      for (size_t i = 0; i < rt->num_ops(); i++) layers.push_back({{"name", rt->op(i).name}, {"opType", rt->op(i).type}, {"timeMs", op_ms[i]}});
     }
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
-    nlohmann::ordered_json report = {{"runtime", "int8-runner"},
-                   {"version", kVersion},
-                   {"isa", rt->isa()},
-                   {"threads", 1},
-                   {"loadMs", load_ms},
-                   {"firstInferenceMs", first_ms},
-                   {"latenciesMs", lat},
-                   {"layers", layers},
-                   {"peakMemoryBytes", int64_t(ru.ru_maxrss) * 1024},
-                   {"outputs", outs}};
+    nlohmann::ordered_json report = {{"runner", "int8-runner"},
+                                     {"version", kVersion},
+                                     {"isa", rt->isa()},
+                                     {"threads", 1},
+                                     {"loadMs", load_ms},
+                                     {"firstInferenceMs", first_ms},
+                                     {"latenciesMs", lat},
+                                     {"profiledRuns", profile_runs},
+                                     {"layers", layers},
+                                     {"peakMemoryBytes", int64_t(ru.ru_maxrss) * 1024},
+                                     {"outputs", outs}};
     std::cout << report.dump() << std::endl;
   } catch (const farm::Error& e) {
     die(e.code(), e.what());

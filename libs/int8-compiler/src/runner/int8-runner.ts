@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DomainError } from '@farm/contracts';
+import { DomainError, nativeRunnerInputArg } from '@farm/contracts';
 import type { TensorDecl } from '../plan/plan-writer.js';
 
 /**
@@ -24,7 +24,7 @@ export function runnerAvailable(path = DEFAULT_RUNNER): boolean {
 }
 
 export interface RunnerReport {
-  runtime: string;
+  runner: string;
   version?: string;
   isa?: string;
   threads: number;
@@ -56,13 +56,23 @@ export interface RunResult {
 
 const SIZE: Record<string, number> = { float32: 4, int32: 4, int8: 1, uint8: 1 };
 
+/** The plan's graph inputs (name and storage shape), in plan order. */
+function planInputs(planPath: string): { name: string; shape: number[] }[] {
+  const plan = JSON.parse(readFileSync(planPath, 'utf8')) as { tensors: { id: number; name: string; shape: number[] }[]; inputs: number[] };
+  return plan.inputs.map((id) => {
+    const t = plan.tensors.find((x) => x.id === id);
+    if (!t) throw new DomainError('VALIDATION_FAILED', `the plan's input ${id} is not among its tensors`);
+    return { name: t.name, shape: t.shape.length ? t.shape : [1] };
+  });
+}
+
 export async function runPlan(o: RunOptions): Promise<RunResult> {
   const runner = o.runner ?? DEFAULT_RUNNER;
   if (!existsSync(runner)) throw new DomainError('RUNNER_UNAVAILABLE', `int8-runner not built at ${runner} (run device-agents/native/build.sh)`);
   const dir = mkdtempSync(join(tmpdir(), 'int8-run-'));
   try {
     const args = [
-      '--plan',
+      '--model',
       o.planPath,
       '--warmup',
       String(o.warmup ?? 0),
@@ -74,9 +84,14 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
       '1',
     ];
     if (o.inputs) {
-      const inFile = join(dir, 'input.bin');
-      writeFileSync(inFile, Buffer.concat(o.inputs.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength))));
-      args.push('--input', inFile);
+      // One --input per graph input, named and shaped as the plan declares it (the native-runner contract).
+      const decls = planInputs(o.planPath);
+      if (decls.length !== o.inputs.length) throw new DomainError('VALIDATION_FAILED', `the plan has ${decls.length} inputs, got ${o.inputs.length}`);
+      o.inputs.forEach((v, i) => {
+        const inFile = join(dir, `input-${i}.bin`);
+        writeFileSync(inFile, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+        args.push('--input', nativeRunnerInputArg(decls[i]!.name, decls[i]!.shape, inFile));
+      });
     }
     const outFile = join(dir, 'output.bin');
     if (o.outputs) args.push('--output', outFile);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BenchmarkOptionsSchema, FRAMEWORKS, RunnerOutputSchema, TensorSpecSchema } from '@farm/contracts';
+import { RunnerSettingsSchema } from '../runners/runner-settings.js';
 
 export const HostRequestSchema = z
   .object({
@@ -12,8 +13,11 @@ export const HostRequestSchema = z
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     options: BenchmarkOptionsSchema,
-    opencvRunnerBinary: z.string().min(1).optional(),
-    int8RunnerBinary: z.string().min(1).optional(),
+    settings: RunnerSettingsSchema,
+    /** The local transport's root (push cache, workspaces), shared with the agent so a pushed file is cached once. */
+    transportRoot: z.string().min(1),
+    /** The job's workspace, prepared (and cleaned up, even after a kill) by the agent's side. */
+    workspaceDir: z.string().min(1),
     /** For a quantized variant: its fp32 model, run once after the benchmark to measure agreement. */
     referenceModelPath: z.string().min(1).optional(),
   })

@@ -1,13 +1,16 @@
 /**
- * Runs ONE benchmark in its own process: `node dist/runners/runner-host.js <request.json>`.
- * A crashing engine then takes down only this process, and its peak RSS belongs to this job
- * alone. Progress and the outcome are JSON lines on stdout (see runner-host.protocol.ts);
- * engines' own chatter goes to stderr.
+ * Runs ONE benchmark in its own process: `node dist/host/runner-host.js <request.json>`, started
+ * by the local transport. A crashing engine then takes down only this process, and its peak RSS
+ * belongs to this job alone. In-process engines (ONNX Runtime, TFLite) run here; binary runners
+ * reach their program through a local transport of their own, sharing the agent's push cache.
+ * Progress and the outcome are JSON lines on stdout (see runner-host.protocol.ts); engines' own
+ * chatter goes to stderr.
  */
 import { readFileSync } from 'node:fs';
-import { desktopRunner } from './registry.js';
-import { referenceAgreement } from './reference-agreement.js';
-import { errorMessage, RunnerError, type FirstOutput, type RunPhase as HostProgressPhase } from './runner.js';
+import { desktopRunner } from '../runners/registry.js';
+import { referenceAgreement } from '../runners/reference-agreement.js';
+import { errorMessage, RunnerError, type FirstOutput, type RunPhase as HostProgressPhase } from '../runners/runner.js';
+import { LocalTransport } from '../transports/local.transport.js';
 import { HOST_EXIT, HostRequestSchema, type HostMessage } from './runner-host.protocol.js';
 
 function emit(message: HostMessage): void {
@@ -63,10 +66,14 @@ async function main(argv: string[]): Promise<void> {
     return exit(HOST_EXIT.badRequest);
   }
 
+  const transport = new LocalTransport({ root: request.transportRoot });
+  // The agent's workspace for this job: it removes it whatever happens here, a kill included.
+  const device = { transport, workspace: { serial: transport.serial, dir: request.workspaceDir } };
   try {
-    const runner = desktopRunner(request.framework, { opencvRunnerBinary: request.opencvRunnerBinary, int8RunnerBinary: request.int8RunnerBinary });
+    const runner = desktopRunner(request.framework, request.settings);
     let firstOutputs: FirstOutput[] | undefined;
     const output = await runner.run({
+      device,
       modelPath: request.modelPath,
       inputs: request.inputs,
       outputs: request.outputs,
@@ -85,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
       // A failed comparison leaves the measurements valid: the result says why it has no agreement.
       try {
         if (!firstOutputs) throw new Error(`${request.framework} did not hand back its first outputs`);
-        output.agreement = await referenceAgreement(request.referenceModelPath, request, firstOutputs);
+        output.agreement = await referenceAgreement(request.referenceModelPath, { ...request, device }, firstOutputs);
       } catch (err) {
         output.agreement = null;
         output.notes.push(`no agreement with the fp32 reference: ${errorMessage(err)}`);

@@ -1,13 +1,14 @@
 // End to end through a real child process: runner-host.js with the real engines.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
-import { DEFAULT_INT8_RUNNER_BINARY } from './native-int8.runner.js';
-import { probeFrameworks } from './registry.js';
+import { DEFAULT_INT8_RUNNER_BINARY } from '../runners/native-int8.runner.js';
+import { desktopRunners, probeFrameworks } from '../runners/registry.js';
 import { runIsolated } from './run-isolated.js';
-import { RunnerError } from './runner.js';
+import { RunnerError } from '../runners/runner.js';
+import { LocalTransport } from '../transports/local.transport.js';
 import {
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
@@ -15,6 +16,8 @@ import {
   BLAZEFACE_TFLITE_OUTPUTS,
   ensureOpencvRunner,
   ensureSampleModels,
+  LOCAL_TRANSPORT,
+  localDevice,
   QUICK,
   RUNNER_HOST,
   SAMPLE,
@@ -32,7 +35,9 @@ describe('runIsolated (runner-host child process)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('probes every desktop framework (native-int8 when its binary is built)', async () => {
-    const found = await probeFrameworks();
+    const device = await localDevice();
+    const found = await probeFrameworks(desktopRunners(), device);
+    await LOCAL_TRANSPORT.cleanup(device.workspace);
     const expected = ['onnxruntime', 'opencv-dnn', 'tflite', ...(existsSync(DEFAULT_INT8_RUNNER_BINARY) ? ['native-int8'] : [])].sort();
     assert.deepEqual(found.map((f) => f.framework).sort(), expected);
   });
@@ -94,7 +99,7 @@ describe('runIsolated (runner-host child process)', () => {
     );
     const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK };
     await assert.rejects(
-      runIsolated('onnxruntime', req, { hostScript: reporter, cpus: '0' }),
+      runIsolated('onnxruntime', req, { hostScript: reporter, settings: { cpus: '0' } }),
       (e: unknown) => e instanceof RunnerError && /own=0 child=0\b/.test(e.message),
     );
     // Unpinned, the host inherits the agent's own CPUs (this test process's).
@@ -103,21 +108,23 @@ describe('runIsolated (runner-host child process)', () => {
       runIsolated('onnxruntime', req, { hostScript: reporter }),
       (e: unknown) => e instanceof RunnerError && e.message.includes(`own=${all} child=${all}`),
     );
-    const out = await runIsolated('onnxruntime', req, { cpus: '0', timeoutMs: 120_000, hostScript: RUNNER_HOST });
+    const out = await runIsolated('onnxruntime', req, { settings: { cpus: '0' }, timeoutMs: 120_000, hostScript: RUNNER_HOST });
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
   });
 
-  it('kills the child on timeout and on cancel, both transient', async () => {
+  it('kills the child on timeout and on cancel, both transient, and leaves no workspace behind', async () => {
     const req = { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: { ...QUICK, timedRuns: 10_000 } };
+    const transport = new LocalTransport({ root: join(dir, 'device') });
     await assert.rejects(
-      runIsolated('onnxruntime', req, { timeoutMs: 1500, hostScript: RUNNER_HOST }),
+      runIsolated('onnxruntime', req, { timeoutMs: 1500, hostScript: RUNNER_HOST, transport }),
       (e: unknown) => e instanceof RunnerError && !e.permanent && /timed out/.test(e.message),
     );
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 1500);
     await assert.rejects(
-      runIsolated('onnxruntime', req, { signal: ac.signal, hostScript: RUNNER_HOST }),
+      runIsolated('onnxruntime', req, { signal: ac.signal, hostScript: RUNNER_HOST, transport }),
       (e: unknown) => e instanceof RunnerError && !e.permanent && /cancelled/.test(e.message),
     );
+    assert.equal(readdirSync(join(dir, 'device/jobs')).length, 0);
   });
 });

@@ -1,0 +1,199 @@
+/**
+ * The base of every runner whose engine is one of our native runner programs (opencv_runner,
+ * int8-runner, and the on-device runners to come). They all speak one contract
+ * (libs/contracts/src/native-runner.schema.ts), so the invocation, the pushes, the error channel
+ * and the report are handled here once; a subclass only says which model files to push and how
+ * to read the engine's version and outputs. Everything goes through the device's transport, so
+ * the same runner works on this desktop and, with a build for the device's ABI, on a phone.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  nativeRunnerErrorKind,
+  nativeRunnerInputArg,
+  NativeRunnerErrorSchema,
+  NativeRunnerReportSchema,
+  NativeRunnerVersionSchema,
+  type Framework,
+  type FrameworkAvailability,
+  type ModelFormat,
+  type NativeRunnerReport,
+  type NativeRunnerVersion,
+  type RunnerOutput,
+} from '@farm/contracts';
+import type { ExecResult, TransportKind } from '../transports/transport.js';
+import { errorMessage, RunnerError, type DeviceTarget, type Runner, type RunRequest } from './runner.js';
+
+/** One input tensor as the runner program takes it: raw bytes in the model's dtype. */
+export interface NativeInput {
+  name: string;
+  dims: readonly number[];
+  bytes: Uint8Array;
+}
+
+export interface NativeInvocation {
+  device: DeviceTarget;
+  /** The model file to pass as --model, already pushed by the subclass (pushFile). */
+  remoteModel: string;
+  inputs: NativeInput[];
+  threads: number;
+  warmupRuns: number;
+  timedRuns: number;
+  profileRuns: number;
+  onProgress?: RunRequest['onProgress'];
+}
+
+export interface NativeRunResult {
+  report: NativeRunnerReport;
+  /** The first inference's outputs, concatenated in the report's `outputs` order. */
+  outputBytes: Uint8Array;
+}
+
+export abstract class NativeBinaryRunner implements Runner {
+  abstract readonly framework: Framework;
+  abstract readonly formats: readonly ModelFormat[];
+  /** Our programs are plain executables: any transport that can push and exec runs them. */
+  readonly transports: readonly TransportKind[] = ['local', 'adb'];
+  /** The program's name in messages ("opencv_runner"). */
+  protected abstract readonly program: string;
+  /** What an operator does when the binary is missing. */
+  protected abstract readonly buildHint: string;
+
+  constructor(protected readonly binary: string) {}
+
+  abstract run(req: RunRequest): Promise<RunnerOutput>;
+
+  /** The version the API shows: with the kernels the build carries when the program says ("0.1.0 (avx2)"). */
+  protected versionOf(v: NativeRunnerVersion): string {
+    return v.isa ? `${v.version} (${v.isa})` : v.version;
+  }
+
+  async probe(device: DeviceTarget): Promise<FrameworkAvailability | null> {
+    try {
+      const bin = await this.pushBinary(device);
+      // Starting the binary proves it (and its shared libraries) load on this device.
+      const r = await device.transport.exec(device.workspace, [bin, '--version'], { timeoutMs: 10_000 });
+      if (r.exitCode !== 0) throw new Error(`--version ${describeEnd(r)}; stderr: ${tail(r.stderr)}`);
+      return { framework: this.framework, version: this.versionOf(NativeRunnerVersionSchema.parse(JSON.parse(lastLine(r.stdout)))) };
+    } catch (err) {
+      // A missing binary's error already says how to build it.
+      const hint = err instanceof RunnerError ? '' : `; ${this.buildHint}`;
+      console.warn(`${this.framework}: not usable here (${this.binary}): ${errorMessage(err)}${hint}`);
+      return null;
+    }
+  }
+
+  /** The common result fields from the contract's report; the runner adds its notes. */
+  protected output(report: NativeRunnerReport, outputBytes: Uint8Array, notes: string[]): RunnerOutput {
+    return {
+      framework: this.framework,
+      frameworkVersion: this.versionOf(report),
+      threads: report.threads,
+      loadMs: report.loadMs,
+      firstInferenceMs: report.firstInferenceMs,
+      latenciesMs: report.latenciesMs,
+      peakMemoryBytes: report.peakMemoryBytes,
+      outputDigest: createHash('sha256').update(outputBytes).digest('hex'),
+      layers: report.layers,
+      profiledRuns: report.profiledRuns,
+      notes,
+    };
+  }
+
+  /** Pushes a host file to the device's cache; returns its path there. */
+  protected async pushFile(device: DeviceTarget, localPath: string): Promise<string> {
+    return (await device.transport.push(device.workspace, localPath)).remotePath;
+  }
+
+  private async pushBinary(device: DeviceTarget): Promise<string> {
+    try {
+      return await this.pushFile(device, this.binary);
+    } catch (err) {
+      throw RunnerError.unavailable(this.framework, `${this.binary} is missing (${errorMessage(err)}); ${this.buildHint}`);
+    }
+  }
+
+  /** Pushes the binary and the inputs, runs the contract's invocation, and returns the parsed report and outputs. */
+  protected async invoke(inv: NativeInvocation): Promise<NativeRunResult> {
+    const { device } = inv;
+    const bin = await this.pushBinary(device);
+    const local = mkdtempSync(join(tmpdir(), 'farm-native-'));
+    try {
+      const argv = [bin, '--model', inv.remoteModel];
+      for (const [i, input] of inv.inputs.entries()) {
+        const file = join(local, `input-${i}.bin`);
+        writeFileSync(file, input.bytes);
+        argv.push('--input', nativeRunnerInputArg(input.name, input.dims, await this.pushFile(device, file)));
+      }
+      argv.push(
+        '--output',
+        'outputs.bin',
+        '--threads',
+        String(inv.threads),
+        '--warmup',
+        String(inv.warmupRuns),
+        '--runs',
+        String(inv.timedRuns),
+        '--profile-runs',
+        String(inv.profileRuns),
+      );
+      // The program reports nothing until it is done, so progress is only the phase boundaries.
+      inv.onProgress?.('load', 0, 1);
+      const report = this.parse(await device.transport.exec(device.workspace, argv));
+      inv.onProgress?.('load', 1, 1);
+      inv.onProgress?.('timed', inv.timedRuns, inv.timedRuns);
+      if (inv.profileRuns > 0) inv.onProgress?.('profile', inv.profileRuns, inv.profileRuns);
+      const outFile = join(local, 'outputs.bin');
+      await device.transport.pull(device.workspace, 'outputs.bin', outFile);
+      return { report, outputBytes: readFileSync(outFile) };
+    } finally {
+      rmSync(local, { recursive: true, force: true });
+    }
+  }
+
+  /** The report on stdout, or the RunnerError the program's stderr error line calls for. */
+  private parse(r: ExecResult): NativeRunnerReport {
+    if (r.exitCode !== 0) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(lastLine(r.stderr));
+      } catch {
+        parsed = undefined;
+      }
+      const e = NativeRunnerErrorSchema.safeParse(parsed);
+      if (!e.success) throw RunnerError.failed(`${this.program} ${describeEnd(r)} and no error report; stderr: ${tail(r.stderr)}`);
+      const { code, message } = e.data.error;
+      const kind = nativeRunnerErrorKind(code);
+      // The engine's own message is kept verbatim for a rejected model: it is what a user needs to fix it.
+      if (kind === 'model') throw RunnerError.modelRejected(this.framework, code === 'model_rejected' ? message.trim() : `${code}: ${message}`);
+      if (kind === 'request') throw new RunnerError('VALIDATION_FAILED', `${this.program}: ${code}: ${message}`, true);
+      throw RunnerError.failed(`${this.program}: ${code}: ${message.trim()}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(lastLine(r.stdout));
+    } catch {
+      throw RunnerError.failed(`${this.program} exited 0 without a JSON report; stdout: ${tail(r.stdout)}`);
+    }
+    const report = NativeRunnerReportSchema.safeParse(parsed);
+    if (!report.success) throw RunnerError.failed(`${this.program} printed an unexpected report: ${report.error.message}`);
+    return report.data;
+  }
+}
+
+function describeEnd(r: ExecResult): string {
+  if (r.timedOut) return 'timed out';
+  if (r.aborted) return 'was cancelled';
+  return r.signal ? `ended with signal ${r.signal}` : `ended with exit ${r.exitCode}`;
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').pop() ?? '';
+}
+
+export function tail(s: string, max = 2000): string {
+  const t = s.trim();
+  return t.length > max ? `…${t.slice(-max)}` : t;
+}

@@ -1,0 +1,19 @@
+/**
+ * Runner settings: the one map that carries what runners need from the agent's configuration
+ * (where a native runner binary is, which CPUs runners are pinned to) from the config, through the
+ * runner host's request, to the registry that builds the runners. A new setting is added here and
+ * where the config reads it, and nowhere in between.
+ */
+import { z } from 'zod';
+
+export const RunnerSettingsSchema = z
+  .object({
+    /** Path of the native OpenCV DNN runner built by device-agents/opencv-runner/build.sh. */
+    opencvRunnerBinary: z.string().min(1).optional(),
+    /** Path of the native int8 runtime built by device-agents/native/build.sh. */
+    int8RunnerBinary: z.string().min(1).optional(),
+    /** CPU list every runner process is pinned to ("1", "2-3", "0,2"); unset: the scheduler decides. */
+    cpus: z.string().min(1).optional(),
+  })
+  .strict();
+export type RunnerSettings = z.infer<typeof RunnerSettingsSchema>;

@@ -1,0 +1,13 @@
+/**
+ * Whether taskset (util-linux) can pin a process to a CPU list here: checked once at start-up, with
+ * the other settings, so RUNNER_CPUS fails loudly then rather than on every job. Lives with the
+ * transports because only transports start processes.
+ */
+import { spawnSync } from 'node:child_process';
+
+/** null when `taskset --cpu-list <list> true` works; otherwise why not. */
+export function tasksetProblem(list: string): string | null {
+  const probe = spawnSync('taskset', ['--cpu-list', list, 'true'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return probe.error?.message ?? probe.stderr.trim();
+  return null;
+}
