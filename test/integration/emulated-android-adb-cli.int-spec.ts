@@ -112,18 +112,19 @@ describeUnless(skip)('emulated arm64 Android device through the real adb server 
     const ok = exitCodeOf(
       await shell(
         phone.serial,
-        'cd /data/local/tmp && ./int8-runner --plan conv_block.plan.json --input conv_block.input.bin --warmup 1 --runs 3 --profile-runs 1 --threads 1; echo "exit:$?"',
+        'cd /data/local/tmp && ./int8-runner --model conv_block.plan.json --input input:1x8x8x3:conv_block.input.bin --warmup 1 --runs 3 --profile-runs 1 --threads 1; echo "exit:$?"',
       ),
     );
     assert.equal(ok.code, 0, ok.body);
     const report = JSON.parse(ok.body);
-    assert.equal(report.runtime, 'int8-runner');
+    assert.equal(report.runner, 'int8-runner');
     assert.equal(report.isa, 'neon');
     assert.equal(report.latenciesMs.length, 3);
     assert.ok(report.layers.length > 0);
 
     const bad = exitCodeOf(await shell(phone.serial, '/data/local/tmp/int8-runner --no-such-flag 2>&1; echo "exit:$?"'));
-    assert.equal(bad.code, 2);
+    // The native-runner contract (libs/contracts native-runner.schema.ts): a refused request exits 3.
+    assert.equal(bad.code, 3);
     assert.equal(JSON.parse(bad.body).error.code, 'bad_arguments');
   });
 
