@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, expect } from '@jest/globals';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -49,6 +50,17 @@ describeUnless(skip)('adb transport: real adb server, emulated arm64 Android dev
   afterAll(async () => {
     await server?.stop();
     await phone?.stop();
+  });
+
+  testUnless(false)('ensureAdbServer starts a server on a free port when none answers there', async () => {
+    const port = ADB_PORT + 1;
+    const env = { ...process.env, HOME: server.home, ANDROID_SDK_HOME: server.home, TMPDIR: server.home };
+    await ensureAdbServer({ host: '127.0.0.1', port }, env);
+    try {
+      assert.deepEqual(await new AdbTransport({ host: '127.0.0.1', port }).devices(), []);
+    } finally {
+      execFileSync('adb', ['-P', String(port), 'kill-server'], { env });
+    }
   });
 
   testUnless(false)('lists the connected device as online', async () => {

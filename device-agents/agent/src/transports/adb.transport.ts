@@ -70,9 +70,10 @@ function isLoopback(host: string): boolean {
 
 /**
  * Makes sure an adb server answers at host:port: when none does and the host is this machine,
- * `adb -P port start-server` starts one (the adb binary on PATH). A remote server is never started.
+ * `adb -P port start-server` starts one (the adb binary on PATH), with spawnEnv (the server keeps
+ * its key under HOME). A remote server is never started.
  */
-export async function ensureAdbServer(address: AdbServerAddress, adbBinary = 'adb'): Promise<void> {
+export async function ensureAdbServer(address: AdbServerAddress, spawnEnv: NodeJS.ProcessEnv = process.env, adbBinary = 'adb'): Promise<void> {
   const client = Adb.createClient({ host: address.host, port: address.port });
   try {
     await client.version();
@@ -81,7 +82,7 @@ export async function ensureAdbServer(address: AdbServerAddress, adbBinary = 'ad
     if (!isLoopback(address.host)) throw new Error(`no adb server answers at ${address.host}:${address.port}: ${(err as Error).message}`);
   }
   await new Promise<void>((resolve, reject) =>
-    execFile(adbBinary, ['-P', String(address.port), 'start-server'], { timeout: 60_000 }, (err, _stdout, stderr) =>
+    execFile(adbBinary, ['-P', String(address.port), 'start-server'], { timeout: 60_000, env: spawnEnv }, (err, _stdout, stderr) =>
       err ? reject(new Error(`adb start-server on port ${address.port} failed: ${stderr || err.message}`)) : resolve(),
     ),
   );
