@@ -8,21 +8,23 @@
 import { afterAll, beforeAll, expect } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmulatedAndroidDevice, sandboxUnsupportedReason } from '@farm/emulated-android';
-import { adbMissingReason, startAdbServer, type AdbServer } from '../fixtures/adb-server.js';
+import { EmulatedAndroidDevice } from '@farm/emulated-android';
+import { startAdbServer, type AdbServer } from '../fixtures/adb-server.js';
+import {
+  ARM64_INT8_RUNNER as runner,
+  INT8_TEST_PLANS as plans,
+  arm64RunnerMissingReason,
+  emulatedAndroidSkipReason,
+  waitFor,
+} from '../fixtures/emulated-android.js';
 import { describeUnless, testUnless } from '../fixtures/skip.js';
 
 const ADB_PORT = 5137;
 const BASE_PORT = 15555;
-const repo = join(import.meta.dirname, '../..');
-const runner = join(repo, 'device-agents/native/build/aarch64/int8-runner');
-const plans = join(repo, 'device-agents/native/test/plans');
-
-const unsupported = await sandboxUnsupportedReason();
-const skip = adbMissingReason() || (unsupported ? `SKIPPED: ${unsupported}` : false);
-const noRunner = existsSync(runner) ? false : 'SKIPPED: the arm64 int8-runner is not built (bash device-agents/native/build.sh aarch64)';
+const skip = await emulatedAndroidSkipReason();
+const noRunner = arm64RunnerMissingReason();
 
 /** Splits the marker line a wrapped command prints last, as the adb transport must with shell v1 (no exit code). */
 function exitCodeOf(output: string): { code: number; body: string } {
@@ -123,7 +125,6 @@ describeUnless(skip)('emulated arm64 Android device through the real adb server 
     assert.ok(report.layers.length > 0);
 
     const bad = exitCodeOf(await shell(phone.serial, '/data/local/tmp/int8-runner --no-such-flag 2>&1; echo "exit:$?"'));
-    // The native-runner contract (libs/contracts native-runner.schema.ts): a refused request exits 3.
     assert.equal(bad.code, 3);
     assert.equal(JSON.parse(bad.body).error.code, 'bad_arguments');
   });
@@ -216,12 +217,3 @@ describeUnless(skip)('emulated arm64 Android device through the real adb server 
     }
   });
 });
-
-/** Polls until `done` holds; a hang guard, not a speed limit. */
-async function waitFor(done: () => Promise<boolean>, guardMs = 60_000): Promise<void> {
-  const until = Date.now() + guardMs;
-  while (!(await done())) {
-    if (Date.now() > until) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

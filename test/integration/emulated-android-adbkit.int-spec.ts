@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import adbkit, { type Client, type DeviceClient } from '@devicefarmer/adbkit';
-import { EmulatedAndroidDevice, sandboxUnsupportedReason } from '@farm/emulated-android';
-import { adbMissingReason, startAdbServer, type AdbServer } from '../fixtures/adb-server.js';
+import { EmulatedAndroidDevice } from '@farm/emulated-android';
+import { startAdbServer, type AdbServer } from '../fixtures/adb-server.js';
+import { emulatedAndroidSkipReason } from '../fixtures/emulated-android.js';
 import { describeUnless, testUnless } from '../fixtures/skip.js';
 
 // adbkit is CommonJS: under Node's ESM loader only its module.exports (the default import) carries Adb.
@@ -18,8 +19,7 @@ const { Adb } = adbkit;
 const ADB_PORT = 5138;
 const BASE_PORT = 15565;
 
-const unsupported = await sandboxUnsupportedReason();
-const skip = adbMissingReason() || (unsupported ? `SKIPPED: ${unsupported}` : false);
+const skip = await emulatedAndroidSkipReason();
 
 describeUnless(skip)('adbkit against the real adb server and an emulated arm64 Android device (emulation: no timing here is phone performance)', () => {
   let server: AdbServer;

@@ -22,4 +22,10 @@ describe('agent configuration', () => {
     const missing = cpus().length;
     assert.throws(() => loadAgentConfig({ ...base, RUNNER_CPUS: String(missing) }), new RegExp(`RUNNER_CPUS: CPU ${missing} does not exist`));
   });
+
+  it('reads the adb server address, 127.0.0.1:5037 by default, and refuses a bad port', () => {
+    assert.deepEqual(loadAgentConfig(base).adbServer, { host: '127.0.0.1', port: 5037 });
+    assert.deepEqual(loadAgentConfig({ ...base, ADB_SERVER_HOST: 'adb-host', ADB_SERVER_PORT: '5137' }).adbServer, { host: 'adb-host', port: 5137 });
+    assert.throws(() => loadAgentConfig({ ...base, ADB_SERVER_PORT: '70000' }), /ADB_SERVER_PORT/);
+  });
 });

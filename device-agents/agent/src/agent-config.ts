@@ -38,6 +38,9 @@ const EnvSchema = z.object({
     .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'RUNNER_CPUS must be a CPU list such as "1", "2-3" or "0,2"')
     .transform(checkRunnerCpus)
     .optional(),
+  /** The adb server Android phones are reached through; on this machine it is started when none runs. */
+  ADB_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  ADB_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(5037),
 });
 
 export interface AgentConfig {
@@ -53,6 +56,8 @@ export interface AgentConfig {
    * binary paths, and `cpus`, the normalised CPU list runners are pinned to (unset: they float).
    */
   runnerSettings: RunnerSettings;
+  /** Where the adb server is (ADB_SERVER_HOST, ADB_SERVER_PORT). */
+  adbServer: { host: string; port: number };
 }
 
 export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
@@ -71,6 +76,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     queue: queueBackendFromUrls(e.REDIS_URL, e.DATABASE_URL),
     jobTimeoutMs: e.JOB_TIMEOUT_MS,
     lockDurationMs: e.LOCK_DURATION_MS,
+    adbServer: { host: e.ADB_SERVER_HOST, port: e.ADB_SERVER_PORT },
     runnerSettings: {
       ...(e.OPENCV_RUNNER ? { opencvRunnerBinary: resolve(e.OPENCV_RUNNER) } : {}),
       ...(e.INT8_RUNNER ? { int8RunnerBinary: resolve(e.INT8_RUNNER) } : {}),

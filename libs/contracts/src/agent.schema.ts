@@ -19,6 +19,10 @@ export const DeviceReportSchema = z.object({
   ramBytes: z.number().int().positive(),
   osVersion: z.string(),
   abi: z.string(),
+  /** Per-core top frequency, where the device exposes it (cpufreq). */
+  coreMaxFreqMHz: z.array(z.number().nonnegative()).max(1024).optional(),
+  /** An emulated device (test and demo infrastructure): its timings are emulation, never device performance. */
+  emulated: z.boolean().optional(),
   frameworks: z.array(FrameworkAvailabilitySchema),
 });
 export type DeviceReport = z.infer<typeof DeviceReportSchema>;

@@ -7,25 +7,14 @@
  * taskset.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  copyFileSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, tmpdir, totalmem, type } from 'node:os';
 import { extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Environment } from '@farm/contracts';
 import { AGENT_VERSION } from '../agent-config.js';
+import { FileHashCache } from './file-hash-cache.js';
 import type {
   CoreState,
   DeviceDescription,
@@ -141,8 +130,7 @@ export class LocalTransport implements Transport {
   readonly kind = 'local' as const;
   readonly serial = `local:${hostname()}`;
   readonly root: string;
-  /** sha256 by path, size and mtime: a runner binary is hashed once, not on every job. */
-  private readonly hashes = new Map<string, string>();
+  private readonly hashes = new FileHashCache();
 
   constructor(options: LocalTransportOptions = {}) {
     this.root = resolve(options.root ?? join(tmpdir(), 'farm-local-device'));
@@ -223,7 +211,7 @@ export class LocalTransport implements Transport {
 
   async push(workspace: Workspace, localPath: string, sha256?: string): Promise<PushResult> {
     this.check(workspace.serial);
-    const hash = sha256 ?? (await this.hashOf(localPath));
+    const hash = sha256 ?? (await this.hashes.sha256(localPath));
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`not a sha256: ${hash}`);
     const cache = join(this.root, 'cache');
     const ext = extname(localPath).replace(/[^A-Za-z0-9.]/g, '');
@@ -316,17 +304,5 @@ export class LocalTransport implements Transport {
 
   private check(serial: string): void {
     if (serial !== this.serial) throw new Error(`the local transport has no device ${serial}`);
-  }
-
-  private async hashOf(path: string): Promise<string> {
-    const st = statSync(path);
-    const key = `${path}\0${st.size}\0${st.mtimeMs}`;
-    const known = this.hashes.get(key);
-    if (known) return known;
-    const h = createHash('sha256');
-    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-    const hash = h.digest('hex');
-    this.hashes.set(key, hash);
-    return hash;
   }
 }
