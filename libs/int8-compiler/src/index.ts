@@ -14,6 +14,6 @@ export {
 export type { CalibrationMethod, CalibrationSample } from './quantizer/calibration.js';
 export { agreement, type Agreement } from './agreement.js';
 export type { TensorDecl } from './plan/plan-writer.js';
-export { runPlan, runnerAvailable, realValues, DEFAULT_RUNNER, type RunnerReport, type RunResult } from './runner/int8-runner.js';
+export { runPlan, runnerAvailable, realValues, splitOutputs, DEFAULT_RUNNER, type RunnerReport, type RunResult } from './runner/int8-runner.js';
 export { buildMobileNetV2, type MobileNetV2Options } from './testing/mobilenetv2-builder.js';
 export { syntheticImage } from './testing/synthetic-images.js';

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { RunnerOutput } from '@farm/contracts';
-import { compileToPlan, realValues, type CompileResult, type TensorDecl } from '@farm/int8-compiler';
+import { compileToPlan, realValues, splitOutputs, type CompileResult, type TensorDecl } from '@farm/int8-compiler';
 import { byteView, synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
 import { NativeBinaryRunner } from './native-binary.runner.js';
 import { errorMessage, msSince, RunnerError, type DeviceTarget, type FirstOutput, type RunRequest } from './runner.js';
@@ -23,8 +23,6 @@ const BUILD_ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 
 /** Where `device-agents/native/build.sh <arch>` puts the binary, seen from dist/runners/. */
 export const DEFAULT_INT8_RUNNER_BINARY = resolve(dirname(fileURLToPath(import.meta.url)), `../../../native/build/${BUILD_ARCH}/int8-runner`);
-
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, int8: 1, uint8: 1 };
 
 export class NativeInt8Runner extends NativeBinaryRunner {
   readonly framework = 'native-int8' as const;
@@ -136,24 +134,12 @@ function roundHalfEven(x: number): number {
 
 /** Splits the --output bytes per the plan's outputs and dequantizes quantized ones to real values. */
 export function decodeOutputs(decls: TensorDecl[], raw: Uint8Array): FirstOutput[] {
-  let off = 0;
-  const outputs = decls.map((d) => {
-    const n = d.shape.reduce((a, b) => a * b, 1);
-    const size = DTYPE_BYTES[d.dtype];
-    if (!size) throw RunnerError.failed(`native-int8: output "${d.name}" has dtype ${d.dtype}, which the runtime does not write`);
-    // A copy: a Buffer's .buffer is often a shared pool, not this output's bytes.
-    const chunk = new Uint8Array(raw.subarray(off, off + n * size)).buffer;
-    off += n * size;
-    const view =
-      d.dtype === 'float32'
-        ? new Float32Array(chunk)
-        : d.dtype === 'int32'
-          ? new Int32Array(chunk)
-          : d.dtype === 'int8'
-            ? new Int8Array(chunk)
-            : new Uint8Array(chunk);
-    return { name: d.name, values: realValues(d, view) };
-  });
-  if (off !== raw.length) throw RunnerError.failed(`native-int8: the output file has ${raw.length} bytes, the plan declares ${off}`);
-  return outputs;
+  let views;
+  try {
+    views = splitOutputs(decls, raw);
+  } catch (err) {
+    // A report that does not match its plan is this run's failure, retried like a crash.
+    throw RunnerError.failed(`native-int8: ${errorMessage(err)}`);
+  }
+  return decls.map((d, i) => ({ name: d.name, values: realValues(d, views[i]!) }));
 }

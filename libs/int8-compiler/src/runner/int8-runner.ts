@@ -117,29 +117,37 @@ export async function runPlan(o: RunOptions): Promise<RunResult> {
     }
     const outputs: RunResult['outputs'] = [];
     if (o.outputs) {
-      const raw = readFileSync(outFile);
-      let off = 0;
-      for (const d of o.outputs) {
-        const n = d.shape.reduce((a, b) => a * b, 1);
-        const bytes = n * SIZE[d.dtype]!;
-        const chunk = new Uint8Array(raw.subarray(off, off + bytes)).slice().buffer;
-        off += bytes;
-        outputs.push(
-          d.dtype === 'float32'
-            ? new Float32Array(chunk)
-            : d.dtype === 'int32'
-              ? new Int32Array(chunk)
-              : d.dtype === 'int8'
-                ? new Int8Array(chunk)
-                : new Uint8Array(chunk),
-        );
-      }
-      if (off !== raw.length) throw new DomainError('RUNNER_FAILED', `output file has ${raw.length} bytes, plan declares ${off}`);
+      outputs.push(...splitOutputs(o.outputs, readFileSync(outFile)));
     }
     return { report, outputs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Splits int8-runner's --output bytes into one typed array per declared output, in plan order.
+ * The agent's native-int8 runner reads the same file through this.
+ */
+export function splitOutputs(decls: readonly TensorDecl[], raw: Uint8Array): (Float32Array | Uint8Array | Int8Array | Int32Array)[] {
+  let off = 0;
+  const views = decls.map((d) => {
+    const size = SIZE[d.dtype];
+    if (!size) throw new DomainError('RUNNER_FAILED', `output "${d.name}" has dtype ${d.dtype}, which the runtime does not write`);
+    const bytes = d.shape.reduce((a, b) => a * b, 1) * size;
+    // A copy: a Buffer's .buffer is often a shared pool, not this output's bytes.
+    const chunk = new Uint8Array(raw.subarray(off, off + bytes)).buffer;
+    off += bytes;
+    return d.dtype === 'float32'
+      ? new Float32Array(chunk)
+      : d.dtype === 'int32'
+        ? new Int32Array(chunk)
+        : d.dtype === 'int8'
+          ? new Int8Array(chunk)
+          : new Uint8Array(chunk);
+  });
+  if (off !== raw.length) throw new DomainError('RUNNER_FAILED', `the output file has ${raw.length} bytes, the plan declares ${off}`);
+  return views;
 }
 
 /** Real values of a runner output, dequantizing int8/uint8 per its declaration. */
