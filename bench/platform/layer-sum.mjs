@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Do per-layer times add up? For each engine on BlazeFace, through the agent's real path (the
-// runner-host child, pinned to one CPU like RUNNER_CPUS), the sum of the per-layer means over the
+// runner-host child, pinned to one CPU like RUNNER_CPUS), the sum of the per-layer times over the
 // end-to-end median, with the job defaults (5 warm-up, 50 timed, 10 profiled runs) and with the
 // unit tests' quick options (1 warm-up, 4 timed, 2 profiled). Rounds rotate the engine order; the
 // table gives the median ratio over rounds with its order-statistic interval and the range, and

@@ -28,7 +28,7 @@ export const RunnerOutputSchema = z.object({
   /** sha256 over the raw bytes of all outputs of the first inference. */
   outputDigest: z.string(),
   layers: z.array(RunnerLayerTimingSchema),
-  /** How many profiled runs the layer means are taken over (0 when the framework has no profiler). */
+  /** How many profiled runs the layer times are taken over (0 when the framework has no profiler). */
   profiledRuns: z.number().int().nonnegative(),
   /**
    * The runner's own word on its layer times: "shares" when its profiler is known to report

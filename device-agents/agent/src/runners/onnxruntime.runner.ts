@@ -129,7 +129,7 @@ export class OnnxruntimeRunner implements Runner {
   /**
    * A second session with the profiler on. It warms up until its own per-inference time settles
    * (ORT's profiler is several times slower on its first inferences), and those runs are left out
-   * of the layer means, as the timed session's warm-up is left out of its latencies.
+   * of the layer times, as the timed session's warm-up is left out of its latencies.
    */
   private async profile(
     ort: Ort,
