@@ -40,7 +40,7 @@ export class DeviceWorkersService implements OnApplicationShutdown {
       if (connection !== 'online') continue;
       devices.push(await this.describe(serial));
     }
-    const reg = await this.registerWithRetry({ name: this.config.name, hostname: hostname(), version: AGENT_VERSION, devices });
+    const reg = await this.registerWithRetry({ name: this.config.name, hostname: hostname(), version: AGENT_VERSION, devices, unreachable: [] });
     this.registration = reg;
 
     const factory = createQueueFactory(this.config.queue);
@@ -69,7 +69,7 @@ export class DeviceWorkersService implements OnApplicationShutdown {
       this.workers.push(worker);
     }
     this.heartbeat = setInterval(() => {
-      this.api.heartbeat({ agentId: reg.agentId, busyDeviceIds: [...this.busy] }).catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`));
+      this.api.heartbeat({ agentId: reg.agentId, busyDeviceIds: [...this.busy], devices: [] }).catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`));
     }, reg.heartbeatIntervalMs);
     this.logger.log(`agent ${this.config.name} (${reg.agentId}) consuming ${reg.devices.map((d) => d.queue).join(', ')} via ${this.config.queue.kind}`);
     return reg;

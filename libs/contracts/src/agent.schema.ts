@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FRAMEWORKS, PLATFORMS } from './frameworks.js';
+import { UnreachableDeviceSchema } from './device-state.schema.js';
 
 export const FrameworkAvailabilitySchema = z.object({
   framework: z.enum(FRAMEWORKS),
@@ -32,6 +33,11 @@ export const AgentRegisterSchema = z.object({
   hostname: z.string(),
   version: z.string(),
   devices: z.array(DeviceReportSchema),
+  /**
+   * Devices seen but not usable (unauthorized, offline): listed so users see them and why. An agent
+   * registers again, with its whole current list, whenever a device comes, goes or changes state.
+   */
+  unreachable: z.array(UnreachableDeviceSchema).max(256).default([]),
 });
 export type AgentRegister = z.infer<typeof AgentRegisterSchema>;
 
@@ -42,5 +48,6 @@ export const AgentRegisteredSchema = z.object({
 });
 export type AgentRegistered = z.infer<typeof AgentRegisteredSchema>;
 
-export const DEVICE_STATUSES = ['online', 'busy', 'offline'] as const;
+/** cooling: waiting in the cooldown gate before a job; unauthorized: adb sees it but the host key is not accepted on the phone. */
+export const DEVICE_STATUSES = ['online', 'busy', 'cooling', 'offline', 'unauthorized'] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];

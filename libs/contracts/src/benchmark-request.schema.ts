@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FRAMEWORKS, PLATFORMS } from './frameworks.js';
 import { BenchmarkOptionsSchema } from './benchmark-options.schema.js';
+import { DeviceLiveStateSchema } from './device-state.schema.js';
 
 /**
  * POST /benchmarks: a model, targets, frameworks and option sets. The API expands it into one
@@ -43,5 +44,10 @@ export const JobProgressSchema = z.object({
 });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
-export const HeartbeatSchema = z.object({ agentId: z.string().uuid(), busyDeviceIds: z.array(z.string().uuid()).default([]) });
+export const HeartbeatSchema = z.object({
+  agentId: z.string().uuid(),
+  busyDeviceIds: z.array(z.string().uuid()).default([]),
+  /** Live state per device (cooling, latest temperature and battery); devices not listed keep theirs. */
+  devices: z.array(DeviceLiveStateSchema).max(256).default([]),
+});
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;

@@ -13,3 +13,4 @@ export * from './layer-sum.js';
 export * from './queue-names.js';
 export * from './maintenance-job.schema.js';
 export * from './native-runner.schema.js';
+export * from './device-state.schema.js';

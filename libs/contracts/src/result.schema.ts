@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LAYER_BASES } from './layer-sum.js';
 import { OP_CLASSES } from './op-class.js';
+import { DeviceRunEnvironmentSchema } from './device-state.schema.js';
 
 /** One layer as the framework's own profiler named it, with its mean time per inference. */
 export const RunnerLayerTimingSchema = z.object({
@@ -64,6 +65,8 @@ export const EnvironmentSchema = z.object({
   cpuAffinity: z.string().max(200).nullable().optional(),
   agentVersion: z.string(),
   runtimeVersion: z.string(),
+  /** Phones: the device's state before and after the run, and the cooldown wait before it. */
+  device: DeviceRunEnvironmentSchema.optional(),
 });
 export type Environment = z.infer<typeof EnvironmentSchema>;
 

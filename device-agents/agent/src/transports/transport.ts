@@ -12,7 +12,7 @@
  * - files reach the device once: push caches by sha256, so a second job with the same model or
  *   runner binary copies nothing.
  */
-import type { DeviceReport } from '@farm/contracts';
+import type { DeviceReport, DeviceSnapshot } from '@farm/contracts';
 
 export type TransportKind = DeviceReport['transport'];
 
@@ -34,28 +34,8 @@ export interface DeviceTracking {
 /** What a device is; the frameworks come from probing the runners through its transport. */
 export type DeviceDescription = Omit<DeviceReport, 'frameworks'>;
 
-export interface CoreState {
-  cpu: number;
-  governor: string | null;
-  curFreqMHz: number | null;
-  maxFreqMHz: number | null;
-}
-
-export interface BatteryState {
-  levelPercent: number | null;
-  temperatureC: number | null;
-  charging: boolean | null;
-}
-
-/** Benchmark-relevant state at one moment. Anything the device does not expose is null, never guessed. */
-export interface DeviceSnapshot {
-  takenAt: string;
-  cores: CoreState[];
-  /** The hottest thermal zone. */
-  temperatureC: number | null;
-  /** null when the device has no battery (a desktop) or does not say. */
-  battery: BatteryState | null;
-}
+/** Device state types are contracts: the same snapshot travels in results and heartbeats. */
+export type { BatteryState, CoreState, DeviceSnapshot } from '@farm/contracts';
 
 /** A per-job working directory on the device, from prepare() until cleanup(). */
 export interface Workspace {
