@@ -41,6 +41,21 @@ const EnvSchema = z.object({
   /** The adb server Android phones are reached through; on this machine it is started when none runs. */
   ADB_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
   ADB_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(5037),
+  /** Android phones over adb: auto = when an adb server answers or `adb` is on PATH; off = desktop only. */
+  ANDROID: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** The static aarch64 int8-runner pushed to phones (device-agents/native/build.sh aarch64). */
+  ANDROID_INT8_RUNNER: z.string().optional(),
+  /** Pin phone runners to the fastest cluster (enough of its cores for the threads asked for). */
+  ANDROID_BIG_CORES: z.enum(['true', 'false', '1', '0']).default('false'),
+  /** The cooldown gate before each phone job: wait until the hottest thermal zone is below this. */
+  COOLDOWN_MAX_C: z.coerce.number().min(20).max(120).default(45),
+  COOLDOWN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(6 * 3600_000)
+    .default(10 * 60_000),
+  COOLDOWN_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
 });
 
 export interface AgentConfig {
@@ -58,6 +73,9 @@ export interface AgentConfig {
   runnerSettings: RunnerSettings;
   /** Where the adb server is (ADB_SERVER_HOST, ADB_SERVER_PORT). */
   adbServer: { host: string; port: number };
+  android: 'auto' | 'on' | 'off';
+  /** How phone jobs run: the cooldown gate and big-core pinning. */
+  phone: { cooldown: { thresholdC: number; timeoutMs: number; pollMs: number }; bigCores: boolean };
 }
 
 export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
@@ -77,7 +95,13 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     jobTimeoutMs: e.JOB_TIMEOUT_MS,
     lockDurationMs: e.LOCK_DURATION_MS,
     adbServer: { host: e.ADB_SERVER_HOST, port: e.ADB_SERVER_PORT },
+    android: e.ANDROID,
+    phone: {
+      cooldown: { thresholdC: e.COOLDOWN_MAX_C, timeoutMs: e.COOLDOWN_TIMEOUT_MS, pollMs: e.COOLDOWN_POLL_MS },
+      bigCores: e.ANDROID_BIG_CORES === 'true' || e.ANDROID_BIG_CORES === '1',
+    },
     runnerSettings: {
+      ...(e.ANDROID_INT8_RUNNER ? { androidInt8RunnerBinary: resolve(e.ANDROID_INT8_RUNNER) } : {}),
       ...(e.OPENCV_RUNNER ? { opencvRunnerBinary: resolve(e.OPENCV_RUNNER) } : {}),
       ...(e.INT8_RUNNER ? { int8RunnerBinary: resolve(e.INT8_RUNNER) } : {}),
       ...(e.RUNNER_CPUS ? { cpus: e.RUNNER_CPUS } : {}),

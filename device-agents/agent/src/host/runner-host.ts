@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { desktopRunner } from '../runners/registry.js';
-import { referenceAgreement } from '../runners/reference-agreement.js';
+import { attachAgreement } from '../runners/reference-agreement.js';
 import { errorMessage, RunnerError, type FirstOutput, type RunPhase as HostProgressPhase } from '../runners/runner.js';
 import { LocalTransport } from '../transports/local.transport.js';
 import { HOST_EXIT, HostRequestSchema, type HostMessage } from './runner-host.protocol.js';
@@ -87,17 +87,7 @@ async function main(argv: string[]): Promise<void> {
       output.peakMemoryBytes = process.resourceUsage().maxRSS * 1024;
       output.notes.push('peak memory is the whole runner process, Node runtime included');
     }
-    if (request.referenceModelPath) {
-      // After every measured run, so the reference never shares the CPU or caches with them.
-      // A failed comparison leaves the measurements valid: the result says why it has no agreement.
-      try {
-        if (!firstOutputs) throw new Error(`${request.framework} did not hand back its first outputs`);
-        output.agreement = await referenceAgreement(request.referenceModelPath, { ...request, device }, firstOutputs);
-      } catch (err) {
-        output.agreement = null;
-        output.notes.push(`no agreement with the fp32 reference: ${errorMessage(err)}`);
-      }
-    }
+    if (request.referenceModelPath) await attachAgreement(output, request.referenceModelPath, { ...request, device }, firstOutputs);
     emit({ type: 'result', output });
     exit(HOST_EXIT.ok);
   } catch (err) {

@@ -5,7 +5,7 @@
  * retried; transient ones are rethrown for the queue's backoff.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BenchmarkJobPayloadSchema, type BenchmarkJobPayload, type JobProgress } from '@farm/contracts';
+import { BenchmarkJobPayloadSchema, type BenchmarkJobPayload, type JobProgress, type RunnerOutput } from '@farm/contracts';
 import { UnrecoverableError, type Job } from '@farm/queue';
 import { AGENT_CONFIG, type AgentConfig } from '../agent-config.js';
 import { ApiClient, ApiError } from '../api/api-client.js';
@@ -17,7 +17,10 @@ import { runIsolated } from '../host/run-isolated.js';
 import { join } from 'node:path';
 
 export const runnerPidFile = (c: AgentConfig): string => join(c.dataDir, 'runner.pid');
-import { RunnerError } from '../runners/runner.js';
+import { RunnerError, type FirstOutput } from '../runners/runner.js';
+import { attachAgreement } from '../runners/reference-agreement.js';
+import { runOnPhone } from '../phone/phone-job.js';
+import type { DeviceSession } from '../devices/device-session.js';
 
 export type JobOutcome = 'succeeded' | 'skipped' | 'already-delivered';
 
@@ -33,7 +36,8 @@ export class BenchmarkJobService {
     private readonly transport: LocalTransport,
   ) {}
 
-  async execute(job: Job<unknown>, signal?: AbortSignal): Promise<JobOutcome> {
+  /** `session` is the device the job's queue belongs to; without one the job runs on this desktop. */
+  async execute(job: Job<unknown>, signal?: AbortSignal, session?: DeviceSession): Promise<JobOutcome> {
     const parsed = BenchmarkJobPayloadSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
     const p = parsed.data;
@@ -55,7 +59,7 @@ export class BenchmarkJobService {
     }
 
     try {
-      const output = await this.run(p, attempt, signal);
+      const output = session && session.transport.kind !== 'local' ? await this.runOnDevice(session, p, attempt, signal) : await this.run(p, attempt, signal);
       this.outbox.put({
         kind: 'result',
         body: {
@@ -80,8 +84,8 @@ export class BenchmarkJobService {
     }
   }
 
-  private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
-    const progress = this.progressReporter(p.jobId, attempt);
+  /** Fetches the job's model (and its fp32 reference, for an int8 variant) into the artifact cache. */
+  private async fetchArtifacts(p: BenchmarkJobPayload, progress: ReturnType<BenchmarkJobService['progressReporter']>) {
     progress('download', 0, 1);
     let modelPath: string;
     try {
@@ -99,6 +103,12 @@ export class BenchmarkJobService {
       }
     }
     progress('download', 1, 1);
+    return { modelPath, referenceModelPath };
+  }
+
+  private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
+    const progress = this.progressReporter(p.jobId, attempt);
+    const { modelPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
     const settings = this.config.runnerSettings;
     const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
     const raw = await runIsolated(
@@ -118,6 +128,58 @@ export class BenchmarkJobService {
       raw.notes.push(`${p.options.threads} threads share the ${pinned} CPU(s) this agent pins runners to (RUNNER_CPUS=${settings.cpus})`);
     }
     return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
+  }
+
+  /**
+   * A job on a phone: the runner for the framework among the device's, run through its transport
+   * (phone-job.ts). An int8 variant's fp32 reference runs here on the agent host, on the same
+   * inputs: agreement is about numbers, not about the device.
+   */
+  private async runOnDevice(session: DeviceSession, p: BenchmarkJobPayload, attempt: number, jobSignal?: AbortSignal) {
+    const runner = session.runners.find((r) => r.framework === p.framework);
+    if (!runner) throw RunnerError.unavailable(p.framework, `${session.description.name} has no runner for it`);
+    const progress = this.progressReporter(p.jobId, attempt);
+    const { modelPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
+    const signal = jobSignal ? AbortSignal.any([jobSignal, session.gone.signal]) : session.gone.signal;
+    try {
+      const { output, environment } = await runOnPhone(
+        { transport: session.transport, description: session.description },
+        runner,
+        {
+          jobId: p.jobId,
+          modelPath,
+          inputs: p.model.inputs,
+          outputs: p.model.outputs,
+          options: p.options,
+          onProgress: (phase, done, total) => progress(phase, done, total),
+          ...(referenceModelPath ? { agreement: (out, first) => this.hostAgreement(out, referenceModelPath, p, first) } : {}),
+        },
+        { ...this.config.phone, timeoutMs: this.config.jobTimeoutMs },
+        {
+          signal,
+          onCooling: (cooling) => (session.cooling = cooling),
+          onSnapshot: (s) => (session.lastSnapshot = s),
+        },
+      );
+      return { output: { ...output, layers: classifyLayers(modelPath, output.layers) }, environment };
+    } catch (err) {
+      if (session.gone.signal.aborted) throw RunnerError.failed((session.gone.signal.reason as Error).message);
+      throw err;
+    }
+  }
+
+  private async hostAgreement(output: RunnerOutput, referenceModelPath: string, p: BenchmarkJobPayload, first: FirstOutput[] | undefined) {
+    const workspace = await this.transport.prepare(this.transport.serial, `reference-${p.jobId}`);
+    try {
+      await attachAgreement(
+        output,
+        referenceModelPath,
+        { device: { transport: this.transport, workspace }, inputs: p.model.inputs, options: p.options },
+        first,
+      );
+    } finally {
+      await this.transport.cleanup(workspace);
+    }
   }
 
   /** Progress is best-effort and throttled: losing a progress update costs nothing, blocking a run on it would. */

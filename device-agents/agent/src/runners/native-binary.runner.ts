@@ -155,6 +155,7 @@ export abstract class NativeBinaryRunner implements Runner {
 
   /** The report on stdout, or the RunnerError the program's stderr error line calls for. */
   private parse(r: ExecResult): NativeRunnerReport {
+    if (r.timedOut) throw RunnerError.failed(`${this.program} timed out and was killed on the device`, { timeout: true });
     if (r.exitCode !== 0) {
       let parsed: unknown;
       try {

@@ -49,6 +49,26 @@ export async function referenceAgreement(
 }
 
 /**
+ * Sets `output.agreement` from a comparison with the fp32 reference, after every measured run so
+ * the reference never shares the CPU or caches with them. A failed comparison leaves the
+ * measurements valid: the result then says why it has no agreement.
+ */
+export async function attachAgreement(
+  output: RunnerOutput,
+  referenceModelPath: string,
+  req: Pick<RunRequest, 'device' | 'inputs' | 'options'>,
+  candidate: FirstOutput[] | undefined,
+): Promise<void> {
+  try {
+    if (!candidate) throw new Error(`${output.framework} did not hand back its first outputs`);
+    output.agreement = await referenceAgreement(referenceModelPath, req, candidate);
+  } catch (err) {
+    output.agreement = null;
+    output.notes.push(`no agreement with the fp32 reference: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
  * Quantizers keep graph output names, so outputs pair up by name; a variant that renamed them
  * (but kept their number) pairs up by position.
  */

@@ -25,6 +25,14 @@ export function desktopRunner(framework: Framework, settings: RunnerSettings = {
   return runner;
 }
 
+/** Where `device-agents/native/build.sh aarch64` puts the static int8-runner phones get. */
+export const DEFAULT_ANDROID_INT8_RUNNER_BINARY = DEFAULT_INT8_RUNNER_BINARY.replace(/\/(x86_64|aarch64)\/int8-runner$/, '/aarch64/int8-runner');
+
+/** The runners a phone gets over adb: our static arm64 programs, pushed once per version. */
+export function phoneRunners(settings: RunnerSettings = {}): Runner[] {
+  return [new NativeInt8Runner(settings.androidInt8RunnerBinary ?? DEFAULT_ANDROID_INT8_RUNNER_BINARY)];
+}
+
 /** Probes run one after another: two engines initialising at once would only slow both. Runners that cannot use the device's transport are left out. */
 export async function probeFrameworks(runners: Runner[], device: DeviceTarget): Promise<FrameworkAvailability[]> {
   const available: FrameworkAvailability[] = [];

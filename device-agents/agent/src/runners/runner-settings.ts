@@ -12,6 +12,8 @@ export const RunnerSettingsSchema = z
     opencvRunnerBinary: z.string().min(1).optional(),
     /** Path of the native int8 runtime built by device-agents/native/build.sh. */
     int8RunnerBinary: z.string().min(1).optional(),
+    /** Path (on the agent host) of the static aarch64 int8-runner pushed to Android phones. */
+    androidInt8RunnerBinary: z.string().min(1).optional(),
     /** CPU list every runner process is pinned to ("1", "2-3", "0,2"); unset: the scheduler decides. */
     cpus: z.string().min(1).optional(),
   })

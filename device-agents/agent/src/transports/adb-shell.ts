@@ -6,14 +6,16 @@
  * adbkit speaks only shell v1: stdout and stderr arrive merged on one stream and the exit code is
  * lost. A command is therefore wrapped so the device itself reports both:
  *
- *     cd 'WS' && { 'prog' 'arg'... 2>'WS/.exec-ID.err' </dev/null & echo $! >'WS/.exec-ID.pid'; exec 2>/dev/null; wait $!;
- *                  printf '\nMARK:%d\n' $?; cat 'WS/.exec-ID.err'; rm -f ...; }
+ *     cd 'WS' && { printf '%s' 'prog' >'WS/.exec-ID.argv0'; 'prog' 'arg'... 2>'WS/.exec-ID.err' </dev/null & echo $! >'WS/.exec-ID.pid';
+ *                  exec 2>/dev/null; wait $!; printf '\nMARK:%d\n' $?; cat 'WS/.exec-ID.err'; rm -f ...; }
  *
  * - every argv element is single-quoted (a `'` inside becomes `'\''`), so nothing a job carries is
  *   ever parsed by the shell: argv is data;
  * - the program runs in the background so its pid is on the device, in a file, for a timeout or an
  *   abort to kill it from a second shell; `wait` still gives its exit status (the shell's own notices,
  *   such as "Killed", go to /dev/null, not into the program's stdout);
+ * - the program's path is kept beside its pid, so an agent restarted after a crash kills that pid only
+ *   while it is still that program (reclaimCommand), never a process that reused the number;
  * - stdout streams as usual; a per-exec random marker (MARK) ends it, followed by the exit status;
  *   stderr, kept in a file meanwhile, follows the marker. One round trip, no second shell.
  */
@@ -54,10 +56,11 @@ export function wrapExec(dir: string, argv: readonly string[], cpus?: string): W
   const pidFile = `${base}.pid`;
   const err = shQuote(`${base}.err`);
   const pid = shQuote(pidFile);
+  const argv0 = shQuote(`${base}.argv0`);
   const program = [...(cpus ? ['taskset', cpuMask(cpus)] : []), ...argv].map(shQuote).join(' ');
   const command =
-    `cd ${shQuote(dir)} && { ${program} 2>${err} </dev/null & echo $! >${pid}; exec 2>/dev/null; wait $!; ` +
-    `printf '\\n${marker}:%d\\n' $?; cat ${err}; rm -f ${err} ${pid}; }`;
+    `cd ${shQuote(dir)} && { printf '%s' ${shQuote(argv[0]!)} >${argv0}; ${program} 2>${err} </dev/null & echo $! >${pid}; exec 2>/dev/null; wait $!; ` +
+    `printf '\\n${marker}:%d\\n' $?; cat ${err}; rm -f ${err} ${pid} ${argv0}; }`;
   return { command, marker, pidFile };
 }
 
@@ -65,6 +68,21 @@ export function wrapExec(dir: string, argv: readonly string[], cpus?: string): W
 export function killCommand(pidFile: string): string {
   const f = shQuote(pidFile);
   return `i=0; while [ ! -s ${f} ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; [ -s ${f} ] && kill -9 $(cat ${f})`;
+}
+
+/**
+ * Kills what wrapped commands left running under jobsDir (their agent died), then removes jobsDir.
+ * A pid is killed only when one of its command-line words is exactly the program path recorded
+ * beside it (under qemu-binfmt the path is the second word): a reused pid is left alone. Prints
+ * "@killed PID" per kill and "@done" at the end.
+ */
+export function reclaimCommand(jobsDir: string): string {
+  const jobs = shQuote(jobsDir);
+  return (
+    `for f in ${jobs}/*/.exec-*.pid; do [ -s "$f" ] || continue; p=$(cat "$f"); a="\${f%.pid}.argv0"; [ -s "$a" ] || continue; ` +
+    `if tr '\\0' '\\n' </proc/"$p"/cmdline 2>/dev/null | grep -qxF -f "$a"; then kill -9 "$p" 2>/dev/null && echo "@killed $p"; fi; done; ` +
+    `rm -rf ${jobs}; echo @done`
+  );
 }
 
 export interface ParsedExec {

@@ -10,7 +10,7 @@
  * the serial we were given is used throughout; pulling a missing file resolves with 0 bytes, so
  * pull() stats first and checks the size it got.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
@@ -34,7 +34,7 @@ import type {
   Transport,
   Workspace,
 } from './transport.js';
-import { killCommand, parseDumpsysBattery, parseExecOutput, parseGetprop, sections, shQuote, wrapExec } from './adb-shell.js';
+import { killCommand, parseDumpsysBattery, parseExecOutput, parseGetprop, reclaimCommand, sections, shQuote, wrapExec } from './adb-shell.js';
 
 // adbkit is CommonJS: under Node's ESM loader only its module.exports (the default import) carries Adb.
 const { Adb } = adbkit;
@@ -87,6 +87,16 @@ export async function ensureAdbServer(address: AdbServerAddress, spawnEnv: NodeJ
     ),
   );
   await client.version();
+}
+
+/** Whether an `adb` binary is on PATH (an agent then says why phones are off, instead of staying silent). */
+export function adbBinaryAvailable(adbBinary = 'adb'): boolean {
+  try {
+    execFileSync(adbBinary, ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class AdbTransport implements Transport {
@@ -231,6 +241,13 @@ export class AdbTransport implements Transport {
     const dir = posix.normalize(workspace.dir);
     if (!dir.startsWith(`${this.root}/jobs/`) || dir.split('/').includes('..')) throw new Error(`${workspace.dir} is not a workspace of this transport`);
     await this.checkedShell(workspace.serial, `rm -rf ${shQuote(dir)}`);
+  }
+
+  /** See reclaimCommand in adb-shell.ts: only pids that are still the program recorded beside them are killed. */
+  async reclaim(serial: string): Promise<number> {
+    const out = await this.shellText(serial, reclaimCommand(`${this.root}/jobs`));
+    if (!out.includes('@done')) throw new Error(`could not reclaim ${serial}: ${out.trim().slice(-500)}`);
+    return out.split('\n').filter((l) => l.startsWith('@killed ')).length;
   }
 
   async push(workspace: Workspace, localPath: string, sha256?: string): Promise<PushResult> {

@@ -89,6 +89,12 @@ export interface Transport {
   prepare(serial: string, label: string): Promise<Workspace>;
   /** Removes the working directory and anything the job left in it. */
   cleanup(workspace: Workspace): Promise<void>;
+  /**
+   * Ends what an earlier agent left running on the device (an agent killed mid-job cannot kill its
+   * programs there) and removes its workspaces. Called once per device before its first job; returns
+   * how many processes it ended.
+   */
+  reclaim?(serial: string): Promise<number>;
 
   /**
    * Copies a host file to the device's cache, keyed by its sha256 (computed when not given): a
