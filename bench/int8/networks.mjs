@@ -10,7 +10,8 @@ import { buildMobileNetV2, compileToPlan, quantizeOnnx, syntheticImage } from '@
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-async function prepare(name, fp32, inputName, dims, layout) {
+/** One network: fp32 bytes in, its QDQ model, compiled plan and seeded input written to a temp dir. */
+export async function prepare(name, fp32, inputName, dims, layout) {
   const calib = [1, 2, 3, 4].map((s) => ({ [inputName]: { data: syntheticImage(dims, s, layout), dims } }));
   const { model: qdq, report } = await quantizeOnnx(fp32, { calibration: 'minmax', inputs: calib });
   const dir = mkdtempSync(join(tmpdir(), `bench-int8-${name}-`));

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from '@jest/globals';
 import { loadAgentConfig, parseCpuList } from './agent-config.js';
 
@@ -21,6 +23,21 @@ describe('agent configuration', () => {
     assert.throws(() => loadAgentConfig({ ...base, RUNNER_CPUS: '1-0' }), /RUNNER_CPUS: "1-0" is a reversed range/);
     const missing = cpus().length;
     assert.throws(() => loadAgentConfig({ ...base, RUNNER_CPUS: String(missing) }), new RegExp(`RUNNER_CPUS: CPU ${missing} does not exist`));
+  });
+
+  it('carries the Android tool paths as absolute host paths and refuses one that is not a file', () => {
+    const here = fileURLToPath(import.meta.url);
+    const s = loadAgentConfig({
+      ...base,
+      ANDROID_TFLITE_BENCHMARK_MODEL: here,
+      ANDROID_ORT_PERF_TEST: here,
+      ANDROID_INT8_RUNNER: 'x/int8-runner',
+    }).runnerSettings;
+    assert.equal(s.androidTfliteBenchmarkModel, here);
+    assert.equal(s.androidOrtPerfTest, here);
+    assert.equal(s.androidInt8RunnerBinary, resolve('x/int8-runner'));
+    assert.equal(loadAgentConfig(base).runnerSettings.androidTfliteBenchmarkModel, undefined);
+    assert.throws(() => loadAgentConfig({ ...base, ANDROID_ORT_PERF_TEST: '/no/such/onnxruntime_perf_test' }), /ANDROID_ORT_PERF_TEST: .* is not a file/);
   });
 
   it('reads the adb server address, 127.0.0.1:5037 by default, and refuses a bad port', () => {

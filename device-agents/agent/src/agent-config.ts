@@ -2,6 +2,7 @@
  * The agent's configuration, parsed and validated once at start-up into a typed object; nothing
  * else in the agent reads process.env.
  */
+import { statSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -32,6 +33,10 @@ const EnvSchema = z.object({
   LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   OPENCV_RUNNER: z.string().optional(),
   INT8_RUNNER: z.string().optional(),
+  /** Phones: host paths of the aarch64 int8-runner and of operator-provided Android arm64 tools (pushed over adb). */
+  ANDROID_INT8_RUNNER: z.string().min(1).optional(),
+  ANDROID_TFLITE_BENCHMARK_MODEL: z.string().min(1).transform(existingFile('ANDROID_TFLITE_BENCHMARK_MODEL')).optional(),
+  ANDROID_ORT_PERF_TEST: z.string().min(1).transform(existingFile('ANDROID_ORT_PERF_TEST')).optional(),
   /** CPUs every runner process is pinned to, as a taskset list ("1", "2-3", "0,2"); unset: the scheduler decides. */
   RUNNER_CPUS: z
     .string()
@@ -43,8 +48,6 @@ const EnvSchema = z.object({
   ADB_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(5037),
   /** Android phones over adb: auto = when an adb server answers or `adb` is on PATH; off = desktop only. */
   ANDROID: z.enum(['auto', 'on', 'off']).default('auto'),
-  /** The static aarch64 int8-runner pushed to phones (device-agents/native/build.sh aarch64). */
-  ANDROID_INT8_RUNNER: z.string().optional(),
   /** Pin phone runners to the fastest cluster (enough of its cores for the threads asked for). */
   ANDROID_BIG_CORES: z.enum(['true', 'false', '1', '0']).default('false'),
   /** The cooldown gate before each phone job: wait until the hottest thermal zone is below this. */
@@ -104,8 +107,32 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
       ...(e.ANDROID_INT8_RUNNER ? { androidInt8RunnerBinary: resolve(e.ANDROID_INT8_RUNNER) } : {}),
       ...(e.OPENCV_RUNNER ? { opencvRunnerBinary: resolve(e.OPENCV_RUNNER) } : {}),
       ...(e.INT8_RUNNER ? { int8RunnerBinary: resolve(e.INT8_RUNNER) } : {}),
+      ...(e.ANDROID_INT8_RUNNER ? { androidInt8RunnerBinary: resolve(e.ANDROID_INT8_RUNNER) } : {}),
+      ...(e.ANDROID_TFLITE_BENCHMARK_MODEL ? { androidTfliteBenchmarkModel: e.ANDROID_TFLITE_BENCHMARK_MODEL } : {}),
+      ...(e.ANDROID_ORT_PERF_TEST ? { androidOrtPerfTest: e.ANDROID_ORT_PERF_TEST } : {}),
       ...(e.RUNNER_CPUS ? { cpus: e.RUNNER_CPUS } : {}),
     },
+  };
+}
+
+/**
+ * An operator-provided tool is set on purpose, so a path that is not a file fails start-up rather
+ * than every phone job later. Returns the absolute path.
+ */
+function existingFile(variable: string) {
+  return (path: string, ctx: z.RefinementCtx): string => {
+    const abs = resolve(path);
+    let isFile = false;
+    try {
+      isFile = statSync(abs).isFile();
+    } catch {
+      isFile = false;
+    }
+    if (!isFile) {
+      ctx.addIssue({ code: 'custom', message: `${variable}: ${abs} is not a file; give the host path of the Android arm64 build, or leave it unset` });
+      return z.NEVER;
+    }
+    return abs;
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Framework } from './frameworks.js';
 
 /**
  * Options of one benchmark cell. Every field is an enum or a bounded number: jobs are data,
@@ -13,6 +14,30 @@ export const LIMITS = {
   rank: { max: 8 },
 } as const;
 
+/**
+ * Where a phone runner places the graph: a TFLite delegate (benchmark_model's --use_xnnpack,
+ * --use_gpu, --use_nnapi; 'cpu' = TFLite's built-in kernels, XNNPACK off) or, for ONNX Runtime,
+ * the execution provider of the same name (onnxruntime_perf_test -e). Unset: each runner's default.
+ */
+export const DELEGATES = ['cpu', 'xnnpack', 'gpu', 'nnapi'] as const;
+export type Delegate = (typeof DELEGATES)[number];
+
+/** The delegates each framework can be asked for; a framework not listed takes none. */
+const FRAMEWORK_DELEGATES: Partial<Record<Framework, readonly Delegate[]>> = {
+  tflite: DELEGATES,
+  // onnxruntime_perf_test has no GPU execution provider for Android; NNAPI reaches the GPU/NPU.
+  onnxruntime: ['cpu', 'xnnpack', 'nnapi'],
+};
+
+/** Why a framework cannot take a delegate (a message a user can act on), or null when it can. */
+export function delegateProblem(framework: Framework, delegate: Delegate | undefined): string | null {
+  if (delegate === undefined) return null;
+  const allowed = FRAMEWORK_DELEGATES[framework];
+  if (!allowed) return `"delegate" applies to tflite and onnxruntime only; remove it for ${framework}, or put it in an option set of its own`;
+  if (!allowed.includes(delegate)) return `${framework} has no "${delegate}" delegate; choose one of ${allowed.join(', ')}`;
+  return null;
+}
+
 const inputName = z.string().min(1).max(256);
 const dim = z.number().int().min(LIMITS.dim.min).max(LIMITS.dim.max);
 
@@ -25,6 +50,8 @@ export const BenchmarkOptionsSchema = z
     profileRuns: z.number().int().min(LIMITS.profileRuns.min).max(LIMITS.profileRuns.max).default(10),
     /** Concrete shapes for inputs whose declared shape has dynamic dims. */
     inputShapes: z.record(inputName, z.array(dim).max(LIMITS.rank.max)).optional(),
+    /** Phones: the TFLite delegate or ONNX Runtime execution provider (see DELEGATES); unset keeps each runner's default. */
+    delegate: z.enum(DELEGATES).optional(),
     /** Seed for the synthetic inputs, so two runs feed the same bytes. */
     seed: z
       .number()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FRAMEWORKS, PLATFORMS } from './frameworks.js';
-import { BenchmarkOptionsSchema } from './benchmark-options.schema.js';
+import { BenchmarkOptionsSchema, delegateProblem } from './benchmark-options.schema.js';
 import { DeviceLiveStateSchema } from './device-state.schema.js';
 
 /**
@@ -32,7 +32,18 @@ export const BenchmarkRequestSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((req, ctx) => {
+    // Only explicit frameworks can be checked here; the API's matrix leaves out implicit ones that cannot take the delegate.
+    const sets = req.options === undefined ? [] : Array.isArray(req.options) ? req.options : [req.options];
+    for (const [i, o] of sets.entries()) {
+      for (const f of req.frameworks ?? []) {
+        const problem = delegateProblem(f, o.delegate);
+        if (problem)
+          ctx.addIssue({ code: 'custom', path: Array.isArray(req.options) ? ['options', i, 'delegate'] : ['options', 'delegate'], message: problem });
+      }
+    }
+  });
 export type BenchmarkRequest = z.infer<typeof BenchmarkRequestSchema>;
 export type BenchmarkRequestInput = z.input<typeof BenchmarkRequestSchema>;
 

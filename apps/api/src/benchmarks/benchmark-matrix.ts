@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BenchmarkOptionsSchema,
+  delegateProblem,
   DomainError,
   FRAMEWORK_FORMATS,
   frameworkReads,
@@ -83,7 +84,9 @@ export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], art
       }
       for (const a of artifacts) {
         if (!frameworkRuns(f, a)) continue;
-        for (const options of optionSets) cells.push({ id: randomUUID(), deviceId: d.id, artifactId: a.id, framework: f, options });
+        // A delegate one framework cannot take leaves that framework's cells out; explicit frameworks were refused by the request schema.
+        for (const options of optionSets)
+          if (delegateProblem(f, options.delegate) === null) cells.push({ id: randomUUID(), deviceId: d.id, artifactId: a.id, framework: f, options });
       }
     }
   }

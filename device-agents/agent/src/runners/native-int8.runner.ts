@@ -17,24 +17,30 @@ import type { RunnerOutput } from '@farm/contracts';
 import { compileToPlan, realValues, splitOutputs, type CompileResult, type TensorDecl } from '@farm/int8-compiler';
 import { byteView, synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
 import { NativeBinaryRunner } from './native-binary.runner.js';
-import { errorMessage, msSince, RunnerError, type DeviceTarget, type FirstOutput, type RunRequest } from './runner.js';
+import { checkDelegate, errorMessage, msSince, RunnerError, type DeviceTarget, type FirstOutput, type RunRequest } from './runner.js';
 
 const BUILD_ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 
 /** Where `device-agents/native/build.sh <arch>` puts the binary, seen from dist/runners/. */
 export const DEFAULT_INT8_RUNNER_BINARY = resolve(dirname(fileURLToPath(import.meta.url)), `../../../native/build/${BUILD_ARCH}/int8-runner`);
 
+/** The aarch64 build for phones (`device-agents/native/build.sh aarch64`): static, so it runs on Android as it is. */
+export const DEFAULT_ANDROID_INT8_RUNNER_BINARY = resolve(dirname(fileURLToPath(import.meta.url)), '../../../native/build/aarch64/int8-runner');
+
 export class NativeInt8Runner extends NativeBinaryRunner {
   readonly framework = 'native-int8' as const;
   readonly formats = ['onnx'] as const;
   protected readonly program = 'int8-runner';
-  protected readonly buildHint = `build it with device-agents/native/build.sh ${BUILD_ARCH}`;
+  protected readonly buildHint: string;
 
-  constructor(binary: string = DEFAULT_INT8_RUNNER_BINARY) {
+  /** arch: the build's architecture, for the build hint (this host's by default). */
+  constructor(binary: string = DEFAULT_INT8_RUNNER_BINARY, arch: 'aarch64' | 'x86_64' = BUILD_ARCH) {
     super(binary);
+    this.buildHint = `build it with device-agents/native/build.sh ${arch}`;
   }
 
   async run(req: RunRequest): Promise<RunnerOutput> {
+    checkDelegate(this.framework, 'int8 runtime', req.options.delegate, []);
     const { options, device } = req;
     const inputs = synthesizeInputs(req.inputs, options.seed, options.inputShapes);
     const dir = mkdtempSync(join(tmpdir(), 'farm-int8-'));

@@ -17,7 +17,7 @@ import type { FrameworkAvailability, RunnerOutput, TensorDtype } from '@farm/con
 import { synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
 import { parseOrtProfile } from './onnxruntime-profile.js';
 import { settleNote, warmUntilSettled } from './profile-warmup.js';
-import { collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
+import { checkDelegate, collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
 
 type Ort = typeof OrtTypes;
 const require = createRequire(import.meta.url);
@@ -62,6 +62,7 @@ export class OnnxruntimeRunner implements Runner {
   }
 
   async run(req: RunRequest): Promise<RunnerOutput> {
+    checkDelegate(this.framework, 'desktop onnxruntime-node runner', req.options.delegate, ['cpu']);
     const ort = await loadOrt().catch((err: unknown) => {
       throw RunnerError.unavailable(this.framework, errorMessage(err));
     });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunnerOutput } from '@farm/contracts';
 import { byteView, synthesizeInputs } from './input-synthesis.js';
 import { NativeBinaryRunner } from './native-binary.runner.js';
-import { RunnerError, type RunRequest } from './runner.js';
+import { checkDelegate, RunnerError, type RunRequest } from './runner.js';
 
 /** Where device-agents/opencv-runner/build.sh puts the binary, seen from dist/runners/. */
 export const DEFAULT_OPENCV_RUNNER_BINARY = resolve(dirname(fileURLToPath(import.meta.url)), '../../../opencv-runner/build/opencv_runner');
@@ -24,6 +24,7 @@ export class OpencvDnnRunner extends NativeBinaryRunner {
   }
 
   async run(req: RunRequest): Promise<RunnerOutput> {
+    checkDelegate(this.framework, 'OpenCV DNN runner', req.options.delegate, []);
     const { options, device } = req;
     const inputs = synthesizeInputs(req.inputs, options.seed, options.inputShapes).map((input) => {
       if (input.dtype !== 'float32') {

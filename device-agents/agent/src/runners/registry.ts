@@ -4,7 +4,9 @@
  */
 import type { Framework, FrameworkAvailability } from '@farm/contracts';
 import { OnnxruntimeRunner } from './onnxruntime.runner.js';
-import { DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runner.js';
+import { DEFAULT_ANDROID_INT8_RUNNER_BINARY, DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runner.js';
+import { OnnxruntimePerfTestRunner } from './onnxruntime-perf-test.runner.js';
+import { TfliteBenchmarkModelRunner } from './tflite-benchmark-model.runner.js';
 import { DEFAULT_OPENCV_RUNNER_BINARY, OpencvDnnRunner } from './opencv-dnn.runner.js';
 import { RunnerError, type DeviceTarget, type Runner } from './runner.js';
 import type { RunnerSettings } from './runner-settings.js';
@@ -19,18 +21,23 @@ export function desktopRunners(settings: RunnerSettings = {}): Runner[] {
   ];
 }
 
+/**
+ * The runners usable on an Android phone over adb: our int8 runtime as its aarch64 build, and the
+ * operator-provided official tools when their host paths are configured. A tool that is not
+ * configured is simply not offered (no runner, no probe, no warning): the phone then reports no
+ * such framework.
+ */
+export function phoneRunners(settings: RunnerSettings = {}): Runner[] {
+  const runners: Runner[] = [new NativeInt8Runner(settings.androidInt8RunnerBinary ?? DEFAULT_ANDROID_INT8_RUNNER_BINARY, 'aarch64')];
+  if (settings.androidTfliteBenchmarkModel) runners.push(new TfliteBenchmarkModelRunner(settings.androidTfliteBenchmarkModel));
+  if (settings.androidOrtPerfTest) runners.push(new OnnxruntimePerfTestRunner(settings.androidOrtPerfTest));
+  return runners;
+}
+
 export function desktopRunner(framework: Framework, settings: RunnerSettings = {}): Runner {
   const runner = desktopRunners(settings).find((r) => r.framework === framework);
   if (!runner) throw RunnerError.unavailable(framework, 'the desktop agent has no runner for it');
   return runner;
-}
-
-/** Where `device-agents/native/build.sh aarch64` puts the static int8-runner phones get. */
-export const DEFAULT_ANDROID_INT8_RUNNER_BINARY = DEFAULT_INT8_RUNNER_BINARY.replace(/\/(x86_64|aarch64)\/int8-runner$/, '/aarch64/int8-runner');
-
-/** The runners a phone gets over adb: our static arm64 programs, pushed once per version. */
-export function phoneRunners(settings: RunnerSettings = {}): Runner[] {
-  return [new NativeInt8Runner(settings.androidInt8RunnerBinary ?? DEFAULT_ANDROID_INT8_RUNNER_BINARY)];
 }
 
 /** Probes run one after another: two engines initialising at once would only slow both. Runners that cannot use the device's transport are left out. */

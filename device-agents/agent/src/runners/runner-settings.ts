@@ -12,8 +12,12 @@ export const RunnerSettingsSchema = z
     opencvRunnerBinary: z.string().min(1).optional(),
     /** Path of the native int8 runtime built by device-agents/native/build.sh. */
     int8RunnerBinary: z.string().min(1).optional(),
-    /** Path (on the agent host) of the static aarch64 int8-runner pushed to Android phones. */
+    /** Host path of the int8 runtime built for phones (device-agents/native/build.sh aarch64), pushed over adb. */
     androidInt8RunnerBinary: z.string().min(1).optional(),
+    /** Host path of an operator-provided Android arm64 TFLite benchmark_model; unset: no on-device TFLite. */
+    androidTfliteBenchmarkModel: z.string().min(1).optional(),
+    /** Host path of an operator-provided Android arm64 onnxruntime_perf_test; unset: no on-device ONNX Runtime. */
+    androidOrtPerfTest: z.string().min(1).optional(),
     /** CPU list every runner process is pinned to ("1", "2-3", "0,2"); unset: the scheduler decides. */
     cpus: z.string().min(1).optional(),
   })

@@ -5,7 +5,7 @@
  * queues or the API; the agent decides when and where it runs.
  */
 import { DomainError } from '@farm/contracts';
-import type { BenchmarkOptions, ErrorCode, Framework, FrameworkAvailability, ModelFormat, RunnerOutput, TensorSpec } from '@farm/contracts';
+import type { BenchmarkOptions, Delegate, ErrorCode, Framework, FrameworkAvailability, ModelFormat, RunnerOutput, TensorSpec } from '@farm/contracts';
 import type { Transport, TransportKind, Workspace } from '../transports/transport.js';
 
 export type RunPhase = 'load' | 'warmup' | 'timed' | 'profile';
@@ -95,6 +95,19 @@ export class RunnerError extends DomainError {
     const message = err instanceof Error ? err.message : String(err);
     return RunnerError.failed(message);
   }
+}
+
+/**
+ * Refuses a delegate this runner cannot honour (permanently: another attempt runs the same code).
+ * A runner that ignored it would report a CPU result under a GPU label.
+ */
+export function checkDelegate(framework: Framework, runner: string, delegate: Delegate | undefined, honoured: readonly Delegate[]): void {
+  if (delegate === undefined || honoured.includes(delegate)) return;
+  throw new RunnerError(
+    'VALIDATION_FAILED',
+    `${framework}: the ${runner} cannot use the "${delegate}" delegate (it runs ${honoured.join(' or ') || 'no delegate'}); ask for it on an Android device, or leave "delegate" out`,
+    true,
+  );
 }
 
 export function errorMessage(err: unknown): string {

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { FrameworkAvailability, RunnerOutput } from '@farm/contracts';
 import { byteView, synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
-import { collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type Runner, type RunRequest } from './runner.js';
+import { checkDelegate, collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type Runner, type RunRequest } from './runner.js';
 import { parseTfliteProfileSummary, tfliteLayers } from './tflite-profile-summary.js';
 
 const require = createRequire(import.meta.url);
@@ -109,6 +109,7 @@ export class TfliteRunner implements Runner {
   }
 
   async run(req: RunRequest): Promise<RunnerOutput> {
+    checkDelegate(this.framework, 'desktop WebAssembly TFLite runner', req.options.delegate, ['xnnpack']);
     const mod = await loadModule().catch((err: unknown) => {
       throw RunnerError.unavailable(this.framework, errorMessage(err));
     });

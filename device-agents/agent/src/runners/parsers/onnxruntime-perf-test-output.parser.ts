@@ -103,6 +103,28 @@ export function parsePerfTestOutput(text: string): PerfTestSummary {
   };
 }
 
+// time cost (a double as ostream prints it), peak working set (size_t), CPU usage (short), run index.
+const RESULT_ROW = /^.*,([^,]+),\d+,-?\d+,(\d+)$/;
+
+/**
+ * The per-run times from the result file given as perf_test's second positional argument:
+ * PerformanceResult::DumpToFile appends one row per timed run,
+ * `model_name,time_cost_s,peak_workingset_size,average_CPU_usage,run_index`, then (with -s) a blank
+ * line and the statistics. Rows are read from the right, since the model name (the model's directory
+ * name) may itself hold commas. Returns milliseconds in run order; the run indexes must be 0..n-1.
+ */
+export function parsePerfTestResultFile(text: string): number[] {
+  const rows = outputLines(text).flatMap((l) => {
+    const m = RESULT_ROW.exec(l.trim());
+    return m ? [{ seconds: toNumber(m[1], `${TOOL} result file`, 'time_cost'), index: Number(m[2]) }] : [];
+  });
+  if (rows.length === 0) throw new RunnerOutputFormatError(`${TOOL} result file`, 'no per-run rows');
+  rows.forEach((r, i) => {
+    if (r.index !== i) throw new RunnerOutputFormatError(`${TOOL} result file`, `row ${i + 1} has run index ${r.index} (a file appended to twice?)`);
+  });
+  return rows.map((r) => r.seconds * 1000);
+}
+
 /**
  * Per-node times from the JSON that `-p <prefix>` writes to `<prefix>_<timestamp>.json`. The
  * profile covers perf_test's one warm-up run too (PerformanceRunner::Run runs one iteration before
