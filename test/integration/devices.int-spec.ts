@@ -7,12 +7,10 @@
  */
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { runIsolated } from '@farm/agent/host/run-isolated';
-import { BenchmarkOptionsSchema, deviceQueueName, type DeviceReport, type DeviceSnapshot, type TensorSpec, type UnreachableDevice } from '@farm/contracts';
+import { deviceQueueName, type DeviceReport, type TensorSpec, type UnreachableDevice } from '@farm/contracts';
 import { createQueueFactory } from '@farm/queue';
 import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, type ApiHandle } from '../fixtures/stack.js';
-
-const OPTS = { timedRuns: 8, warmupRuns: 1, profileRuns: 1 };
+import { EMULATED_DEVICE_ENV, PHONE_OPTS as OPTS, agentPost as post, snapshot, submitMeasuredResult } from '../fixtures/phones.js';
 
 function phone(serial: string, over: Partial<DeviceReport> = {}): DeviceReport {
   return {
@@ -34,20 +32,16 @@ function phone(serial: string, over: Partial<DeviceReport> = {}): DeviceReport {
 }
 
 const galaxy = (serial: string) =>
-  phone(serial, { name: 'Galaxy S23', soc: 'Snapdragon 8 Gen 2', emulated: false, coreMaxFreqMHz: undefined, frameworks: [{ framework: 'tflite', version: '2.16' }] });
-
-function snapshot(temperatureC: number, takenAt = new Date().toISOString()): DeviceSnapshot {
-  return {
-    takenAt,
-    cores: [{ cpu: 0, governor: 'performance', curFreqMHz: 1800, maxFreqMHz: 1800 }],
-    temperatureC,
-    battery: { levelPercent: 87, temperatureC: 31.5, charging: true },
-  };
-}
+  phone(serial, {
+    name: 'Galaxy S23',
+    soc: 'Snapdragon 8 Gen 2',
+    emulated: false,
+    coreMaxFreqMHz: undefined,
+    frameworks: [{ framework: 'tflite', version: '2.16' }],
+  });
 
 describe('phones: registration, unreachable devices, heartbeats, targeting and emulated results', () => {
   let h: ApiHandle;
-  let headers: Record<string, string>;
   let modelId: string;
   let artifact: { inputs: TensorSpec[]; outputs: TensorSpec[] };
   let agentId: string;
@@ -55,10 +49,7 @@ describe('phones: registration, unreachable devices, heartbeats, targeting and e
   let queuedJobId: string;
   let queuedRunId: string;
 
-  const agentPost = async (path: string, body: unknown) => {
-    const res = await fetch(`${h.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-    return { status: res.status, body: JSON.parse(await res.text()) };
-  };
+  const agentPost = (path: string, body: unknown) => post(h, path, body);
   const register = async (devices: DeviceReport[], unreachable: UnreachableDevice[]) => {
     const r = await agentPost('/agent/register', { name: 'phone-host', hostname: 'phone-host', version: 'test', devices, unreachable });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -74,7 +65,6 @@ describe('phones: registration, unreachable devices, heartbeats, targeting and e
     const db = await createTestDatabase('devices_int');
     // No heartbeat loop runs here: a long interval keeps registered devices from going stale mid-test.
     h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { HEARTBEAT_INTERVAL_MS: '600000' } });
-    headers = { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' };
     const up = await upload(h.url, SAMPLE.onnx, { name: 'blazeface' });
     modelId = up.body.model.id;
     artifact = up.body.model.artifacts[0];
@@ -240,49 +230,13 @@ describe('phones: registration, unreachable devices, heartbeats, targeting and e
     assert.equal(deskRun.status, 202, JSON.stringify(deskRun.body));
     const deskJob = (await api(h.url, 'GET', `/benchmarks/${deskRun.body.runId}`)).body.jobs[0].id as string;
 
-    const deviceEnv = {
-      emulated: true,
-      before: snapshot(38.5),
-      after: snapshot(41),
-      cooldown: { thresholdC: 40, waitedMs: 1200, startTemperatureC: 42, endTemperatureC: 38.5, timedOut: false },
-    };
-    for (const [jobId, device] of [
-      [queuedJobId, deviceEnv],
-      [deskJob, undefined],
-    ] as const) {
-      const output = await runIsolated('onnxruntime', { modelPath: SAMPLE.onnx, inputs: artifact.inputs, outputs: artifact.outputs, options: BenchmarkOptionsSchema.parse(OPTS) });
-      const started = await agentPost(`/agent/jobs/${jobId}/started`, { attempt: 1, startedAt: new Date().toISOString() });
-      assert.equal(started.status, 200, JSON.stringify(started.body));
-      const res = await fetch(`${h.url}/agent/jobs/${jobId}/result`, {
-        method: 'PUT',
-        headers,
-        body: JSON.stringify({
-          attempt: 1,
-          startedAt: new Date().toISOString(),
-          finishedAt: new Date().toISOString(),
-          output: { ...output, layers: output.layers.map((l) => ({ ...l, opClass: 'other' })) },
-          environment: {
-            os: 'Linux',
-            osRelease: 'x',
-            arch: 'x64',
-            cpuModel: 'x',
-            cores: 2,
-            cpuGovernor: null,
-            cpuFreqMHz: null,
-            temperatureC: null,
-            agentVersion: 'test',
-            runtimeVersion: process.version,
-            ...(device ? { device } : {}),
-          },
-        }),
-      });
-      assert.equal(res.status, 201, await res.text());
-    }
+    assert.equal(await submitMeasuredResult(h, queuedJobId, artifact, EMULATED_DEVICE_ENV), 201);
+    assert.equal(await submitMeasuredResult(h, deskJob, artifact), 201);
 
     const phoneResult = (await api(h.url, 'GET', `/results/${queuedJobId}`)).body;
     assert.equal(phoneResult.emulated, true);
     assert.equal(phoneResult.device.emulated, true);
-    assert.deepEqual(phoneResult.environment.device, deviceEnv);
+    assert.deepEqual(phoneResult.environment.device, EMULATED_DEVICE_ENV);
     const deskResult = (await api(h.url, 'GET', `/results/${deskJob}`)).body;
     assert.equal(deskResult.emulated, false);
     assert.equal(deskResult.environment.device, undefined);
