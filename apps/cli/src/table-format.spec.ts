@@ -227,9 +227,18 @@ test('devices table: platform, SoC, state, last temperature, battery and the EMU
   };
   const lines = formatDevicesTable([base, phone, locked]).split('\n');
   assert.match(lines[0]!, /^name +id +platform +soc \/ cpu +state +temp +battery +frameworks$/);
-  assert.match(lines.find((l) => l.startsWith('bench-desktop'))!, /linux +AMD EPYC +online +- +- +onnxruntime 1\.30\.0$/);
-  assert.match(lines.find((l) => l.startsWith('Pixel 8'))!, /^Pixel 8 \[EMULATED\] +d2 +android +Tensor G3 +cooling +41\.5 C +87% charging, 33\.1 C +tflite 2\.16$/);
-  assert.match(lines.find((l) => l.startsWith('R58M123'))!, /android +- +unauthorized +- +- +-$/);
+  assert.match(
+    lines.find((l) => l.startsWith('bench-desktop'))!,
+    /linux +AMD EPYC +online +- +- +onnxruntime 1\.30\.0$/,
+  );
+  assert.match(
+    lines.find((l) => l.startsWith('Pixel 8'))!,
+    /^Pixel 8 \[EMULATED\] +d2 +android +Tensor G3 +cooling +41\.5 C +87% charging, 33\.1 C +tflite 2\.16$/,
+  );
+  assert.match(
+    lines.find((l) => l.startsWith('R58M123'))!,
+    /android +- +unauthorized +- +- +-$/,
+  );
   assert.ok(lines.includes('unauthorized: accept the USB debugging prompt on the phone'));
   assert.ok(lines.some((l) => l.startsWith('EMULATED: the device is emulated')));
 });

@@ -30,7 +30,9 @@ export class AgentsRepository {
         create: { tokenId, name: reg.name, hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now },
         update: { hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now },
       });
-      const current = new Map((await tx.device.findMany({ where: { agentId: agent.id }, select: { serial: true, status: true } })).map((d) => [d.serial, d.status]));
+      const current = new Map(
+        (await tx.device.findMany({ where: { agentId: agent.id }, select: { serial: true, status: true } })).map((d) => [d.serial, d.status]),
+      );
       const devices = [];
       for (const d of reg.devices) {
         const data = {

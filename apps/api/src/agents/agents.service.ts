@@ -42,7 +42,9 @@ export class AgentsService implements OnModuleInit {
 
   async register(tokenId: string, reg: AgentRegister): Promise<AgentRegistered> {
     const { agent, devices } = await this.repo.register(tokenId, reg, new Date());
-    const unreachable = reg.unreachable.length ? `, ${reg.unreachable.length} unreachable (${reg.unreachable.map((u) => `${u.serial}: ${u.connection}`).join(', ')})` : '';
+    const unreachable = reg.unreachable.length
+      ? `, ${reg.unreachable.length} unreachable (${reg.unreachable.map((u) => `${u.serial}: ${u.connection}`).join(', ')})`
+      : '';
     this.logger.log(`agent ${agent.name} (${agent.id}) registered ${devices.length} device(s)${unreachable}`);
     return {
       agentId: agent.id,

@@ -67,7 +67,10 @@ test('an unauthorized phone nothing was read from has null description fields an
   };
   const v = DeviceViewSchema.parse(deviceView(row, 15_000, now));
   assert.equal(v.status, 'unauthorized');
-  assert.deepEqual([v.cpuModel, v.cores, v.ramBytes, v.coreMaxFreqMHz, v.lastTemperatureC, v.battery, v.lastSnapshotAt], [null, null, null, null, null, null, null]);
+  assert.deepEqual(
+    [v.cpuModel, v.cores, v.ramBytes, v.coreMaxFreqMHz, v.lastTemperatureC, v.battery, v.lastSnapshotAt],
+    [null, null, null, null, null, null, null],
+  );
 });
 
 test('a silent agent makes its devices offline whatever the row says', () => {
