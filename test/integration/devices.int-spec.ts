@@ -10,26 +10,9 @@ import assert from 'node:assert/strict';
 import { deviceQueueName, type DeviceReport, type TensorSpec, type UnreachableDevice } from '@farm/contracts';
 import { createQueueFactory } from '@farm/queue';
 import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, type ApiHandle } from '../fixtures/stack.js';
-import { EMULATED_DEVICE_ENV, PHONE_OPTS as OPTS, agentPost as post, snapshot, submitMeasuredResult } from '../fixtures/phones.js';
+import { EMULATED_DEVICE_ENV, emulatedPhone, PHONE_OPTS as OPTS, agentPost as post, snapshot, submitMeasuredResult } from '../fixtures/phones.js';
 
-function phone(serial: string, over: Partial<DeviceReport> = {}): DeviceReport {
-  return {
-    serial,
-    name: `emulated ${serial}`,
-    platform: 'android',
-    transport: 'adb',
-    cpuModel: 'Cortex-A76 (emulated)',
-    soc: 'Emulated SoC',
-    cores: 4,
-    ramBytes: 4 * 2 ** 30,
-    osVersion: 'Android 14',
-    abi: 'arm64-v8a',
-    coreMaxFreqMHz: [1800, 1800, 2400, 2400],
-    emulated: true,
-    frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }],
-    ...over,
-  };
-}
+const phone = emulatedPhone;
 
 const galaxy = (serial: string) =>
   phone(serial, {
