@@ -1,9 +1,13 @@
 // End-to-end test of the dashboard (apps/web/public) in Debian Chromium against a running farm API:
 // the matrix shows every /compare cell with the API's medians and their confidence intervals, noisy
 // flags follow the robust spread, the verdicts are /compare's pairs, the op-class chart is drawn
-// from the selected cell (ms only when its layer basis is ms), and clicking another cell redraws it. Plain ESM so it runs without a build:
-//   FARM_API_URL=http://localhost:3000 [FARM_MODEL_ID=<uuid>] bash scripts/jest.sh --selectProjects dashboard
-// Without FARM_MODEL_ID the first model of GET /models is used. A screenshot goes to test/e2e/artifacts/.
+// from the selected cell (ms only when its layer basis is ms), and clicking another cell redraws it;
+// emulated devices' cells are labelled, and the devices view shows every device's state, with a badge
+// on emulated ones. Plain ESM so it runs without a build:
+//   FARM_API_URL=http://localhost:3000 [FARM_MODEL_ID=<uuid>] [FARM_EXPECT_PHONES=1] bash scripts/jest.sh --selectProjects dashboard
+// Without FARM_MODEL_ID the first model of GET /models is used. FARM_EXPECT_PHONES=1 requires an
+// emulated and an unauthorized device in /devices (the farm e2e test registers them); without it a
+// farm that has none says SKIPPED for those checks. A screenshot goes to test/e2e/artifacts/.
 import { test, beforeAll, afterAll } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -27,7 +31,9 @@ const apiUrl = process.env.FARM_API_URL?.replace(/\/+$/, '');
 let browser;
 let page;
 let compare;
+let devices;
 const pageErrors = [];
+const expectPhones = process.env.FARM_EXPECT_PHONES === '1';
 
 async function getJson(path) {
   const res = await fetch(`${apiUrl}${path}`);
@@ -101,12 +107,14 @@ beforeAll(async () => {
   assert.ok(modelId, `no FARM_MODEL_ID given and ${apiUrl}/models is empty: upload and benchmark a model first`);
   compare = await getJson(`/compare?modelId=${encodeURIComponent(modelId)}`);
   assert.ok(compare.cells.length > 0, `model ${modelId} has no results in /compare: benchmark it first`);
+  devices = await getJson('/devices');
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(`${apiUrl}/?modelId=${encodeURIComponent(modelId)}`);
   await waitReady();
+  await page.waitForSelector('[data-testid="devices-section"][data-ready="true"]', { timeout: 30_000 });
 });
 
 afterAll(async () => {
@@ -229,5 +237,63 @@ test("clicking another cell redraws the chart with that cell's op classes", asyn
   await assertChartShows(await readChart(), other);
   assert.equal(await page.getAttribute(`td[data-testid="cell"][data-job-id="${other.jobId}"]`, 'class'), 'cell selected');
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-other-cell.png'), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('cells and device columns of emulated devices carry a visible "emulated" label, and only those', async () => {
+  const shown = await page.$$eval('[data-testid="matrix"] td[data-testid="cell"]', (tds) =>
+    tds.map((td) => ({ jobId: td.dataset.jobId, emulated: td.dataset.emulated, label: td.querySelector('[data-testid="emulated"]')?.textContent ?? null })),
+  );
+  for (const c of compare.cells) {
+    const s = shown.find((x) => x.jobId === c.jobId);
+    assert.equal(s.emulated, String(c.emulated), `${c.framework} on ${c.deviceName}`);
+    assert.equal(s.label, c.emulated ? 'emulated' : null, `${c.framework} on ${c.deviceName}: label`);
+  }
+  for (const d of compare.devices) {
+    const badge = await page.$(`[data-testid="matrix"] th[data-device-id="${d.id}"] [data-testid="emulated"]`);
+    assert.equal(badge !== null, d.emulated, `column of ${d.name}`);
+  }
+  if (!compare.cells.some((c) => c.emulated)) {
+    assert.ok(!expectPhones, 'FARM_EXPECT_PHONES=1 but the model has no result from an emulated device');
+    console.warn('SKIPPED (nothing to look at): the model has no result from an emulated device');
+  }
+});
+
+test('the devices view lists every device with its state; an emulated device is badged, an unauthorized one shows so', async () => {
+  const rows = await page.$$eval('[data-testid="device-row"]', (trs) =>
+    trs.map((tr) => ({
+      id: tr.dataset.deviceId,
+      status: tr.dataset.status,
+      state: tr.querySelector('[data-testid="device-state"]')?.textContent,
+      badge: tr.querySelector('[data-testid="emulated"]')?.textContent ?? null,
+      temperature: tr.querySelector('[data-testid="device-temperature"]')?.textContent,
+      visible: tr.getClientRects().length > 0,
+    })),
+  );
+  assert.deepEqual(rows.map((r) => r.id).sort(), devices.map((d) => d.id).sort());
+  // Statuses may move between the two reads (a job starts): compare against a fresh list when they differ.
+  const fresh = new Map((await getJson('/devices')).map((d) => [d.id, d]));
+  for (const d of devices) {
+    const r = rows.find((x) => x.id === d.id);
+    const statuses = [d.status, fresh.get(d.id)?.status];
+    assert.ok(statuses.includes(r.status) && r.state === r.status, `${d.name}: shows "${r.state}", API says ${statuses.join(' / ')}`);
+    assert.equal(r.badge, d.emulated ? 'emulated' : null, `${d.name}: emulated badge`);
+    assert.equal(r.temperature, d.lastTemperatureC === null ? '–' : `${d.lastTemperatureC.toFixed(1)} °C`);
+    assert.ok(r.visible, `${d.name}: row not visible`);
+  }
+  const emulated = devices.find((d) => d.emulated);
+  const unauthorized = devices.find((d) => d.status === 'unauthorized');
+  if (expectPhones) {
+    assert.ok(emulated, 'FARM_EXPECT_PHONES=1 but /devices has no emulated device');
+    assert.ok(unauthorized, 'FARM_EXPECT_PHONES=1 but /devices has no unauthorized device');
+  }
+  if (emulated) assert.equal(await page.isVisible(`[data-testid="device-row"][data-device-id="${emulated.id}"] [data-testid="emulated"]`), true);
+  else console.warn('SKIPPED (nothing to look at): no emulated device in /devices');
+  if (unauthorized) {
+    const state = `[data-testid="device-row"][data-device-id="${unauthorized.id}"] [data-testid="device-state"]`;
+    assert.equal(await page.textContent(state), 'unauthorized');
+    assert.match(await page.getAttribute(state, 'title'), /USB debugging key/);
+  } else console.warn('SKIPPED (nothing to look at): no unauthorized device in /devices');
+  await page.locator('[data-testid="devices-section"]').screenshot({ path: join(ARTIFACTS, 'dashboard-devices.png') });
   assert.deepEqual(pageErrors, []);
 });

@@ -8,13 +8,14 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { testUnless } from '../fixtures/skip.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { DEFAULT_INT8_RUNNER_BINARY as INT8_RUNNER } from '@farm/agent/runners/native-int8.runner';
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
+import { seedPhones } from '../fixtures/phones.js';
 import {
   api,
   uploadBytes,
@@ -117,20 +118,34 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     assert.equal(detail.environment.cpuAffinity, runnerCpu);
   });
 
-  test('the dashboard renders the matrix and the per-layer chart in headless Chromium', () => {
+  test('the dashboard renders the matrix, the per-layer chart and the devices view in headless Chromium', async () => {
+    // A phone host played over HTTP: an emulated phone with one result of this model, and an unauthorized phone.
+    const onnxArtifact = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts.find((a: { format: string }) => a.format === 'onnx');
+    const phones = await seedPhones(h, modelId, onnxArtifact.id);
     const spec = join(ROOT, 'test/e2e/dashboard.e2e-spec.mjs');
     assert.ok(existsSync(spec), `missing ${spec}`);
-    // Its own jest run (project "dashboard"), as a user would run it against a live farm.
-    const r = spawnSync('bash', [join(ROOT, 'scripts/jest.sh'), '--selectProjects', 'dashboard', '--ci'], {
-      cwd: ROOT,
-      env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: modelId },
-      encoding: 'utf8',
-      timeout: 600_000,
-    });
-    const out = `${r.stdout}\n${r.stderr}`;
-    assert.equal(r.status, 0, `dashboard test failed:\n${out}`);
-    assert.match(out, /Tests:\s+(\d+ skipped, )?[1-9]\d* passed/);
-    assert.doesNotMatch(out, /\d+ failed/);
+    // Its own jest run (project "dashboard"), as a user would run it against a live farm. Spawned
+    // without blocking, so the phone host's heartbeats keep its devices from going offline meanwhile.
+    let r: { status: number | null; out: string };
+    try {
+      r = await new Promise((resolve, reject) => {
+        const child = spawn('bash', [join(ROOT, 'scripts/jest.sh'), '--selectProjects', 'dashboard', '--ci'], {
+          cwd: ROOT,
+          env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: modelId, FARM_EXPECT_PHONES: '1' },
+          timeout: 600_000,
+        });
+        let out = '';
+        child.stdout.on('data', (c) => (out += c));
+        child.stderr.on('data', (c) => (out += c));
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, out }));
+      });
+    } finally {
+      phones.stop();
+    }
+    assert.equal(r.status, 0, `dashboard test failed:\n${r.out}`);
+    assert.match(r.out, /Tests:\s+(\d+ skipped, )?[1-9]\d* passed/);
+    assert.doesNotMatch(r.out, /\d+ failed/);
   });
 
   test('a model the framework cannot load fails at once with the engine message, no retries', async () => {

@@ -36,7 +36,8 @@ describe('API against real Postgres and Redis', () => {
 
   beforeAll(async () => {
     const db = await createTestDatabase('api_int');
-    h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { MAX_MODEL_MB: '2' } });
+    // The test registers its device once and sends no heartbeats: a long interval keeps it from going offline (offline devices take no jobs).
+    h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { MAX_MODEL_MB: '2', HEARTBEAT_INTERVAL_MS: '600000' } });
     agentHeaders = { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' };
   });
   afterAll(async () => {

@@ -2,17 +2,15 @@
  * Typed HTTP client of the farm API. Every response is validated, and every failure surfaces as
  * an ApiError with the API's error code (or a client-side code when the API could not be reached).
  */
-import { CompareResponseSchema, type BenchmarkRequestInput, type CompareResponse } from '@farm/contracts';
+import { CompareResponseSchema, DeviceViewSchema, type BenchmarkRequestInput, type CompareResponse, type DeviceView } from '@farm/contracts';
 import { z } from 'zod';
 import {
   CreateRunResponseSchema,
-  DeviceSchema,
   ErrorBodySchema,
   ModelSchema,
   RunStatusSchema,
   UploadResponseSchema,
   type CreateRunResponse,
-  type Device,
   type Model,
   type RunStatus,
   type UploadResponse,
@@ -36,8 +34,8 @@ export class ApiClient {
     return this.request('GET', '/models', z.array(ModelSchema));
   }
 
-  listDevices(): Promise<Device[]> {
-    return this.request('GET', '/devices', z.array(DeviceSchema));
+  listDevices(): Promise<DeviceView[]> {
+    return this.request('GET', '/devices', z.array(DeviceViewSchema));
   }
 
   compare(modelId: string): Promise<CompareResponse> {

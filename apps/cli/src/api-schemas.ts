@@ -1,6 +1,7 @@
 /**
- * Shapes of the API responses the CLI reads that have no schema in @farm/contracts.
- * Only the fields the CLI uses are declared; zod drops the rest.
+ * Shapes of the API responses the CLI reads that have no schema in @farm/contracts (devices and
+ * /compare have theirs there: DeviceViewSchema, CompareResponseSchema). Only the fields the CLI
+ * uses are declared; zod drops the rest.
  */
 import { z } from 'zod';
 import { JOB_STATUSES, RUN_STATUSES } from '@farm/contracts';
@@ -30,26 +31,18 @@ export const UploadResponseSchema = z.object({
 });
 export type UploadResponse = z.infer<typeof UploadResponseSchema>;
 
-export const DeviceSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  platform: z.string(),
-  status: z.string(),
-  transport: z.string().optional(),
-  cpuModel: z.string().nullable().optional(),
-  soc: z.string().nullable().optional(),
-  cores: z.number().nullable().optional(),
-  osVersion: z.string().nullable().optional(),
-  frameworks: z.array(z.object({ framework: z.string(), version: z.string() })).default([]),
+export const CreateRunResponseSchema = z.object({
+  runId: z.string(),
+  jobs: z.number(),
+  queued: z.number(),
+  /** Targeted devices nothing was queued on (unauthorized, offline). */
+  skippedDevices: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })).default([]),
 });
-export type Device = z.infer<typeof DeviceSchema>;
-
-export const CreateRunResponseSchema = z.object({ runId: z.string(), jobs: z.number(), queued: z.number() });
 export type CreateRunResponse = z.infer<typeof CreateRunResponseSchema>;
 
 export const RunJobSchema = z.object({
   id: z.string(),
-  device: z.object({ id: z.string(), name: z.string() }),
+  device: z.object({ id: z.string(), name: z.string(), emulated: z.boolean().default(false) }),
   framework: z.string(),
   artifact: z.object({ id: z.string(), format: z.string(), variant: z.string() }),
   status: z.enum(JOB_STATUSES),

@@ -81,7 +81,9 @@ program
 
 program
   .command('devices')
-  .description('list devices with status and frameworks')
+  .description(
+    'list devices: platform, SoC, state (online, busy, cooling, offline, unauthorized), last temperature, battery, frameworks; EMULATED marks emulated devices',
+  )
   .option('--json', 'print JSON', false)
   .addOption(apiOption())
   .action((opts) => run(() => devices(client(opts), opts.json, out)));

@@ -1,15 +1,16 @@
 /** Unit tests of the terminal tables: numbers shown as the API gave them, best and noisy cells marked. */
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import type { CompareResponse } from '@farm/contracts';
-import { describeRunning, formatCompareTable, formatFailures, formatMs, formatPercent, renderTable } from './table-format.js';
+import type { CompareResponse, DeviceView } from '@farm/contracts';
+import { describeRunning, formatCompareTable, formatDevicesTable, formatFailures, formatMs, formatPercent, renderTable } from './table-format.js';
 import type { RunJob } from './api-schemas.js';
 
-const device = { id: 'd1', name: 'vm (desktop)' };
+const device = { id: 'd1', name: 'vm (desktop)', platform: 'linux', emulated: false };
 type Cell = CompareResponse['cells'][number];
 const cell = (framework: string, medianMs: number, robustSpread: number, opClasses: Cell['opClasses'] = [], over: Partial<Cell> = {}): Cell => ({
   deviceId: device.id,
   deviceName: device.name,
+  emulated: false,
   framework,
   frameworkVersion: '1.0',
   artifactId: `a-${framework}`,
@@ -135,7 +136,7 @@ test('comparison table says so when the model has no results', () => {
 
 const job = (over: Partial<RunJob>): RunJob => ({
   id: 'j',
-  device,
+  device: { id: device.id, name: device.name, emulated: false },
   framework: 'onnxruntime',
   artifact: { id: 'a1', format: 'onnx', variant: 'original' },
   status: 'queued',
@@ -154,4 +155,90 @@ test('failures list code and message; running jobs show their phase', () => {
   assert.deepEqual(formatFailures(jobs), ['opencv-dnn on vm (desktop) (onnx): RUNNER_MODEL_REJECTED: layer X unsupported']);
   assert.equal(describeRunning(jobs), 'onnxruntime@vm (desktop) timed 12/20');
   assert.equal(describeRunning([job({})]), 'waiting for a device');
+});
+
+test('cells, verdicts and failures of an emulated device are marked as emulation', () => {
+  const phone = { id: 'p1', name: 'Pixel 8', platform: 'android', emulated: true };
+  const onPhone = (c: Cell): Cell => ({ ...c, deviceId: phone.id, deviceName: phone.name, emulated: true, jobId: `p-${c.jobId}` });
+  const pair = { ...compare.pairs[0]!, deviceId: phone.id, deviceName: phone.name };
+  const mixed = { ...compare, devices: [device, phone], cells: [...compare.cells, ...compare.cells.map(onPhone)], pairs: [...compare.pairs, pair] };
+  const lines = formatCompareTable(mixed).split('\n');
+  const phoneRows = lines.filter((l) => l.includes('Pixel 8 [EMULATED]') && !l.startsWith(' '));
+  assert.equal(phoneRows.length, 2);
+  for (const r of phoneRows) assert.match(r, / emulation/);
+  for (const r of lines.filter((l) => l.includes('vm (desktop)') && !l.startsWith(' '))) assert.doesNotMatch(r, /EMULATED|emulation/);
+  assert.ok(lines.some((l) => l.startsWith('EMULATED: the device is emulated; its timings are emulation')));
+  assert.ok(lines.includes('  Pixel 8 [EMULATED]: onnxruntime is faster than tflite by 42% [39%, 45%]'));
+  assert.doesNotMatch(formatCompareTable(compare), /EMULATED|emulation/);
+  const failed = job({ status: 'failed', device: { id: phone.id, name: phone.name, emulated: true }, error: { code: 'RUNNER_FAILED', message: 'x' } });
+  assert.deepEqual(formatFailures([failed]), ['onnxruntime on Pixel 8 [EMULATED] (onnx): RUNNER_FAILED: x']);
+});
+
+test('devices table: platform, SoC, state, last temperature, battery and the EMULATED marker; unauthorized phones say what to do', () => {
+  const agent = { id: 'a', name: 'host', hostname: 'host', version: '1' };
+  const base: DeviceView = {
+    id: 'd1',
+    name: 'bench-desktop',
+    serial: 'bench-desktop',
+    platform: 'linux',
+    transport: 'local',
+    status: 'online',
+    emulated: false,
+    lastHeartbeatAt: '2026-01-01T00:00:00.000Z',
+    cpuModel: 'AMD EPYC',
+    soc: null,
+    cores: 2,
+    coreMaxFreqMHz: null,
+    ramBytes: 2 ** 30,
+    osVersion: 'Debian 12',
+    abi: 'x64',
+    frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }],
+    lastTemperatureC: null,
+    battery: null,
+    lastSnapshotAt: null,
+    agent,
+  };
+  const phone: DeviceView = {
+    ...base,
+    id: 'd2',
+    name: 'Pixel 8',
+    platform: 'android',
+    transport: 'adb',
+    status: 'cooling',
+    emulated: true,
+    soc: 'Tensor G3',
+    lastTemperatureC: 41.46,
+    battery: { levelPercent: 87, charging: true, temperatureC: 33.1 },
+    frameworks: [{ framework: 'tflite', version: '2.16' }],
+  };
+  const locked: DeviceView = {
+    ...base,
+    id: 'd3',
+    name: 'R58M123',
+    platform: 'android',
+    transport: 'adb',
+    status: 'unauthorized',
+    cpuModel: null,
+    cores: null,
+    ramBytes: null,
+    osVersion: null,
+    abi: null,
+    frameworks: [],
+  };
+  const lines = formatDevicesTable([base, phone, locked]).split('\n');
+  assert.match(lines[0]!, /^name +id +platform +soc \/ cpu +state +temp +battery +frameworks$/);
+  assert.match(
+    lines.find((l) => l.startsWith('bench-desktop'))!,
+    /linux +AMD EPYC +online +- +- +onnxruntime 1\.30\.0$/,
+  );
+  assert.match(
+    lines.find((l) => l.startsWith('Pixel 8'))!,
+    /^Pixel 8 \[EMULATED\] +d2 +android +Tensor G3 +cooling +41\.5 C +87% charging, 33\.1 C +tflite 2\.16$/,
+  );
+  assert.match(
+    lines.find((l) => l.startsWith('R58M123'))!,
+    /android +- +unauthorized +- +- +-$/,
+  );
+  assert.ok(lines.includes('unauthorized: accept the USB debugging prompt on the phone'));
+  assert.ok(lines.some((l) => l.startsWith('EMULATED: the device is emulated')));
 });

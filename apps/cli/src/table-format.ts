@@ -2,8 +2,17 @@
  * Plain-text tables for the terminal: the framework x device comparison, devices and models.
  * Pure functions of API responses, so they are unit-tested without a server.
  */
-import { NOISY_SPREAD, type CompareCell, type CompareResponse } from '@farm/contracts';
-import type { Device, Model, RunJob } from './api-schemas.js';
+import { NOISY_SPREAD, type CompareCell, type CompareResponse, type DeviceView } from '@farm/contracts';
+import type { Model, RunJob } from './api-schemas.js';
+
+/** Marks a device whose timings are emulation (test and demo infrastructure), never phone performance. */
+export const EMULATED_MARK = 'EMULATED';
+const EMULATED_NOTE = `${EMULATED_MARK}: the device is emulated; its timings are emulation, not the performance of a phone`;
+
+/** "Pixel 8 [EMULATED]" for an emulated device, the name alone otherwise. */
+export function deviceLabel(name: string, emulated: boolean): string {
+  return emulated ? `${name} [${EMULATED_MARK}]` : name;
+}
 
 /** Milliseconds with about three significant digits, never in exponent notation. */
 export function formatMs(ms: number): string {
@@ -55,9 +64,9 @@ export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptio
   );
   const rows = cells.map((c) => [
     c.framework,
-    c.deviceName,
+    deviceLabel(c.deviceName, c.emulated),
     c.format,
-    `${formatMs(c.medianMs)} [${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}]${c.medianMs === best ? ' *' : '  '}`,
+    `${formatMs(c.medianMs)} [${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}]${c.medianMs === best ? ' *' : '  '}${c.emulated ? ' emulation' : ''}`,
     formatMs(c.p90Ms),
     `${formatPercent(c.robustSpread)}${noisy(c) ? ' !' : '  '}`,
     String(c.outliersLow + c.outliersHigh),
@@ -72,19 +81,20 @@ export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptio
   );
   const notes = ['* fastest median; [low, high] distribution-free 95% interval of the median; outliers: runs beyond Tukey fences, kept in every figure'];
   if (cmp.cells.some(noisy)) notes.push(`! noisy: IQR/median above ${formatPercent(NOISY_SPREAD)}, small differences are not meaningful`);
+  if (cmp.cells.some((c) => c.emulated)) notes.push(EMULATED_NOTE);
   if (cmp.cells.some((c) => c.layerBasis === 'shares'))
     notes.push('shares: the per-layer times do not add up to the median (or the profiler reports proportions); read them as shares only');
-  const verdicts = formatVerdicts(cmp.pairs);
+  const verdicts = formatVerdicts(cmp.pairs, new Set(cmp.devices.filter((d) => d.emulated).map((d) => d.id)));
   return [`Model ${cmp.modelName} (${cmp.modelId})`, table, ...notes, ...(verdicts.length > 0 ? ['', ...verdicts] : [])].join('\n');
 }
 
-/** The pairwise verdicts, one line each, grouped by device. */
-export function formatVerdicts(pairs: CompareResponse['pairs']): string[] {
+/** The pairwise verdicts, one line each, grouped by device; those on emulated devices say so. */
+export function formatVerdicts(pairs: CompareResponse['pairs'], emulatedDeviceIds: ReadonlySet<string> = new Set()): string[] {
   if (pairs.length === 0) return [];
   const level = Math.round(pairs[0]!.level * 100);
   return [
     `Verdicts (ratio of medians, ${level}% bootstrap interval; "no detectable difference" when it contains 1):`,
-    ...pairs.map((p) => `  ${p.deviceName}: ${p.text}`),
+    ...pairs.map((p) => `  ${deviceLabel(p.deviceName, emulatedDeviceIds.has(p.deviceId))}: ${p.text}`),
   ];
 }
 
@@ -97,17 +107,41 @@ function topOpClassesText(opClasses: CompareCell['opClasses'], n: number): strin
   return top.map((o) => `${o.opClass} ${(o.share * 100).toFixed(0)}%`).join(', ');
 }
 
-export function formatDevicesTable(devices: Device[]): string {
+/** "41.5 C", or "-" when the device never reported a temperature. */
+function temperatureText(c: number | null): string {
+  return c === null ? '-' : `${c.toFixed(1)} C`;
+}
+
+/** "87% charging, 33.1 C"; "-" without a battery reading. */
+function batteryText(b: DeviceView['battery']): string {
+  if (!b) return '-';
+  const parts = [b.levelPercent === null ? '?%' : `${Math.round(b.levelPercent)}%`];
+  if (b.charging !== null) parts.push(b.charging ? 'charging' : 'on battery');
+  const text = parts.join(' ');
+  return b.temperatureC === null ? text : `${text}, ${b.temperatureC.toFixed(1)} C`;
+}
+
+/** What to do about a device that cannot take jobs. */
+const STATE_HINTS: Partial<Record<DeviceView['status'], string>> = {
+  unauthorized: 'unauthorized: accept the USB debugging prompt on the phone',
+  offline: 'offline: not listed by its agent, or the agent is silent',
+};
+
+export function formatDevicesTable(devices: DeviceView[]): string {
   if (devices.length === 0) return 'No devices registered yet: start an agent (device-agents/agent) pointed at this API.';
   const rows = devices.map((d) => [
-    d.name,
+    deviceLabel(d.name, d.emulated),
     d.id,
     d.platform,
+    d.soc ?? d.cpuModel ?? '-',
     d.status,
-    [d.soc, d.cpuModel].filter(Boolean).join(' / ') + (d.cores ? ` (${d.cores} cores)` : ''),
-    d.frameworks.map((f) => `${f.framework} ${f.version}`).join(', '),
+    temperatureText(d.lastTemperatureC),
+    batteryText(d.battery),
+    d.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ') || '-',
   ]);
-  return renderTable(['name', 'id', 'platform', 'status', 'cpu', 'frameworks'], rows);
+  const notes = [...new Set(devices.map((d) => STATE_HINTS[d.status]).filter((h): h is string => !!h))];
+  if (devices.some((d) => d.emulated)) notes.push(EMULATED_NOTE);
+  return [renderTable(['name', 'id', 'platform', 'soc / cpu', 'state', 'temp', 'battery', 'frameworks'], rows), ...notes].join('\n');
 }
 
 export function formatModelsTable(models: Model[]): string {
@@ -122,7 +156,7 @@ export function formatFailures(jobs: RunJob[]): string[] {
     .filter((j) => j.status === 'failed' || j.status === 'cancelled')
     .map(
       (j) =>
-        `${j.framework} on ${j.device.name} (${j.artifact.format}): ${j.status === 'cancelled' ? 'CANCELLED: job was cancelled' : `${j.error?.code ?? 'UNKNOWN'}: ${j.error?.message ?? 'no message'}`}`,
+        `${j.framework} on ${deviceLabel(j.device.name, j.device.emulated)} (${j.artifact.format}): ${j.status === 'cancelled' ? 'CANCELLED: job was cancelled' : `${j.error?.code ?? 'UNKNOWN'}: ${j.error?.message ?? 'no message'}`}`,
     );
 }
 

@@ -1,5 +1,9 @@
 // Dashboard logic: loads models, the /compare matrix of the chosen model and /results of the chosen cell,
 // and renders them with plain DOM calls and Chart.js (global `Chart` from /vendor/chart.js/chart.umd.js).
+// The devices view lives in devices.js; fetch and DOM helpers in api.js and dom.js.
+import { api } from './api.js';
+import { $, el, emulatedBadge } from './dom.js';
+import { loadDevices } from './devices.js';
 
 /** Robust spread (IQR / median) above this flags a cell as noisy: NOISY_SPREAD from libs/contracts, as /compare reports it. */
 let noisySpread = null;
@@ -20,32 +24,6 @@ const OP_CLASS_COLOURS = {
   other: '#9aa5b1',
 };
 
-const $ = (id) => document.getElementById(id);
-
-class ApiError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
-}
-
-async function api(path) {
-  let res;
-  try {
-    res = await fetch(path, { headers: { accept: 'application/json' } });
-  } catch (e) {
-    throw new ApiError('API_UNREACHABLE', `cannot reach the API (${e.message})`);
-  }
-  let body;
-  try {
-    body = await res.json();
-  } catch {
-    throw new ApiError(`HTTP_${res.status}`, `${path} answered ${res.status} with a body that is not JSON`);
-  }
-  if (!res.ok) throw new ApiError(body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? `${path} failed with status ${res.status}`);
-  return body;
-}
-
 function formatMs(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
   const abs = Math.abs(ms);
@@ -55,20 +33,6 @@ const formatPercent = (ratio) => `${(ratio * 100).toFixed(1)}%`;
 /** "[3.20, 3.41] ms": the median's confidence interval. */
 const formatCi = (ci) => `[${formatMs(ci.lowMs)}, ${formatMs(ci.highMs)}] ms`;
 const ciTitle = (ci) => `${(ci.level * 100).toFixed(1)}% distribution-free confidence interval of the median (order statistics)`;
-
-/** Builds an element: el('td', { class: 'x', dataset: { a: '1' } }, 'text', child). */
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k === 'class') node.className = v;
-    else if (k === 'style') Object.assign(node.style, v);
-    else node.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
-  return node;
-}
 
 const state = {
   compare: null,
@@ -106,6 +70,8 @@ function uploadHelp() {
 }
 
 async function init() {
+  // The devices view does not depend on any model; it loads alongside.
+  const devicesLoaded = loadDevices();
   $('top-n').addEventListener('change', () => {
     const cell = selectedCell();
     if (cell) selectCell(cell);
@@ -146,6 +112,7 @@ async function init() {
   const modelId = wanted ?? models[0].id;
   select.value = modelId;
   await loadModel(modelId);
+  await devicesLoaded;
 }
 
 async function loadModel(modelId) {
@@ -196,7 +163,20 @@ function renderMatrix(cmp) {
   const head = el(
     'thead',
     {},
-    el('tr', {}, el('th', { scope: 'col' }, 'framework \\ device'), ...cmp.devices.map((d) => el('th', { scope: 'col', dataset: { deviceId: d.id } }, d.name))),
+    el(
+      'tr',
+      {},
+      el('th', { scope: 'col' }, 'framework \\ device'),
+      ...cmp.devices.map((d) =>
+        el(
+          'th',
+          { scope: 'col', dataset: { deviceId: d.id, emulated: String(d.emulated) } },
+          d.name,
+          el('div', { class: 'muted small' }, d.platform),
+          d.emulated ? emulatedBadge() : null,
+        ),
+      ),
+    ),
   );
   const body = el(
     'tbody',
@@ -230,9 +210,9 @@ function matrixCell(c, min, max) {
   const td = el(
     'td',
     {
-      class: 'cell',
+      class: c.emulated ? 'cell emulated' : 'cell',
       tabindex: 0,
-      title: `${c.framework} ${c.frameworkVersion} on ${c.deviceName}, ${c.format} artifact, ${c.runs} timed runs, measured ${new Date(c.measuredAt).toLocaleString()}`,
+      title: `${c.framework} ${c.frameworkVersion} on ${c.deviceName}${c.emulated ? ' (emulated device: the timings are emulation)' : ''}, ${c.format} artifact, ${c.runs} timed runs, measured ${new Date(c.measuredAt).toLocaleString()}`,
       style: { background: heatColour(c.medianMs, min, max) },
       dataset: {
         testid: 'cell',
@@ -248,6 +228,7 @@ function matrixCell(c, min, max) {
         outliers: String(outliers),
         best: String(best),
         noisy: String(noisy),
+        emulated: String(c.emulated),
       },
     },
     el('div', { class: 'median' }, `${formatMs(c.medianMs)} ms`, best ? el('span', { class: 'best-mark', title: 'fastest median in this table' }, ' ★') : null),
@@ -271,6 +252,7 @@ function matrixCell(c, min, max) {
           'noisy',
         )
       : null,
+    c.emulated ? emulatedBadge('measurement') : null,
     el('div', { class: 'version' }, `${c.format} · ${c.frameworkVersion}`),
   );
   td.addEventListener('click', () => selectCell(c));
@@ -297,7 +279,7 @@ function renderVerdicts(cmp) {
       el(
         'div',
         { class: 'verdict-device', dataset: { device: g.device.id } },
-        el('h3', {}, g.device.name),
+        el('h3', {}, g.device.name, g.device.emulated ? ' ' : null, g.device.emulated ? emulatedBadge() : null),
         el(
           'ul',
           {},
@@ -334,7 +316,11 @@ async function selectCell(cell) {
   detail.dataset.jobId = cell.jobId;
   detail.dataset.framework = cell.framework;
   detail.dataset.device = cell.deviceId;
-  $('detail-title').textContent = `${cell.framework} ${cell.frameworkVersion} on ${cell.deviceName} (${cell.format})`;
+  $('detail-title').replaceChildren(
+    `${cell.framework} ${cell.frameworkVersion} on ${cell.deviceName} (${cell.format})`,
+    ...(cell.emulated ? [' ', emulatedBadge(), el('span', { class: 'muted small' }, ' timings are emulation, not phone performance')] : []),
+  );
+  detail.dataset.emulated = String(cell.emulated);
   $('detail-error').hidden = true;
   renderChart(cell);
 
@@ -393,6 +379,14 @@ function statsFromResult(r) {
   if (r.peakMemoryBytes !== null && r.peakMemoryBytes !== undefined) items.push(stat('peak memory', `${(r.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB`));
   if (r.threads !== null && r.threads !== undefined) items.push(stat('threads', String(r.threads)));
   if (r.profiledRuns !== null && r.profiledRuns !== undefined) items.push(stat('profiled runs', String(r.profiledRuns)));
+  // A phone's state around the run (environment.device): temperature before and after, the cooldown wait.
+  const dev = r.environment?.device;
+  if (dev) {
+    const temp = (snap) => (snap?.temperatureC === null || snap?.temperatureC === undefined ? '–' : `${snap.temperatureC.toFixed(1)} °C`);
+    items.push(stat('temperature before / after', `${temp(dev.before)} / ${temp(dev.after)}`, 'stat-device-temperature'));
+    if (dev.cooldown)
+      items.push(stat('cooldown wait', `${(dev.cooldown.waitedMs / 1000).toFixed(1)} s${dev.cooldown.timedOut ? ' (timed out)' : ''}`, 'stat-cooldown'));
+  }
   return items;
 }
 

@@ -18,6 +18,8 @@ export const MedianCiSchema = z.object({ lowMs: z.number(), highMs: z.number(), 
 export const CompareCellSchema = z.object({
   deviceId: z.string(),
   deviceName: z.string(),
+  /** From an emulated device: the timings are emulation, never phone performance; every view labels them so. */
+  emulated: z.boolean(),
   framework: z.string(),
   frameworkVersion: z.string(),
   artifactId: z.string(),
@@ -88,7 +90,7 @@ export type ComparePair = z.infer<typeof ComparePairSchema>;
 export const CompareResponseSchema = z.object({
   modelId: z.string(),
   modelName: z.string(),
-  devices: z.array(z.object({ id: z.string(), name: z.string() })),
+  devices: z.array(z.object({ id: z.string(), name: z.string(), platform: z.string(), emulated: z.boolean() })),
   frameworks: z.array(z.string()),
   cells: z.array(CompareCellSchema),
   /** NOISY_SPREAD, so clients that cannot import this library flag the same cells: noisy when robustSpread > noisySpread. */

@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   MODEL_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   NO_MATCHING_DEVICE: 422,
+  /** Every targeted device is unauthorized or offline: nothing may be queued on it. */
+  DEVICE_UNAVAILABLE: 409,
   FRAMEWORK_UNSUPPORTED: 422,
   DYNAMIC_SHAPE_UNRESOLVED: 422,
   RUN_NOT_FOUND: 404,

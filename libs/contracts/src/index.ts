@@ -14,3 +14,4 @@ export * from './queue-names.js';
 export * from './maintenance-job.schema.js';
 export * from './native-runner.schema.js';
 export * from './device-state.schema.js';
+export * from './device-view.schema.js';

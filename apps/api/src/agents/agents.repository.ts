@@ -1,8 +1,9 @@
 /** Database access for agent tokens, agents and their devices. */
 import { Injectable } from '@nestjs/common';
-import type { AgentRegister } from '@farm/contracts';
+import { isTargetableStatus, type AgentRegister, type DeviceStatus, type Heartbeat } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { heartbeatStatus, registeredStatus, unreachablePlatform } from './device-status-rules.js';
 
 @Injectable()
 export class AgentsRepository {
@@ -16,7 +17,12 @@ export class AgentsRepository {
     await this.prisma.agentToken.upsert({ where: { tokenHash }, create: { name, tokenHash }, update: {} });
   }
 
-  /** Upserts the agent and its devices; devices it no longer reports go offline (their history stays). */
+  /**
+   * Upserts the agent and every device it lists; idempotent, sent again whenever a device comes,
+   * goes or changes state. Described devices are stored whole; unreachable ones (unauthorized,
+   * offline) get a row of their own, or keep their description, with only their status changed;
+   * devices in neither list go offline. Rows keep their ids, so their queues and queued jobs stay.
+   */
   register(tokenId: string, reg: AgentRegister, now: Date) {
     return this.prisma.$transaction(async (tx) => {
       const agent = await tx.agent.upsert({
@@ -24,6 +30,9 @@ export class AgentsRepository {
         create: { tokenId, name: reg.name, hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now },
         update: { hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now },
       });
+      const current = new Map(
+        (await tx.device.findMany({ where: { agentId: agent.id }, select: { serial: true, status: true } })).map((d) => [d.serial, d.status]),
+      );
       const devices = [];
       for (const d of reg.devices) {
         const data = {
@@ -36,8 +45,10 @@ export class AgentsRepository {
           ramBytes: BigInt(d.ramBytes),
           osVersion: d.osVersion,
           abi: d.abi,
+          coreMaxFreqMhz: d.coreMaxFreqMHz ?? Prisma.DbNull,
+          emulated: d.emulated ?? false,
           frameworks: d.frameworks as unknown as Prisma.InputJsonValue,
-          status: 'online' as const,
+          status: registeredStatus(current.get(d.serial)),
           lastHeartbeatAt: now,
         };
         devices.push(
@@ -48,7 +59,27 @@ export class AgentsRepository {
           }),
         );
       }
-      await tx.device.updateMany({ where: { agentId: agent.id, serial: { notIn: reg.devices.map((d) => d.serial) } }, data: { status: 'offline' } });
+      const described = new Set(reg.devices.map((d) => d.serial));
+      const unreachable = reg.unreachable.filter((u) => !described.has(u.serial));
+      for (const u of unreachable) {
+        await tx.device.upsert({
+          where: { agentId_serial: { agentId: agent.id, serial: u.serial } },
+          create: {
+            agentId: agent.id,
+            serial: u.serial,
+            name: u.serial,
+            platform: unreachablePlatform(u.transport),
+            transport: u.transport,
+            frameworks: [],
+            status: u.connection,
+            lastHeartbeatAt: now,
+          },
+          // Never the description: a phone that was read once keeps what was read.
+          update: { status: u.connection, lastHeartbeatAt: now },
+        });
+      }
+      const listed = [...described, ...unreachable.map((u) => u.serial)];
+      await tx.device.updateMany({ where: { agentId: agent.id, serial: { notIn: listed } }, data: { status: 'offline' } });
       return { agent, devices };
     });
   }
@@ -57,11 +88,30 @@ export class AgentsRepository {
     return this.prisma.agent.findUnique({ where: { id }, include: { devices: true } });
   }
 
-  async heartbeat(agentId: string, busyDeviceIds: string[], now: Date): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.agent.update({ where: { id: agentId }, data: { lastHeartbeatAt: now } }),
-      this.prisma.device.updateMany({ where: { agentId, status: { not: 'offline' } }, data: { lastHeartbeatAt: now, status: 'online' } }),
-      this.prisma.device.updateMany({ where: { agentId, id: { in: busyDeviceIds }, status: { not: 'offline' } }, data: { status: 'busy' } }),
-    ]);
+  /**
+   * Refreshes the agent's devices: status by the rules of heartbeatStatus (an offline or
+   * unauthorized device keeps its status) and the latest snapshot of each device the agent listed.
+   */
+  async heartbeat(agentId: string, hb: Pick<Heartbeat, 'busyDeviceIds' | 'devices'>, now: Date): Promise<void> {
+    const busy = new Set(hb.busyDeviceIds);
+    const live = new Map(hb.devices.map((d) => [d.deviceId, d]));
+    await this.prisma.$transaction(async (tx) => {
+      await tx.agent.update({ where: { id: agentId }, data: { lastHeartbeatAt: now } });
+      const rows = await tx.device.findMany({ where: { agentId, status: { not: 'offline' } }, select: { id: true, status: true } });
+      const byStatus = new Map<DeviceStatus, string[]>();
+      for (const r of rows) {
+        const s = heartbeatStatus(r.status, { busy: busy.has(r.id), cooling: live.get(r.id)?.cooling ?? false });
+        byStatus.set(s, [...(byStatus.get(s) ?? []), r.id]);
+      }
+      for (const [status, ids] of byStatus) await tx.device.updateMany({ where: { id: { in: ids } }, data: { status, lastHeartbeatAt: now } });
+      for (const r of rows) {
+        const snapshot = live.get(r.id)?.snapshot;
+        if (!snapshot || !isTargetableStatus(r.status)) continue;
+        await tx.device.update({
+          where: { id: r.id },
+          data: { lastSnapshot: snapshot as unknown as Prisma.InputJsonValue, lastSnapshotAt: new Date(snapshot.takenAt) },
+        });
+      }
+    });
   }
 }

@@ -42,7 +42,10 @@ export class AgentsService implements OnModuleInit {
 
   async register(tokenId: string, reg: AgentRegister): Promise<AgentRegistered> {
     const { agent, devices } = await this.repo.register(tokenId, reg, new Date());
-    this.logger.log(`agent ${agent.name} (${agent.id}) registered ${devices.length} device(s)`);
+    const unreachable = reg.unreachable.length
+      ? `, ${reg.unreachable.length} unreachable (${reg.unreachable.map((u) => `${u.serial}: ${u.connection}`).join(', ')})`
+      : '';
+    this.logger.log(`agent ${agent.name} (${agent.id}) registered ${devices.length} device(s)${unreachable}`);
     return {
       agentId: agent.id,
       devices: devices.map((d) => ({ id: d.id, serial: d.serial, queue: deviceQueueName(d.id) })),
@@ -53,7 +56,7 @@ export class AgentsService implements OnModuleInit {
   async heartbeat(tokenId: string, hb: Heartbeat): Promise<{ ok: true }> {
     const agent = await this.repo.findAgent(hb.agentId);
     if (!agent || agent.tokenId !== tokenId) throw new DomainError('AGENT_NOT_FOUND', `no agent ${hb.agentId} for this token; register first`);
-    await this.repo.heartbeat(agent.id, hb.busyDeviceIds, new Date());
+    await this.repo.heartbeat(agent.id, hb, new Date());
     return { ok: true };
   }
 

@@ -1,7 +1,7 @@
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { BenchmarkRequestSchema, DomainError } from '@farm/contracts';
-import { expandMatrix, type MatrixArtifact, type MatrixDevice } from './benchmark-matrix.js';
+import { expandMatrix, targetableDevices, type MatrixArtifact, type MatrixDevice } from './benchmark-matrix.js';
 
 const desktop: MatrixDevice = { id: 'd1', name: 'desk', frameworks: ['onnxruntime', 'tflite', 'opencv-dnn', 'native-int8'] };
 const phone: MatrixDevice = { id: 'd2', name: 'phone', frameworks: ['tflite'] };
@@ -55,4 +55,29 @@ test('a dynamic dim without inputShapes is refused before any cell exists', () =
     'DYNAMIC_SHAPE_UNRESOLVED',
   );
   assert.equal(expandMatrix(req({ frameworks: ['onnxruntime'], options: { inputShapes: { x: [2, 3] } } }), [desktop], [dyn], false).length, 1);
+});
+
+test('targets: unauthorized and offline devices are skipped; when nothing else is left the request is refused with DEVICE_UNAVAILABLE', () => {
+  const online = { id: 'd1', name: 'desk', status: 'online' as const };
+  const cooling = { id: 'd2', name: 'pixel', status: 'cooling' as const };
+  const unauthorized = { id: 'd3', name: 'R58M', status: 'unauthorized' as const };
+  const offline = { id: 'd4', name: 'old', status: 'offline' as const };
+  const mixed = targetableDevices([online, cooling, unauthorized, offline]);
+  assert.deepEqual(
+    mixed.usable.map((d) => d.id),
+    ['d1', 'd2'],
+  );
+  assert.deepEqual(
+    mixed.skipped.map((d) => d.id),
+    ['d3', 'd4'],
+  );
+  assert.equal(
+    code(() => targetableDevices([unauthorized, offline])),
+    'DEVICE_UNAVAILABLE',
+  );
+  try {
+    targetableDevices([unauthorized]);
+  } catch (e) {
+    assert.match((e as Error).message, /unauthorized: accept this host's USB debugging key/);
+  }
 });

@@ -11,8 +11,10 @@ import {
   FRAMEWORK_FORMATS,
   frameworkReads,
   resolveInputShapes,
+  isTargetableStatus,
   type BenchmarkOptions,
   type BenchmarkRequest,
+  type DeviceStatus,
   type Framework,
   type ModelFormat,
   type TensorSpec,
@@ -35,6 +37,36 @@ export interface MatrixArtifact {
 export function frameworkRuns(f: Framework, a: Pick<MatrixArtifact, 'format' | 'quantized'>): boolean {
   return frameworkReads(f, a.format) && (f !== 'native-int8' || a.quantized);
 }
+export interface TargetDevice {
+  id: string;
+  name: string;
+  /** The effective status (a silent agent's devices are offline). */
+  status: DeviceStatus;
+}
+
+/** Why a device cannot take jobs, as a user can act on it. */
+function unavailableReason(d: TargetDevice): string {
+  return d.status === 'unauthorized'
+    ? `"${d.name}" (${d.id}) is unauthorized: accept this host's USB debugging key on the phone, then its agent lists it again`
+    : `"${d.name}" (${d.id}) is offline: its agent no longer lists it or has stopped sending heartbeats`;
+}
+
+/**
+ * Splits the targeted devices into those a job may be queued on and those it may not (unauthorized,
+ * offline): nothing is ever queued on the latter. Explicitly named devices that are all unavailable
+ * are refused with DEVICE_UNAVAILABLE; otherwise the unavailable ones are skipped and reported.
+ */
+export function targetableDevices<D extends TargetDevice>(devices: D[]): { usable: D[]; skipped: D[] } {
+  const usable = devices.filter((d) => isTargetableStatus(d.status));
+  const skipped = devices.filter((d) => !isTargetableStatus(d.status));
+  if (usable.length === 0 && skipped.length > 0) {
+    throw new DomainError('DEVICE_UNAVAILABLE', `no benchmark can be queued on the chosen device(s): ${skipped.map(unavailableReason).join('; ')}`, {
+      devices: skipped.map((d) => ({ id: d.id, name: d.name, status: d.status })),
+    });
+  }
+  return { usable, skipped };
+}
+
 export interface Cell {
   id: string;
   deviceId: string;

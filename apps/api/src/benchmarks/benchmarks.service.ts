@@ -4,14 +4,14 @@
  * take is re-added by the reconciler, so a queue hiccup cannot lose a cell.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, isQuantizedOnnx, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
+import { DomainError, isQuantizedOnnx, isTargetableStatus, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ModelsRepository, type ArtifactRow } from '../models/models.repository.js';
 import { DevicesRepository, type DeviceRow } from '../devices/devices.repository.js';
 import { deviceFrameworks, effectiveStatus } from '../devices/device-view.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 import { BenchmarksRepository } from './benchmarks.repository.js';
-import { expandMatrix } from './benchmark-matrix.js';
+import { expandMatrix, targetableDevices } from './benchmark-matrix.js';
 import { jobPayload } from './job-payload.js';
 import { QuantizationService } from '../models/quantization.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -39,14 +39,23 @@ export class BenchmarksService {
       artifacts = artifacts.filter((a) => req.artifactIds!.includes(a.id));
     }
     let devices: DeviceRow[];
+    const status = (d: DeviceRow) => effectiveStatus(d, this.config.offlineAfterMs);
+    let skipped: { id: string; name: string; status: string }[] = [];
     if (req.targets.deviceIds) {
       const ids = [...new Set(req.targets.deviceIds)];
       devices = await this.devices.findMany(ids);
       const missing = ids.filter((id) => !devices!.some((d) => d.id === id));
       if (missing.length) throw new DomainError('DEVICE_NOT_FOUND', `no device with id ${missing.join(', ')}; list devices with GET /devices`);
+      const split = targetableDevices(devices.map((d) => ({ row: d, id: d.id, name: d.name, status: status(d) })));
+      devices = split.usable.map((d) => d.row);
+      skipped = split.skipped.map((d) => ({ id: d.id, name: d.name, status: d.status }));
     } else {
-      devices = (await this.devices.list({ platform: req.targets.platform })).filter((d) => effectiveStatus(d, this.config.offlineAfterMs) !== 'offline');
-      if (devices.length === 0) throw new DomainError('NO_MATCHING_DEVICE', `no online device with platform "${req.targets.platform}"; see GET /devices`);
+      const all = await this.devices.list({ platform: req.targets.platform });
+      devices = all.filter((d) => isTargetableStatus(status(d)));
+      if (devices.length === 0) {
+        const unusable = all.length ? ` (${all.map((d) => `${d.name}: ${status(d)}`).join(', ')})` : '';
+        throw new DomainError('NO_MATCHING_DEVICE', `no online device with platform "${req.targets.platform}"${unusable}; see GET /devices`);
+      }
     }
 
     const matrixDevices = devices.map((d) => ({ id: d.id, name: d.name, frameworks: deviceFrameworks(d).map((f) => f.framework as Framework) }));
@@ -106,7 +115,8 @@ export class BenchmarksService {
         this.logger.warn(`job ${c.id} stored but not queued yet (${(e as Error).message}); the reconciler will queue it`);
       }
     }
-    return { runId: run.id, jobs: cells.length, queued };
+    if (skipped.length) this.logger.log(`run ${run.id}: skipped unavailable device(s) ${skipped.map((d) => `${d.name} (${d.status})`).join(', ')}`);
+    return { runId: run.id, jobs: cells.length, queued, skippedDevices: skipped };
   }
 
   async status(runId: string) {
@@ -124,7 +134,7 @@ export class BenchmarksService {
       progress: run.jobs.length ? (counts.succeeded! + counts.failed! + counts.cancelled!) / run.jobs.length : 1,
       jobs: run.jobs.map((j) => ({
         id: j.id,
-        device: { id: j.device.id, name: j.device.name },
+        device: { id: j.device.id, name: j.device.name, emulated: j.device.emulated },
         framework: j.framework,
         artifact: { id: j.artifact.id, format: j.artifact.format, variant: j.artifact.variant },
         options: j.options,

@@ -11,6 +11,7 @@ import type { RatioVerdict } from '@farm/stats';
 import { ModelsRepository } from '../models/models.repository.js';
 import { ResultsRepository, type ResultRow } from '../results/results.repository.js';
 import { robustStats, storedLayerSum } from '../results/stored-stats.js';
+import { resultEmulated } from '../results/result-view.js';
 import { pairVerdicts } from './pair-verdicts.js';
 
 export function frameworkLabel(framework: string, variant: string): string {
@@ -49,6 +50,7 @@ export class CompareService {
       return {
         deviceId: r.job.device.id,
         deviceName: r.job.device.name,
+        emulated: resultEmulated(r),
         framework: frameworkLabel(r.framework, r.job.artifact.variant),
         frameworkVersion: r.frameworkVersion,
         artifactId: r.job.artifact.id,
@@ -75,7 +77,13 @@ export class CompareService {
       this.verdicts,
     );
     while (this.verdicts.size > VERDICT_MEMO_MAX) this.verdicts.delete(this.verdicts.keys().next().value!);
-    const devices = [...new Map(cells.map((c) => [c.deviceId, { id: c.deviceId, name: c.deviceName }])).values()];
+    // A device is emulated in this table when any of its cells is (the flag comes from the same device row).
+    const devices = [
+      ...new Map(
+        rows.map((r) => [r.job.device.id, { id: r.job.device.id, name: r.job.device.name, platform: r.job.device.platform, emulated: false }]),
+      ).values(),
+    ];
+    for (const d of devices) d.emulated = cells.some((c) => c.deviceId === d.id && c.emulated);
     const frameworks = [...new Set(cells.map((c) => c.framework))].sort();
     return { modelId: model.id, modelName: model.name, devices, frameworks, cells, noisySpread: NOISY_SPREAD, pairs };
   }

@@ -1,4 +1,4 @@
-import type { DeviceStatus, FrameworkAvailability } from '@farm/contracts';
+import type { DeviceSnapshot, DeviceStatus, DeviceView, FrameworkAvailability } from '@farm/contracts';
 import type { DeviceRow } from './devices.repository.js';
 
 /** A device's status as stored, except that a silent agent makes it offline whatever the row says. */
@@ -11,22 +11,28 @@ export function deviceFrameworks(d: Pick<DeviceRow, 'frameworks'>): FrameworkAva
   return (d.frameworks as unknown as FrameworkAvailability[]) ?? [];
 }
 
-export function deviceView(d: DeviceRow, offlineAfterMs: number) {
+export function deviceView(d: DeviceRow, offlineAfterMs: number, now = Date.now()): DeviceView {
+  const snapshot = d.lastSnapshot as unknown as DeviceSnapshot | null;
   return {
     id: d.id,
     name: d.name,
     serial: d.serial,
     platform: d.platform,
     transport: d.transport,
-    status: effectiveStatus(d, offlineAfterMs),
+    status: effectiveStatus(d, offlineAfterMs, now),
+    emulated: d.emulated,
     lastHeartbeatAt: d.lastHeartbeatAt.toISOString(),
     cpuModel: d.cpuModel,
     soc: d.soc,
     cores: d.cores,
-    ramBytes: Number(d.ramBytes),
+    coreMaxFreqMHz: (d.coreMaxFreqMhz as number[] | null) ?? null,
+    ramBytes: d.ramBytes === null ? null : Number(d.ramBytes),
     osVersion: d.osVersion,
     abi: d.abi,
     frameworks: deviceFrameworks(d),
+    lastTemperatureC: snapshot?.temperatureC ?? null,
+    battery: snapshot?.battery ?? null,
+    lastSnapshotAt: d.lastSnapshotAt?.toISOString() ?? null,
     agent: d.agent,
   };
 }

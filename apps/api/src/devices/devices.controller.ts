@@ -13,7 +13,10 @@ export class DevicesController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Devices with status (online/busy/offline) and capabilities (CPU, cores, RAM, OS, frameworks with versions)' })
+  @ApiOperation({
+    summary:
+      'Devices with status (online, busy, cooling, offline, unauthorized), capabilities (SoC, CPU, cores, RAM, OS, frameworks with versions), the emulated flag, and the latest temperature and battery',
+  })
   async list() {
     return (await this.devices.list()).map((d) => deviceView(d, this.config.offlineAfterMs));
   }

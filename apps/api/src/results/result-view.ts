@@ -1,7 +1,20 @@
+import type { DeviceRunEnvironment } from '@farm/contracts';
 import type { ResultRow } from './results.repository.js';
 import { robustStats, storedLayerSum } from './stored-stats.js';
 
-/** A result as the API shows it: statistics, raw latencies, environment and per-layer timings. */
+/**
+ * Whether a result's timings are emulation: its device row says so (as registered by its agent),
+ * or the environment the agent sent with it does. Every view labels such timings.
+ */
+export function resultEmulated(r: Pick<ResultRow, 'environment'> & { job: { device: { emulated: boolean } } }): boolean {
+  const env = r.environment as { device?: Pick<DeviceRunEnvironment, 'emulated'> } | null;
+  return r.job.device.emulated || env?.device?.emulated === true;
+}
+
+/**
+ * A result as the API shows it: statistics, raw latencies, environment (as the agent sent it, with
+ * a phone's before/after snapshots and cooldown under environment.device) and per-layer timings.
+ */
 export function resultView(r: ResultRow) {
   const robust = robustStats(r);
   const layerSum = storedLayerSum(r);
@@ -9,6 +22,7 @@ export function resultView(r: ResultRow) {
     jobId: r.jobId,
     runId: r.job.runId,
     device: r.job.device,
+    emulated: resultEmulated(r),
     framework: r.framework,
     frameworkVersion: r.frameworkVersion,
     artifact: r.job.artifact,

@@ -18,7 +18,7 @@ const resultInclude = {
   layers: { orderBy: { idx: 'asc' } },
   job: {
     include: {
-      device: { select: { id: true, name: true, platform: true } },
+      device: { select: { id: true, name: true, platform: true, emulated: true } },
       artifact: { select: { id: true, format: true, variant: true, sha256: true, modelId: true } },
     },
   },

@@ -70,6 +70,7 @@ export async function bench(api: ApiClient, files: string[], opts: BenchOptions,
   }
   const created = await api.createBenchmark(request);
   log(`queued run ${created.runId}: ${created.jobs} job(s)`);
+  for (const d of created.skippedDevices) log(`skipped ${d.name} (${d.id}): ${d.status}, nothing was queued on it`);
 
   const status = await follow(api, created.runId, created.jobs, opts);
   const failures = formatFailures(status.jobs);
