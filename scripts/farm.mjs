@@ -7,12 +7,19 @@
 // TFLite and OpenCV DNN through the CLI, prints the comparison and the dashboard URL, and keeps
 // serving until Ctrl-C.
 //
+// With --android-emulated N it also starts N emulated arm64 Android phones (test and demo
+// infrastructure: a device-side adb daemon in TypeScript, arm64 binaries under qemu) behind a
+// farm-owned adb server, and then benchmarks the sample's int8 variant under our int8 runtime on
+// the desktop and on every phone, as one cross-device comparison. Phone timings there are
+// emulation on this host, never phone performance; every view labels them so.
+//
 // On a host with 2 or more CPUs it reserves the last CPU for the benchmark runners (the agent's
 // RUNNER_CPUS) and moves itself, Postgres, the API and the agent onto the others: on a 2-core VM a
 // runner sharing its core with the services measured their work as its own spread.
 //
-//   npm run farm [-- --exit] [-- --runs N]
+//   npm run farm [-- --exit] [-- --runs N] [-- --android-emulated N]
 //   env: FARM_PORT (3000), FARM_PG_PORT (54329), FARM_DIR (.farm),
+//        FARM_ADB_PORT (5038, the farm's own adb server), FARM_ANDROID_BASE_PORT (15555),
 //        RUNNER_CPUS (the runners' CPU list, passed to the agent; set it to choose the core yourself),
 //        FARM_RESERVE_CPU=0 (no reserved core: everything floats)
 import { execFileSync, spawn } from 'node:child_process';
@@ -26,6 +33,10 @@ const exitAfter = args.includes('--exit');
 const runsArg = args.indexOf('--runs');
 const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 50;
 if (!Number.isInteger(runs) || runs < 1) fail(`--runs needs a positive integer, got "${args[runsArg + 1]}"`);
+const androidArg = args.indexOf('--android-emulated');
+const phones = androidArg >= 0 ? Number(args[androidArg + 1]) : 0;
+if (androidArg >= 0 && (!Number.isInteger(phones) || phones < 1 || phones > 8)) fail(`--android-emulated needs a number of phones from 1 to 8, got "${args[androidArg + 1]}"`);
+const PHONE_RUNS = 20;
 const port = Number(process.env.FARM_PORT ?? 3000);
 const pgPort = Number(process.env.FARM_PG_PORT ?? 54329);
 const farmDir = resolve(root, process.env.FARM_DIR ?? '.farm');
@@ -73,11 +84,15 @@ async function shutdown(code) {
 }
 
 async function main() {
-  say('checking system packages (OpenCV DNN headers for the native runner)');
-  sh('bash', ['scripts/system-deps.sh', '--farm']);
+  say(`checking system packages (OpenCV DNN headers for the native runner${phones ? '; adb, qemu, busybox and an arm64 compiler for the emulated phones' : ''})`);
+  sh('bash', ['scripts/system-deps.sh', phones ? '--farm-android' : '--farm']);
   sh('bash', ['scripts/ensure-node-modules.sh']);
   say('building');
   sh('bash', ['scripts/build.sh']);
+  if (phones) {
+    say('building the static arm64 int8-runner the phones get');
+    sh('bash', ['device-agents/native/build.sh', 'aarch64']);
+  }
   const { fetchSampleModels } = await import(pathToFileURL(join(root, 'scripts/fetch-sample-models.mjs')).href);
   const models = fetchSampleModels();
 
@@ -88,6 +103,9 @@ async function main() {
     port,
     pgPort,
     agentEnv: reservation.env,
+    ...(phones
+      ? { android: { count: phones, basePort: Number(process.env.FARM_ANDROID_BASE_PORT ?? 15555), adbPort: Number(process.env.FARM_ADB_PORT ?? 5038) } }
+      : {}),
     log: say,
     onExit: (name, logPath) => {
       if (stopping) return;
@@ -116,10 +134,27 @@ async function main() {
     ],
     { cwd: root, stdio: 'inherit' },
   );
-  const code = await new Promise((r) => cli.on('exit', (c) => r(c ?? 1)));
+  let code = await new Promise((r) => cli.on('exit', (c) => r(c ?? 1)));
+  if (phones) code = Math.max(code, await crossDevice(apiUrl, device, stack.phones, models));
   say(`dashboard: ${apiUrl}/   API docs: ${apiUrl}/docs   logs: ${stack.logDir}`);
   if (exitAfter) await shutdown(code);
   say('the farm keeps running; press Ctrl-C to stop it');
+}
+
+/**
+ * The sample's int8 variant under our int8 runtime on the desktop (x86-64, AVX2) and on each
+ * emulated phone (the static arm64 build under qemu), as one comparison.
+ */
+async function crossDevice(apiUrl, desktop, phoneDevices, models) {
+  say(
+    `cross-device: BlazeFace int8 under native-int8 on this desktop and ${phoneDevices.length} EMULATED arm64 phone(s), ${PHONE_RUNS} timed runs each. ` +
+      'The phones are qemu emulation on this host: their times show the arm64 code path works end to end, not how fast a phone is.',
+  )
+  const argv = [join(root, 'apps/cli/dist/main.js'), 'bench', models.onnx, '--name', 'BlazeFace (sample)', '--quantize', '--framework', 'native-int8'];
+  for (const d of [desktop, ...phoneDevices]) argv.push('--device', d.id);
+  argv.push('--runs', String(PHONE_RUNS), '--warmup', '2', '--profile-runs', '3', '--api', apiUrl);
+  const cli = spawn(process.execPath, argv, { cwd: root, stdio: 'inherit' });
+  return new Promise((r) => cli.on('exit', (c) => r(c ?? 1)));
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) {

@@ -2,6 +2,7 @@
 # Installs the Debian packages the project needs that npm cannot provide, and only those missing:
 #   scripts/system-deps.sh          everything the test suite uses (CI runs this as root)
 #   scripts/system-deps.sh --farm   only what the main demo needs (OpenCV DNN runner build)
+#   scripts/system-deps.sh --farm-android   that, plus emulated arm64 phones (npm run farm -- --android-emulated N)
 # apt-get update runs only when something has to be installed. Prints what it installed.
 set -euo pipefail
 
@@ -25,11 +26,19 @@ farm_packages=(
   nlohmann-json3-dev    # the int8 runtime's plan reader (scripts/build.sh builds it for the desktop agent)
 )
 
+android_packages=(
+  g++-aarch64-linux-gnu # the static arm64 int8-runner the phones get
+  qemu-user-static      # runs it on the emulated phones
+  adb                   # the real adb server between the agent and the phones
+  busybox-static        # the emulated phones' shell and toolbox
+)
+
 case "${1:-}" in
   "") wanted=("${test_packages[@]}") ;;
   --farm) wanted=("${farm_packages[@]}") ;;
-  -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
-  *) echo "usage: $0 [--farm]" >&2; exit 2 ;;
+  --farm-android) wanted=("${farm_packages[@]}" "${android_packages[@]}") ;;
+  -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+  *) echo "usage: $0 [--farm|--farm-android]" >&2; exit 2 ;;
 esac
 
 is_installed() {

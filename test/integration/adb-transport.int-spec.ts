@@ -119,7 +119,7 @@ describeUnless(skip)('adb transport: real adb server, emulated arm64 Android dev
     const d = await transport.describe(phone.serial);
     expect(d).toMatchObject({
       serial: phone.serial,
-      name: 'nn-bench-farm (emulated) Emulated arm64 phone',
+      name: `nn-bench-farm (emulated) Emulated arm64 phone (${phone.serial})`,
       platform: 'android',
       transport: 'adb',
       soc: 'emulated-arm64',

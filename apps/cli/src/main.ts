@@ -66,6 +66,12 @@ program
   .option('--warmup <n>', 'warm-up runs', intIn(LIMITS.warmupRuns.min, LIMITS.warmupRuns.max))
   .option('--runs <n>', 'timed runs', intIn(LIMITS.timedRuns.min, LIMITS.timedRuns.max))
   .option('--profile-runs <n>', 'profiled runs for per-layer timings', intIn(LIMITS.profileRuns.min, LIMITS.profileRuns.max))
+  .addOption(
+    new Option('--quantize [calibration]', "also benchmark each fp32 ONNX artifact's int8 variant (made with the project's quantizer)").choices([
+      'minmax',
+      'percentile',
+    ]),
+  )
   .option('--timeout <seconds>', 'give up waiting after this many seconds', intIn(1, 86_400), 600)
   .option('--json', 'print the run and comparison as JSON instead of tables', false)
   .addOption(apiOption())

@@ -20,6 +20,8 @@ export interface BenchOptions {
   warmup?: number;
   runs?: number;
   profileRuns?: number;
+  /** true (the default calibration) or a calibration method: also run the int8 variant. */
+  quantize?: boolean | 'minmax' | 'percentile';
   timeout: number;
   json: boolean;
   pollMs?: number;
@@ -62,6 +64,7 @@ export async function bench(api: ApiClient, files: string[], opts: BenchOptions,
     targets: opts.device?.length ? { deviceIds: opts.device } : { platform: (opts.platform ?? 'linux') as never },
     ...(opts.framework?.length && { frameworks: opts.framework as never }),
     ...(Object.keys(options).length > 0 && { options }),
+    ...(opts.quantize && { quantize: { calibration: opts.quantize === true ? 'percentile' : opts.quantize } }),
   };
   // Checked here too so a typo in a framework name or an out-of-range number fails before anything is queued.
   const check = BenchmarkRequestSchema.safeParse(request);

@@ -18,6 +18,7 @@ export class ResultOutbox {
   private readonly deadDir: string;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
+  private drainAgain = false;
   private backoffMs = 0;
   private stopped = false;
 
@@ -78,13 +79,24 @@ export class ResultOutbox {
     this.timer = setTimeout(() => void this.drain(), 0);
   }
 
-  /** Delivers everything pending, oldest first; on a retryable failure waits with backoff and tries again. */
+  /**
+   * Delivers everything pending, oldest first; on a retryable failure waits with backoff and tries again.
+   * An entry written while a pass is under way (two devices finishing together) may be missing from
+   * that pass's directory listing, so a drain asked for meanwhile runs one more pass after it.
+   */
   drain(): Promise<void> {
-    if (!this.draining) {
-      this.draining = this.drainOnce().finally(() => {
-        this.draining = undefined;
-      });
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
     }
+    this.draining = (async () => {
+      do {
+        this.drainAgain = false;
+        await this.drainOnce();
+      } while (this.drainAgain && !this.stopped && this.backoffMs === 0);
+    })().finally(() => {
+      this.draining = undefined;
+    });
     return this.draining;
   }
 

@@ -190,7 +190,8 @@ export class AdbTransport implements Transport {
     const sdk = prop('ro.build.version.sdk');
     return {
       serial,
-      name: manufacturer ? `${manufacturer} ${model}` : model,
+      // Two phones of one model are told apart by their serial, in every table and view.
+      name: `${manufacturer ? `${manufacturer} ${model}` : model} (${serial})`,
       platform: 'android',
       transport: 'adb',
       cpuModel: clusters.length ? `${soc ?? 'unknown SoC'} (${clusters.join(' + ')})` : (soc ?? 'unknown'),

@@ -1,0 +1,235 @@
+/**
+ * Phones end to end, on real processes: the API, the agent (with the adb transport), Postgres and
+ * Redis, a real adb server, and emulated arm64 Android phones (test and demo infrastructure: a
+ * device-side adb daemon in TypeScript, the static arm64 int8-runner under qemu). Covered: phones
+ * registered live as they are plugged in, one run over the desktop and two phones with per-layer
+ * results and the phones' state before and after, a second run that pushes nothing, an
+ * unauthorized phone, the cooldown gate holding a hot phone, and a phone unplugged mid-job whose
+ * job is retried, stored once. No timing here is phone performance, and nothing asserts a speed.
+ */
+import { afterAll, beforeAll, expect } from '@jest/globals';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmulatedAndroidDevice } from '@farm/emulated-android';
+import { startAdbServer, type AdbServer } from '../fixtures/adb-server.js';
+import { arm64RunnerMissingReason, emulatedAndroidSkipReason } from '../fixtures/emulated-android.js';
+import { describeUnless, testUnless } from '../fixtures/skip.js';
+import {
+  api,
+  createTestDatabase,
+  requireEnv,
+  SAMPLE,
+  sql,
+  startAgent,
+  startApi,
+  upload,
+  waitFor,
+  waitForRun,
+  type AgentHandle,
+  type ApiHandle,
+} from '../fixtures/stack.js';
+
+const ADB_PORT = 5145;
+const BASE_PORT = 15740;
+const skip = (await emulatedAndroidSkipReason()) || arm64RunnerMissingReason();
+const QUICK = { warmupRuns: 1, timedRuns: 5, profileRuns: 2 };
+/** The shell would run these if any reached it unquoted. */
+const HOSTILE_NAME = `blazeface $(touch /data/local/tmp/pwned-a); touch /data/local/tmp/pwned-b; '\`touch /data/local/tmp/pwned-c\`'`;
+
+interface DeviceRow {
+  id: string;
+  serial: string;
+  status: string;
+  transport: string;
+  platform: string;
+  emulated: boolean;
+  soc: string | null;
+  lastTemperatureC: number | null;
+  frameworks: { framework: string }[];
+}
+
+describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phones, API, agent, Postgres, Redis (emulation, not phone performance)', () => {
+  let h: ApiHandle;
+  let agent: AgentHandle;
+  let server: AdbServer;
+  const phones: EmulatedAndroidDevice[] = [];
+  let modelId: string;
+  let desktopId: string;
+  const redisUrl = requireEnv('TEST_REDIS_URL');
+
+  const devices = async () => (await api<DeviceRow[]>(h.url, 'GET', '/devices')).body;
+  const deviceBySerial = async (serial: string) => (await devices()).find((d) => d.serial === serial);
+  const phoneId = async (p: EmulatedAndroidDevice) => (await deviceBySerial(p.serial))!.id;
+
+  beforeAll(async () => {
+    server = await startAdbServer(ADB_PORT);
+    for (let i = 0; i < 2; i++) {
+      const p = await EmulatedAndroidDevice.start({ port: BASE_PORT + i });
+      phones.push(p);
+      assert.equal(await server.connect(p.serial), 'device');
+    }
+    const db = await createTestDatabase('android_e2e');
+    h = await startApi({ databaseUrl: db, redisUrl, env: { JOB_ATTEMPTS: '4' } });
+    agent = await startAgent(h, {
+      redisUrl,
+      env: {
+        ANDROID: 'on',
+        ADB_SERVER_PORT: String(ADB_PORT),
+        COOLDOWN_MAX_C: '60',
+        COOLDOWN_POLL_MS: '300',
+        COOLDOWN_TIMEOUT_MS: '120000',
+      },
+    });
+    await waitFor('both phones online', async () => (await devices()).filter((d) => d.transport === 'adb' && d.status === 'online').length === 2, 60_000);
+    desktopId = (await devices()).find((d) => d.transport === 'local')!.id;
+    const up = await upload(h.url, SAMPLE.onnx, { name: HOSTILE_NAME });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    modelId = up.body.model.id;
+  });
+
+  afterAll(async () => {
+    await agent?.kill();
+    await h?.kill();
+    await server?.stop();
+    await Promise.all(phones.map((p) => p.stop()));
+  });
+
+  testUnless(false)('the phones are registered with their description, the emulated flag and the arm64 int8 runtime', async () => {
+    for (const p of phones) {
+      const d = (await deviceBySerial(p.serial))!;
+      assert.equal(d.platform, 'android');
+      assert.equal(d.emulated, true);
+      assert.equal(d.soc, 'emulated-arm64');
+      assert.deepEqual(
+        d.frameworks.map((f) => f.framework),
+        ['native-int8'],
+      );
+    }
+  });
+
+  testUnless(false)('one run over the desktop and two phones: per-layer results from the arm64 int8-runner, the phones’ state before and after', async () => {
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [desktopId, ...(await Promise.all(phones.map(phoneId)))] },
+      frameworks: ['native-int8'],
+      quantize: { calibration: 'percentile' },
+      options: QUICK,
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    assert.equal(created.body.jobs, 3);
+    const run = await waitForRun(h.url, created.body.runId, 300_000);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { error: unknown }) => j.error)));
+    for (const job of run.jobs as { id: string; device: { id: string } }[]) {
+      const r = (await api(h.url, 'GET', `/results/${job.id}`)).body;
+      assert.equal(r.latenciesMs.length, QUICK.timedRuns);
+      assert.ok(r.layers.length > 10, `${r.layers.length} layers`);
+      if (job.device.id === desktopId) {
+        assert.equal(r.environment.device, undefined);
+        continue;
+      }
+      assert.equal(r.emulated, true);
+      assert.equal(r.environment.os, 'Android');
+      const env = r.environment.device;
+      assert.ok(env.before.temperatureC !== null && env.after.temperatureC !== null, 'temperature before and after');
+      assert.ok(env.before.battery.levelPercent > 0);
+      assert.ok(env.cooldown.thresholdC === 60);
+      assert.ok(r.agreement && r.agreement.cosine > 0.9, `agreement with fp32: ${JSON.stringify(r.agreement)}`);
+      assert.ok(r.notes.some((n: string) => /emulated device/.test(n)));
+    }
+    const cmp = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
+    const phoneCells = cmp.cells.filter((c: { emulated?: boolean }) => c.emulated);
+    assert.equal(phoneCells.length, 2, 'both phones are in /compare, flagged as emulated');
+    // The model's name reached no device shell.
+    for (const p of phones) for (const f of ['pwned-a', 'pwned-b', 'pwned-c']) assert.ok(!existsSync(join(p.rootDir, 'data/local/tmp', f)), f);
+  });
+
+  testUnless(false)('a second run of the same model pushes nothing to the phones', async () => {
+    const before = phones.map((p) => p.counts.syncSends);
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: await Promise.all(phones.map(phoneId)) },
+      frameworks: ['native-int8'],
+      quantize: { calibration: 'percentile' },
+      options: QUICK,
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const run = await waitForRun(h.url, created.body.runId, 300_000);
+    assert.equal(run.status, 'succeeded');
+    assert.deepEqual(
+      phones.map((p) => p.counts.syncSends),
+      before,
+    );
+  });
+
+  testUnless(false)('a phone plugged in turns online; an unauthorized one shows as unauthorized', async () => {
+    const third = await EmulatedAndroidDevice.start({ port: BASE_PORT + 2 });
+    const locked = await EmulatedAndroidDevice.start({ port: BASE_PORT + 3, auth: 'never' });
+    phones.push(third, locked);
+    const t0 = Date.now();
+    assert.equal(await server.connect(third.serial), 'device');
+    // A hang guard, not a speed limit: the time it took is printed.
+    await waitFor('the new phone online', async () => (await deviceBySerial(third.serial))?.status === 'online', 60_000, 200);
+    console.log(`phone online in GET /devices ${Date.now() - t0} ms after adb connect`);
+    assert.equal(await server.connect(locked.serial), 'unauthorized');
+    await waitFor('the locked phone listed as unauthorized', async () => (await deviceBySerial(locked.serial))?.status === 'unauthorized', 60_000);
+    const refused = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [await phoneId(locked)] }, frameworks: ['native-int8'] });
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+  });
+
+  testUnless(false)('a hot phone holds its job in the cooldown gate (shown as cooling), runs when it cools, and the wait is stored', async () => {
+    const phone = phones[0]!;
+    phone.forceTemperature(85);
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [await phoneId(phone)] },
+      frameworks: ['native-int8'],
+      quantize: { calibration: 'percentile' },
+      options: QUICK,
+    });
+    assert.equal(created.status, 202);
+    await waitFor('the phone shown as cooling', async () => (await deviceBySerial(phone.serial))?.status === 'cooling', 60_000);
+    assert.equal(phone.runningCommands, 0, 'nothing runs on a hot phone');
+    phone.forceTemperature(40);
+    const run = await waitForRun(h.url, created.body.runId, 300_000);
+    assert.equal(run.status, 'succeeded');
+    const r = (await api(h.url, 'GET', `/results/${run.jobs[0].id}`)).body;
+    expect(r.environment.device.cooldown).toMatchObject({ thresholdC: 60, startTemperatureC: 85, timedOut: false });
+    assert.ok(r.environment.device.cooldown.waitedMs > 0);
+  });
+
+  testUnless(false)('a phone unplugged mid-job: its job is retried when it is back, and stored exactly once', async () => {
+    const phone = phones[1]!;
+    const id = await phoneId(phone);
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [id] },
+      frameworks: ['native-int8'],
+      quantize: { calibration: 'percentile' },
+      options: { warmupRuns: 1, timedRuns: 400, profileRuns: 1 },
+    });
+    assert.equal(created.status, 202);
+    const runId = created.body.runId;
+    await waitFor('the runner running on the phone', async () => phone.runningCommands > 0 && (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0].status === 'running', 120_000);
+    await phone.stop();
+    await waitFor('the phone offline', async () => (await deviceBySerial(phone.serial))?.status === 'offline', 60_000);
+    const failed = await waitFor(
+      'the interrupted attempt recorded',
+      async () => {
+        const job = (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0];
+        return job.error ? job : undefined;
+      },
+      60_000,
+    );
+    assert.match(JSON.stringify(failed.error), /disconnected during the job/);
+
+    // Plugged back in (a fresh device on the same address): the queue's retry runs there.
+    const back = await EmulatedAndroidDevice.start({ port: phone.port });
+    phones[1] = back;
+    assert.equal(await server.connect(back.serial), 'device');
+    const run = await waitForRun(h.url, runId, 600_000);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs[0]));
+    const n = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_results WHERE job_id = $1', [run.jobs[0].id]);
+    assert.equal(n[0]!.n, '1');
+  });
+});
