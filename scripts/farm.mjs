@@ -35,7 +35,8 @@ const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 50;
 if (!Number.isInteger(runs) || runs < 1) fail(`--runs needs a positive integer, got "${args[runsArg + 1]}"`);
 const androidArg = args.indexOf('--android-emulated');
 const phones = androidArg >= 0 ? Number(args[androidArg + 1]) : 0;
-if (androidArg >= 0 && (!Number.isInteger(phones) || phones < 1 || phones > 8)) fail(`--android-emulated needs a number of phones from 1 to 8, got "${args[androidArg + 1]}"`);
+if (androidArg >= 0 && (!Number.isInteger(phones) || phones < 1 || phones > 8))
+  fail(`--android-emulated needs a number of phones from 1 to 8, got "${args[androidArg + 1]}"`);
 const PHONE_RUNS = 20;
 const port = Number(process.env.FARM_PORT ?? 3000);
 const pgPort = Number(process.env.FARM_PG_PORT ?? 54329);
@@ -84,7 +85,9 @@ async function shutdown(code) {
 }
 
 async function main() {
-  say(`checking system packages (OpenCV DNN headers for the native runner${phones ? '; adb, qemu, busybox and an arm64 compiler for the emulated phones' : ''})`);
+  say(
+    `checking system packages (OpenCV DNN headers for the native runner${phones ? '; adb, qemu, busybox and an arm64 compiler for the emulated phones' : ''})`,
+  );
   sh('bash', ['scripts/system-deps.sh', phones ? '--farm-android' : '--farm']);
   sh('bash', ['scripts/ensure-node-modules.sh']);
   say('building');
@@ -149,7 +152,7 @@ async function crossDevice(apiUrl, desktop, phoneDevices, models) {
   say(
     `cross-device: BlazeFace int8 under native-int8 on this desktop and ${phoneDevices.length} EMULATED arm64 phone(s), ${PHONE_RUNS} timed runs each. ` +
       'The phones are qemu emulation on this host: their times show the arm64 code path works end to end, not how fast a phone is.',
-  )
+  );
   const argv = [join(root, 'apps/cli/dist/main.js'), 'bench', models.onnx, '--name', 'BlazeFace (sample)', '--quantize', '--framework', 'native-int8'];
   for (const d of [desktop, ...phoneDevices]) argv.push('--device', d.id);
   argv.push('--runs', String(PHONE_RUNS), '--warmup', '2', '--profile-runs', '3', '--api', apiUrl);

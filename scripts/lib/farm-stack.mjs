@@ -97,20 +97,29 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
 
     const serials = [];
     if (android) {
-      log(`starting ${android.count} emulated arm64 Android phone(s) on ports ${android.basePort}-${android.basePort + android.count - 1} (test and demo infrastructure: their timings are emulation under qemu, not phone performance)`);
+      log(
+        `starting ${android.count} emulated arm64 Android phone(s) on ports ${android.basePort}-${android.basePort + android.count - 1} (test and demo infrastructure: their timings are emulation under qemu, not phone performance)`,
+      );
       const phones = startProcess('emulated-android', join(root, 'device-agents/emulated-android/dist/main.js'), {}, [
         '--count',
         String(android.count),
         '--base-port',
         String(android.basePort),
       ]);
-      await waitFor(`the emulated phones (see ${phones.logPath})`, async () => {
-        if (phones.child.exitCode !== null) throw new Error(`the emulated phones did not start: ${phones.ownLog().trim()}`);
-        const lines = phones.ownLog().split('\n').filter((l) => /^[\d.]+:\d+$/.test(l.trim()));
-        if (lines.length < android.count) return false;
-        serials.push(...lines.map((l) => l.trim()));
-        return true;
-      }, 60_000);
+      await waitFor(
+        `the emulated phones (see ${phones.logPath})`,
+        async () => {
+          if (phones.child.exitCode !== null) throw new Error(`the emulated phones did not start: ${phones.ownLog().trim()}`);
+          const lines = phones
+            .ownLog()
+            .split('\n')
+            .filter((l) => /^[\d.]+:\d+$/.test(l.trim()));
+          if (lines.length < android.count) return false;
+          serials.push(...lines.map((l) => l.trim()));
+          return true;
+        },
+        60_000,
+      );
       mkdirSync(adbHome, { recursive: true });
       adb(['start-server']);
       adbStarted = true;
@@ -134,12 +143,19 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
     log(`desktop agent online: ${device.name} with ${device.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ')}`);
     let phones = [];
     if (android) {
-      await waitFor(`${serials.length} emulated phone(s) online (see ${agent.logPath})`, async () => {
-        const list = await (await fetch(`${apiUrl}/devices`)).json();
-        phones = list.filter((d) => serials.includes(d.serial) && d.status === 'online' && d.frameworks.length > 0);
-        return phones.length === serials.length;
-      }, 120_000);
-      for (const p of phones) log(`phone online: ${p.name} [${p.emulated ? 'EMULATED' : 'hardware'}] ${p.soc ?? ''} with ${p.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ')}`);
+      await waitFor(
+        `${serials.length} emulated phone(s) online (see ${agent.logPath})`,
+        async () => {
+          const list = await (await fetch(`${apiUrl}/devices`)).json();
+          phones = list.filter((d) => serials.includes(d.serial) && d.status === 'online' && d.frameworks.length > 0);
+          return phones.length === serials.length;
+        },
+        120_000,
+      );
+      for (const p of phones)
+        log(
+          `phone online: ${p.name} [${p.emulated ? 'EMULATED' : 'hardware'}] ${p.soc ?? ''} with ${p.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ')}`,
+        );
     }
     return { apiUrl, device, phones, logDir, pgDataDir: pg.dataDir, stop };
   } catch (e) {

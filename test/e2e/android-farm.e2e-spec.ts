@@ -210,7 +210,11 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
     });
     assert.equal(created.status, 202);
     const runId = created.body.runId;
-    await waitFor('the runner running on the phone', async () => phone.runningCommands > 0 && (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0].status === 'running', 120_000);
+    await waitFor(
+      'the runner running on the phone',
+      async () => phone.runningCommands > 0 && (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0].status === 'running',
+      120_000,
+    );
     await phone.stop();
     await waitFor('the phone offline', async () => (await deviceBySerial(phone.serial))?.status === 'offline', 60_000);
     const failed = await waitFor(
