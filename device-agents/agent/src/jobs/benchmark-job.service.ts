@@ -22,6 +22,15 @@ import { attachAgreement } from '../runners/reference-agreement.js';
 import { runOnPhone } from '../phone/phone-job.js';
 import type { DeviceSession } from '../devices/device-session.js';
 
+/** Whether the device still answers as online on its transport (a failed listing counts as no). */
+async function stillOnline(session: DeviceSession): Promise<boolean> {
+  try {
+    return (await session.transport.devices()).some((d) => d.serial === session.serial && d.connection === 'online');
+  } catch {
+    return false;
+  }
+}
+
 export type JobOutcome = 'succeeded' | 'skipped' | 'already-delivered';
 
 @Injectable()
@@ -163,6 +172,7 @@ export class BenchmarkJobService {
       );
       return { output: { ...output, layers: classifyLayers(modelPath, output.layers) }, environment };
     } catch (err) {
+      if (!session.gone.signal.aborted && session.lost && !(await stillOnline(session))) session.lost();
       if (session.gone.signal.aborted) throw RunnerError.failed((session.gone.signal.reason as Error).message);
       throw err;
     }
