@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   OPENCV_RUNNER: z.string().optional(),
   INT8_RUNNER: z.string().optional(),
+  /** ncnn-runner (device-agents/ncnn-runner/build.sh); unset: its default build path, and ncnn is left out where that is absent. */
+  NCNN_RUNNER: z.string().optional(),
   /** CPUs every runner process is pinned to, as a taskset list ("1", "2-3", "0,2"); unset: the scheduler decides. */
   RUNNER_CPUS: z
     .string()
@@ -80,6 +82,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     runnerSettings: {
       ...(e.OPENCV_RUNNER ? { opencvRunnerBinary: resolve(e.OPENCV_RUNNER) } : {}),
       ...(e.INT8_RUNNER ? { int8RunnerBinary: resolve(e.INT8_RUNNER) } : {}),
+      ...(e.NCNN_RUNNER ? { ncnnRunnerBinary: resolve(e.NCNN_RUNNER) } : {}),
       ...(e.RUNNER_CPUS ? { cpus: e.RUNNER_CPUS } : {}),
     },
   };

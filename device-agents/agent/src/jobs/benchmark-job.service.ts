@@ -84,8 +84,10 @@ export class BenchmarkJobService {
     const progress = this.progressReporter(p.jobId, attempt);
     progress('download', 0, 1);
     let modelPath: string;
+    let weightsPath: string | undefined;
     try {
       modelPath = await this.artifacts.get(p.model.sha256, p.model.format);
+      if (p.model.weights) weightsPath = await this.artifacts.get(p.model.weights.sha256, 'bin');
     } catch (e) {
       throw RunnerError.failed(`artifact ${p.model.sha256} could not be fetched: ${(e as Error).message}`);
     }
@@ -103,7 +105,7 @@ export class BenchmarkJobService {
     const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
     const raw = await runIsolated(
       p.framework,
-      { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
+      { modelPath, ...(weightsPath ? { weightsPath } : {}), inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
       {
         onProgress: (phase, done, total) => progress(phase, done, total),
         signal,

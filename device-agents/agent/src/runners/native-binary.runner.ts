@@ -37,6 +37,8 @@ export interface NativeInvocation {
   device: DeviceTarget;
   /** The model file to pass as --model, already pushed by the subclass (pushFile). */
   remoteModel: string;
+  /** A two-file model's second file, passed as --weights, already pushed. */
+  remoteWeights?: string;
   inputs: NativeInput[];
   threads: number;
   warmupRuns: number;
@@ -122,6 +124,7 @@ export abstract class NativeBinaryRunner implements Runner {
     const local = mkdtempSync(join(tmpdir(), 'farm-native-'));
     try {
       const argv = [bin, '--model', inv.remoteModel];
+      if (inv.remoteWeights) argv.push('--weights', inv.remoteWeights);
       for (const [i, input] of inv.inputs.entries()) {
         const file = join(local, `input-${i}.bin`);
         writeFileSync(file, input.bytes);

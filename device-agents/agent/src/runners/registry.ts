@@ -5,6 +5,7 @@
 import type { Framework, FrameworkAvailability } from '@farm/contracts';
 import { OnnxruntimeRunner } from './onnxruntime.runner.js';
 import { DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runner.js';
+import { DEFAULT_NCNN_RUNNER_BINARY, NcnnRunner } from './ncnn.runner.js';
 import { DEFAULT_OPENCV_RUNNER_BINARY, OpencvDnnRunner } from './opencv-dnn.runner.js';
 import { RunnerError, type DeviceTarget, type Runner } from './runner.js';
 import type { RunnerSettings } from './runner-settings.js';
@@ -16,6 +17,7 @@ export function desktopRunners(settings: RunnerSettings = {}): Runner[] {
     new TfliteRunner(),
     new OpencvDnnRunner(settings.opencvRunnerBinary ?? DEFAULT_OPENCV_RUNNER_BINARY),
     new NativeInt8Runner(settings.int8RunnerBinary ?? DEFAULT_INT8_RUNNER_BINARY),
+    new NcnnRunner(settings.ncnnRunnerBinary ?? DEFAULT_NCNN_RUNNER_BINARY),
   ];
 }
 

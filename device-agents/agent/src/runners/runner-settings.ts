@@ -10,6 +10,8 @@ export const RunnerSettingsSchema = z
   .object({
     /** Path of the native OpenCV DNN runner built by device-agents/opencv-runner/build.sh. */
     opencvRunnerBinary: z.string().min(1).optional(),
+    /** Path of ncnn-runner built by device-agents/ncnn-runner/build.sh against an NCNN install. */
+    ncnnRunnerBinary: z.string().min(1).optional(),
     /** Path of the native int8 runtime built by device-agents/native/build.sh. */
     int8RunnerBinary: z.string().min(1).optional(),
     /** CPU list every runner process is pinned to ("1", "2-3", "0,2"); unset: the scheduler decides. */
