@@ -1,14 +1,13 @@
 import { describe, it, beforeAll } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DomainError, TensorSpecSchema } from '@farm/contracts';
 import { canonicalOpClass, checkNcnnWeights, detectModelFormat, inspectModel, inspectNcnnParam } from './index.js';
 import { describeUnless } from '../../../test/fixtures/skip.js';
 import { sampleModels } from '../../../test/fixtures/model-fixtures.js';
-import { NO_ONNX2NCNN, ONNX2NCNN, TINY_PARAM, tinyBin, tinyParamBinary, tinyWeights } from '../../../test/fixtures/ncnn-fixtures.js';
+import { convertOnnxToNcnn, NO_ONNX2NCNN, TINY_PARAM, tinyBin, tinyParamBinary, tinyWeights } from '../../../test/fixtures/ncnn-fixtures.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -114,24 +113,27 @@ describeUnless(NO_ONNX2NCNN)('NCNN .param converted by the real onnx2ncnn (Blaze
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'farm-onnx2ncnn-'));
     try {
-      writeFileSync(join(dir, 'm.onnx'), (await sampleModels()).onnx);
-      execFileSync(ONNX2NCNN!, [join(dir, 'm.onnx'), join(dir, 'm.param'), join(dir, 'm.bin')], { stdio: 'pipe' });
-      param = readFileSync(join(dir, 'm.param'));
-      bin = readFileSync(join(dir, 'm.bin'));
+      const files = await convertOnnxToNcnn((await sampleModels()).onnx, dir, 'blazeface');
+      param = readFileSync(files.param);
+      bin = readFileSync(files.bin);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('is read: conv layers, an input without a declared shape, outputs, a .bin in range', () => {
+  it('is read: conv and depthwise layers, an input without a declared shape, four outputs, a .bin in range', () => {
     const inspection = inspectNcnnParam(param);
     const { info } = inspection;
     assert.equal(info.format, 'ncnn');
     assert.equal(info.inputs.length, 1);
     assert.deepEqual(info.inputs[0]!.shape, ['C', 'H', 'W']);
-    assert.ok((info.opHistogram.Convolution ?? 0) > 0);
-    assert.ok(info.outputs.length >= 1);
+    assert.equal(info.opHistogram.Convolution, 21);
+    assert.equal(info.opHistogram.ConvolutionDepthWise, 16);
+    assert.equal(info.nodes.filter((n) => n.depthwise).length, 16);
+    assert.deepEqual(info.outputs.map((o) => o.name).sort(), ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0']);
     assert.equal(info.nodeCount, (info.metadata as { layerCount: number }).layerCount);
+    // Every layer onnx2ncnn wrote for it has weights the inspector knows, so the .bin is bounded on both sides.
+    assert.notEqual(inspection.weightBytes.max, null);
     checkNcnnWeights(inspection, bin.length);
   });
 });

@@ -167,6 +167,13 @@ function layerWeights(layer: NcnnLayer): [number, number, number] | null {
     }
     case 'PReLU':
       return [4 * num(p, 0), 4 * num(p, 0), num(p, 0)];
+    case 'MemoryData': {
+      // A constant blob of w x h x d x c (the dims that are set); 21=load_type, 1 (bare floats) by default.
+      const n = [0, 1, 11, 2].map((k) => num(p, k)).filter((v) => v > 0).reduce((a, b) => a * b, 1);
+      if (num(p, 21, 1) === 1) return [4 * n, 4 * n, n];
+      const [min, max] = tagged(n);
+      return [min, max, n];
+    }
     default:
       return WEIGHTLESS.has(layer.type) ? [0, 0, 0] : null;
   }
