@@ -75,7 +75,9 @@ async function tfliteBlazeface() {
   const runner = new TfliteRunner();
   const inputs = [{ name: 'input', dtype: 'float32', shape: [1, 128, 128, 3] }];
   return async () =>
-    median((await runner.run({ modelPath, inputs, outputs: [], options: { threads: 1, warmupRuns: 3, timedRuns: RUNS, profileRuns: 0, seed: 42 } })).latenciesMs);
+    median(
+      (await runner.run({ modelPath, inputs, outputs: [], options: { threads: 1, warmupRuns: 3, timedRuns: RUNS, profileRuns: 0, seed: 42 } })).latenciesMs,
+    );
 }
 
 async function benchNetwork(net) {
@@ -83,7 +85,12 @@ async function benchNetwork(net) {
   const dimsArg = net.dims.join('x');
   const ncnnArgs = ['--model', ncnn.param, '--weights', ncnn.bin, '--input', `${ncnn.inputName}:${dimsArg}:${net.files.input}`];
   const cvArgs = ['--model', net.files.fp32, '--input', `${net.inputName}:${dimsArg}:${net.files.input}`];
-  const session = await ort.InferenceSession.create(net.fp32, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(net.fp32, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
   const feeds = { [net.inputName]: new ort.Tensor('float32', net.x, net.dims) };
 
   // NCNN's outputs against ORT fp32 on the same input bytes, and NCNN's layer sum against its median.
@@ -123,7 +130,11 @@ async function benchNetwork(net) {
     try {
       await run();
     } catch (e) {
-      refused[n] = String(e.message).split('\n').find((l) => l.includes('"message"'))?.slice(0, 160) ?? String(e.message).slice(0, 160);
+      refused[n] =
+        String(e.message)
+          .split('\n')
+          .find((l) => l.includes('"message"'))
+          ?.slice(0, 160) ?? String(e.message).slice(0, 160);
       delete engines[n];
       log(`${net.name}: ${n} refused the model: ${refused[n]}`);
     }
@@ -172,7 +183,11 @@ for (const r of results) {
   }
   for (const n of Object.keys(r.refused)) lines.push(`| ${r.name} | ${LABEL[n]} | refused the model | - | - |`);
 }
-lines.push('', '| network | NCNN layers | layer sum / end-to-end median (one run, 9 profiled) | NCNN vs ORT fp32 outputs: min cosine, max abs error |', '| --- | ---: | ---: | ---: |');
+lines.push(
+  '',
+  '| network | NCNN layers | layer sum / end-to-end median (one run, 9 profiled) | NCNN vs ORT fp32 outputs: min cosine, max abs error |',
+  '| --- | ---: | ---: | ---: |',
+);
 for (const r of results) {
   const cos = Math.min(...r.agree.map((a) => a.cosine));
   const err = Math.max(...r.agree.map((a) => a.maxAbsError));

@@ -60,8 +60,14 @@ describe('NCNN text .param', () => {
     assert.equal(bin.length, 616);
     assert.equal(inspection.weightBytes.min <= 616 && 616 <= inspection.weightBytes.max!, true);
     checkNcnnWeights(inspection, bin.length);
-    assert.equal(code(() => checkNcnnWeights(inspection, 100)), 'MODEL_INVALID');
-    assert.equal(code(() => checkNcnnWeights(inspection, 1_000_000)), 'MODEL_INVALID');
+    assert.equal(
+      code(() => checkNcnnWeights(inspection, 100)),
+      'MODEL_INVALID',
+    );
+    assert.equal(
+      code(() => checkNcnnWeights(inspection, 1_000_000)),
+      'MODEL_INVALID',
+    );
   });
 
   it('checks only the lower bound when a layer has weights it does not know', () => {
@@ -69,7 +75,10 @@ describe('NCNN text .param', () => {
     const inspection = inspectNcnnParam(text(withUnknown));
     assert.equal(inspection.weightBytes.max, null);
     checkNcnnWeights(inspection, 1_000_000);
-    assert.equal(code(() => checkNcnnWeights(inspection, 100)), 'MODEL_INVALID');
+    assert.equal(
+      code(() => checkNcnnWeights(inspection, 100)),
+      'MODEL_INVALID',
+    );
   });
 
   it('reads array values (-23300 keys) without tripping over them', () => {
@@ -78,15 +87,33 @@ describe('NCNN text .param', () => {
   });
 
   it('refuses a cut-short or malformed .param with a 4xx code', () => {
-    assert.equal(code(() => inspectModel(text('7767517\n'))), 'MODEL_TRUNCATED');
-    assert.equal(code(() => inspectModel(text(TINY_PARAM.split('\n').slice(0, 4).join('\n')))), 'MODEL_TRUNCATED');
-    assert.equal(code(() => inspectModel(text(TINY_PARAM.replace('5 5', '3 5')))), 'MODEL_INVALID');
-    assert.equal(code(() => inspectModel(text(TINY_PARAM.replace('0=8', '0=eight')))), 'MODEL_INVALID');
-    assert.equal(code(() => inspectModel(text(TINY_PARAM.replace('1 1 data conv1', '1 3 data conv1')))), 'MODEL_INVALID');
+    assert.equal(
+      code(() => inspectModel(text('7767517\n'))),
+      'MODEL_TRUNCATED',
+    );
+    assert.equal(
+      code(() => inspectModel(text(TINY_PARAM.split('\n').slice(0, 4).join('\n')))),
+      'MODEL_TRUNCATED',
+    );
+    assert.equal(
+      code(() => inspectModel(text(TINY_PARAM.replace('5 5', '3 5')))),
+      'MODEL_INVALID',
+    );
+    assert.equal(
+      code(() => inspectModel(text(TINY_PARAM.replace('0=8', '0=eight')))),
+      'MODEL_INVALID',
+    );
+    assert.equal(
+      code(() => inspectModel(text(TINY_PARAM.replace('1 1 data conv1', '1 3 data conv1')))),
+      'MODEL_INVALID',
+    );
   });
 
   it('does not take a .bin (no magic) for a model', () => {
-    assert.equal(code(() => detectModelFormat(tinyBin(tinyWeights()))), 'MODEL_FORMAT_UNKNOWN');
+    assert.equal(
+      code(() => detectModelFormat(tinyBin(tinyWeights()))),
+      'MODEL_FORMAT_UNKNOWN',
+    );
   });
 });
 
@@ -103,7 +130,10 @@ describe('NCNN binary .param', () => {
 
   it('reports a cut-short binary .param as truncated', () => {
     const bytes = tinyParamBinary();
-    assert.equal(code(() => inspectModel(bytes.subarray(0, bytes.length - 8))), 'MODEL_TRUNCATED');
+    assert.equal(
+      code(() => inspectModel(bytes.subarray(0, bytes.length - 8))),
+      'MODEL_TRUNCATED',
+    );
   });
 });
 

@@ -78,7 +78,15 @@ function parseText(bytes: Uint8Array): NcnnGraph {
       const key = parseValue(kv.slice(0, eq), `${where}'s key`);
       const value = kv.slice(eq + 1);
       // Array keys (-23300 - id) hold "count,v1,v2,...".
-      params.set(key <= ARRAY_KEY_BASE ? -key + ARRAY_KEY_BASE : key, key <= ARRAY_KEY_BASE ? value.split(',').slice(1).map((v) => parseValue(v, `${where}'s array`)) : parseValue(value, `${where}'s ${key}`));
+      params.set(
+        key <= ARRAY_KEY_BASE ? -key + ARRAY_KEY_BASE : key,
+        key <= ARRAY_KEY_BASE
+          ? value
+              .split(',')
+              .slice(1)
+              .map((v) => parseValue(v, `${where}'s array`))
+          : parseValue(value, `${where}'s ${key}`),
+      );
     }
     layers.push({ type: f[0]!, name: f[1]!, bottoms: f.slice(4, 4 + nBottom), tops: f.slice(4 + nBottom, 4 + nBottom + nTop), params });
   }
@@ -115,7 +123,10 @@ function parseBinary(bytes: Uint8Array): NcnnGraph {
       if (key <= ARRAY_KEY_BASE) {
         const len = word();
         if (len < 0 || at + len * 4 > bytes.length) throw truncated(FORMAT, `layer ${l + 1}'s array of ${len} values is cut short`);
-        params.set(-key + ARRAY_KEY_BASE, Array.from({ length: len }, () => word()));
+        params.set(
+          -key + ARRAY_KEY_BASE,
+          Array.from({ length: len }, () => word()),
+        );
       } else {
         params.set(key, word());
       }
@@ -169,7 +180,10 @@ function layerWeights(layer: NcnnLayer): [number, number, number] | null {
       return [4 * num(p, 0), 4 * num(p, 0), num(p, 0)];
     case 'MemoryData': {
       // A constant blob of w x h x d x c (the dims that are set); 21=load_type, 1 (bare floats) by default.
-      const n = [0, 1, 11, 2].map((k) => num(p, k)).filter((v) => v > 0).reduce((a, b) => a * b, 1);
+      const n = [0, 1, 11, 2]
+        .map((k) => num(p, k))
+        .filter((v) => v > 0)
+        .reduce((a, b) => a * b, 1);
       if (num(p, 21, 1) === 1) return [4 * n, 4 * n, n];
       const [min, max] = tagged(n);
       return [min, max, n];

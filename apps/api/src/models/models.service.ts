@@ -32,7 +32,10 @@ export class ModelsService {
 
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
     if (input.bytes.length === 0)
-      throw new DomainError('MODEL_FORMAT_UNKNOWN', 'the uploaded file is empty; send an ONNX (.onnx), TensorFlow Lite (.tflite) or NCNN (.param) model in the "file" field');
+      throw new DomainError(
+        'MODEL_FORMAT_UNKNOWN',
+        'the uploaded file is empty; send an ONNX (.onnx), TensorFlow Lite (.tflite) or NCNN (.param) model in the "file" field',
+      );
     const weights = this.checkWeights(input);
     const sha256 = sha256Hex(input.bytes);
     const existing = await this.repo.findArtifactBySha(sha256);

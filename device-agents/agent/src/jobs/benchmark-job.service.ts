@@ -105,7 +105,14 @@ export class BenchmarkJobService {
     const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
     const raw = await runIsolated(
       p.framework,
-      { modelPath, ...(weightsPath ? { weightsPath } : {}), inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
+      {
+        modelPath,
+        ...(weightsPath ? { weightsPath } : {}),
+        inputs: p.model.inputs,
+        outputs: p.model.outputs,
+        options: p.options,
+        ...(referenceModelPath ? { referenceModelPath } : {}),
+      },
       {
         onProgress: (phase, done, total) => progress(phase, done, total),
         signal,

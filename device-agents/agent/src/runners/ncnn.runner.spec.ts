@@ -44,7 +44,12 @@ describe('NcnnRunner wiring', () => {
   it('is registered for the ncnn format, its binary from NCNN_RUNNER', () => {
     const runner = desktopRunner('ncnn');
     assert.deepEqual(runner.formats, ['ncnn']);
-    const config = loadAgentConfig({ API_URL: 'http://127.0.0.1:1', AGENT_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:1', NCNN_RUNNER: '/opt/ncnn-runner' });
+    const config = loadAgentConfig({
+      API_URL: 'http://127.0.0.1:1',
+      AGENT_TOKEN: 'x'.repeat(32),
+      REDIS_URL: 'redis://127.0.0.1:1',
+      NCNN_RUNNER: '/opt/ncnn-runner',
+    });
     assert.equal(config.runnerSettings.ncnnRunnerBinary, '/opt/ncnn-runner');
   });
 });

@@ -28,7 +28,8 @@ export class NcnnRunner extends NativeBinaryRunner {
 
   async run(req: RunRequest): Promise<RunnerOutput> {
     const { options, device } = req;
-    if (!req.weightsPath) throw new RunnerError('VALIDATION_FAILED', 'ncnn: the job carries no .bin for this .param (upload the model with its "weights")', true);
+    if (!req.weightsPath)
+      throw new RunnerError('VALIDATION_FAILED', 'ncnn: the job carries no .bin for this .param (upload the model with its "weights")', true);
     const inputs = synthesizeInputs(req.inputs, options.seed, options.inputShapes).map((input) => {
       if (input.dtype !== 'float32') {
         throw new RunnerError('VALIDATION_FAILED', `ncnn: input "${input.name}" is ${input.dtype}; NCNN blobs are fed as float32 only`, true);
