@@ -217,7 +217,8 @@ int main(int argc, char** argv) {
     fail(3, "bad_arguments", e.what());
   }
 
-  try {
+  // What escapes becomes the contract's error line (runner_cli.h).
+  return farm::report_errors([&]() {
     std::vector<ncnn::Mat> inputs;
     for (const auto& spec : args.inputs) inputs.push_back(loadInput(spec));
 
@@ -303,9 +304,6 @@ int main(int argc, char** argv) {
     // Each layer's median over the profiled runs (layer_medians.h).
     const std::vector<double> layerMs = farm::layer_medians(runLayerMs);
 
-    struct rusage usage {};
-    getrusage(RUSAGE_SELF, &usage);
-
     std::ostringstream os;
     os << "{" << versionJson() << ",\"threads\":" << model.net.opt.num_threads << ",\"loadMs\":" << json_number(loadMs)
        << ",\"firstInferenceMs\":" << json_number(firstMs) << ",\"latenciesMs\":[";
@@ -323,15 +321,8 @@ int main(int argc, char** argv) {
       for (size_t d = 0; d < shape.size(); d++) os << (d ? "," : "") << shape[d];
       os << "]}";
     }
-    // ru_maxrss is in KiB on Linux (and Android).
-    os << "],\"peakMemoryBytes\":" << static_cast<long long>(usage.ru_maxrss) * 1024 << "}";
+    os << "]" << farm::peak_memory_field() << "}";
     std::cout << os.str() << std::endl;
     return 0;
-  } catch (const UsageError& e) {
-    fail(3, "bad_arguments", e.what());
-  } catch (const IoError& e) {
-    fail(1, "io_error", e.what());
-  } catch (const std::exception& e) {
-    fail(1, "internal", e.what());
-  }
+  });
 }

@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
     fail(3, "bad_arguments", e.what());
   }
 
-  try {
+  // What escapes (cv::Exception is a std::exception) becomes the contract's error line (runner_cli.h).
+  return farm::report_errors([&]() {
     std::vector<cv::Mat> blobs;
     for (const auto& spec : args.inputs) blobs.push_back(loadInput(spec));
     cv::setNumThreads(args.threads);
@@ -142,9 +143,6 @@ int main(int argc, char** argv) {
     // Each layer's median over the profiled runs (layer_medians.h).
     const std::vector<double> layerMs = farm::layer_medians(runLayerMs);
 
-    struct rusage usage {};
-    getrusage(RUSAGE_SELF, &usage);
-
     std::ostringstream os;
     os << "{\"runner\":\"opencv_runner\",\"version\":" << json_string(cv::getVersionString()) << ",\"threads\":" << cv::getNumThreads()
        << ",\"loadMs\":" << json_number(loadMs) << ",\"firstInferenceMs\":" << json_number(firstMs) << ",\"latenciesMs\":[";
@@ -166,17 +164,8 @@ int main(int argc, char** argv) {
       for (int d = 0; d < outs[i].dims; d++) os << (d ? "," : "") << outs[i].size[d];
       os << "]}";
     }
-    // ru_maxrss is in KiB on Linux.
-    os << "],\"peakMemoryBytes\":" << static_cast<long long>(usage.ru_maxrss) * 1024 << "}";
+    os << "]" << farm::peak_memory_field() << "}";
     std::cout << os.str() << std::endl;
     return 0;
-  } catch (const UsageError& e) {
-    fail(3, "bad_arguments", e.what());
-  } catch (const IoError& e) {
-    fail(1, "io_error", e.what());
-  } catch (const cv::Exception& e) {
-    fail(1, "internal", e.what());
-  } catch (const std::exception& e) {
-    fail(1, "internal", e.what());
-  }
+  });
 }

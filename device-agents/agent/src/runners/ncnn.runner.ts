@@ -7,7 +7,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunnerOutput } from '@farm/contracts';
-import { byteView, synthesizeInputs } from './input-synthesis.js';
 import { NativeBinaryRunner } from './native-binary.runner.js';
 import { RunnerError, type RunRequest } from './runner.js';
 
@@ -27,25 +26,13 @@ export class NcnnRunner extends NativeBinaryRunner {
   }
 
   async run(req: RunRequest): Promise<RunnerOutput> {
-    const { options, device } = req;
     if (!req.weightsPath)
       throw new RunnerError('VALIDATION_FAILED', 'ncnn: the job carries no .bin for this .param (upload the model with its "weights")', true);
-    const inputs = synthesizeInputs(req.inputs, options.seed, options.inputShapes).map((input) => {
-      if (input.dtype !== 'float32') {
-        throw new RunnerError('VALIDATION_FAILED', `ncnn: input "${input.name}" is ${input.dtype}; NCNN blobs are fed as float32 only`, true);
-      }
-      return { name: input.name, dims: input.shape, bytes: byteView(input.data) };
-    });
     const { report, outputBytes } = await this.invoke({
-      device,
-      remoteModel: await this.pushFile(device, req.modelPath),
-      remoteWeights: await this.pushFile(device, req.weightsPath),
-      inputs,
-      threads: options.threads,
-      warmupRuns: options.warmupRuns,
-      timedRuns: options.timedRuns,
-      profileRuns: options.profileRuns,
-      onProgress: req.onProgress,
+      ...this.runSettings(req),
+      remoteModel: await this.pushFile(req.device, req.modelPath),
+      remoteWeights: await this.pushFile(req.device, req.weightsPath),
+      inputs: this.float32Inputs(req, 'NCNN'),
     });
     const notes: string[] = [];
     if (report.profiledRuns > 0) {

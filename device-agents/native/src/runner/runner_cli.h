@@ -5,6 +5,8 @@
 // nlohmann::json.)
 #pragma once
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -130,6 +132,27 @@ inline double ms_since(std::chrono::steady_clock::time_point start) {
 [[noreturn]] inline void fail(int exitCode, const std::string& code, const std::string& message) {
   std::cerr << "{\"error\":{\"code\":" << json_string(code) << ",\"message\":" << json_string(message) << "}}" << std::endl;
   std::exit(exitCode);
+}
+
+// The report's last field: the process's peak resident memory (ru_maxrss is in KiB on Linux and Android).
+inline std::string peak_memory_field() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return ",\"peakMemoryBytes\":" + std::to_string(static_cast<long long>(usage.ru_maxrss) * 1024);
+}
+
+// Runs a runner's body, turning what escapes it into the contract's error line and exit status.
+template <class Body>
+int report_errors(Body body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    fail(3, "bad_arguments", e.what());
+  } catch (const IoError& e) {
+    fail(1, "io_error", e.what());
+  } catch (const std::exception& e) {
+    fail(1, "internal", e.what());
+  }
 }
 
 }  // namespace farm
