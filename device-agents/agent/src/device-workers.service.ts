@@ -69,9 +69,7 @@ export class DeviceWorkersService implements OnApplicationShutdown {
       this.workers.push(worker);
     }
     this.heartbeat = setInterval(() => {
-      this.api
-        .heartbeat({ agentId: reg.agentId, busyDeviceIds: [...this.busy], devices: [] })
-        .catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`));
+      this.api.heartbeat({ agentId: reg.agentId, busyDeviceIds: [...this.busy], devices: [] }).catch((e) => this.logger.warn(`heartbeat failed: ${(e as Error).message}`));
     }, reg.heartbeatIntervalMs);
     this.logger.log(`agent ${this.config.name} (${reg.agentId}) consuming ${reg.devices.map((d) => d.queue).join(', ')} via ${this.config.queue.kind}`);
     return reg;
