@@ -34,7 +34,7 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 1, fields: 10 } }), MaintenanceQueueModule.forConfig(config)],
+      imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 2, fields: 10 } }), MaintenanceQueueModule.forConfig(config)],
       controllers: [ModelsController, AgentsController, DevicesController, BenchmarksController, ResultsController, CompareController, HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -97,8 +97,10 @@ export class BenchmarkJobService {
   private async fetchArtifacts(p: BenchmarkJobPayload, progress: ReturnType<BenchmarkJobService['progressReporter']>) {
     progress('download', 0, 1);
     let modelPath: string;
+    let weightsPath: string | undefined;
     try {
       modelPath = await this.artifacts.get(p.model.sha256, p.model.format);
+      if (p.model.weights) weightsPath = await this.artifacts.get(p.model.weights.sha256, 'bin');
     } catch (e) {
       throw RunnerError.failed(`artifact ${p.model.sha256} could not be fetched: ${(e as Error).message}`);
     }
@@ -112,17 +114,24 @@ export class BenchmarkJobService {
       }
     }
     progress('download', 1, 1);
-    return { modelPath, referenceModelPath };
+    return { modelPath, weightsPath, referenceModelPath };
   }
 
   private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
     const settings = this.config.runnerSettings;
     const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
     const raw = await runIsolated(
       p.framework,
-      { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
+      {
+        modelPath,
+        ...(weightsPath ? { weightsPath } : {}),
+        inputs: p.model.inputs,
+        outputs: p.model.outputs,
+        options: p.options,
+        ...(referenceModelPath ? { referenceModelPath } : {}),
+      },
       {
         onProgress: (phase, done, total) => progress(phase, done, total),
         signal,
@@ -148,7 +157,7 @@ export class BenchmarkJobService {
     const runner = session.runners.find((r) => r.framework === p.framework);
     if (!runner) throw RunnerError.unavailable(p.framework, `${session.description.name} has no runner for it`);
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
     const signal = jobSignal ? AbortSignal.any([jobSignal, session.gone.signal]) : session.gone.signal;
     try {
       const { output, environment } = await runOnPhone(
@@ -157,6 +166,7 @@ export class BenchmarkJobService {
         {
           jobId: p.jobId,
           modelPath,
+          ...(weightsPath ? { weightsPath } : {}),
           inputs: p.model.inputs,
           outputs: p.model.outputs,
           options: p.options,
