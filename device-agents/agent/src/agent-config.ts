@@ -39,7 +39,7 @@ const EnvSchema = z.object({
   ANDROID_ORT_PERF_TEST: z.string().min(1).transform(existingFile('ANDROID_ORT_PERF_TEST')).optional(),
   /** ncnn-runner (device-agents/ncnn-runner/build.sh); unset: its default build path, and ncnn is left out where that is absent. */
   NCNN_RUNNER: z.string().optional(),
-  /** The static aarch64 ncnn-runner phones get; default device-agents/ncnn-runner/build/aarch64/ncnn-runner. */
+  /** The static aarch64 ncnn-runner phones get (device-agents/ncnn-runner/build.sh aarch64); unset: phones offer no ncnn. */
   ANDROID_NCNN_RUNNER: z.string().min(1).optional(),
   /** CPUs every runner process is pinned to, as a taskset list ("1", "2-3", "0,2"); unset: the scheduler decides. */
   RUNNER_CPUS: z

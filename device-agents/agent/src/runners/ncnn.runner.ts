@@ -15,9 +15,6 @@ const BUILD_ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 /** Where device-agents/ncnn-runner/build.sh puts the binary for this host, seen from dist/runners/. */
 export const DEFAULT_NCNN_RUNNER_BINARY = resolve(dirname(fileURLToPath(import.meta.url)), `../../../ncnn-runner/build/${BUILD_ARCH}/ncnn-runner`);
 
-/** Where `device-agents/ncnn-runner/build.sh aarch64` puts the static runner phones get. */
-export const DEFAULT_ANDROID_NCNN_RUNNER_BINARY = resolve(dirname(fileURLToPath(import.meta.url)), '../../../ncnn-runner/build/aarch64/ncnn-runner');
-
 export class NcnnRunner extends NativeBinaryRunner {
   readonly framework = 'ncnn' as const;
   readonly formats = ['ncnn'] as const;
