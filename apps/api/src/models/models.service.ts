@@ -9,7 +9,6 @@ import { inspectModel } from '@farm/model-inspect';
 import { ArtifactStore, sha256Hex } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
 import { modelView, type ModelView } from './model-view.js';
-import { QuantizationService } from './quantization.service.js';
 
 export interface UploadInput {
   bytes: Uint8Array;
@@ -23,7 +22,6 @@ export class ModelsService {
   constructor(
     private readonly repo: ModelsRepository,
     private readonly store: ArtifactStore,
-    private readonly quantizer: QuantizationService,
   ) {}
 
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
@@ -58,20 +56,6 @@ export class ModelsService {
       if (raced) return { model: modelView(raced.model), artifactId: raced.id, deduplicated: true };
       throw e;
     }
-  }
-
-  async quantize(modelId: string, artifactId: string | undefined, calibration: 'minmax' | 'percentile') {
-    const model = await this.repo.findModel(modelId);
-    if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${modelId}"`);
-    const source = artifactId ? model.artifacts.find((a) => a.id === artifactId) : model.artifacts.find(QuantizationService.quantizable);
-    if (!source) {
-      throw new DomainError(
-        artifactId ? 'MODEL_NOT_FOUND' : 'VALIDATION_FAILED',
-        artifactId ? `artifact ${artifactId} does not belong to model ${modelId}` : `model ${modelId} has no fp32 ONNX artifact to quantize`,
-      );
-    }
-    const v = await this.quantizer.int8Variant(modelId, source, calibration);
-    return { model: await this.get(modelId), artifactId: v.artifact.id, sourceArtifactId: source.id, reused: v.reused, report: v.report };
   }
 
   async get(id: string): Promise<ModelView> {
