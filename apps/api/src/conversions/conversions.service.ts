@@ -80,7 +80,8 @@ export class ConversionsService {
     let conversion = await this.repo.findOrCreate({ modelId, sourceId: source.id, kind: 'int8_qdq', calibration });
     const variant = existingVariant(artifacts, source.id, calibration);
     if (variant && (await this.store.has(variant.sha256))) {
-      if (conversion.status !== 'succeeded' || conversion.artifactId !== variant.id)
+      // The row answers the latest request: this one found the variant made already.
+      if (!conversion.reused || conversion.artifactId !== variant.id)
         conversion = await this.repo.markReused(conversion.id, variant.id, (variant.metadata as { quantization?: object }).quantization);
       return { conversion, ready: variant, enqueue: false };
     }
