@@ -66,7 +66,12 @@ describe('conversions through the worker', () => {
     const variant = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts.find((a: { id: string }) => a.id === done.artifactId);
     assert.equal(variant.variant, 'int8_qdq');
     assert.equal(variant.derivedFromId, done.sourceArtifactId);
-    assert.equal(createHash('sha256').update(readFileSync(join(h.artifactDir, variant.sha256.slice(0, 2), variant.sha256))).digest('hex'), variant.sha256);
+    assert.equal(
+      createHash('sha256')
+        .update(readFileSync(join(h.artifactDir, variant.sha256.slice(0, 2), variant.sha256)))
+        .digest('hex'),
+      variant.sha256,
+    );
     assert.match(worker.log(), new RegExp(`conversion ${done.id}: quantizing artifact \\S+ \\(percentile\\) in child pid \\d+`));
 
     const again = await api(h.url, 'POST', `/models/${modelId}/quantize`, { calibration: 'percentile' });

@@ -9,7 +9,19 @@ import { afterAll as after, beforeAll as before, describe, test } from '@jest/gl
 import assert from 'node:assert/strict';
 import { deviceQueueName, MaintenanceJobName, QueueName } from '@farm/contracts';
 import { BackendQueue, backendConnection, createQueueFactory, type QueueBackendConfig } from '@farm/queue';
-import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, startApi, startWorker, upload, waitFor, type ApiHandle, type WorkerHandle } from '../fixtures/stack.js';
+import {
+  api,
+  createTestDatabase,
+  registerDevice,
+  requireEnv,
+  SAMPLE,
+  startApi,
+  startWorker,
+  upload,
+  waitFor,
+  type ApiHandle,
+  type WorkerHandle,
+} from '../fixtures/stack.js';
 
 const INTERVAL_MS = 1000;
 

@@ -41,7 +41,9 @@ export class BenchmarksRepository {
   createRun(modelId: string, request: Prisma.InputJsonValue, jobs: NewJob[]) {
     return this.prisma.$transaction(async (tx) => {
       const run = await tx.benchmarkRun.create({ data: { modelId, request } });
-      await tx.benchmarkJob.createMany({ data: jobs.map((j) => ({ ...j, runId: run.id, status: j.conversionId ? ('waiting' as const) : ('queued' as const) })) });
+      await tx.benchmarkJob.createMany({
+        data: jobs.map((j) => ({ ...j, runId: run.id, status: j.conversionId ? ('waiting' as const) : ('queued' as const) })),
+      });
       return run;
     });
   }

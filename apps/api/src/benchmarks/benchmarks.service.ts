@@ -154,7 +154,9 @@ export class BenchmarksService {
         framework: j.framework,
         // A waiting job's artifact row is its conversion's source; the variant it will run has no id yet.
         artifact:
-          j.status === 'waiting' ? { id: null, format: j.artifact.format, variant: 'int8_qdq' } : { id: j.artifact.id, format: j.artifact.format, variant: j.artifact.variant },
+          j.status === 'waiting'
+            ? { id: null, format: j.artifact.format, variant: 'int8_qdq' }
+            : { id: j.artifact.id, format: j.artifact.format, variant: j.artifact.variant },
         conversionId: j.conversionId,
         options: j.options,
         status: j.status,

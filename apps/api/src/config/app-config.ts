@@ -28,7 +28,12 @@ const EnvSchema = z.object({
   /** Calibration inputs a conversion may allocate (checked at request time and again in the worker). */
   MAX_CALIBRATION_MB: z.coerce.number().positive().max(4096).default(128),
   /** Address-space cap (RLIMIT_AS, through prlimit) of a conversion's child process; its V8 heap gets half. */
-  CONVERSION_MEMORY_MB: z.coerce.number().int().min(1536, 'CONVERSION_MEMORY_MB below 1536 leaves Node and ONNX Runtime no room to start').max(65536).default(3072),
+  CONVERSION_MEMORY_MB: z.coerce
+    .number()
+    .int()
+    .min(1536, 'CONVERSION_MEMORY_MB below 1536 leaves Node and ONNX Runtime no room to start')
+    .max(65536)
+    .default(3072),
   CONVERSION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
   /** Child starts per conversion: a crash (a killed child, a lost worker) is retried; a model the quantizer refuses is not. */
   CONVERSION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),

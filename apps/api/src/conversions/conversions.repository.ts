@@ -69,7 +69,9 @@ export class ConversionsRepository {
   async recordFailure(id: string, generation: number, code: string, message: string, terminal: boolean): Promise<void> {
     await this.prisma.conversion.updateMany({
       where: { id, generation, status: { in: ['queued', 'running'] } },
-      data: terminal ? { status: 'failed', errorCode: code, errorMessage: message, finishedAt: new Date() } : { status: 'queued', errorCode: code, errorMessage: message },
+      data: terminal
+        ? { status: 'failed', errorCode: code, errorMessage: message, finishedAt: new Date() }
+        : { status: 'queued', errorCode: code, errorMessage: message },
     });
   }
 

@@ -85,7 +85,8 @@ export class ConversionsService {
         conversion = await this.repo.markReused(conversion.id, variant.id, (variant.metadata as { quantization?: object }).quantization);
       return { conversion, ready: variant, enqueue: false };
     }
-    if (conversion.status === 'succeeded' || conversion.status === 'failed') conversion = (await this.repo.requeue(conversion.id)) ?? (await this.repo.find(conversion.id))!;
+    if (conversion.status === 'succeeded' || conversion.status === 'failed')
+      conversion = (await this.repo.requeue(conversion.id)) ?? (await this.repo.find(conversion.id))!;
     return { conversion, ready: null, enqueue: conversion.status === 'queued' };
   }
 

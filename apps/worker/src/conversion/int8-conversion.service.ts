@@ -172,7 +172,11 @@ export class Int8ConversionService implements OnModuleInit {
 
   private crash(o: CappedChildOutcome): Error {
     const c = this.config.conversion;
-    if (o.timedOut) return new PermanentConversionError('CONVERSION_TIMEOUT', `quantization did not finish within ${c.timeoutMs} ms (CONVERSION_TIMEOUT_MS); the child was killed`);
+    if (o.timedOut)
+      return new PermanentConversionError(
+        'CONVERSION_TIMEOUT',
+        `quantization did not finish within ${c.timeoutMs} ms (CONVERSION_TIMEOUT_MS); the child was killed`,
+      );
     if (/heap out of memory|Allocation failed|bad_alloc|Cannot allocate memory|out of memory/i.test(o.stderr)) {
       return new PermanentConversionError(
         'CONVERSION_OUT_OF_MEMORY',

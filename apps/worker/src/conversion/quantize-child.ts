@@ -27,7 +27,11 @@ async function main(): Promise<void> {
   // The API checked the declared inputs already; the file is read again here, so checked again, as strictly.
   const calib = calibrationInputBytes(inspectModel(bytes).inputs);
   if (calib > Number(maxBytes)) {
-    answer({ ok: false, code: 'CALIBRATION_TOO_LARGE', message: `calibration inputs would take ${calib} bytes, above the limit of ${maxBytes} (MAX_CALIBRATION_MB)` });
+    answer({
+      ok: false,
+      code: 'CALIBRATION_TOO_LARGE',
+      message: `calibration inputs would take ${calib} bytes, above the limit of ${maxBytes} (MAX_CALIBRATION_MB)`,
+    });
     return;
   }
   try {

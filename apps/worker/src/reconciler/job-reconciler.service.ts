@@ -41,7 +41,13 @@ export class JobReconciler {
         conversionsRequeued++;
       } else if (job.state === 'failed') {
         // The queue gave up on it without the processor recording why (a worker that died too often mid-job).
-        await this.conversions.recordFailure(c.id, c.generation, 'CONVERSION_CRASHED', `the conversion queue failed the job: ${job.failedReason ?? 'no reason given'}`, true);
+        await this.conversions.recordFailure(
+          c.id,
+          c.generation,
+          'CONVERSION_CRASHED',
+          `the conversion queue failed the job: ${job.failedReason ?? 'no reason given'}`,
+          true,
+        );
       }
     }
 
