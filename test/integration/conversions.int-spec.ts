@@ -3,6 +3,7 @@
  * POST /models/:id/quantize answers 202 with a conversion that the worker makes in a capped child
  * process; a benchmark with `quantize` stores its int8 cells waiting and queues them on the variant
  * once it exists; a child killed mid-way leaves the API answering and the conversion retried; a
+ * worker killed mid-way takes its child with it and the next worker finishes the conversion; a
  * conversion that fails fails the cells waiting for it with its reason; oversized calibration is
  * refused at request time with the numbers.
  */
@@ -192,5 +193,39 @@ describe('conversions through the worker', () => {
     assert.equal(job.error.code, 'CONVERSION_TIMEOUT');
     assert.match(job.error.message, new RegExp(`the int8 variant could not be made \\(conversion ${conversion.id}\\): quantization did not finish`));
     assert.equal((await api(h.url, 'GET', '/health')).status, 200);
+  });
+
+  test('the worker killed mid-conversion: its child stops, the API keeps answering, the next worker finishes it', async () => {
+    await worker.kill();
+    worker = await startWorker(h, { redisUrl });
+    // The conversion the previous test saw fail, asked for again: a new generation, queued.
+    const modelId = (await upload(h.url, BLAZEFACE_BACK)).body.model.id;
+    const created = await api(h.url, 'POST', `/models/${modelId}/quantize`, { calibration: 'minmax' });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    const pid = await waitFor(
+      'the worker to start the quantization child',
+      async () => Number(new RegExp(`conversion ${id}: quantizing artifact \\S+ \\(minmax\\) in child pid (\\d+)`).exec(worker.log())?.[1]),
+      60_000,
+      20,
+    );
+    await worker.kill('SIGKILL');
+    // A zombie waiting for its reaper counts as gone: it runs nothing.
+    const running = () => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    await waitFor('the orphaned child to stop', async () => !running(), 30_000, 100);
+    assert.equal((await api(h.url, 'GET', '/health')).status, 200);
+    assert.equal((await api(h.url, 'GET', `/conversions/${id}`)).body.status, 'running', 'nothing ends it but a worker');
+
+    // The queue hands the job to the next worker once the dead one's lock has expired (BullMQ's stalled-job check).
+    worker = await startWorker(h, { redisUrl });
+    const done = await waitForConversion(h.url, id, 180_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.attempts, 2, 'the killed start and the one that finished');
   });
 });

@@ -41,11 +41,13 @@ export function runCappedChild(o: CappedChildOptions, withPrlimit: boolean): Pro
   const node = [`--max-old-space-size=${o.heapMb}`, o.script, ...o.args];
   const [cmd, argv] = withPrlimit ? ['prlimit', [`--as=${o.memoryBytes}`, '--', process.execPath, ...node]] : [process.execPath, node];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The IPC channel is how the child learns that the worker died (it exits on 'disconnect'), so a
+    // killed worker leaves no quantization running on behind it; nothing is sent over it.
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout = (stdout + c.toString('utf8')).slice(-MAX_OUTPUT)));
-    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-MAX_OUTPUT)));
+    child.stdout!.on('data', (c: Buffer) => (stdout = (stdout + c.toString('utf8')).slice(-MAX_OUTPUT)));
+    child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-MAX_OUTPUT)));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;

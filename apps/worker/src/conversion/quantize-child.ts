@@ -17,6 +17,9 @@ function answer(a: ChildAnswer): void {
   process.stdout.write(`\n${JSON.stringify(a)}\n`);
 }
 
+// The worker that started this child is gone (killed, crashed): its conversion will be run again, so stop now.
+process.on('disconnect', () => process.exit(70));
+
 async function main(): Promise<void> {
   const [source, out, calibration, maxBytes] = process.argv.slice(2);
   if (!source || !out || (calibration !== 'minmax' && calibration !== 'percentile') || !Number(maxBytes)) {
@@ -46,6 +49,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  answer({ ok: false, code: 'CONVERSION_FAILED', message: (e as Error).message ?? String(e) });
-});
+main()
+  .catch((e) => {
+    answer({ ok: false, code: 'CONVERSION_FAILED', message: (e as Error).message ?? String(e) });
+  })
+  // The IPC channel keeps the event loop alive: close it once the answer is out, as a normal end.
+  .finally(() => {
+    process.removeAllListeners('disconnect');
+    process.disconnect?.();
+  });
