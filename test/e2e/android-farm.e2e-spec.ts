@@ -61,7 +61,8 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
   let desktopId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
 
-  const devices = async () => (await api<DeviceRow[]>(h.url, 'GET', '/devices')).body;
+  let lastDevices: unknown;
+  const devices = async () => (lastDevices = (await api<DeviceRow[]>(h.url, 'GET', '/devices')).body) as DeviceRow[];
   const deviceBySerial = async (serial: string) => (await devices()).find((d) => d.serial === serial);
   const phoneId = async (p: EmulatedAndroidDevice) => (await deviceBySerial(p.serial))!.id;
 
@@ -86,7 +87,11 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
         COOLDOWN_TIMEOUT_MS: '120000',
       },
     });
-    await waitFor('both phones online', async () => (await devices()).filter((d) => d.transport === 'adb' && d.status === 'online').length === 2, 60_000);
+    await waitFor('both phones online', async () => (await devices()).filter((d) => d.transport === 'adb' && d.status === 'online').length === 2, 60_000).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}; devices: ${JSON.stringify(lastDevices)}; agent log: ${agent.log().slice(-4000)}`);
+      },
+    );
     desktopId = (await devices()).find((d) => d.transport === 'local')!.id;
     const up = await upload(h.url, SAMPLE.onnx, { name: HOSTILE_NAME });
     assert.equal(up.status, 201, JSON.stringify(up.body));
