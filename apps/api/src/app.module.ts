@@ -23,6 +23,9 @@ import { ResultsService } from './results/results.service.js';
 import { ResultsController } from './results/results.controller.js';
 import { CompareService } from './compare/compare.service.js';
 import { CompareController } from './compare/compare.controller.js';
+import { LayerCompareController } from './compare/layer-compare.controller.js';
+import { LayerCompareService } from './compare/layer-compare.service.js';
+import { LayerAlignmentRepository } from './compare/layer-alignment.repository.js';
 import { HealthController } from './health/health.controller.js';
 import { JobReconciler } from './reconciler/job-reconciler.service.js';
 import { MaintenanceQueueModule } from './maintenance/maintenance-queue.module.js';
@@ -35,7 +38,16 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 2, fields: 10 } }), MaintenanceQueueModule.forConfig(config)],
-      controllers: [ModelsController, AgentsController, DevicesController, BenchmarksController, ResultsController, CompareController, HealthController],
+      controllers: [
+        ModelsController,
+        AgentsController,
+        DevicesController,
+        BenchmarksController,
+        ResultsController,
+        CompareController,
+        LayerCompareController,
+        HealthController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         PrismaService,
@@ -53,6 +65,8 @@ export class AppModule {
         ResultsRepository,
         ResultsService,
         CompareService,
+        LayerAlignmentRepository,
+        LayerCompareService,
         JobReconciler,
         MaintenanceQueueProducer,
         MaintenanceProcessor,
