@@ -26,6 +26,8 @@ import { CompareController } from './compare/compare.controller.js';
 import { LayerCompareController } from './compare/layer-compare.controller.js';
 import { LayerCompareService } from './compare/layer-compare.service.js';
 import { LayerAlignmentRepository } from './compare/layer-alignment.repository.js';
+import { AdviceController } from './compare/advisor/advice.controller.js';
+import { AdviceService } from './compare/advisor/advice.service.js';
 import { HealthController } from './health/health.controller.js';
 import { JobReconciler } from './reconciler/job-reconciler.service.js';
 import { MaintenanceQueueModule } from './maintenance/maintenance-queue.module.js';
@@ -46,6 +48,7 @@ export class AppModule {
         ResultsController,
         CompareController,
         LayerCompareController,
+        AdviceController,
         HealthController,
       ],
       providers: [
@@ -67,6 +70,7 @@ export class AppModule {
         CompareService,
         LayerAlignmentRepository,
         LayerCompareService,
+        AdviceService,
         JobReconciler,
         MaintenanceQueueProducer,
         MaintenanceProcessor,
