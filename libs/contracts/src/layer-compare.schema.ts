@@ -51,7 +51,7 @@ export const LayerCompareCellSchema = z.object({
   share: z.number(),
   /** The engine's own layer names that make up this cell. */
   layers: z.array(z.string()),
-  /** Lowest match confidence among those layers (1 = by exact name). */
+  /** Match confidence of those layers weighted by their time (1 = all by exact name); zero-time cells take their lowest. */
   confidence: z.number(),
   methods: z.array(z.enum(MATCH_METHODS)),
 });

@@ -79,7 +79,10 @@ export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[
         rowNodes.get(r)!.add(s);
       }
 
-  const cells = new Map<string, Map<string, { ms: number; layers: string[]; confidence: number; methods: Set<LayerMatch['method']> }>>();
+  const cells = new Map<
+    string,
+    Map<string, { ms: number; layers: string[]; confidence: number; weight: number; minConfidence: number; methods: Set<LayerMatch['method']> }>
+  >();
   for (const c of columns) {
     const byIdx = new Map(c.layers.map((l) => [l.idx, l]));
     for (const m of c.matches) {
@@ -89,10 +92,14 @@ export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[
       const r = uf.find(m.sourceNodes[0]!);
       const perCol = cells.get(r) ?? new Map();
       cells.set(r, perCol);
-      const cell = perCol.get(c.key) ?? { ms: 0, layers: [], confidence: 1, methods: new Set() };
+      const cell = perCol.get(c.key) ?? { ms: 0, layers: [], confidence: 0, weight: 0, minConfidence: 1, methods: new Set() };
       cell.ms += l.timeMs;
       cell.layers.push(l.name);
-      cell.confidence = Math.min(cell.confidence, m.confidence);
+      // Time-weighted: a conv matched by name keeps its row's confidence when a small layout
+      // conversion placed by order joins it; a row whose time is mostly placed by order does not.
+      cell.weight += l.timeMs;
+      cell.confidence += l.timeMs * m.confidence;
+      cell.minConfidence = Math.min(cell.minConfidence, m.confidence);
       cell.methods.add(m.method);
       perCol.set(c.key, cell);
     }
@@ -113,12 +120,13 @@ export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[
         continue;
       }
       const total = covs.get(c.key)!.profiledMs;
-      if (cell.confidence < LOW_CONFIDENCE) lowConfidence = true;
+      const confidence = cell.weight > 0 ? cell.confidence / cell.weight : cell.minConfidence;
+      if (confidence < LOW_CONFIDENCE) lowConfidence = true;
       rowCells[c.key] = {
         timeMs: c.layerBasis === 'ms' ? cell.ms : null,
         share: total > 0 ? cell.ms / total : 0,
         layers: cell.layers,
-        confidence: cell.confidence,
+        confidence,
         methods: [...cell.methods],
       };
     }
