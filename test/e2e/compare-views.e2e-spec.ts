@@ -8,10 +8,13 @@
  */
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { AdviceResponseSchema, BenchmarkRequestSchema, LayerCompareResponseSchema, type LayerCompareResponse } from '@farm/contracts';
 import { advisorFixtureOnnx } from '../fixtures/onnx-fixtures.js';
 import {
   api,
+  ROOT,
   createTestDatabase,
   requireEnv,
   SAMPLE,
@@ -31,6 +34,7 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
   let h: ApiHandle;
   let agent: AgentHandle;
   let deviceId: string;
+  let blazefaceId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
 
   beforeAll(async () => {
@@ -45,6 +49,7 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
 
   test('BlazeFace: every framework aligned on the ONNX graph, >= 90% of each profiled time in matched rows, low confidence marked', async () => {
     const modelId = (await upload(h.url, SAMPLE.onnx, { name: 'blazeface' })).body.model.id;
+    blazefaceId = modelId;
     await upload(h.url, SAMPLE.tflite, { modelId });
     const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, options: OPTIONS, quantize: {} });
     assert.equal(created.status, 202, JSON.stringify(created.body));
@@ -98,12 +103,24 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
       ['onnxruntime'],
     );
 
-    // Bad input: codes, not 500s.
     const bad = async (path: string, status: number, code: string) => {
       const r = await api(h.url, 'GET', path);
       assert.equal(r.status, status, `${path}: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.error.code, code);
     };
+    // Exports: the same comparison as CSV (one line per row) and JSON (the same body), as downloads.
+    const csv = await fetch(`${h.url}/compare/layers/export?modelId=${modelId}&deviceId=${deviceId}&format=csv`);
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+    assert.match(csv.headers.get('content-disposition') ?? '', /^attachment; filename="blazeface-.*-layers\.csv"$/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    assert.equal(lines.length, view.rows.length + 1);
+    assert.ok(lines[0]!.startsWith('row,source_nodes,op_types,op_class,group,low_confidence,'));
+    const json = await fetch(`${h.url}/compare/layers/export?modelId=${modelId}&deviceId=${deviceId}&format=json`);
+    assert.deepEqual(JSON.parse(await json.text()).rows, view.rows);
+
+    // Bad input: codes, not 500s.
+    await bad(`/compare/layers/export?modelId=${modelId}&deviceId=${deviceId}&format=xml`, 400, 'VALIDATION_FAILED');
     await bad('/compare/layers', 400, 'VALIDATION_FAILED');
     await bad(`/compare/layers?modelId=${modelId}`, 400, 'VALIDATION_FAILED');
     await bad(`/compare/layers?modelId=${modelId}&deviceId=${deviceId}&framework=tflite`, 400, 'VALIDATION_FAILED');
@@ -113,6 +130,24 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
 
     const advice = AdviceResponseSchema.parse((await api(h.url, 'GET', `/compare/advice?modelId=${modelId}`)).body);
     const best = advice.items.find((i) => i.rule === 'best-framework')!;
+
+    // The CLI prints the same table (coverage per framework, verdicts, rows) and the advice.
+    const cli = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), 'layers', modelId, '--device', deviceId, '--top', '10', '--api', h.url]);
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (out += c));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    assert.equal(cli.code, 0, cli.out);
+    for (const c of view.columns)
+      assert.ok(
+        cli.out.includes(`  ${c.framework}: median `) && cli.out.includes(`${(c.matchedShare * 100).toFixed(1)}% of `),
+        `${c.framework} in:\n${cli.out}`,
+      );
+    assert.ok(cli.out.includes(best.title), cli.out);
+    assert.match(cli.out, /^advice for blazeface:$/m);
+    assert.match(cli.out, /view: http:\/\/127\.0\.0\.1:\d+\/\?modelId=.*&deviceId=.*#layers-section/);
     assert.ok(best.ratio && best.ratio.low <= best.ratio.ratio && best.ratio.ratio <= best.ratio.high);
     assert.match(best.expectedGain, /^measured: /);
   });
@@ -163,5 +198,25 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     assert.ok(quantize, JSON.stringify(best.actions));
     assert.ok(BenchmarkRequestSchema.safeParse(quantize.request).success);
     assert.deepEqual(quantize.request.targets, { deviceIds: [deviceId] });
+  });
+
+  test('in Chromium: the side-by-side table, op-class bars, distributions, fp32 vs int8 and the advice show the API figures (the README screenshots)', async () => {
+    assert.ok(blazefaceId, 'the BlazeFace test ran first');
+    // The dashboard tier is its own jest project (plain ESM, run against a live farm as a user would).
+    const r = await new Promise<{ status: number | null; out: string }>((resolve, reject) => {
+      const child = spawn('bash', [join(ROOT, 'scripts/jest.sh'), '--selectProjects', 'dashboard', '--ci'], {
+        cwd: ROOT,
+        env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: blazefaceId, FARM_DOCS_SCREENSHOTS: '1' },
+        timeout: 600_000,
+      });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (out += c));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, out }));
+    });
+    assert.equal(r.status, 0, `dashboard test failed:\n${r.out}`);
+    assert.match(r.out, /layers side by side/);
+    assert.doesNotMatch(r.out, /\d+ failed/);
   });
 });
