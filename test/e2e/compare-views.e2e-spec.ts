@@ -21,11 +21,13 @@ import {
   sql,
   startAgent,
   startApi,
+  startWorker,
   upload,
   uploadBytes,
   waitForRun,
   type AgentHandle,
   type ApiHandle,
+  type WorkerHandle,
 } from '../fixtures/stack.js';
 
 const OPTIONS = { warmupRuns: 3, timedRuns: 20, profileRuns: 3 };
@@ -33,17 +35,21 @@ const OPTIONS = { warmupRuns: 3, timedRuns: 20, profileRuns: 3 };
 describe('comparison views: aligned layers and the advisor (real engines)', () => {
   let h: ApiHandle;
   let agent: AgentHandle;
+  // Quantization (the int8 variant of BlazeFace) runs in the worker.
+  let worker: WorkerHandle;
   let deviceId: string;
   let blazefaceId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
 
   beforeAll(async () => {
     h = await startApi({ databaseUrl: await createTestDatabase('compare_views'), redisUrl });
+    worker = await startWorker(h, { redisUrl });
     agent = await startAgent(h, { redisUrl });
     deviceId = (await api(h.url, 'GET', '/devices')).body[0].id;
   });
   afterAll(async () => {
     await agent?.kill();
+    await worker?.kill();
     await h?.kill();
   });
 

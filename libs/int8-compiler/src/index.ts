@@ -12,6 +12,7 @@ export {
   type ActivationType,
 } from './quantizer/quantize.js';
 export type { CalibrationMethod, CalibrationSample } from './quantizer/calibration.js';
+export { calibrationInputBytes, SYNTHETIC_CALIBRATION_SAMPLES } from './quantizer/calibration-size.js';
 export { agreement, type Agreement } from './agreement.js';
 // The graph reader and per-node shape inference, for the API's layer alignment (which reads the same graphs).
 export { OnnxGraph, type OnnxNode } from './onnx/onnx-graph.js';
