@@ -37,6 +37,9 @@ export interface LayerMatch {
   method: MatchMethod;
 }
 
+/** Bump when a matching rule changes: stored alignments of other versions are then recomputed. */
+export const ALIGNER_VERSION = 1;
+
 /** Below this a match is shown as low confidence. */
 export const LOW_CONFIDENCE = 0.8;
 

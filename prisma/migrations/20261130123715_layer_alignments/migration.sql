@@ -2,12 +2,13 @@
 CREATE TABLE "layer_alignments" (
     "result_id" UUID NOT NULL,
     "source_artifact_id" UUID NOT NULL,
+    "aligner_version" INTEGER NOT NULL,
     "idx" INTEGER NOT NULL,
     "source_nodes" TEXT[],
     "method" TEXT NOT NULL,
     "confidence" DOUBLE PRECISION NOT NULL,
 
-    CONSTRAINT "layer_alignments_pkey" PRIMARY KEY ("result_id","source_artifact_id","idx")
+    CONSTRAINT "layer_alignments_pkey" PRIMARY KEY ("result_id","source_artifact_id","aligner_version","idx")
 );
 
 -- AddForeignKey
