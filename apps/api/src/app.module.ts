@@ -20,6 +20,11 @@ import { BenchmarksController } from './benchmarks/benchmarks.controller.js';
 import { ResultsController } from './results/results.controller.js';
 import { CompareService } from './compare/compare.service.js';
 import { CompareController } from './compare/compare.controller.js';
+import { LayerCompareController } from './compare/layer-compare.controller.js';
+import { LayerCompareService } from './compare/layer-compare.service.js';
+import { LayerAlignmentRepository } from './compare/layer-alignment.repository.js';
+import { AdviceController } from './compare/advisor/advice.controller.js';
+import { AdviceService } from './compare/advisor/advice.service.js';
 import { HealthController } from './health/health.controller.js';
 
 @Module({})
@@ -36,9 +41,22 @@ export class AppModule {
         BenchmarksController,
         ResultsController,
         CompareController,
+        LayerCompareController,
+        AdviceController,
         HealthController,
       ],
-      providers: [ModelsService, ConversionsService, AgentsRepository, AgentsService, AgentAuthGuard, BenchmarksService, CompareService],
+      providers: [
+        ModelsService,
+        ConversionsService,
+        AgentsRepository,
+        AgentsService,
+        AgentAuthGuard,
+        BenchmarksService,
+        CompareService,
+        LayerAlignmentRepository,
+        LayerCompareService,
+        AdviceService,
+      ],
     };
   }
 }

@@ -16,3 +16,5 @@ export * from './native-runner.schema.js';
 export * from './device-state.schema.js';
 export * from './device-view.schema.js';
 export * from './conversion.schema.js';
+export * from './layer-compare.schema.js';
+export * from './advice.schema.js';
