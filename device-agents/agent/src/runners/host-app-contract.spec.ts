@@ -19,7 +19,7 @@ const fixture = (name: string) => readFileSync(join(HOST_DIR, 'fixtures', name),
 function contractExamples(): Map<string, string> {
   const md = readFileSync(join(HOST_DIR, 'CONTRACT.md'), 'utf8');
   const out = new Map<string, string>();
-  for (const m of md.matchAll(/<!-- fixture: ([\w.-]+) -->\n```json\n([\s\S]*?)\n```/g)) out.set(m[1]!, m[2]!);
+  for (const m of md.matchAll(/<!-- fixture: ([\w.-]+) -->\s*```json\n([\s\S]*?)\n```/g)) out.set(m[1]!, m[2]!);
   return out;
 }
 
