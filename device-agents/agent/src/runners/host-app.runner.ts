@@ -39,6 +39,20 @@ function lastLine(s: string): string {
   return s.trim().split('\n').pop() ?? '';
 }
 
+/** The host's --version per probe workspace, shared by the runners of one device so the app is launched once. */
+export class HostProbe {
+  private readonly versions = new WeakMap<object, Promise<ExecResult>>();
+
+  version(device: DeviceTarget, host: string): Promise<ExecResult> {
+    let v = this.versions.get(device.workspace);
+    if (!v) {
+      v = device.transport.exec(device.workspace, [host, '--version'], { timeoutMs: 60_000 });
+      this.versions.set(device.workspace, v);
+    }
+    return v;
+  }
+}
+
 export class HostAppRunner implements Runner {
   readonly transports: readonly TransportKind[] = ['appium', 'local'];
 
@@ -50,6 +64,7 @@ export class HostAppRunner implements Runner {
     readonly framework: Framework,
     readonly formats: readonly ModelFormat[],
     private readonly hostPath: string,
+    private readonly probeCache: HostProbe = new HostProbe(),
   ) {}
 
   private async pushHost(device: DeviceTarget): Promise<string> {
@@ -63,7 +78,7 @@ export class HostAppRunner implements Runner {
   async probe(device: DeviceTarget): Promise<FrameworkAvailability | null> {
     try {
       const host = await this.pushHost(device);
-      const r = await device.transport.exec(device.workspace, [host, '--version'], { timeoutMs: 60_000 });
+      const r = await this.probeCache.version(device, host);
       if (r.exitCode !== 0) throw new Error(`--version ended with ${r.exitCode ?? r.signal}; stderr: ${tail(r.stderr)}`);
       const v = HostAppVersionSchema.parse(JSON.parse(lastLine(r.stdout)));
       // Quietly not ours: the host runs another engine, and that engine's runner claims the device.

@@ -273,7 +273,16 @@ export class AppiumTransport implements Transport {
     const b = await this.openSession(serial);
     this.jobSessions.set(serial, b);
     const safe = label.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
-    return { serial, dir: `${ROOT}/ws/${safe}-${randomBytes(4).toString('hex')}` };
+    const dir = `${ROOT}/ws/${safe}-${randomBytes(4).toString('hex')}`;
+    try {
+      // There is no mkdir among the mobile: commands; pushing a file creates the folder the host writes its outputs in.
+      await this.mobile(b, 'pushFile', { remotePath: this.containerPath(`${dir}/.workspace`), payload: '' });
+    } catch (e) {
+      this.jobSessions.delete(serial);
+      await b.deleteSession().catch(() => undefined);
+      throw e;
+    }
+    return { serial, dir };
   }
 
   async cleanup(workspace: Workspace): Promise<void> {

@@ -85,8 +85,11 @@ const before = deviceState();
 const engineArgs = [];
 for (const [flag, value] of flags) {
   if (flag === '--farm-exec') continue;
-  if (flag === '--model' || flag === '--output') engineArgs.push(flag, resolvePath(value));
-  else if (flag === '--input') {
+  if (flag === '--model') engineArgs.push(flag, resolvePath(value));
+  else if (flag === '--output') {
+    mkdirSync(dirname(resolvePath(value)), { recursive: true });
+    engineArgs.push(flag, resolvePath(value));
+  } else if (flag === '--input') {
     // NAME may contain ':': DIMS and FILE are the last two fields.
     const parts = value.split(':');
     const file = parts.pop();

@@ -97,7 +97,10 @@ private func writeOutputs(_ result: MLFeatureProvider, _ model: MLModel, to url:
         array.withUnsafeBytes { data.append(contentsOf: $0.prefix(array.count * size)) }
         reports.append(OutputReport(name: name, dtype: dtype, shape: array.shape.map { $0.intValue }))
     }
-    if let url = url { try data.write(to: url) }
+    if let url = url {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url)
+    }
     return reports
 }
 
