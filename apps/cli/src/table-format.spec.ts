@@ -13,6 +13,7 @@ const cell = (framework: string, medianMs: number, robustSpread: number, opClass
   emulated: false,
   framework,
   frameworkVersion: '1.0',
+  computeUnits: null,
   artifactId: `a-${framework}`,
   format: 'onnx',
   jobId: `job-${framework}`,
@@ -244,4 +245,20 @@ test('devices table: platform, SoC, state, last temperature, battery and the EMU
   );
   assert.ok(lines.includes('unauthorized: accept the USB debugging prompt on the phone'));
   assert.ok(lines.some((l) => l.startsWith('EMULATED: the device is emulated')));
+});
+
+test('a Core ML cell shows its compute units, and estimated per-layer times are labelled estimated, never as a ratio', () => {
+  const coreml = cell('coreml [cpuAndNeuralEngine]', 2.1, 0.02, [{ opClass: 'conv', share: 0.6, timeMs: 1.26 }], {
+    computeUnits: 'cpuAndNeuralEngine',
+    format: 'coreml',
+    layerBasis: 'estimated',
+    layerSumMs: 2.1,
+    layerSumRatio: 1,
+    layerNote: 'MLComputePlan estimated cost share x measured median',
+  });
+  const out = formatCompareTable({ ...compare, cells: [coreml], frameworks: ['coreml [cpuAndNeuralEngine]'], pairs: [] });
+  assert.match(out, /coreml \[cpuAndNeuralEngine\]/);
+  assert.match(out, /\bestimated\b/);
+  assert.doesNotMatch(out, /1\.00x/);
+  assert.match(out, /estimated: per-layer times are Core ML's estimated cost shares/);
 });

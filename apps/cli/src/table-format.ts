@@ -42,9 +42,11 @@ export interface CompareTableOptions {
   topOpClasses?: number;
 }
 
-/** "0.97x" for a layer sum read as ms, "1.60x shares" when only the proportions are meaningful. */
+/** "0.97x" for a layer sum read as ms, "1.60x shares" when only the proportions are meaningful, "estimated" for Core ML's cost-share estimates. */
 function layerSumText(c: CompareCell): string {
   if (c.layerBasis === null) return '-';
+  // Estimated times sum to the median by construction: the ratio says nothing, the label says everything.
+  if (c.layerBasis === 'estimated') return 'estimated';
   const ratio = c.layerSumRatio === null ? '' : `${c.layerSumRatio.toFixed(2)}x`;
   return c.layerBasis === 'shares' ? `${ratio} shares`.trim() : ratio;
 }
@@ -86,6 +88,8 @@ export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptio
   if (cmp.cells.some((c) => c.emulated)) notes.push(EMULATED_NOTE);
   if (cmp.cells.some((c) => c.layerBasis === 'shares'))
     notes.push('shares: the per-layer times do not add up to the median (or the profiler reports proportions); read them as shares only');
+  if (cmp.cells.some((c) => c.layerBasis === 'estimated'))
+    notes.push("estimated: per-layer times are Core ML's estimated cost shares (MLComputePlan) times the measured median, not measurements");
   const verdicts = formatVerdicts(cmp.pairs, new Set(cmp.devices.filter((d) => d.emulated).map((d) => d.id)));
   return [`Model ${cmp.modelName} (${cmp.modelId})`, table, ...notes, ...(verdicts.length > 0 ? ['', ...verdicts] : [])].join('\n');
 }

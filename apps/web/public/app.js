@@ -219,7 +219,7 @@ function matrixCell(c, min, max) {
     {
       class: c.emulated ? 'cell emulated' : 'cell',
       tabindex: 0,
-      title: `${c.framework} ${c.frameworkVersion} on ${c.deviceName}${c.emulated ? ' (emulated device: the timings are emulation)' : ''}, ${c.format} artifact, ${c.runs} timed runs, measured ${new Date(c.measuredAt).toLocaleString()}`,
+      title: `${c.framework} ${c.frameworkVersion} on ${c.deviceName}${c.emulated ? ' (emulated device: the timings are emulation)' : ''}, ${c.format} artifact${c.computeUnits ? `, Core ML compute units ${c.computeUnits}` : ''}, ${c.runs} timed runs, measured ${new Date(c.measuredAt).toLocaleString()}${c.layerBasis === 'estimated' ? '; per-layer times estimated' : ''}`,
       style: { background: c.emulated ? 'hsl(0, 0%, 90%)' : heatColour(c.medianMs, min, max) },
       dataset: {
         testid: 'cell',
@@ -236,6 +236,8 @@ function matrixCell(c, min, max) {
         best: String(best),
         noisy: String(noisy),
         emulated: String(c.emulated),
+        computeUnits: c.computeUnits ?? '',
+        layerBasis: c.layerBasis ?? '',
       },
     },
     el('div', { class: 'median' }, `${formatMs(c.medianMs)} ms`, best ? el('span', { class: 'best-mark', title: 'fastest median in this table' }, ' ★') : null),
@@ -380,7 +382,7 @@ function statsFromResult(r) {
     stat('timed runs', String(s.runs)),
   ];
   if (r.layerSum.ratio !== null)
-    items.push(stat('layer sum / median', `${r.layerSum.ratio.toFixed(2)}x${r.layerSum.basis === 'shares' ? ' (shares)' : ''}`, 'stat-layer-sum'));
+    items.push(stat('layer sum / median', `${r.layerSum.ratio.toFixed(2)}x${r.layerSum.basis === 'ms' ? '' : ` (${r.layerSum.basis})`}`, 'stat-layer-sum'));
   if (r.loadMs !== null && r.loadMs !== undefined) items.push(stat('model load', `${formatMs(r.loadMs)} ms`));
   if (r.firstInferenceMs !== null && r.firstInferenceMs !== undefined) items.push(stat('first inference', `${formatMs(r.firstInferenceMs)} ms`));
   if (r.peakMemoryBytes !== null && r.peakMemoryBytes !== undefined) items.push(stat('peak memory', `${(r.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB`));
@@ -398,14 +400,22 @@ function statsFromResult(r) {
 }
 
 /**
- * Op-class chart: milliseconds when the cell's layer basis is "ms"; percent of the profiled time
- * when it is "shares" (the API then gives no milliseconds at all), with the reason underneath.
+ * Op-class chart: milliseconds when the cell's layer basis is "ms"; estimated milliseconds, labelled
+ * so in the caption, axis and tooltips, when it is "estimated" (Core ML's cost shares times the
+ * measured median); percent of the profiled time when it is "shares" (the API then gives no
+ * milliseconds at all), with the reason underneath.
  */
 function renderChart(cell) {
   const empty = $('chart-empty');
   const wrap = document.querySelector('.chart-wrap');
-  const inMs = cell.layerBasis === 'ms';
-  $('chart-caption').textContent = inMs ? 'Profiled time per inference by op class (ms)' : 'Share of the profiled time by op class (%)';
+  const estimated = cell.layerBasis === 'estimated';
+  const inMs = cell.layerBasis === 'ms' || estimated;
+  $('chart-caption').textContent = estimated
+    ? 'Estimated time per inference by op class (ms, estimated: cost share x measured median, not measured)'
+    : inMs
+      ? 'Profiled time per inference by op class (ms)'
+      : 'Share of the profiled time by op class (%)';
+  $('chart-caption').dataset.basis = cell.layerBasis ?? '';
   showLayerNote(cell.layerBasis, cell.layerNote);
   if (cell.opClasses.length === 0 || cell.opClasses.every((o) => o.share === 0)) {
     empty.textContent = 'No per-layer profile for this result: it was run without profiling runs, or this framework reports no layer timings.';
@@ -420,7 +430,7 @@ function renderChart(cell) {
   const labels = cell.opClasses.map((o) => o.opClass);
   const data = cell.opClasses.map((o) => (inMs ? o.timeMs : o.share * 100));
   const colours = labels.map((l) => OP_CLASS_COLOURS[l] ?? OP_CLASS_COLOURS.other);
-  const unit = inMs ? 'ms per inference' : '% of profiled time';
+  const unit = estimated ? 'estimated ms per inference' : inMs ? 'ms per inference' : '% of profiled time';
   if (!state.chart) {
     state.chart = new window.Chart($('layer-chart'), {
       type: 'bar',
@@ -436,9 +446,9 @@ function renderChart(cell) {
               label: (ctx) => {
                 const o = selectedCell()?.opClasses[ctx.dataIndex];
                 if (!o) return String(ctx.parsed.x);
-                return o.timeMs === null
-                  ? `${formatPercent(o.share)} of profiled time`
-                  : `${formatMs(o.timeMs)} ms (${formatPercent(o.share)} of profiled time)`;
+                if (o.timeMs === null) return `${formatPercent(o.share)} of profiled time`;
+                const est = selectedCell()?.layerBasis === 'estimated' ? ' estimated' : '';
+                return `${formatMs(o.timeMs)} ms${est} (${formatPercent(o.share)} of profiled time)`;
               },
             },
           },
@@ -460,14 +470,17 @@ function renderChart(cell) {
 function showLayerNote(basis, note) {
   const p = $('layer-note');
   p.dataset.basis = basis ?? '';
-  p.textContent = basis === 'shares' ? `Shares, not ms: ${(note ?? 'the per-layer sum does not match the end-to-end time').replace(/\.$/, '')}.` : (note ?? '');
+  if (basis === 'shares') p.textContent = `Shares, not ms: ${(note ?? 'the per-layer sum does not match the end-to-end time').replace(/\.$/, '')}.`;
+  else if (basis === 'estimated')
+    p.textContent = `Estimated, not measured: ${(note ?? 'per-layer times from the model’s estimated cost shares').replace(/\.$/, '')}.`;
+  else p.textContent = note ?? '';
   p.hidden = p.textContent === '';
 }
 
-/** Slowest layers of /results; the ms column only when the result's layer basis is "ms". */
+/** Slowest layers of /results; the ms column when the result's layer basis is "ms", headed "estimated ms" when "estimated". */
 function renderLayers(result) {
   const n = Number($('top-n').value);
-  const inMs = result.layerSum.basis === 'ms';
+  const inMs = result.layerSum.basis === 'ms' || result.layerSum.basis === 'estimated';
   const layers = [...result.layers].sort((a, b) => b.share - a.share).slice(0, n);
   const table = $('layers');
   table.dataset.basis = result.layerSum.basis ?? '';
@@ -487,7 +500,7 @@ function renderLayers(result) {
         el('th', {}, 'layer'),
         el('th', {}, 'op type'),
         el('th', {}, 'op class'),
-        inMs ? el('th', { class: 'num' }, 'ms') : null,
+        inMs ? el('th', { class: 'num' }, result.layerSum.basis === 'estimated' ? 'estimated ms' : 'ms') : null,
         el('th', { class: 'num' }, 'share'),
       ),
     ),

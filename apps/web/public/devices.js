@@ -9,7 +9,7 @@ const STATE_TITLES = {
   online: 'idle: takes the next job in its queue',
   busy: 'running a benchmark',
   cooling: 'holding a job, waiting until the device is cool enough to time it',
-  offline: 'not listed by its agent, or the agent has stopped sending heartbeats: nothing is queued on it',
+  offline: 'not listed by its agent, its Appium server does not answer (iOS), or the agent has stopped sending heartbeats: nothing is queued on it',
   unauthorized: "adb sees the phone but it has not accepted this host's USB debugging key: accept the prompt on the phone",
 };
 
@@ -37,7 +37,7 @@ function deviceRow(d) {
       d.emulated ? emulatedBadge() : null,
       d.name !== d.serial ? el('div', { class: 'muted small' }, d.serial) : null,
     ),
-    el('td', {}, d.platform, el('div', { class: 'muted small' }, d.transport)),
+    el('td', {}, d.platform === 'ios' ? 'iOS' : d.platform, el('div', { class: 'muted small' }, d.transport === 'appium' ? 'appium (XCUITest)' : d.transport)),
     el('td', {}, chip, d.cores ? el('div', { class: 'muted small' }, `${d.cores} cores${freqs ? `, ${freqs}` : ''}`) : null),
     el('td', {}, el('span', { class: `state state-${d.status}`, dataset: { testid: 'device-state' }, title: STATE_TITLES[d.status] ?? '' }, d.status)),
     el('td', { class: 'num', dataset: { testid: 'device-temperature' } }, celsius(d.lastTemperatureC)),

@@ -63,6 +63,40 @@ const EnvSchema = z.object({
     .max(6 * 3600_000)
     .default(10 * 60_000),
   COOLDOWN_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** iPhones through Appium: on = start (or attach to) an Appium server and track its devices; off = none. */
+  IOS: z.enum(['on', 'off']).default('off'),
+  /** Attach to this Appium server; unset with IOS=on: the agent starts one (npm appium) with APPIUM_HOME on APPIUM_PORT. */
+  APPIUM_URL: z.string().url().optional(),
+  APPIUM_HOME: z.string().min(1).default('.farm/appium-home'),
+  APPIUM_PORT: z.coerce.number().int().min(1).max(65535).default(4723),
+  /** XCUITest for iPhones; FarmTest for the project's test driver. */
+  APPIUM_AUTOMATION_NAME: z.string().min(1).max(100).default('XCUITest'),
+  /** Comma-separated UDIDs; unset: `idevice_id -l` (libimobiledevice) lists the USB iPhones. */
+  APPIUM_UDIDS: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/, 'APPIUM_UDIDS must be comma-separated UDIDs')
+    .optional(),
+  APPIUM_POLL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
+  /** Extra session capabilities as a JSON object (real iPhones: appium:xcodeOrgId, appium:xcodeSigningId, appium:updatedWDABundleId). */
+  APPIUM_CAPABILITIES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        const v = JSON.parse(text) as unknown;
+        if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'APPIUM_CAPABILITIES must be a JSON object' });
+      return z.NEVER;
+    })
+    .optional(),
+  /** The benchmark host app (device-agents/ios-host): a signed .ipa or .app; in tests the stand-in .app folder. */
+  IOS_HOST_APP: z.string().min(1).optional(),
+  IOS_HOST_BUNDLE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/)
+    .default('dev.farm.benchmarkhost'),
 });
 
 export interface AgentConfig {
@@ -81,6 +115,16 @@ export interface AgentConfig {
   /** Where the adb server is (ADB_SERVER_HOST, ADB_SERVER_PORT). */
   adbServer: { host: string; port: number };
   android: 'auto' | 'on' | 'off';
+  /** iPhones through Appium (null: IOS=off). */
+  ios: {
+    /** attach: the server at url; start: the agent starts npm appium with home on port (url is then its address). */
+    server: { mode: 'attach' | 'start'; url: string; home: string; port: number };
+    automationName: string;
+    udids: 'idevice_id' | string[];
+    pollMs: number;
+    capabilities: Record<string, unknown>;
+    hostApp: { path: string; bundleId: string };
+  } | null;
   /** How phone jobs run: the cooldown gate and big-core pinning. */
   phone: { cooldown: { thresholdC: number; timeoutMs: number; pollMs: number }; bigCores: boolean };
 }
@@ -93,6 +137,10 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     throw new Error(`invalid agent configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
   }
   const e = parsed.data;
+  if (e.IOS === 'on' && !e.IOS_HOST_APP)
+    throw new Error(
+      'invalid agent configuration:\n  IOS_HOST_APP: IOS=on needs the benchmark host app (a signed .ipa or .app, see device-agents/ios-host/README.md)',
+    );
   return {
     apiUrl: e.API_URL.replace(/\/+$/, ''),
     token: e.AGENT_TOKEN,
@@ -103,6 +151,19 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     lockDurationMs: e.LOCK_DURATION_MS,
     adbServer: { host: e.ADB_SERVER_HOST, port: e.ADB_SERVER_PORT },
     android: e.ANDROID,
+    ios:
+      e.IOS === 'on'
+        ? {
+            server: e.APPIUM_URL
+              ? { mode: 'attach', url: e.APPIUM_URL, home: resolve(e.APPIUM_HOME), port: e.APPIUM_PORT }
+              : { mode: 'start', url: `http://127.0.0.1:${e.APPIUM_PORT}`, home: resolve(e.APPIUM_HOME), port: e.APPIUM_PORT },
+            automationName: e.APPIUM_AUTOMATION_NAME,
+            udids: e.APPIUM_UDIDS ? e.APPIUM_UDIDS.split(',') : 'idevice_id',
+            pollMs: e.APPIUM_POLL_MS,
+            capabilities: e.APPIUM_CAPABILITIES ?? {},
+            hostApp: { path: resolve(e.IOS_HOST_APP!), bundleId: e.IOS_HOST_BUNDLE_ID },
+          }
+        : null,
     phone: {
       cooldown: { thresholdC: e.COOLDOWN_MAX_C, timeoutMs: e.COOLDOWN_TIMEOUT_MS, pollMs: e.COOLDOWN_POLL_MS },
       bigCores: e.ANDROID_BIG_CORES === 'true' || e.ANDROID_BIG_CORES === '1',

@@ -22,8 +22,10 @@ import { BenchmarkJobService, runnerPidFile } from './jobs/benchmark-job.service
 import { benchmarkProcessor } from './jobs/benchmark.processor.js';
 import { killStaleProcessGroup, LocalTransport } from './transports/local.transport.js';
 import { AdbTransport, adbBinaryAvailable, ensureAdbServer } from './transports/adb.transport.js';
+import { AppiumTransport } from './transports/appium.transport.js';
+import { startAppiumServer, type AppiumServerHandle } from './transports/appium-server.js';
 import type { DeviceEvent, DeviceTracking, Transport } from './transports/transport.js';
-import { probeFrameworks, desktopRunners, phoneRunners } from './runners/registry.js';
+import { appiumRunners, probeFrameworks, desktopRunners, phoneRunners } from './runners/registry.js';
 import { DeviceGoneError, deviceReport, newSession, type DeviceSession } from './devices/device-session.js';
 import type { Runner } from './runners/runner.js';
 
@@ -39,6 +41,8 @@ export class DeviceWorkersService implements OnApplicationShutdown {
   private readonly busy = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
   private tracking: DeviceTracking | undefined;
+  private appiumTracking: DeviceTracking | undefined;
+  private appiumServer: AppiumServerHandle | undefined;
   private factory: QueueFactory | undefined;
   /** Device events and registrations run one at a time, in order. */
   private chain: Promise<void> = Promise.resolve();
@@ -46,6 +50,8 @@ export class DeviceWorkersService implements OnApplicationShutdown {
   registration: AgentRegistered | undefined;
   /** The adb transport, when phones are enabled (tests read its devices through it). */
   adb: AdbTransport | undefined;
+  /** The Appium transport, when iPhones are enabled (IOS=on). */
+  appium: AppiumTransport | undefined;
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
@@ -74,6 +80,13 @@ export class DeviceWorkersService implements OnApplicationShutdown {
         this.chain = this.chain.then(() => this.onDeviceEvent(adb, event)).catch((e) => this.logger.error(`device event: ${(e as Error).message}`));
       });
     }
+    this.appium = await this.startAppium();
+    if (this.appium) {
+      const appium = this.appium;
+      this.appiumTracking = await appium.track((event) => {
+        this.chain = this.chain.then(() => this.onDeviceEvent(appium, event)).catch((e) => this.logger.error(`device event: ${(e as Error).message}`));
+      });
+    }
     this.heartbeat = setInterval(() => void this.beat(), reg.heartbeatIntervalMs);
     return reg;
   }
@@ -99,7 +112,27 @@ export class DeviceWorkersService implements OnApplicationShutdown {
     return new AdbTransport(adbServer);
   }
 
-  private async onDeviceEvent(adb: AdbTransport, event: DeviceEvent): Promise<void> {
+  /** iPhones: an Appium server the agent starts (APPIUM_HOME) or attaches to (APPIUM_URL), and the host app's runners. */
+  private async startAppium(): Promise<AppiumTransport | undefined> {
+    const ios = this.config.ios;
+    if (!ios) return undefined;
+    if (ios.server.mode === 'start') this.appiumServer = await startAppiumServer({ home: ios.server.home, port: ios.server.port });
+    this.logger.log(`tracking iOS devices through the Appium server at ${ios.server.url} (${ios.automationName})`);
+    return new AppiumTransport({
+      url: ios.server.url,
+      automationName: ios.automationName,
+      udids: ios.udids,
+      hostApp: ios.hostApp,
+      pollMs: ios.pollMs,
+      capabilities: ios.capabilities,
+    });
+  }
+
+  private runnersFor(transport: Transport): Runner[] {
+    return transport.kind === 'appium' && this.config.ios ? appiumRunners(this.config.ios.hostApp.path) : phoneRunners(this.config.runnerSettings);
+  }
+
+  private async onDeviceEvent(transport: Transport, event: DeviceEvent): Promise<void> {
     if (this.stopped) return;
     const serial = event.type === 'removed' ? event.serial : event.device.serial;
     const connection = event.type === 'removed' ? null : event.device.connection;
@@ -109,10 +142,10 @@ export class DeviceWorkersService implements OnApplicationShutdown {
       this.unreachable.delete(serial);
       try {
         // What an earlier agent left on the phone (a runner still going, its workspaces) goes first.
-        const ended = await adb.reclaim(serial);
+        const ended = (await transport.reclaim?.(serial)) ?? 0;
         if (ended) this.logger.warn(`${serial}: ended ${ended} runner process(es) a previous agent left running`);
-        const session = await this.session(adb, serial, phoneRunners(this.config.runnerSettings));
-        session.lost = () => this.lose(adb, session);
+        const session = await this.session(transport, serial, this.runnersFor(transport));
+        session.lost = () => this.lose(transport, session);
         this.sessions.set(serial, session);
       } catch (e) {
         // Gone again, or not answering: the tracker reports it again when it changes.
@@ -122,7 +155,7 @@ export class DeviceWorkersService implements OnApplicationShutdown {
     } else {
       if (had) this.retire(had);
       if (connection === null) this.unreachable.delete(serial);
-      else this.unreachable.set(serial, { serial, transport: 'adb', connection });
+      else this.unreachable.set(serial, { serial, transport: transport.kind, connection });
       this.logger.log(`${serial}: ${connection ?? 'unplugged'}`);
     }
     await this.register(false);
@@ -133,21 +166,21 @@ export class DeviceWorkersService implements OnApplicationShutdown {
    * shown offline, and the adb server's list is read until it lists the phone as online again (the
    * tracker may never report a change it did not see).
    */
-  private lose(adb: AdbTransport, session: DeviceSession): void {
+  private lose(transport: Transport, session: DeviceSession): void {
     if (this.sessions.get(session.serial) !== session) return;
     this.logger.warn(`${session.serial}: unreachable during a job; its queue waits until it is back`);
     this.retire(session);
-    this.unreachable.set(session.serial, { serial: session.serial, transport: 'adb', connection: 'offline' });
+    this.unreachable.set(session.serial, { serial: session.serial, transport: transport.kind, connection: 'offline' });
     this.chain = this.chain.then(() => this.register(false).then(() => undefined)).catch((e) => this.logger.error(`registration: ${(e as Error).message}`));
     const recheck = setInterval(() => {
       if (this.stopped || this.sessions.has(session.serial)) return clearInterval(recheck);
-      adb.devices().then(
+      transport.devices().then(
         (list) => {
           const d = list.find((x) => x.serial === session.serial);
           if (d?.connection !== 'online' || this.sessions.has(session.serial)) return;
           clearInterval(recheck);
           this.chain = this.chain
-            .then(() => this.onDeviceEvent(adb, { type: 'changed', device: d }))
+            .then(() => this.onDeviceEvent(transport, { type: 'changed', device: d }))
             .catch((e) => this.logger.error(`device event: ${(e as Error).message}`));
         },
         () => undefined,
@@ -265,7 +298,9 @@ export class DeviceWorkersService implements OnApplicationShutdown {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.tracking?.close();
+    await this.appiumTracking?.close();
     await Promise.allSettled([...this.workers.values()].map((w) => w.worker.close()));
     await this.outbox.stop();
+    await this.appiumServer?.stop();
   }
 }

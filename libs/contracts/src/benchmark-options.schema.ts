@@ -38,6 +38,20 @@ export function delegateProblem(framework: Framework, delegate: Delegate | undef
   return null;
 }
 
+/**
+ * Core ML's MLComputeUnits: which processors Core ML may place the model on. Unset: Core ML's
+ * default (all). Only coreml reads it; other frameworks refuse it, so a cell never silently
+ * ignores an option it was asked for.
+ */
+export const COMPUTE_UNITS = ['all', 'cpuOnly', 'cpuAndGPU', 'cpuAndNeuralEngine'] as const;
+export type ComputeUnits = (typeof COMPUTE_UNITS)[number];
+
+/** Why a framework cannot take computeUnits, or null when it can. */
+export function computeUnitsProblem(framework: Framework, computeUnits: ComputeUnits | undefined): string | null {
+  if (computeUnits === undefined || framework === 'coreml') return null;
+  return `"computeUnits" applies to coreml only; remove it for ${framework}, or put it in an option set of its own`;
+}
+
 const inputName = z.string().min(1).max(256);
 const dim = z.number().int().min(LIMITS.dim.min).max(LIMITS.dim.max);
 
@@ -52,6 +66,8 @@ export const BenchmarkOptionsSchema = z
     inputShapes: z.record(inputName, z.array(dim).max(LIMITS.rank.max)).optional(),
     /** Phones: the TFLite delegate or ONNX Runtime execution provider (see DELEGATES); unset keeps each runner's default. */
     delegate: z.enum(DELEGATES).optional(),
+    /** Core ML only (see COMPUTE_UNITS). */
+    computeUnits: z.enum(COMPUTE_UNITS).optional(),
     /** Seed for the synthetic inputs, so two runs feed the same bytes. */
     seed: z
       .number()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FRAMEWORKS, PLATFORMS } from './frameworks.js';
-import { BenchmarkOptionsSchema, delegateProblem } from './benchmark-options.schema.js';
+import { BenchmarkOptionsSchema, computeUnitsProblem, delegateProblem } from './benchmark-options.schema.js';
 import { DeviceLiveStateSchema } from './device-state.schema.js';
 
 /**
@@ -38,9 +38,11 @@ export const BenchmarkRequestSchema = z
     const sets = req.options === undefined ? [] : Array.isArray(req.options) ? req.options : [req.options];
     for (const [i, o] of sets.entries()) {
       for (const f of req.frameworks ?? []) {
+        const at = (field: string) => (Array.isArray(req.options) ? ['options', i, field] : ['options', field]);
         const problem = delegateProblem(f, o.delegate);
-        if (problem)
-          ctx.addIssue({ code: 'custom', path: Array.isArray(req.options) ? ['options', i, 'delegate'] : ['options', 'delegate'], message: problem });
+        if (problem) ctx.addIssue({ code: 'custom', path: at('delegate'), message: problem });
+        const unitsProblem = computeUnitsProblem(f, o.computeUnits);
+        if (unitsProblem) ctx.addIssue({ code: 'custom', path: at('computeUnits'), message: unitsProblem });
       }
     }
   });

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { COMPUTE_UNITS } from './benchmark-options.schema.js';
 import { LAYER_BASES } from './layer-sum.js';
 import { OP_CLASSES } from './op-class.js';
 
 /**
  * One op class of a cell's layer profile. `share` (of the profiled time) is always there;
- * `timeMs` only when the cell's layer basis is "ms": when the per-layer sum does not match the
+ * `timeMs` only when the cell's layer basis is "ms" or "estimated" (then the times are Core ML's
+ * cost-share estimates, and every view says so): when the per-layer sum does not match the
  * end-to-end time (or the runner says its times are proportions), it is null, so no client can
  * chart milliseconds that were not measured.
  */
@@ -20,8 +22,11 @@ export const CompareCellSchema = z.object({
   deviceName: z.string(),
   /** From an emulated device: the timings are emulation, never phone performance; every view labels them so. */
   emulated: z.boolean(),
+  /** The framework, with the variant ("(int8)") and Core ML compute units ("[cpuAndNeuralEngine]") when set. */
   framework: z.string(),
   frameworkVersion: z.string(),
+  /** Core ML cells: the compute units the model was loaded with; null elsewhere or when Core ML chose (all). */
+  computeUnits: z.enum(COMPUTE_UNITS).nullable(),
   artifactId: z.string(),
   format: z.string(),
   jobId: z.string(),
@@ -42,7 +47,7 @@ export const CompareCellSchema = z.object({
   /** Sum of the per-layer times and its ratio to the median; null without a layer profile. */
   layerSumMs: z.number().nullable(),
   layerSumRatio: z.number().nullable(),
-  /** "ms": op-class times are milliseconds; "shares": only their proportions are meaningful (layerNote says why). */
+  /** "ms": op-class times are milliseconds; "shares": only their proportions are meaningful (layerNote says why); "estimated": ms estimated from cost shares, not measured. */
   layerBasis: z.enum(LAYER_BASES).nullable(),
   layerNote: z.string().nullable(),
   opClasses: z.array(CompareOpClassSchema),

@@ -28,6 +28,8 @@ export const DeviceSnapshotSchema = z.object({
   temperatureC: z.number().nullable(),
   /** null when the device has no battery (a desktop) or does not say. */
   battery: BatteryStateSchema.nullable(),
+  /** iOS and macOS expose no temperature, only ProcessInfo's thermal state; absent elsewhere. */
+  thermalState: z.enum(['nominal', 'fair', 'serious', 'critical']).nullable().optional(),
 });
 export type DeviceSnapshot = z.infer<typeof DeviceSnapshotSchema>;
 

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   MODEL_TRUNCATED: 422,
   MODEL_INVALID: 422,
   MODEL_TOO_LARGE: 413,
+  /** A zipped .mlpackage with a bomb, a traversal path, a link or too many entries: refused before anything is stored. */
+  MODEL_ARCHIVE_UNSAFE: 422,
   MODEL_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   NO_MATCHING_DEVICE: 422,

@@ -6,8 +6,8 @@
 export const FRAMEWORKS = ['onnxruntime', 'tflite', 'opencv-dnn', 'ncnn', 'coreml', 'native-int8'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
-/** ncnn: a .param graph uploaded with its .bin weights (two files, one artifact). */
-export const MODEL_FORMATS = ['onnx', 'tflite', 'ncnn'] as const;
+/** ncnn: a .param graph uploaded with its .bin weights (two files, one artifact). coreml: an .mlmodel, or a zipped .mlpackage. */
+export const MODEL_FORMATS = ['onnx', 'tflite', 'ncnn', 'coreml'] as const;
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
 
 export const PLATFORMS = ['linux', 'macos', 'windows', 'android', 'ios'] as const;
@@ -19,7 +19,7 @@ export const FRAMEWORK_FORMATS: Record<Framework, readonly ModelFormat[]> = {
   tflite: ['tflite'],
   'opencv-dnn': ['onnx'],
   ncnn: ['ncnn'],
-  coreml: [],
+  coreml: ['coreml'],
   'native-int8': ['onnx'],
 };
 

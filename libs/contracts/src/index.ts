@@ -18,3 +18,4 @@ export * from './device-view.schema.js';
 export * from './conversion.schema.js';
 export * from './layer-compare.schema.js';
 export * from './advice.schema.js';
+export * from './host-app.schema.js';

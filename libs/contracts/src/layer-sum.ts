@@ -7,7 +7,8 @@
  */
 export const LAYER_SUM_BOUNDS = { low: 0.8, high: 1.25 } as const;
 
-export const LAYER_BASES = ['ms', 'shares'] as const;
+/** ms: measured per layer. shares: proportions only. estimated: a model's estimated cost shares times the measured median (Core ML's MLComputePlan), never a measurement. */
+export const LAYER_BASES = ['ms', 'shares', 'estimated'] as const;
 export type LayerBasis = (typeof LAYER_BASES)[number];
 
 export interface LayerSum {
@@ -26,6 +27,9 @@ export function judgeLayerSum(layerTimesMs: readonly number[], medianMs: number,
   if (layerTimesMs.length === 0) return { layerSumMs: null, layerSumRatio: null, layerBasis: null, layerNote: null };
   const sum = layerTimesMs.reduce((s, t) => s + t, 0);
   const ratio = medianMs > 0 ? sum / medianMs : null;
+  // Estimated times sum to the median by construction: the ratio check would prove nothing, so the label stays.
+  if (runnerBasis?.basis === 'estimated')
+    return { layerSumMs: sum, layerSumRatio: ratio, layerBasis: 'estimated', layerNote: runnerBasis.note ?? 'per-layer times are estimated, not measured' };
   if (runnerBasis?.basis === 'shares')
     return { layerSumMs: sum, layerSumRatio: ratio, layerBasis: 'shares', layerNote: runnerBasis.note ?? 'the runner reports proportions only' };
   if (ratio === null || ratio < LAYER_SUM_BOUNDS.low || ratio > LAYER_SUM_BOUNDS.high) {

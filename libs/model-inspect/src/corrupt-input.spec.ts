@@ -1,7 +1,7 @@
 import { describe, it, beforeAll } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { DomainError } from '@farm/contracts';
-import { detectModelFormat, inspectModel } from './index.js';
+import { detectModelFormat, inspectModel, inspectUpload } from './index.js';
 import { pseudoRandomBytes, sampleModels, type SampleModels } from '../../../test/fixtures/model-fixtures.js';
 
 let models: SampleModels;
@@ -103,7 +103,7 @@ describe('files that are not models', () => {
     ['an empty file', new Uint8Array(0)],
     ['a text file', text],
     ['a PNG header', png],
-    ['a zip header', zip],
+    // A zip header is no longer foreign: it may be a zipped .mlpackage, which inspectUpload opens and refuses as MODEL_INVALID (coreml-model.spec.ts).
     ['a single byte', new Uint8Array([0x08])],
     ['ir_version alone', new Uint8Array([0x08, 0x07])],
     ...[1, 2, 3, 4, 5, 6, 7, 8].map((seed): [string, Uint8Array] => [`random bytes (seed ${seed})`, pseudoRandomBytes(4096, seed)]),
@@ -117,6 +117,11 @@ describe('files that are not models', () => {
       }
     });
   }
+
+  it('a bare zip header is taken for an .mlpackage and refused as MODEL_INVALID when opened', async () => {
+    assert.equal(detectModelFormat(zip), 'coreml');
+    await assert.rejects(inspectUpload(zip), (e: unknown) => e instanceof DomainError && e.code === 'MODEL_INVALID');
+  });
 
   it('the format comes from content, not from a file name: a TFLite model renamed .onnx is still tflite', () => {
     assert.equal(detectModelFormat(models.tflite), 'tflite');

@@ -3,7 +3,9 @@
  * (signature, op histogram, depthwise convs, parameters), and the canonical op class of any
  * op type a framework's profiler reports.
  */
-export { detectModelFormat, inspectModel } from './inspect-model.js';
+export { detectModelFormat, inspectModel, inspectUpload } from './inspect-model.js';
+export { inspectCoreMlModel, isCoreMlModel, type CoreMlFeature, type CoreMlModelMetadata, type CoreMlColorSpace } from './coreml-model.js';
+export { DEFAULT_MLPACKAGE_LIMITS, hasZipMagic, openMlPackage, type MlPackage, type MlPackageFile, type MlPackageLimits } from './mlpackage.js';
 export { checkNcnnWeights, inspectNcnnParam, type NcnnInspection } from './ncnn-model.js';
 export { canonicalOpClass, type OpClassHints } from './canonical-op-class.js';
 export type { ModelInfo, ModelNode, NcnnModelMetadata, OnnxModelMetadata, OnnxOpset, TfliteModelMetadata } from './model-info.js';

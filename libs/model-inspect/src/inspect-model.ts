@@ -8,6 +8,8 @@ import { invalid, unknownFormat } from './model-errors.js';
 import { decodeOnnxModel, inspectOnnxModel } from './onnx-model.js';
 import { hasNcnnBinaryMagic, hasNcnnTextMagic, inspectNcnnParam } from './ncnn-model.js';
 import { hasTfliteIdentifier, inspectTfliteModel } from './tflite-model.js';
+import { inspectCoreMlModel, isCoreMlModel } from './coreml-model.js';
+import { DEFAULT_MLPACKAGE_LIMITS, hasZipMagic, openMlPackage, type MlPackageLimits } from './mlpackage.js';
 
 /** Root offset, identifier, then at least one table: anything shorter cannot be a model. */
 const TFLITE_MIN_ROOT_OFFSET = 8;
@@ -34,6 +36,9 @@ export function detectModelFormat(bytes: Uint8Array): ModelFormat {
   if (bytes.length === 0) throw unknownFormat('the file is empty');
   if (hasTfliteIdentifier(bytes) && tfliteRootInRange(bytes)) return 'tflite';
   if (isNcnnParam(bytes)) return 'ncnn';
+  // A zip can only be an .mlpackage here; openMlPackage confirms it (and refuses hostile archives).
+  if (hasZipMagic(bytes)) return 'coreml';
+  if (isCoreMlModel(bytes)) return 'coreml';
   try {
     decodeOnnxModel(bytes);
   } catch (e) {
@@ -47,8 +52,17 @@ function isNcnnParam(bytes: Uint8Array): boolean {
   return hasNcnnTextMagic(bytes) || hasNcnnBinaryMagic(bytes);
 }
 
+/** One-file formats only: a zipped .mlpackage must be opened (asynchronously, with bounds) by inspectUpload. */
 export function inspectModel(bytes: Uint8Array): ModelInfo {
   if (bytes.length === 0) throw unknownFormat('the file is empty');
+  if (hasZipMagic(bytes)) throw unknownFormat('a zip (an .mlpackage?) needs inspectUpload, which opens it with bounds');
+  if (isCoreMlModel(bytes)) {
+    try {
+      return inspectCoreMlModel(bytes);
+    } catch (e) {
+      throw asDomainError(e, 'Core ML');
+    }
+  }
   if (isNcnnParam(bytes)) {
     try {
       return inspectNcnnParam(bytes).info;
@@ -67,5 +81,16 @@ export function inspectModel(bytes: Uint8Array): ModelInfo {
     return inspectOnnxModel(decodeOnnxModel(bytes));
   } catch (e) {
     throw asDomainError(e, 'ONNX');
+  }
+}
+
+/** Every uploadable format: one-file models as inspectModel does, and a zipped .mlpackage through its root model. */
+export async function inspectUpload(bytes: Uint8Array, limits: MlPackageLimits = DEFAULT_MLPACKAGE_LIMITS): Promise<ModelInfo> {
+  if (!hasZipMagic(bytes)) return inspectModel(bytes);
+  const pkg = await openMlPackage(bytes, limits);
+  try {
+    return inspectCoreMlModel(pkg.files.find((f) => f.path === pkg.modelPath)!.bytes, 'mlpackage');
+  } catch (e) {
+    throw asDomainError(e, 'Core ML (.mlpackage model.mlmodel)');
   }
 }

@@ -5,7 +5,7 @@
 import { DomainError } from '@farm/contracts';
 
 export const ACCEPTED_FORMATS_HINT =
-  'Accepted formats: ONNX (.onnx, a serialized ModelProto with a graph), TensorFlow Lite (.tflite, a flatbuffer with file identifier "TFL3") and NCNN (a .param starting with 7767517, with its .bin in the "weights" field).';
+  'Accepted formats: ONNX (.onnx, a serialized ModelProto with a graph), TensorFlow Lite (.tflite, a flatbuffer with file identifier "TFL3") NCNN (a .param starting with 7767517, with its .bin in the "weights" field) and Core ML (.mlmodel, or an .mlpackage directory zipped).';
 
 export function unknownFormat(reason: string): DomainError {
   return new DomainError('MODEL_FORMAT_UNKNOWN', `Unrecognised model file: ${reason}. ${ACCEPTED_FORMATS_HINT}`);

@@ -4,6 +4,7 @@
  * profiler rows back to graph nodes.
  */
 import type { ModelFormat, TensorSpec } from '@farm/contracts';
+import type { CoreMlModelMetadata } from './coreml-model.js';
 
 export interface ModelNode {
   /** ONNX: node name, or its first output when the node is unnamed. TFLite: the first output tensor's name, which is what benchmark_model prints. NCNN: the layer name. */
@@ -57,5 +58,5 @@ export interface ModelInfo {
   nodes: ModelNode[];
   /** Elements (not bytes) held in initializers (ONNX), constant buffers (TFLite) or the .bin (NCNN: the layers this inspector knows). */
   parameterCount: number;
-  metadata: OnnxModelMetadata | TfliteModelMetadata | NcnnModelMetadata;
+  metadata: OnnxModelMetadata | TfliteModelMetadata | NcnnModelMetadata | CoreMlModelMetadata;
 }

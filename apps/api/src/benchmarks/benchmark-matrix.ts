@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BenchmarkOptionsSchema,
+  computeUnitsProblem,
   delegateProblem,
   DomainError,
   FRAMEWORK_FORMATS,
@@ -116,9 +117,10 @@ export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], art
       }
       for (const a of artifacts) {
         if (!frameworkRuns(f, a)) continue;
-        // A delegate one framework cannot take leaves that framework's cells out; explicit frameworks were refused by the request schema.
+        // A delegate or compute units one framework cannot take leave that framework's cells out; explicit frameworks were refused by the request schema.
         for (const options of optionSets)
-          if (delegateProblem(f, options.delegate) === null) cells.push({ id: randomUUID(), deviceId: d.id, artifactId: a.id, framework: f, options });
+          if (delegateProblem(f, options.delegate) === null && computeUnitsProblem(f, options.computeUnits) === null)
+            cells.push({ id: randomUUID(), deviceId: d.id, artifactId: a.id, framework: f, options });
       }
     }
   }

@@ -2,11 +2,21 @@
  * The framework x device matrix for one model: per cell the latest result's median with its
  * confidence interval, p90, CV and robust spread, and its per-layer time summed by canonical op
  * class (milliseconds only when the layer sum matches the end-to-end time, shares otherwise), so
- * frameworks can be compared class by class. Artifacts that are variants (int8) get their own
- * column. Every pair of cells on one device gets a verdict from the raw latencies.
+ * frameworks can be compared class by class. Artifacts that are variants (int8) and Core ML
+ * compute units get their own column. Every pair of cells on one device gets a verdict from the raw latencies.
  */
 import { Injectable } from '@nestjs/common';
-import { DomainError, NOISY_SPREAD, OP_CLASSES, type CompareCell, type CompareResponse, type LayerBasis, type OpClass } from '@farm/contracts';
+import {
+  COMPUTE_UNITS,
+  DomainError,
+  NOISY_SPREAD,
+  OP_CLASSES,
+  type CompareCell,
+  type CompareResponse,
+  type ComputeUnits,
+  type LayerBasis,
+  type OpClass,
+} from '@farm/contracts';
 import type { RatioVerdict } from '@farm/stats';
 import { ModelsRepository } from '../models/models.repository.js';
 import { ResultsRepository, type ResultRow } from '../results/results.repository.js';
@@ -14,8 +24,15 @@ import { robustStats, storedLayerSum } from '../results/stored-stats.js';
 import { resultEmulated } from '../results/result-view.js';
 import { pairVerdicts } from './pair-verdicts.js';
 
-export function frameworkLabel(framework: string, variant: string): string {
-  return variant === 'original' ? framework : `${framework} (${variant.replace('_qdq', '')})`;
+export function frameworkLabel(framework: string, variant: string, computeUnits: string | null = null): string {
+  const base = variant === 'original' ? framework : `${framework} (${variant.replace('_qdq', '')})`;
+  return computeUnits ? `${base} [${computeUnits}]` : base;
+}
+
+/** The Core ML compute units a job asked for, from its stored options; null when it did not. */
+export function jobComputeUnits(options: unknown): ComputeUnits | null {
+  const u = (options as { computeUnits?: unknown } | null)?.computeUnits;
+  return typeof u === 'string' && (COMPUTE_UNITS as readonly string[]).includes(u) ? (u as ComputeUnits) : null;
 }
 
 /** Time by op class, largest first; timeMs is null unless the layer times read as milliseconds. */
@@ -24,7 +41,7 @@ export function opClassBreakdown(layers: ResultRow['layers'], basis: LayerBasis 
   const sums = new Map<OpClass, number>();
   for (const l of layers) sums.set(l.opClass as OpClass, (sums.get(l.opClass as OpClass) ?? 0) + l.timeMs);
   return OP_CLASSES.filter((c) => sums.has(c))
-    .map((c) => ({ opClass: c, share: total > 0 ? sums.get(c)! / total : 0, timeMs: basis === 'ms' ? sums.get(c)! : null }))
+    .map((c) => ({ opClass: c, share: total > 0 ? sums.get(c)! / total : 0, timeMs: basis === 'ms' || basis === 'estimated' ? sums.get(c)! : null }))
     .sort((a, b) => b.share - a.share);
 }
 
@@ -51,8 +68,9 @@ export class CompareService {
         deviceId: r.job.device.id,
         deviceName: r.job.device.name,
         emulated: resultEmulated(r),
-        framework: frameworkLabel(r.framework, r.job.artifact.variant),
+        framework: frameworkLabel(r.framework, r.job.artifact.variant, jobComputeUnits(r.job.options)),
         frameworkVersion: r.frameworkVersion,
+        computeUnits: jobComputeUnits(r.job.options),
         artifactId: r.job.artifact.id,
         format: r.job.artifact.format,
         jobId: r.jobId,

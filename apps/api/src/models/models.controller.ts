@@ -32,14 +32,20 @@ export class ModelsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Upload an ONNX, TFLite or NCNN model (format detected from content; deduplicated by sha256)' })
+  @ApiOperation({
+    summary: 'Upload an ONNX, TFLite, NCNN or Core ML (.mlmodel, zipped .mlpackage) model (format detected from content; deduplicated by sha256)',
+  })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
       type: 'object',
       required: ['file'],
       properties: {
-        file: { type: 'string', format: 'binary', description: 'the model: .onnx, .tflite, or an NCNN .param' },
+        file: {
+          type: 'string',
+          format: 'binary',
+          description: 'the model: .onnx, .tflite, an NCNN .param, a Core ML .mlmodel, or an .mlpackage directory zipped',
+        },
         weights: { type: 'string', format: 'binary', description: "an NCNN model's .bin (required with a .param, refused otherwise)" },
         name: { type: 'string', description: 'display name; default: the file name' },
         modelId: { type: 'string', format: 'uuid', description: 'add this file as another artifact of an existing model (e.g. its TFLite export)' },

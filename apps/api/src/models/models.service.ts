@@ -7,7 +7,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@farm/contracts';
-import { checkNcnnWeights, detectModelFormat, inspectModel, inspectNcnnParam, type ModelInfo } from '@farm/model-inspect';
+import { checkNcnnWeights, detectModelFormat, inspectNcnnParam, inspectUpload, type ModelInfo } from '@farm/model-inspect';
 import { ArtifactStore, sha256Hex } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
 import { modelView, type ModelView } from './model-view.js';
@@ -54,7 +54,8 @@ export class ModelsService {
     if (input.modelId && !(await this.repo.findModel(input.modelId))) {
       throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
     }
-    const info = weights?.info ?? inspectModel(input.bytes);
+    // A zipped .mlpackage is opened here with hard bounds: a hostile archive throws before anything is stored.
+    const info = weights?.info ?? (await inspectUpload(input.bytes));
     const { path, created } = await this.store.put(sha256, input.bytes);
     const weightsCreated = weights ? (await this.store.put(weights.sha256, weights.bytes)).created : false;
     try {

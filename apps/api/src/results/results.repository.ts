@@ -110,14 +110,15 @@ export class ResultsRepository {
     return this.prisma.benchmarkResult.findMany({ where: { job: { runId } }, include: resultInclude, orderBy: { createdAt: 'asc' } });
   }
 
-  /** The latest successful result of each (device, framework, artifact) for one model. */
+  /** The latest successful result of each (device, framework, artifact, Core ML compute units) for one model. */
   latestForModel(modelId: string): Promise<ResultRow[]> {
     return this.prisma.benchmarkResult
       .findMany({ where: { job: { artifact: { modelId } } }, include: resultInclude, orderBy: { finishedAt: 'desc' } })
       .then((rows) => {
         const seen = new Set<string>();
         return rows.filter((r) => {
-          const k = `${r.job.deviceId}|${r.framework}|${r.job.artifactId}`;
+          const units = (r.job.options as { computeUnits?: unknown } | null)?.computeUnits ?? '';
+          const k = `${r.job.deviceId}|${r.framework}|${r.job.artifactId}|${String(units)}`;
           if (seen.has(k)) return false;
           seen.add(k);
           return true;

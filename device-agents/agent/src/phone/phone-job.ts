@@ -111,7 +111,7 @@ export async function runOnPhone(
 function phoneEnvironment(d: DeviceDescription, before: DeviceSnapshot, cpus: string | null, device: DeviceRunEnvironment): Environment {
   const freqs = before.cores.map((c) => c.curFreqMHz).filter((f): f is number => f !== null);
   return {
-    os: 'Android',
+    os: d.platform === 'ios' ? 'iOS' : 'Android',
     osRelease: d.osVersion,
     arch: d.abi.split(',')[0] ?? d.abi,
     cpuModel: d.cpuModel,
@@ -121,7 +121,7 @@ function phoneEnvironment(d: DeviceDescription, before: DeviceSnapshot, cpus: st
     temperatureC: before.temperatureC,
     cpuAffinity: cpus,
     agentVersion: AGENT_VERSION,
-    runtimeVersion: `adb (${d.transport})`,
+    runtimeVersion: d.transport,
     device,
   };
 }

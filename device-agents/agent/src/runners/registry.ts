@@ -2,7 +2,8 @@
  * The runners this agent offers, built from the one runner-settings map, and the probe that
  * tells the API which frameworks (and versions) a device can run.
  */
-import type { Framework, FrameworkAvailability } from '@farm/contracts';
+import { FRAMEWORK_FORMATS, FRAMEWORKS, type Framework, type FrameworkAvailability } from '@farm/contracts';
+import { HostAppRunner, HostProbe } from './host-app.runner.js';
 import { OnnxruntimeRunner } from './onnxruntime.runner.js';
 import { DEFAULT_ANDROID_INT8_RUNNER_BINARY, DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runner.js';
 import { OnnxruntimePerfTestRunner } from './onnxruntime-perf-test.runner.js';
@@ -36,6 +37,17 @@ export function phoneRunners(settings: RunnerSettings = {}): Runner[] {
   if (settings.androidTfliteBenchmarkModel) runners.push(new TfliteBenchmarkModelRunner(settings.androidTfliteBenchmarkModel));
   if (settings.androidOrtPerfTest) runners.push(new OnnxruntimePerfTestRunner(settings.androidOrtPerfTest));
   return runners;
+}
+
+/**
+ * The runners of a device reached through Appium: the benchmark host app, once per framework with
+ * a model format. Only the one whose engine the host names (`--version`) claims the device, so a
+ * real iPhone offers coreml and the test stand-in offers the engine it really runs. The host's
+ * version is read once per device, not once per framework.
+ */
+export function appiumRunners(hostApp: string): Runner[] {
+  const probe = new HostProbe();
+  return FRAMEWORKS.filter((f) => FRAMEWORK_FORMATS[f].length > 0).map((f) => new HostAppRunner(f, FRAMEWORK_FORMATS[f], hostApp, probe));
 }
 
 export function desktopRunner(framework: Framework, settings: RunnerSettings = {}): Runner {

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "ModelFormat" ADD VALUE 'coreml';
