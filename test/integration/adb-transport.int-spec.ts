@@ -130,7 +130,7 @@ describeUnless(skip)('adb transport: real adb server, emulated arm64 Android dev
       coreMaxFreqMHz: [1804.8, 1804.8, 1804.8, 1804.8, 2419.2, 2419.2, 2419.2, 2419.2],
     });
     expect(d.cpuModel).toBe('emulated-arm64 (4x 1804.8 MHz + 4x 2419.2 MHz)');
-    assert.ok(d.ramBytes > 1024 * 1024, String(d.ramBytes));
+    assert.ok(d.ramBytes !== null && d.ramBytes > 1024 * 1024, String(d.ramBytes));
     // What the agent registers: the API's contract accepts it, emulated flag included.
     expect(DeviceReportSchema.parse({ ...d, frameworks: [] }).emulated).toBe(true);
   });

@@ -16,8 +16,9 @@ export const DeviceReportSchema = z.object({
   transport: z.enum(['local', 'adb', 'appium']),
   cpuModel: z.string(),
   soc: z.string().nullable(),
-  cores: z.number().int().positive(),
-  ramBytes: z.number().int().positive(),
+  /** null when the device does not say (never guessed). */
+  cores: z.number().int().positive().nullable(),
+  ramBytes: z.number().int().positive().nullable(),
   osVersion: z.string(),
   abi: z.string(),
   /** Per-core top frequency, where the device exposes it (cpufreq). */

@@ -57,7 +57,8 @@ export const EnvironmentSchema = z.object({
   osRelease: z.string(),
   arch: z.string(),
   cpuModel: z.string(),
-  cores: z.number().int().positive(),
+  /** null when the device does not say (never guessed). */
+  cores: z.number().int().positive().nullable(),
   cpuGovernor: z.string().nullable(),
   cpuFreqMHz: z.number().nullable(),
   temperatureC: z.number().nullable(),

@@ -42,7 +42,7 @@ export class AgentsRepository {
           cpuModel: d.cpuModel,
           soc: d.soc,
           cores: d.cores,
-          ramBytes: BigInt(d.ramBytes),
+          ramBytes: d.ramBytes === null ? null : BigInt(d.ramBytes),
           osVersion: d.osVersion,
           abi: d.abi,
           coreMaxFreqMhz: d.coreMaxFreqMHz ?? Prisma.DbNull,

@@ -196,9 +196,10 @@ export class AdbTransport implements Transport {
       transport: 'adb',
       cpuModel: clusters.length ? `${soc ?? 'unknown SoC'} (${clusters.join(' + ')})` : (soc ?? 'unknown'),
       soc,
-      cores: Math.max(1, cpus.length),
+      // Unknown stays null: a guessed core count or RAM size would read as a measurement.
+      cores: cpus.length || null,
       ...(maxFreqs.some((f) => f !== null) ? { coreMaxFreqMHz: maxFreqs.map((f) => f ?? 0) } : {}),
-      ramBytes: Number.isFinite(memKb) && memKb > 0 ? memKb * 1024 : 1,
+      ramBytes: Number.isFinite(memKb) && memKb > 0 ? memKb * 1024 : null,
       osVersion: `Android ${release ?? '?'}${sdk ? ` (SDK ${sdk})` : ''}`,
       abi: prop('ro.product.cpu.abilist') ?? prop('ro.product.cpu.abi') ?? 'unknown',
       emulated: props['ro.boot.qemu'] === '1' || props['ro.farm.emulated'] === '1',

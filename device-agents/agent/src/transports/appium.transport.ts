@@ -237,8 +237,9 @@ export class AppiumTransport implements Transport {
         transport: 'appium',
         cpuModel: str(lockdown.ProductType, str(info.model, 'iPhone')),
         soc: typeof lockdown.HardwareModel === 'string' ? lockdown.HardwareModel : null,
-        cores: num(info.processorCount) ?? 1,
-        ramBytes: num(info.physicalMemory) ?? 1,
+        // XCUITest does not report these; null, never a guess.
+        cores: num(info.processorCount) ?? null,
+        ramBytes: num(info.physicalMemory) ?? null,
         osVersion: str(lockdown.ProductVersion, str(info.osVersion, 'unknown')),
         abi: 'arm64',
         ...(info.isSimulator === true ? { emulated: true } : {}),
