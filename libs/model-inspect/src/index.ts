@@ -7,4 +7,5 @@ export { detectModelFormat, inspectModel } from './inspect-model.js';
 export { canonicalOpClass, type OpClassHints } from './canonical-op-class.js';
 export type { ModelInfo, ModelNode, OnnxModelMetadata, OnnxOpset, TfliteModelMetadata } from './model-info.js';
 export { ACCEPTED_FORMATS_HINT } from './model-errors.js';
+export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-limits.js';
 export { TFLITE_BUILTIN_OPERATORS, tfliteBuiltinOperatorName } from './tflite-builtin-ops.js';

@@ -7,6 +7,8 @@ import type { ModelInfo } from './model-info.js';
 import { invalid, unknownFormat } from './model-errors.js';
 import { decodeOnnxModel, inspectOnnxModel } from './onnx-model.js';
 import { hasTfliteIdentifier, inspectTfliteModel } from './tflite-model.js';
+import { checkModelStrings } from './model-names.js';
+import { DEFAULT_PARSE_LIMITS, limitExceeded, type ParseLimits } from './parse-limits.js';
 
 /** Root offset, identifier, then at least one table: anything shorter cannot be a model. */
 const TFLITE_MIN_ROOT_OFFSET = 8;
@@ -39,17 +41,32 @@ export function detectModelFormat(bytes: Uint8Array): ModelFormat {
   return 'onnx';
 }
 
-export function inspectModel(bytes: Uint8Array): ModelInfo {
+/**
+ * Format, signature and graph summary of uploaded bytes, within `limits` (MODEL_LIMIT_EXCEEDED
+ * beyond them). Synchronous and CPU-bound: a server runs it off its event loop, in a process
+ * with a heap cap and a deadline, since the limits bound the work but not the engine's constant factors.
+ */
+function checkSignature(info: ModelInfo, limits: ParseLimits): ModelInfo {
+  for (const t of [...info.inputs, ...info.outputs]) {
+    if (t.shape.length > limits.maxRank) {
+      throw limitExceeded(info.format === 'onnx' ? 'ONNX' : 'TFLite', 'maxRank', limits.maxRank, `dims of one tensor ("${t.name.slice(0, 100)}" has ${t.shape.length})`);
+    }
+  }
+  return info;
+}
+
+export function inspectModel(bytes: Uint8Array, limits: Partial<ParseLimits> = {}): ModelInfo {
+  const l: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits };
   if (bytes.length === 0) throw unknownFormat('the file is empty');
   if (hasTfliteIdentifier(bytes) && tfliteRootInRange(bytes)) {
     try {
-      return inspectTfliteModel(bytes);
+      return checkSignature(checkModelStrings(inspectTfliteModel(bytes, l)), l);
     } catch (e) {
       throw asDomainError(e, 'TFLite');
     }
   }
   try {
-    return inspectOnnxModel(decodeOnnxModel(bytes));
+    return checkSignature(checkModelStrings(inspectOnnxModel(decodeOnnxModel(bytes, l), l)), l);
   } catch (e) {
     throw asDomainError(e, 'ONNX');
   }
