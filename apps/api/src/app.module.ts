@@ -8,6 +8,7 @@ import { ArtifactStore } from './models/artifact-store.service.js';
 import { ModelsRepository } from './models/models.repository.js';
 import { ModelsService } from './models/models.service.js';
 import { QuantizationService } from './models/quantization.service.js';
+import { ModelInspector } from './models/model-inspector.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { AgentsRepository } from './agents/agents.repository.js';
 import { AgentsService } from './agents/agents.service.js';
@@ -44,6 +45,7 @@ export class AppModule {
         ModelsRepository,
         ModelsService,
         QuantizationService,
+        ModelInspector,
         AgentsRepository,
         AgentsService,
         AgentAuthGuard,

@@ -4,7 +4,7 @@
  * take is re-added by the reconciler, so a queue hiccup cannot lose a cell.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, isQuantizedOnnx, isTargetableStatus, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
+import { BenchmarkOptionsSchema, DomainError, isQuantizedOnnx, isTargetableStatus, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ModelsRepository, type ArtifactRow } from '../models/models.repository.js';
 import { DevicesRepository, type DeviceRow } from '../devices/devices.repository.js';
@@ -13,6 +13,7 @@ import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 import { BenchmarksRepository } from './benchmarks.repository.js';
 import { expandMatrix, targetableDevices } from './benchmark-matrix.js';
 import { jobPayload } from './job-payload.js';
+import { checkInputSizes } from './input-size.js';
 import { QuantizationService } from '../models/quantization.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -65,6 +66,13 @@ export class BenchmarksService {
       inputs: a.inputs as unknown as TensorSpec[],
       quantized: a.format === 'onnx' && isQuantizedOnnx(a.opHistogram as Record<string, number>),
     });
+    // Before anything is stored or quantized: inputs that cannot fit are refused with the numbers.
+    checkInputSizes(
+      artifacts.map(asMatrixArtifact),
+      req.options === undefined ? [BenchmarkOptionsSchema.parse({})] : Array.isArray(req.options) ? req.options : [req.options],
+      devices.map((d) => ({ id: d.id, name: d.name, ramBytes: d.ramBytes === null ? null : Number(d.ramBytes) })),
+      this.config.maxInputBytes,
+    );
     if (req.quantize) {
       const sources = artifacts.filter(QuantizationService.quantizable);
       if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');

@@ -5,11 +5,11 @@
  */
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@farm/contracts';
-import { inspectModel } from '@farm/model-inspect';
 import { ArtifactStore, sha256Hex } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
 import { modelView, type ModelView } from './model-view.js';
 import { QuantizationService } from './quantization.service.js';
+import { ModelInspector } from './model-inspector.service.js';
 
 export interface UploadInput {
   bytes: Uint8Array;
@@ -24,6 +24,7 @@ export class ModelsService {
     private readonly repo: ModelsRepository,
     private readonly store: ArtifactStore,
     private readonly quantizer: QuantizationService,
+    private readonly inspector: ModelInspector,
   ) {}
 
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
@@ -40,7 +41,8 @@ export class ModelsService {
     if (input.modelId && !(await this.repo.findModel(input.modelId))) {
       throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
     }
-    const info = inspectModel(input.bytes);
+    // In a capped child process: nothing is stored until the bytes have been read within the limits.
+    const info = await this.inspector.inspect(input.bytes);
     const { path, created } = await this.store.put(sha256, input.bytes);
     try {
       const model = await this.repo.createArtifact(input.modelId ? { modelId: input.modelId } : { modelName: input.name ?? stripExtension(input.fileName) }, {
