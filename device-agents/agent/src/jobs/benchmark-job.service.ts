@@ -84,7 +84,10 @@ export class BenchmarkJobService {
     }
   }
 
-  /** Fetches the job's model (and its fp32 reference, for an int8 variant) into the artifact cache. */
+  /**
+   * Fetches the job's model (and its fp32 reference, for an int8 variant) into the artifact cache,
+   * and gives each a directory of its own for this job: engines open them there, never in the cache.
+   */
   private async fetchArtifacts(p: BenchmarkJobPayload, progress: ReturnType<BenchmarkJobService['progressReporter']>) {
     progress('download', 0, 1);
     let modelPath: string;
@@ -103,12 +106,35 @@ export class BenchmarkJobService {
       }
     }
     progress('download', 1, 1);
-    return { modelPath, referenceModelPath };
+    const model = this.artifacts.checkout(modelPath, `${p.jobId}-model`);
+    const reference = referenceModelPath ? this.artifacts.checkout(referenceModelPath, `${p.jobId}-reference`) : undefined;
+    return {
+      modelPath: model.path,
+      referenceModelPath: reference?.path,
+      release: () => {
+        model.release();
+        reference?.release();
+      },
+    };
   }
 
   private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
+    const { modelPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
+    try {
+      return await this.runIsolatedJob(p, progress, modelPath, referenceModelPath, signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async runIsolatedJob(
+    p: BenchmarkJobPayload,
+    progress: ReturnType<BenchmarkJobService['progressReporter']>,
+    modelPath: string,
+    referenceModelPath: string | undefined,
+    signal?: AbortSignal,
+  ) {
     const settings = this.config.runnerSettings;
     const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
     const raw = await runIsolated(
@@ -139,7 +165,7 @@ export class BenchmarkJobService {
     const runner = session.runners.find((r) => r.framework === p.framework);
     if (!runner) throw RunnerError.unavailable(p.framework, `${session.description.name} has no runner for it`);
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
+    const { modelPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
     const signal = jobSignal ? AbortSignal.any([jobSignal, session.gone.signal]) : session.gone.signal;
     try {
       const { output, environment } = await runOnPhone(
@@ -165,6 +191,8 @@ export class BenchmarkJobService {
     } catch (err) {
       if (session.gone.signal.aborted) throw RunnerError.failed((session.gone.signal.reason as Error).message);
       throw err;
+    } finally {
+      release();
     }
   }
 
