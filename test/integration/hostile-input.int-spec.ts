@@ -64,7 +64,11 @@ describe('hostile uploads against the real API', () => {
   const corpus = hostileUploads().map((c) => ({ ...c, data: c.bytes() }));
 
   beforeAll(async () => {
-    h = await startApi({ databaseUrl: await createTestDatabase('hostile_int'), redisUrl: requireEnv('TEST_REDIS_URL'), env: { HEARTBEAT_INTERVAL_MS: '600000' } });
+    h = await startApi({
+      databaseUrl: await createTestDatabase('hostile_int'),
+      redisUrl: requireEnv('TEST_REDIS_URL'),
+      env: { HEARTBEAT_INTERVAL_MS: '600000' },
+    });
   });
   afterAll(async () => {
     await h?.kill();
@@ -119,7 +123,12 @@ describe('hostile uploads against the real API', () => {
       rssAfterMiB: +(after.rss / MiB).toFixed(1),
       hwmBeforeMiB: +(before.hwm / MiB).toFixed(1),
       hwmAfterMiB: +(after.hwm / MiB).toFixed(1),
-      healthQuiet: { n: baseline.length, p50: +quantile(baseline, 0.5).toFixed(1), p99: +quantile(baseline, 0.99).toFixed(1), max: +Math.max(...baseline).toFixed(1) },
+      healthQuiet: {
+        n: baseline.length,
+        p50: +quantile(baseline, 0.5).toFixed(1),
+        p99: +quantile(baseline, 0.99).toFixed(1),
+        max: +Math.max(...baseline).toFixed(1),
+      },
       loopDelayMaxMs: { quiet: quietLoopMax, attack: attackLoopMax },
       healthAttack: { n: during.length, p50: +quantile(during, 0.5).toFixed(1), p99: +quantile(during, 0.99).toFixed(1), max: +Math.max(...during).toFixed(1) },
     };

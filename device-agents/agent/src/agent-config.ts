@@ -48,7 +48,12 @@ const EnvSchema = z.object({
    * Default: three quarters of this machine's RAM, so a runaway engine fails its job with an
    * allocation error before the kernel's OOM killer picks the agent or the database.
    */
-  RUNNER_MEMORY_LIMIT_MB: z.coerce.number().int().min(0).max(16 * 1024 * 1024).optional(),
+  RUNNER_MEMORY_LIMIT_MB: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16 * 1024 * 1024)
+    .optional(),
   /** The adb server Android phones are reached through; on this machine it is started when none runs. */
   ADB_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
   ADB_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(5037),
@@ -128,7 +133,8 @@ function runnerMemoryLimit(configured: number | undefined): { memoryLimitMb?: nu
   const mb = configured ?? Math.floor((totalmem() * 0.75) / (1024 * 1024));
   const problem = prlimitProblem(mb * 1024 * 1024);
   if (problem === null) return { memoryLimitMb: mb };
-  if (configured !== undefined) throw new Error(`invalid agent configuration:\n  RUNNER_MEMORY_LIMIT_MB: cannot cap with prlimit (install util-linux, or set 0): ${problem}`);
+  if (configured !== undefined)
+    throw new Error(`invalid agent configuration:\n  RUNNER_MEMORY_LIMIT_MB: cannot cap with prlimit (install util-linux, or set 0): ${problem}`);
   return {};
 }
 

@@ -49,7 +49,12 @@ export function detectModelFormat(bytes: Uint8Array): ModelFormat {
 function checkSignature(info: ModelInfo, limits: ParseLimits): ModelInfo {
   for (const t of [...info.inputs, ...info.outputs]) {
     if (t.shape.length > limits.maxRank) {
-      throw limitExceeded(info.format === 'onnx' ? 'ONNX' : 'TFLite', 'maxRank', limits.maxRank, `dims of one tensor ("${t.name.slice(0, 100)}" has ${t.shape.length})`);
+      throw limitExceeded(
+        info.format === 'onnx' ? 'ONNX' : 'TFLite',
+        'maxRank',
+        limits.maxRank,
+        `dims of one tensor ("${t.name.slice(0, 100)}" has ${t.shape.length})`,
+      );
     }
   }
   return info;

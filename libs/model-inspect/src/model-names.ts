@@ -44,7 +44,12 @@ export function checkModelStrings(info: ModelInfo): ModelInfo {
   const m = info.metadata;
   const metadata =
     m.format === 'onnx'
-      ? { ...m, producerName: clean(m.producerName), producerVersion: clean(m.producerVersion), opsets: m.opsets.map((o) => ({ ...o, domain: clean(o.domain) })) }
+      ? {
+          ...m,
+          producerName: clean(m.producerName),
+          producerVersion: clean(m.producerVersion),
+          opsets: m.opsets.map((o) => ({ ...o, domain: clean(o.domain) })),
+        }
       : { ...m, description: clean(m.description) };
   return { ...info, metadata };
 }

@@ -148,7 +148,8 @@ export function scanOnnxWire(bytes: Uint8Array, limits: ParseLimits): OnnxWireSc
           if (bodyEnd > end) throw new OnnxWireError('a length-delimited field runs past the end of its message');
           const child = children[field];
           if (child !== undefined) {
-            if (++out.messages > limits.maxMessages) throw limitExceeded('ONNX', 'maxMessages', limits.maxMessages, 'protobuf messages (nodes, attributes, tensors, value infos)');
+            if (++out.messages > limits.maxMessages)
+              throw limitExceeded('ONNX', 'maxMessages', limits.maxMessages, 'protobuf messages (nodes, attributes, tensors, value infos)');
             if (child === 'node' && ++out.nodes > limits.maxNodes) throw limitExceeded('ONNX', 'maxNodes', limits.maxNodes, 'nodes in all graphs');
             if (kind === 'tensor' && field === TENSOR_EXTERNAL_DATA) external = true;
             const childWhere = (): string => `${where()}${describe(kind, field, label())}`;
@@ -156,12 +157,14 @@ export function scanOnnxWire(bytes: Uint8Array, limits: ParseLimits): OnnxWireSc
           } else if (kind === 'attribute' && field === 7) {
             // Packed floats: four bytes per element.
             attributeElements += len / 4 - 1;
-            if (attributeElements > limits.maxAttributeElements) throw limitExceeded('ONNX', 'maxAttributeElements', limits.maxAttributeElements, 'elements in one attribute');
+            if (attributeElements > limits.maxAttributeElements)
+              throw limitExceeded('ONNX', 'maxAttributeElements', limits.maxAttributeElements, 'elements in one attribute');
           } else if (varintFields?.has(field)) {
             const n = packedVarints(body, bodyEnd);
             if (kind === 'attribute') {
               attributeElements += n - 1;
-              if (attributeElements > limits.maxAttributeElements) throw limitExceeded('ONNX', 'maxAttributeElements', limits.maxAttributeElements, 'elements in one attribute');
+              if (attributeElements > limits.maxAttributeElements)
+                throw limitExceeded('ONNX', 'maxAttributeElements', limits.maxAttributeElements, 'elements in one attribute');
             }
             varints += n;
             if (varints > limits.maxVarintElements) {

@@ -4,7 +4,15 @@
  * take is re-added by the reconciler, so a queue hiccup cannot lose a cell.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BenchmarkOptionsSchema, DomainError, isQuantizedOnnx, isTargetableStatus, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
+import {
+  BenchmarkOptionsSchema,
+  DomainError,
+  isQuantizedOnnx,
+  isTargetableStatus,
+  type BenchmarkRequest,
+  type Framework,
+  type TensorSpec,
+} from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ModelsRepository, type ArtifactRow } from '../models/models.repository.js';
 import { DevicesRepository, type DeviceRow } from '../devices/devices.repository.js';

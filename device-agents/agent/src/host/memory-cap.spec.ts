@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { beforeAll, describe, it } from '@jest/globals';
 import { permanentFailureReason, RunnerError } from '../runners/runner.js';
 import { hostAddressSpaceBytes, runIsolated } from './run-isolated.js';
-import { BLAZEFACE_ONNX_INPUTS, BLAZEFACE_ONNX_OUTPUTS, BLAZEFACE_TFLITE_INPUTS, BLAZEFACE_TFLITE_OUTPUTS, ensureSampleModels, LOCAL_TRANSPORT, QUICK, RUNNER_HOST, SAMPLE } from '../../../../test/fixtures/runner-fixtures.js';
+import {
+  BLAZEFACE_ONNX_INPUTS,
+  BLAZEFACE_ONNX_OUTPUTS,
+  BLAZEFACE_TFLITE_INPUTS,
+  BLAZEFACE_TFLITE_OUTPUTS,
+  ensureSampleModels,
+  LOCAL_TRANSPORT,
+  QUICK,
+  RUNNER_HOST,
+  SAMPLE,
+} from '../../../../test/fixtures/runner-fixtures.js';
 
 const MIB = 1024 * 1024;
 
@@ -41,7 +51,11 @@ describe('runner memory cap (RLIMIT_AS through prlimit)', () => {
   it('a declared 1x3x100000x100000 input fails once, permanently, not three times as transient', async () => {
     const huge = [{ name: 'input:0', dtype: 'float32' as const, shape: [1, 3, 100000, 100000] }];
     await assert.rejects(
-      runIsolated('onnxruntime', { modelPath: SAMPLE.blazefaceOnnx, inputs: huge, outputs: [...BLAZEFACE_ONNX_OUTPUTS], options: QUICK }, { hostScript: RUNNER_HOST, settings: { memoryLimitMb: 512 } }),
+      runIsolated(
+        'onnxruntime',
+        { modelPath: SAMPLE.blazefaceOnnx, inputs: huge, outputs: [...BLAZEFACE_ONNX_OUTPUTS], options: QUICK },
+        { hostScript: RUNNER_HOST, settings: { memoryLimitMb: 512 } },
+      ),
       (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /Invalid typed array length/.test(e.message),
     );
   });
@@ -50,7 +64,11 @@ describe('runner memory cap (RLIMIT_AS through prlimit)', () => {
     // 2 GiB of float32 against a 512 MiB cap: the host's heap and address space refuse it.
     const big = [{ name: 'input:0', dtype: 'float32' as const, shape: [1, 8, 8192, 8192] }];
     await assert.rejects(
-      runIsolated('onnxruntime', { modelPath: SAMPLE.blazefaceOnnx, inputs: big, outputs: [...BLAZEFACE_ONNX_OUTPUTS], options: QUICK }, { hostScript: RUNNER_HOST, settings: { memoryLimitMb: 512 }, timeoutMs: 120_000 }),
+      runIsolated(
+        'onnxruntime',
+        { modelPath: SAMPLE.blazefaceOnnx, inputs: big, outputs: [...BLAZEFACE_ONNX_OUTPUTS], options: QUICK },
+        { hostScript: RUNNER_HOST, settings: { memoryLimitMb: 512 }, timeoutMs: 120_000 },
+      ),
       (e: unknown) => e instanceof RunnerError && e.permanent && (e.details as { reason?: string }).reason === 'allocation failed',
     );
   });

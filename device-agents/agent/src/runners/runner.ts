@@ -116,7 +116,8 @@ export class RunnerError extends DomainError {
  */
 const ALLOCATION_FAILURE =
   /Invalid typed array length|Array buffer allocation failed|Invalid array length|heap out of memory|Reached heap limit|std::bad_alloc|Failed to allocate|Cannot allocate memory|ENOMEM|out of memory/i;
-const INPUT_FAILURE = /INVALID_ARGUMENT|Got invalid dimensions|Invalid rank for input|Unexpected input data type|input '.*' is missing|Invalid (input )?shape|shape mismatch|dimension mismatch/i;
+const INPUT_FAILURE =
+  /INVALID_ARGUMENT|Got invalid dimensions|Invalid rank for input|Unexpected input data type|input '.*' is missing|Invalid (input )?shape|shape mismatch|dimension mismatch/i;
 
 export function permanentFailureReason(message: string): 'allocation failed' | 'invalid input' | null {
   if (ALLOCATION_FAILURE.test(message)) return 'allocation failed';
