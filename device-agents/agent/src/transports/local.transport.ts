@@ -218,9 +218,9 @@ export class LocalTransport implements Transport {
     this.check(workspace.serial);
     const hash = sha256 ?? (await this.hashes.sha256(localPath));
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`not a sha256: ${hash}`);
-    // One directory per file: a model opened from here finds nothing beside it (engines resolve
-    // ONNX external data relative to the model's directory).
-    const cache = join(this.root, 'cache', hash);
+    // Flat on purpose: the int8 runner's plan names its weights file by its cached name, beside it.
+    // Engines that resolve references by directory open their model from a per-job directory instead (ArtifactCache.checkout).
+    const cache = join(this.root, 'cache');
     const ext = extname(localPath).replace(/[^A-Za-z0-9.]/g, '');
     const remotePath = join(cache, `${hash}${ext}`);
     if (existsSync(remotePath)) return { remotePath, pushed: false };
