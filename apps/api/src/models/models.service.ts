@@ -5,7 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@farm/contracts';
-import { ArtifactStore, sha256Hex } from './artifact-store.service.js';
+import { ArtifactStore, sha256HexYielding } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
 import { modelView, type ModelView } from './model-view.js';
 import { QuantizationService } from './quantization.service.js';
@@ -30,7 +30,7 @@ export class ModelsService {
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
     if (input.bytes.length === 0)
       throw new DomainError('MODEL_FORMAT_UNKNOWN', 'the uploaded file is empty; send an ONNX (.onnx) or TensorFlow Lite (.tflite) model in the "file" field');
-    const sha256 = sha256Hex(input.bytes);
+    const sha256 = await sha256HexYielding(input.bytes);
     const existing = await this.repo.findArtifactBySha(sha256);
     if (existing) {
       // The same bytes again: if the stored file went missing (an emptied ARTIFACT_DIR beside a kept
