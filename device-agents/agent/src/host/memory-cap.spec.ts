@@ -48,27 +48,25 @@ describe('runner memory cap (RLIMIT_AS through prlimit)', () => {
     assert.ok(hostAddressSpaceBytes('tflite', 512) > hostAddressSpaceBytes('onnxruntime', 512));
   });
 
+  /** BlazeFace under ONNX Runtime with its input declared as `shape`, in a host capped at 512 MiB. */
+  const ortWithInput = (shape: number[]) =>
+    runIsolated(
+      'onnxruntime',
+      { modelPath: SAMPLE.blazefaceOnnx, inputs: [{ name: 'input:0', dtype: 'float32', shape }], outputs: [...BLAZEFACE_ONNX_OUTPUTS], options: QUICK },
+      { hostScript: RUNNER_HOST, settings: { memoryLimitMb: 512 }, timeoutMs: 120_000 },
+    );
+
   it('a declared 1x3x100000x100000 input fails once, permanently, not three times as transient', async () => {
-    const huge = [{ name: 'input:0', dtype: 'float32' as const, shape: [1, 3, 100000, 100000] }];
     await assert.rejects(
-      runIsolated(
-        'onnxruntime',
-        { modelPath: SAMPLE.blazefaceOnnx, inputs: huge, outputs: [...BLAZEFACE_ONNX_OUTPUTS], options: QUICK },
-        { hostScript: RUNNER_HOST, settings: { memoryLimitMb: 512 } },
-      ),
+      ortWithInput([1, 3, 100000, 100000]),
       (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /Invalid typed array length/.test(e.message),
     );
   });
 
   it('an input over the cap but under V8 typed-array limits fails permanently as an allocation failure', async () => {
     // 2 GiB of float32 against a 512 MiB cap: the host's heap and address space refuse it.
-    const big = [{ name: 'input:0', dtype: 'float32' as const, shape: [1, 8, 8192, 8192] }];
     await assert.rejects(
-      runIsolated(
-        'onnxruntime',
-        { modelPath: SAMPLE.blazefaceOnnx, inputs: big, outputs: [...BLAZEFACE_ONNX_OUTPUTS], options: QUICK },
-        { hostScript: RUNNER_HOST, settings: { memoryLimitMb: 512 }, timeoutMs: 120_000 },
-      ),
+      ortWithInput([1, 8, 8192, 8192]),
       (e: unknown) => e instanceof RunnerError && e.permanent && (e.details as { reason?: string }).reason === 'allocation failed',
     );
   });
