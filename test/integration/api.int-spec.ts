@@ -12,7 +12,22 @@ import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/host/run-isolated';
 import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
-import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../fixtures/stack.js';
+import { TINY_PARAM, tinyBin, tinyWeights } from '../fixtures/ncnn-fixtures.js';
+import {
+  api,
+  createTestDatabase,
+  registerDevice,
+  requireEnv,
+  SAMPLE,
+  sql,
+  startApi,
+  startWorker,
+  upload,
+  uploadBytes,
+  waitFor,
+  type ApiHandle,
+  type WorkerHandle,
+} from '../fixtures/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
 
@@ -32,15 +47,19 @@ function filesUnder(dir: string): string[] {
 
 describe('API against real Postgres and Redis', () => {
   let h: ApiHandle;
+  // The worker makes the int8 variant the comparison test quantizes.
+  let worker: WorkerHandle;
   let agentHeaders: Record<string, string>;
 
   beforeAll(async () => {
     const db = await createTestDatabase('api_int');
     // The test registers its device once and sends no heartbeats: a long interval keeps it from going offline (offline devices take no jobs).
     h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { MAX_MODEL_MB: '2', HEARTBEAT_INTERVAL_MS: '600000' } });
+    worker = await startWorker(h, { redisUrl: requireEnv('TEST_REDIS_URL') });
     agentHeaders = { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' };
   });
   afterAll(async () => {
+    await worker?.kill();
     await h?.kill();
   });
 
@@ -106,6 +125,52 @@ describe('API against real Postgres and Redis', () => {
     assert.equal(noFile.status, 400);
     assert.deepEqual(await rowCounts(h.databaseUrl), before);
     assert.equal(filesUnder(h.artifactDir).length, filesBefore);
+  });
+
+  test('an NCNN model is a .param in "file" plus its .bin in "weights"; mismatches get a 4xx and leave no trace', async () => {
+    const post = async (param: Uint8Array, weights?: Uint8Array) => {
+      const form = new FormData();
+      form.append('file', new Blob([param]), 'tiny.param');
+      if (weights) form.append('weights', new Blob([weights]), 'tiny.bin');
+      const res = await fetch(`${h.url}/models`, { method: 'POST', body: form });
+      return { status: res.status, body: JSON.parse(await res.text()) };
+    };
+    const param = new TextEncoder().encode(TINY_PARAM);
+    const bin = tinyBin(tinyWeights());
+    const before = await rowCounts(h.databaseUrl);
+    const filesBefore = filesUnder(h.artifactDir).length;
+    const refusals: [string, Promise<{ status: number; body: any }>, number, string][] = [
+      ['param without bin', post(param), 400, 'VALIDATION_FAILED'],
+      ['bin too short for the param', post(param, bin.subarray(0, 100)), 422, 'MODEL_INVALID'],
+      ['weights beside an ONNX model', post(readFileSync(SAMPLE.onnx), bin), 400, 'VALIDATION_FAILED'],
+      ['a bin as the model', post(bin), 415, 'MODEL_FORMAT_UNKNOWN'],
+    ];
+    for (const [what, pending, status, code] of refusals) {
+      const r = await pending;
+      assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, code, what);
+    }
+    assert.deepEqual(await rowCounts(h.databaseUrl), before);
+    assert.equal(filesUnder(h.artifactDir).length, filesBefore);
+
+    const ok = await post(param, bin);
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    const art = ok.body.model.artifacts[0];
+    assert.equal(art.format, 'ncnn');
+    assert.deepEqual(art.weights, { sha256: createHash('sha256').update(bin).digest('hex'), sizeBytes: bin.length });
+    assert.deepEqual(art.opHistogram, { Input: 1, Convolution: 1, ReLU: 1, ConvolutionDepthWise: 1, Pooling: 1 });
+    assert.deepEqual(art.inputs, [{ name: 'data', dtype: 'float32', shape: [3, 8, 8] }]);
+    // Both files are in the store, the .bin fetched by agents through its own sha256.
+    assert.equal(filesUnder(h.artifactDir).length, filesBefore + 2);
+    const fetched = await fetch(`${h.url}/agent/artifacts/${art.weights.sha256}`, { headers: agentHeaders });
+    assert.equal(fetched.status, 200);
+    assert.deepEqual(new Uint8Array(await fetched.arrayBuffer()), bin);
+    // The same .param again with its .bin deduplicates; with another .bin it is refused.
+    assert.equal((await post(param, bin)).status, 200);
+    const other = tinyBin(tinyWeights(2));
+    const clash = await post(param, other);
+    assert.equal(clash.status, 422);
+    assert.equal(clash.body.error.code, 'MODEL_INVALID');
   });
 
   describe('benchmarks', () => {
@@ -245,7 +310,10 @@ describe('API against real Postgres and Redis', () => {
         options: opts,
       });
       assert.equal(created.status, 202, JSON.stringify(created.body));
-      const jobs = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs as { id: string; artifact: { id: string } }[];
+      const jobs = await waitFor('the int8 cell to be queued on its variant', async () => {
+        const run = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs as { id: string; status: string; artifact: { id: string } }[];
+        return run.every((j) => j.status === 'queued') ? run : undefined;
+      });
       assert.equal(jobs.length, 2);
       const artifacts = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts as {
         id: string;

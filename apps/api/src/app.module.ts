@@ -1,64 +1,45 @@
-/** The API's root module: one module per domain would be finer; at this size the providers are wired here. */
+/**
+ * The API's root module: request handling only. Scheduling, maintenance and conversions run in
+ * the worker (apps/worker); what both need comes from FarmCoreModule.
+ */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
-import { APP_CONFIG, type AppConfig } from './config/app-config.js';
-import { PrismaService } from './prisma/prisma.service.js';
-import { BenchmarkQueueProducer } from './queue/benchmark-queue.producer.js';
-import { ArtifactStore } from './models/artifact-store.service.js';
-import { ModelsRepository } from './models/models.repository.js';
+import type { AppConfig } from './config/app-config.js';
+import { FarmCoreModule } from './core/farm-core.module.js';
 import { ModelsService } from './models/models.service.js';
-import { QuantizationService } from './models/quantization.service.js';
 import { ModelInspector } from './models/model-inspector.service.js';
 import { ModelsController } from './models/models.controller.js';
+import { ConversionsService } from './conversions/conversions.service.js';
+import { ConversionsController } from './conversions/conversions.controller.js';
 import { AgentsRepository } from './agents/agents.repository.js';
 import { AgentsService } from './agents/agents.service.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { AgentAuthGuard } from './agents/agent-auth.guard.js';
-import { DevicesRepository } from './devices/devices.repository.js';
 import { DevicesController } from './devices/devices.controller.js';
-import { BenchmarksRepository } from './benchmarks/benchmarks.repository.js';
 import { BenchmarksService } from './benchmarks/benchmarks.service.js';
 import { BenchmarksController } from './benchmarks/benchmarks.controller.js';
-import { ResultsRepository } from './results/results.repository.js';
-import { ResultsService } from './results/results.service.js';
 import { ResultsController } from './results/results.controller.js';
 import { CompareService } from './compare/compare.service.js';
 import { CompareController } from './compare/compare.controller.js';
 import { HealthController } from './health/health.controller.js';
-import { JobReconciler } from './reconciler/job-reconciler.service.js';
-import { MaintenanceQueueModule } from './maintenance/maintenance-queue.module.js';
-import { MaintenanceQueueProducer } from './maintenance/maintenance-queue.producer.js';
-import { MaintenanceProcessor } from './maintenance/maintenance.processor.js';
 
 @Module({})
 export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 1, fields: 10 } }), MaintenanceQueueModule.forConfig(config)],
-      controllers: [ModelsController, AgentsController, DevicesController, BenchmarksController, ResultsController, CompareController, HealthController],
-      providers: [
-        { provide: APP_CONFIG, useValue: config },
-        PrismaService,
-        BenchmarkQueueProducer,
-        ArtifactStore,
-        ModelsRepository,
-        ModelsService,
-        QuantizationService,
-        ModelInspector,
-        AgentsRepository,
-        AgentsService,
-        AgentAuthGuard,
-        DevicesRepository,
-        BenchmarksRepository,
-        BenchmarksService,
-        ResultsRepository,
-        ResultsService,
-        CompareService,
-        JobReconciler,
-        MaintenanceQueueProducer,
-        MaintenanceProcessor,
+      imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 2, fields: 10 } }), FarmCoreModule.forConfig(config)],
+      controllers: [
+        ModelsController,
+        ConversionsController,
+        AgentsController,
+        DevicesController,
+        BenchmarksController,
+        ResultsController,
+        CompareController,
+        HealthController,
       ],
+      providers: [ModelsService, ModelInspector, ConversionsService, AgentsRepository, AgentsService, AgentAuthGuard, BenchmarksService, CompareService],
     };
   }
 }

@@ -17,6 +17,8 @@ export const ModelArtifactRefSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   format: z.enum(MODEL_FORMATS),
   sizeBytes: z.number().int().positive(),
+  /** The second file of a two-file model (NCNN's .bin beside the .param), fetched by its own sha256. */
+  weights: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), sizeBytes: z.number().int().nonnegative() }).optional(),
   inputs: z.array(TensorSpecSchema),
   outputs: z.array(TensorSpecSchema),
 });
@@ -38,7 +40,8 @@ export const BenchmarkJobPayloadSchema = z.object({
 });
 export type BenchmarkJobPayload = z.infer<typeof BenchmarkJobPayloadSchema>;
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/** waiting: an int8 cell held until the conversion making its variant ends (see conversion.schema.ts). */
+export const JOB_STATUSES = ['waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

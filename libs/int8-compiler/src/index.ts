@@ -12,6 +12,7 @@ export {
   type ActivationType,
 } from './quantizer/quantize.js';
 export type { CalibrationMethod, CalibrationSample } from './quantizer/calibration.js';
+export { calibrationInputBytes, SYNTHETIC_CALIBRATION_SAMPLES } from './quantizer/calibration-size.js';
 export { agreement, type Agreement } from './agreement.js';
 export type { TensorDecl } from './plan/plan-writer.js';
 export { runPlan, runnerAvailable, realValues, splitOutputs, DEFAULT_RUNNER, type RunnerReport, type RunResult } from './runner/int8-runner.js';

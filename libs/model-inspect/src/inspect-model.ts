@@ -6,6 +6,7 @@ import { DomainError, type ModelFormat } from '@farm/contracts';
 import type { ModelInfo } from './model-info.js';
 import { invalid, unknownFormat } from './model-errors.js';
 import { decodeOnnxModel, inspectOnnxModel } from './onnx-model.js';
+import { checkNcnnWeights, hasNcnnBinaryMagic, hasNcnnTextMagic, inspectNcnnParam } from './ncnn-model.js';
 import { hasTfliteIdentifier, inspectTfliteModel } from './tflite-model.js';
 import { checkModelStrings } from './model-names.js';
 import { DEFAULT_PARSE_LIMITS, limitExceeded, type ParseLimits } from './parse-limits.js';
@@ -25,7 +26,8 @@ function tfliteRootInRange(bytes: Uint8Array): boolean {
 }
 
 /**
- * TFLite by its flatbuffer file identifier "TFL3" (bytes 4..8); ONNX by a ModelProto that
+ * TFLite by its flatbuffer file identifier "TFL3" (bytes 4..8); an NCNN .param by its magic
+ * 7767517 (as text, or as the first int32 of a binary .param); ONNX by a ModelProto that
  * decodes, with an ir_version and a graph of at least one node. Throws MODEL_FORMAT_UNKNOWN
  * for anything else, MODEL_TRUNCATED / MODEL_INVALID for an ONNX model that is recognisable
  * but cut short or unusable (its format cannot be confirmed without decoding it).
@@ -33,6 +35,7 @@ function tfliteRootInRange(bytes: Uint8Array): boolean {
 export function detectModelFormat(bytes: Uint8Array): ModelFormat {
   if (bytes.length === 0) throw unknownFormat('the file is empty');
   if (hasTfliteIdentifier(bytes) && tfliteRootInRange(bytes)) return 'tflite';
+  if (isNcnnParam(bytes)) return 'ncnn';
   try {
     decodeOnnxModel(bytes);
   } catch (e) {
@@ -41,28 +44,51 @@ export function detectModelFormat(bytes: Uint8Array): ModelFormat {
   return 'onnx';
 }
 
-/**
- * Format, signature and graph summary of uploaded bytes, within `limits` (MODEL_LIMIT_EXCEEDED
- * beyond them). Synchronous and CPU-bound: a server runs it off its event loop, in a process
- * with a heap cap and a deadline, since the limits bound the work but not the engine's constant factors.
- */
+/** No ModelProto starts with either: '7' (0x37) would be field 6 with the invalid wire type 7. */
+export function isNcnnParam(bytes: Uint8Array): boolean {
+  return hasNcnnTextMagic(bytes) || hasNcnnBinaryMagic(bytes);
+}
+
+const FORMAT_LABEL = { onnx: 'ONNX', tflite: 'TFLite', ncnn: 'NCNN .param' } as const;
+
 function checkSignature(info: ModelInfo, limits: ParseLimits): ModelInfo {
   for (const t of [...info.inputs, ...info.outputs]) {
     if (t.shape.length > limits.maxRank) {
-      throw limitExceeded(
-        info.format === 'onnx' ? 'ONNX' : 'TFLite',
-        'maxRank',
-        limits.maxRank,
-        `dims of one tensor ("${t.name.slice(0, 100)}" has ${t.shape.length})`,
-      );
+      throw limitExceeded(FORMAT_LABEL[info.format], 'maxRank', limits.maxRank, `dims of one tensor ("${t.name.slice(0, 100)}" has ${t.shape.length})`);
     }
   }
   return info;
 }
 
+/**
+ * An NCNN .param with the size of its .bin: the .param's summary, refused (MODEL_INVALID) when the
+ * .bin's size fits no reading of its layers. One parse for both, so an upload pays for it once.
+ */
+export function inspectNcnnUpload(bytes: Uint8Array, weightsSize: number, limits: Partial<ParseLimits> = {}): ModelInfo {
+  try {
+    const inspection = inspectNcnnParam(bytes);
+    checkNcnnWeights(inspection, weightsSize);
+    return checkSignature(checkModelStrings(inspection.info), { ...DEFAULT_PARSE_LIMITS, ...limits });
+  } catch (e) {
+    throw asDomainError(e, 'NCNN .param');
+  }
+}
+
+/**
+ * Format, signature and graph summary of uploaded bytes, within `limits` (MODEL_LIMIT_EXCEEDED
+ * beyond them). Synchronous and CPU-bound: a server runs it off its event loop, in a process
+ * with a heap cap and a deadline, since the limits bound the work but not the engine's constant factors.
+ */
 export function inspectModel(bytes: Uint8Array, limits: Partial<ParseLimits> = {}): ModelInfo {
   const l: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits };
   if (bytes.length === 0) throw unknownFormat('the file is empty');
+  if (isNcnnParam(bytes)) {
+    try {
+      return checkSignature(checkModelStrings(inspectNcnnParam(bytes).info), l);
+    } catch (e) {
+      throw asDomainError(e, 'NCNN .param');
+    }
+  }
   if (hasTfliteIdentifier(bytes) && tfliteRootInRange(bytes)) {
     try {
       return checkSignature(checkModelStrings(inspectTfliteModel(bytes, l)), l);

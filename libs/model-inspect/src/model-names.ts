@@ -33,7 +33,7 @@ const clean = (s: string): string => s.replace(NUL, '').replace(LONE_SURROGATE, 
 
 /** Throws MODEL_INVALID for a name with a control character; returns the info with metadata text cleaned. */
 export function checkModelStrings(info: ModelInfo): ModelInfo {
-  const format = info.format === 'onnx' ? 'ONNX' : 'TFLite';
+  const format = info.format === 'onnx' ? 'ONNX' : info.format === 'tflite' ? 'TFLite' : 'NCNN .param';
   for (const t of info.inputs) checkName(format, 'input name', t.name);
   for (const t of info.outputs) checkName(format, 'output name', t.name);
   for (const t of [...info.inputs, ...info.outputs]) for (const d of t.shape) if (typeof d === 'string') checkName(format, `dim name of "${t.name}"`, d);
@@ -50,6 +50,8 @@ export function checkModelStrings(info: ModelInfo): ModelInfo {
           producerVersion: clean(m.producerVersion),
           opsets: m.opsets.map((o) => ({ ...o, domain: clean(o.domain) })),
         }
-      : { ...m, description: clean(m.description) };
+      : m.format === 'tflite'
+        ? { ...m, description: clean(m.description) }
+        : m;
   return { ...info, metadata };
 }

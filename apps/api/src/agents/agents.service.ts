@@ -19,7 +19,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AgentsRepository } from './agents.repository.js';
 import { hashAgentToken } from './agent-token.js';
 import { BenchmarksRepository, type JobRow } from '../benchmarks/benchmarks.repository.js';
-import { ResultsService } from '../results/results.service.js';
+import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
 import { ArtifactStore } from '../models/artifact-store.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -30,7 +30,7 @@ export class AgentsService implements OnModuleInit {
   constructor(
     private readonly repo: AgentsRepository,
     private readonly jobs: BenchmarksRepository,
-    private readonly results: ResultsService,
+    private readonly lifecycle: JobLifecycleService,
     private readonly store: ArtifactStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -78,10 +78,7 @@ export class AgentsService implements OnModuleInit {
 
   /** 409 when the job was cancelled or already has a result: the agent then skips it. */
   async started(tokenId: string, s: JobStarted) {
-    const job = await this.ownedJob(tokenId, s.jobId);
-    const updated = await this.jobs.markStarted(job.id, new Date(s.startedAt));
-    if (updated === 0) throw new DomainError('JOB_STATE_CONFLICT', `job ${job.id} is ${job.status}; do not run it`, { status: job.status });
-    await this.jobs.refreshRunStatus(job.runId);
+    await this.lifecycle.started(await this.ownedJob(tokenId, s.jobId), new Date(s.startedAt));
     return { ok: true };
   }
 
@@ -92,13 +89,11 @@ export class AgentsService implements OnModuleInit {
   }
 
   async failed(tokenId: string, f: JobFailure) {
-    const job = await this.ownedJob(tokenId, f.jobId);
-    await this.jobs.recordFailure(job.id, f.code, f.message, f.permanent || f.final, f.attempt);
-    await this.jobs.refreshRunStatus(job.runId);
+    await this.lifecycle.failed(await this.ownedJob(tokenId, f.jobId), f);
     return { ok: true };
   }
 
   async result(tokenId: string, sub: ResultSubmission) {
-    return this.results.ingest(sub, await this.ownedJob(tokenId, sub.jobId));
+    return this.lifecycle.ingest(sub, await this.ownedJob(tokenId, sub.jobId));
   }
 }

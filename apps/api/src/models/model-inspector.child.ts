@@ -1,11 +1,12 @@
 /**
  * Entry point of the process that inspects one upload. The API forks it with a heap cap and
  * kills it at a deadline, so a model that costs more than the parse limits foresee can only
- * exhaust this process, never the API. Reads the model from stdin and the limits from argv[2];
+ * exhaust this process, never the API. Reads the model from stdin, and from argv[2] the limits
+ * and, for an NCNN .param, the size of its .bin (checked against the layers here, in one parse);
  * answers once over IPC, with the model info or a domain error's code, message and details.
  */
 import { DomainError } from '@farm/contracts';
-import { inspectModel, type ParseLimits } from '@farm/model-inspect';
+import { inspectModel, inspectNcnnUpload, type ParseLimits } from '@farm/model-inspect';
 
 export type InspectorReply =
   | { ready: true }
@@ -15,7 +16,7 @@ export type InspectorReply =
 
 // Loaded and listening: from here on, a death is the model's doing, not a broken install.
 process.send!({ ready: true });
-const limits = JSON.parse(process.argv[2] ?? '{}') as Partial<ParseLimits>;
+const { limits, weightsSize } = JSON.parse(process.argv[2] ?? '{}') as { limits: Partial<ParseLimits>; weightsSize?: number };
 const chunks: Buffer[] = [];
 process.stdin.on('data', (c: Buffer) => chunks.push(c));
 process.stdin.on('end', () => {
@@ -23,7 +24,7 @@ process.stdin.on('end', () => {
   chunks.length = 0;
   let reply: InspectorReply;
   try {
-    reply = { ok: true, info: inspectModel(bytes, limits) };
+    reply = { ok: true, info: weightsSize === undefined ? inspectModel(bytes, limits) : inspectNcnnUpload(bytes, weightsSize, limits) };
   } catch (e) {
     reply = e instanceof DomainError ? { ok: false, code: e.code, message: e.message, details: e.details } : { ok: false, code: null, message: String(e) };
   }

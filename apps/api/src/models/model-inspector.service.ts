@@ -27,23 +27,26 @@ export class ModelInspector {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** The model's info, or a DomainError: the parser's own (4xx), or MODEL_LIMIT_EXCEEDED when the child ran out of heap or time. */
-  async inspect(bytes: Uint8Array): Promise<ModelInfo> {
+  /**
+   * The model's info, or a DomainError: the parser's own (4xx), or MODEL_LIMIT_EXCEEDED when the
+   * child ran out of heap or time. weightsSize: an NCNN .param's .bin size, checked against its layers.
+   */
+  async inspect(bytes: Uint8Array, weightsSize?: number): Promise<ModelInfo> {
     // A few children at a time: each may use its whole heap cap, and queued uploads cost only their bytes.
     if (this.running >= this.config.inspect.concurrency) await new Promise<void>((r) => this.waiting.push(r));
     this.running++;
     try {
-      return await this.inspectInChild(bytes);
+      return await this.inspectInChild(bytes, weightsSize);
     } finally {
       this.running--;
       this.waiting.shift()?.();
     }
   }
 
-  private inspectInChild(bytes: Uint8Array): Promise<ModelInfo> {
+  private inspectInChild(bytes: Uint8Array, weightsSize: number | undefined): Promise<ModelInfo> {
     const { heapMb, timeoutMs, limits } = this.config.inspect;
     return new Promise<ModelInfo>((resolve, reject) => {
-      const child = fork(CHILD, [JSON.stringify(limits)], {
+      const child = fork(CHILD, [JSON.stringify({ limits, weightsSize })], {
         // Only the caps: the API's own flags (inspector ports, loaders) must not reach the child.
         execArgv: [`--max-old-space-size=${heapMb}`, '--max-semi-space-size=16'],
         env: { NODE_ENV: process.env.NODE_ENV ?? 'production' },

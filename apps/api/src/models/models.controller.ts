@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { DomainError } from '@farm/contracts';
 import { ModelsService } from './models.service.js';
+import { ConversionsService } from '../conversions/conversions.service.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
 import { openApiSchema } from '../common/openapi.js';
@@ -24,31 +25,47 @@ const UploadFieldsSchema = z.object({
 @ApiTags('models')
 @Controller('models')
 export class ModelsController {
-  constructor(private readonly models: ModelsService) {}
+  constructor(
+    private readonly models: ModelsService,
+    private readonly conversions: ConversionsService,
+  ) {}
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Upload an ONNX or TFLite model (format detected from content; deduplicated by sha256)' })
+  @ApiOperation({ summary: 'Upload an ONNX, TFLite or NCNN model (format detected from content; deduplicated by sha256)' })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
       type: 'object',
       required: ['file'],
       properties: {
-        file: { type: 'string', format: 'binary' },
+        file: { type: 'string', format: 'binary', description: 'the model: .onnx, .tflite, or an NCNN .param' },
+        weights: { type: 'string', format: 'binary', description: "an NCNN model's .bin (required with a .param, refused otherwise)" },
         name: { type: 'string', description: 'display name; default: the file name' },
         modelId: { type: 'string', format: 'uuid', description: 'add this file as another artifact of an existing model (e.g. its TFLite export)' },
       },
     },
   })
-  @UseInterceptors(FileInterceptor('file'))
+  @UseInterceptors(
+    FileFieldsInterceptor([
+      { name: 'file', maxCount: 1 },
+      { name: 'weights', maxCount: 1 },
+    ]),
+  )
   async upload(
-    @UploadedFile() file: Express.Multer.File | undefined,
+    @UploadedFiles() files: { file?: Express.Multer.File[]; weights?: Express.Multer.File[] } | undefined,
     @Body(zodPipe(UploadFieldsSchema)) fields: z.infer<typeof UploadFieldsSchema>,
     @Res({ passthrough: true }) res: Response,
   ) {
+    const file = files?.file?.[0];
+    const weights = files?.weights?.[0];
     if (!file) throw new DomainError('VALIDATION_FAILED', 'send the model as multipart/form-data in a field named "file"');
-    const r = await this.models.upload({ bytes: file.buffer, fileName: file.originalname, ...fields });
+    const r = await this.models.upload({
+      bytes: file.buffer,
+      fileName: file.originalname,
+      ...(weights ? { weights: { bytes: weights.buffer, fileName: weights.originalname } } : {}),
+      ...fields,
+    });
     if (r.deduplicated) res.status(200);
     return r;
   }
@@ -60,11 +77,20 @@ export class ModelsController {
   }
 
   @Post(':id/quantize')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Make (or reuse) the int8 QDQ variant of an fp32 ONNX artifact, for fp32 vs int8 benchmarks' })
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Queue the int8 QDQ variant of an fp32 ONNX artifact (made by the worker), for fp32 vs int8 benchmarks: 202 with a conversion to poll at GET /conversions/:id, or 200 when the variant exists already',
+  })
   @ApiBody({ schema: openApiSchema(QuantizeBodySchema) })
-  quantize(@Param('id', new UuidPipe('MODEL_NOT_FOUND', 'model')) id: string, @Body(zodPipe(QuantizeBodySchema)) body: z.infer<typeof QuantizeBodySchema>) {
-    return this.models.quantize(id, body.artifactId, body.calibration);
+  async quantize(
+    @Param('id', new UuidPipe('MODEL_NOT_FOUND', 'model')) id: string,
+    @Body(zodPipe(QuantizeBodySchema)) body: z.infer<typeof QuantizeBodySchema>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const conversion = await this.conversions.request(id, body.artifactId, body.calibration);
+    if (conversion.status === 'succeeded') res.status(200);
+    return conversion;
   }
 
   @Get(':id')

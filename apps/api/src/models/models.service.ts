@@ -1,19 +1,23 @@
 /**
  * Model upload: detect the format from the bytes, parse inputs/outputs/op histogram, deduplicate
  * by sha256, store the file content-addressed and the rows in one transaction. Any failure
- * before the commit leaves neither a row nor a new file behind.
+ * before the commit leaves neither a row nor a new file behind. An NCNN model is two files: the
+ * .param is the artifact (its sha256 is the artifact's) and its .bin, checked against the sizes
+ * the .param's layers read, is stored beside it under its own sha256.
  */
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@farm/contracts';
+import { isNcnnParam } from '@farm/model-inspect';
 import { ArtifactStore, sha256HexYielding } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
 import { modelView, type ModelView } from './model-view.js';
-import { QuantizationService } from './quantization.service.js';
 import { ModelInspector } from './model-inspector.service.js';
 
 export interface UploadInput {
   bytes: Uint8Array;
   fileName: string;
+  /** The second part of a two-file model: an NCNN .bin. */
+  weights?: { bytes: Uint8Array; fileName: string };
   name?: string;
   modelId?: string;
 }
@@ -23,27 +27,39 @@ export class ModelsService {
   constructor(
     private readonly repo: ModelsRepository,
     private readonly store: ArtifactStore,
-    private readonly quantizer: QuantizationService,
     private readonly inspector: ModelInspector,
   ) {}
 
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
     if (input.bytes.length === 0)
-      throw new DomainError('MODEL_FORMAT_UNKNOWN', 'the uploaded file is empty; send an ONNX (.onnx) or TensorFlow Lite (.tflite) model in the "file" field');
+      throw new DomainError(
+        'MODEL_FORMAT_UNKNOWN',
+        'the uploaded file is empty; send an ONNX (.onnx), TensorFlow Lite (.tflite) or NCNN (.param) model in the "file" field',
+      );
+    const weights = await this.checkWeights(input);
     const sha256 = await sha256HexYielding(input.bytes);
     const existing = await this.repo.findArtifactBySha(sha256);
     if (existing) {
+      if (weights && existing.weightsSha256 !== weights.sha256) {
+        throw new DomainError(
+          'MODEL_INVALID',
+          `this .param is already stored (artifact ${existing.id}) with another .bin; an NCNN artifact is identified by its .param, so give the new weights their own .param (e.g. rename a layer)`,
+          { artifactId: existing.id, storedWeightsSha256: existing.weightsSha256 },
+        );
+      }
       // The same bytes again: if the stored file went missing (an emptied ARTIFACT_DIR beside a kept
       // database), this upload puts it back, so agents can fetch the artifact once more.
       await this.store.put(sha256, input.bytes);
+      if (weights) await this.store.put(weights.sha256, weights.bytes);
       return { model: modelView(existing.model), artifactId: existing.id, deduplicated: true };
     }
     if (input.modelId && !(await this.repo.findModel(input.modelId))) {
       throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
     }
     // In a capped child process: nothing is stored until the bytes have been read within the limits.
-    const info = await this.inspector.inspect(input.bytes);
+    const info = await this.inspector.inspect(input.bytes, weights?.bytes.length);
     const { path, created } = await this.store.put(sha256, input.bytes);
+    const weightsCreated = weights ? (await this.store.put(weights.sha256, weights.bytes)).created : false;
     try {
       const model = await this.repo.createArtifact(input.modelId ? { modelId: input.modelId } : { modelName: input.name ?? stripExtension(input.fileName) }, {
         sha256,
@@ -51,10 +67,12 @@ export class ModelsService {
         sizeBytes: input.bytes.length,
         storagePath: path,
         info,
+        ...(weights ? { weights: { sha256: weights.sha256, sizeBytes: weights.bytes.length } } : {}),
       });
       return { model: modelView(model), artifactId: model.artifacts.find((a) => a.sha256 === sha256)!.id, deduplicated: false };
     } catch (e) {
       if (created) await this.store.remove(sha256);
+      if (weightsCreated) await this.store.remove(weights!.sha256);
       // Two concurrent uploads of the same bytes: the loser returns the winner's artifact.
       const raced = await this.repo.findArtifactBySha(sha256);
       if (raced) return { model: modelView(raced.model), artifactId: raced.id, deduplicated: true };
@@ -62,18 +80,20 @@ export class ModelsService {
     }
   }
 
-  async quantize(modelId: string, artifactId: string | undefined, calibration: 'minmax' | 'percentile') {
-    const model = await this.repo.findModel(modelId);
-    if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${modelId}"`);
-    const source = artifactId ? model.artifacts.find((a) => a.id === artifactId) : model.artifacts.find(QuantizationService.quantizable);
-    if (!source) {
-      throw new DomainError(
-        artifactId ? 'MODEL_NOT_FOUND' : 'VALIDATION_FAILED',
-        artifactId ? `artifact ${artifactId} does not belong to model ${modelId}` : `model ${modelId} has no fp32 ONNX artifact to quantize`,
-      );
+  /**
+   * An NCNN .param needs its .bin and nothing else takes one. Decided from the magic alone, which
+   * costs nothing: the .param itself, and the .bin's size against its layers, are read in the
+   * inspector child. Returns the weights, or null for a one-file format.
+   */
+  private async checkWeights(input: UploadInput): Promise<{ bytes: Uint8Array; sha256: string } | null> {
+    if (!isNcnnParam(input.bytes)) {
+      if (input.weights) throw new DomainError('VALIDATION_FAILED', 'a "weights" part goes only with an NCNN .param; this model is one file');
+      return null;
     }
-    const v = await this.quantizer.int8Variant(modelId, source, calibration);
-    return { model: await this.get(modelId), artifactId: v.artifact.id, sourceArtifactId: source.id, reused: v.reused, report: v.report };
+    if (!input.weights || input.weights.bytes.length === 0) {
+      throw new DomainError('VALIDATION_FAILED', 'an NCNN .param needs its .bin: send it in a second multipart field named "weights"');
+    }
+    return { bytes: input.weights.bytes, sha256: await sha256HexYielding(input.weights.bytes) };
   }
 
   async get(id: string): Promise<ModelView> {

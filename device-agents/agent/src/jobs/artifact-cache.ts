@@ -11,9 +11,11 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ModelFormat } from '@farm/contracts';
 import type { ApiClient } from '../api/api-client.js';
 
-/** A job's own copy of a model, in a directory that holds nothing else; release() removes it. */
+/** A job's own copy of a model (and of files it needs beside it), in a directory that holds nothing else; release() removes it. */
 export interface CheckedOutModel {
   path: string;
+  /** The extra files' paths, in the order given. */
+  extras: string[];
   release(): void;
 }
 
@@ -36,19 +38,25 @@ export class ArtifactCache {
    * Engines resolve a model's relative references (ONNX external data) against its directory; in
    * the shared cache that directory holds every other model the agent has fetched.
    */
-  checkout(cachedPath: string, label: string): CheckedOutModel {
+  checkout(cachedPath: string, label: string, extras: string[] = []): CheckedOutModel {
     const dir = mkdtempSync(join(this.checkouts, `${label.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}-`));
-    const path = join(dir, basename(cachedPath));
-    try {
-      linkSync(cachedPath, path);
-    } catch {
-      copyFileSync(cachedPath, path);
-    }
-    return { path, release: () => rmSync(dir, { recursive: true, force: true }) };
+    const place = (from: string): string => {
+      const to = join(dir, basename(from));
+      try {
+        linkSync(from, to);
+      } catch {
+        copyFileSync(from, to);
+      }
+      return to;
+    };
+    return { path: place(cachedPath), extras: extras.map(place), release: () => rmSync(dir, { recursive: true, force: true }) };
   }
 
-  /** The file keeps its format's extension: some engines (OpenCV's readNet) pick their importer by it. */
-  async get(sha256: string, format: ModelFormat): Promise<string> {
+  /**
+   * The file keeps its format's extension: some engines (OpenCV's readNet) pick their importer by
+   * it. An NCNN .bin, which has no format of its own, is fetched with the extension 'bin'.
+   */
+  async get(sha256: string, format: ModelFormat | 'bin'): Promise<string> {
     const path = join(this.dir, `${sha256}.${format}`);
     if (existsSync(path) && (await digestOf(path)) === sha256) return path;
     const tmp = `${path}.${randomUUID()}.part`;

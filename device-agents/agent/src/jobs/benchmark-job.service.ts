@@ -22,6 +22,15 @@ import { attachAgreement } from '../runners/reference-agreement.js';
 import { runOnPhone } from '../phone/phone-job.js';
 import type { DeviceSession } from '../devices/device-session.js';
 
+/** Whether the device still answers as online on its transport (a failed listing counts as no). */
+async function stillOnline(session: DeviceSession): Promise<boolean> {
+  try {
+    return (await session.transport.devices()).some((d) => d.serial === session.serial && d.connection === 'online');
+  } catch {
+    return false;
+  }
+}
+
 export type JobOutcome = 'succeeded' | 'skipped' | 'already-delivered';
 
 @Injectable()
@@ -86,13 +95,16 @@ export class BenchmarkJobService {
 
   /**
    * Fetches the job's model (and its fp32 reference, for an int8 variant) into the artifact cache,
-   * and gives each a directory of its own for this job: engines open them there, never in the cache.
+   * and gives each a directory of its own for this job (an NCNN .bin beside its .param): engines
+   * open them there, never in the cache. release() removes those directories.
    */
   private async fetchArtifacts(p: BenchmarkJobPayload, progress: ReturnType<BenchmarkJobService['progressReporter']>) {
     progress('download', 0, 1);
     let modelPath: string;
+    let weightsPath: string | undefined;
     try {
       modelPath = await this.artifacts.get(p.model.sha256, p.model.format);
+      if (p.model.weights) weightsPath = await this.artifacts.get(p.model.weights.sha256, 'bin');
     } catch (e) {
       throw RunnerError.failed(`artifact ${p.model.sha256} could not be fetched: ${(e as Error).message}`);
     }
@@ -106,10 +118,11 @@ export class BenchmarkJobService {
       }
     }
     progress('download', 1, 1);
-    const model = this.artifacts.checkout(modelPath, `${p.jobId}-model`);
+    const model = this.artifacts.checkout(modelPath, `${p.jobId}-model`, weightsPath ? [weightsPath] : []);
     const reference = referenceModelPath ? this.artifacts.checkout(referenceModelPath, `${p.jobId}-reference`) : undefined;
     return {
       modelPath: model.path,
+      weightsPath: model.extras[0],
       referenceModelPath: reference?.path,
       release: () => {
         model.release();
@@ -120,40 +133,37 @@ export class BenchmarkJobService {
 
   private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
     try {
-      return await this.runIsolatedJob(p, progress, modelPath, referenceModelPath, signal);
+      const settings = this.config.runnerSettings;
+      const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
+      const raw = await runIsolated(
+        p.framework,
+        {
+          modelPath,
+          ...(weightsPath ? { weightsPath } : {}),
+          inputs: p.model.inputs,
+          outputs: p.model.outputs,
+          options: p.options,
+          ...(referenceModelPath ? { referenceModelPath } : {}),
+        },
+        {
+          onProgress: (phase, done, total) => progress(phase, done, total),
+          signal,
+          timeoutMs: this.config.jobTimeoutMs,
+          settings,
+          transport: this.transport,
+          pidFile: runnerPidFile(this.config),
+        },
+      );
+      const pinned = settings.cpus?.split(',').length;
+      if (pinned !== undefined && p.options.threads > pinned) {
+        raw.notes.push(`${p.options.threads} threads share the ${pinned} CPU(s) this agent pins runners to (RUNNER_CPUS=${settings.cpus})`);
+      }
+      return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
     } finally {
       release();
     }
-  }
-
-  private async runIsolatedJob(
-    p: BenchmarkJobPayload,
-    progress: ReturnType<BenchmarkJobService['progressReporter']>,
-    modelPath: string,
-    referenceModelPath: string | undefined,
-    signal?: AbortSignal,
-  ) {
-    const settings = this.config.runnerSettings;
-    const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
-    const raw = await runIsolated(
-      p.framework,
-      { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
-      {
-        onProgress: (phase, done, total) => progress(phase, done, total),
-        signal,
-        timeoutMs: this.config.jobTimeoutMs,
-        settings,
-        transport: this.transport,
-        pidFile: runnerPidFile(this.config),
-      },
-    );
-    const pinned = settings.cpus?.split(',').length;
-    if (pinned !== undefined && p.options.threads > pinned) {
-      raw.notes.push(`${p.options.threads} threads share the ${pinned} CPU(s) this agent pins runners to (RUNNER_CPUS=${settings.cpus})`);
-    }
-    return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
   }
 
   /**
@@ -165,7 +175,7 @@ export class BenchmarkJobService {
     const runner = session.runners.find((r) => r.framework === p.framework);
     if (!runner) throw RunnerError.unavailable(p.framework, `${session.description.name} has no runner for it`);
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
     const signal = jobSignal ? AbortSignal.any([jobSignal, session.gone.signal]) : session.gone.signal;
     try {
       const { output, environment } = await runOnPhone(
@@ -174,6 +184,7 @@ export class BenchmarkJobService {
         {
           jobId: p.jobId,
           modelPath,
+          ...(weightsPath ? { weightsPath } : {}),
           inputs: p.model.inputs,
           outputs: p.model.outputs,
           options: p.options,
@@ -189,6 +200,7 @@ export class BenchmarkJobService {
       );
       return { output: { ...output, layers: classifyLayers(modelPath, output.layers) }, environment };
     } catch (err) {
+      if (!session.gone.signal.aborted && session.lost && !(await stillOnline(session))) session.lost();
       if (session.gone.signal.aborted) throw RunnerError.failed((session.gone.signal.reason as Error).message);
       throw err;
     } finally {
