@@ -77,6 +77,12 @@ export class BenchmarksService {
       inputs: a.inputs as unknown as TensorSpec[],
       quantized: a.format === 'onnx' && isQuantizedOnnx(a.opHistogram as Record<string, number>),
     });
+    const sources = req.quantize ? artifacts.filter(isQuantizable) : [];
+    if (req.quantize) {
+      if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');
+      // A conversion's own bound (calibration bytes) speaks first for a request that asks for one.
+      for (const s of sources) this.conversions.check(s);
+    }
     // Before anything is stored or converted: inputs that cannot fit are refused with the numbers.
     checkInputSizes(
       artifacts.map(asMatrixArtifact),
@@ -87,9 +93,6 @@ export class BenchmarksService {
     // Stand-in artifacts for variants still to be made, by stand-in id: their cells wait for the conversion.
     const pending = new Map<string, { source: ArtifactRow; prepared?: PreparedConversion }>();
     if (req.quantize) {
-      const sources = artifacts.filter(isQuantizable);
-      if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');
-      for (const s of sources) this.conversions.check(s);
       // Validate the whole matrix with stand-ins first, so a request refused later leaves no conversion behind.
       const standIn = (s: ArtifactRow) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true });
       expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map(standIn)], !!req.targets.deviceIds);
