@@ -7,6 +7,7 @@ import { MulterModule } from '@nestjs/platform-express';
 import type { AppConfig } from './config/app-config.js';
 import { FarmCoreModule } from './core/farm-core.module.js';
 import { ModelsService } from './models/models.service.js';
+import { ModelInspector } from './models/model-inspector.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { ConversionsService } from './conversions/conversions.service.js';
 import { ConversionsController } from './conversions/conversions.controller.js';
@@ -47,6 +48,7 @@ export class AppModule {
       ],
       providers: [
         ModelsService,
+        ModelInspector,
         ConversionsService,
         AgentsRepository,
         AgentsService,

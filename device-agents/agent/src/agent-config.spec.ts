@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from '@jest/globals';
@@ -8,6 +8,13 @@ import { loadAgentConfig, parseCpuList } from './agent-config.js';
 const base = { API_URL: 'http://127.0.0.1:3000', AGENT_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };
 
 describe('agent configuration', () => {
+  it('caps runner memory by default at three quarters of RAM; RUNNER_MEMORY_LIMIT_MB sets it, 0 turns it off', () => {
+    assert.equal(loadAgentConfig(base).runnerSettings.memoryLimitMb, Math.floor((totalmem() * 0.75) / 2 ** 20));
+    assert.equal(loadAgentConfig({ ...base, RUNNER_MEMORY_LIMIT_MB: '2048' }).runnerSettings.memoryLimitMb, 2048);
+    assert.equal(loadAgentConfig({ ...base, RUNNER_MEMORY_LIMIT_MB: '0' }).runnerSettings.memoryLimitMb, undefined);
+    assert.throws(() => loadAgentConfig({ ...base, RUNNER_MEMORY_LIMIT_MB: '-1' }), /RUNNER_MEMORY_LIMIT_MB/);
+  });
+
   it('leaves runners unpinned unless RUNNER_CPUS is set', () => {
     assert.equal(loadAgentConfig(base).runnerSettings.cpus, undefined);
   });

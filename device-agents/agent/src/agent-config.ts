@@ -3,12 +3,12 @@
  * else in the agent reads process.env.
  */
 import { statSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
+import { cpus, hostname, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { queueBackendFromUrls, type QueueBackendConfig } from '@farm/queue';
 import type { RunnerSettings } from './runners/runner-settings.js';
-import { tasksetProblem } from './transports/taskset.js';
+import { prlimitProblem, tasksetProblem } from './transports/taskset.js';
 
 const EnvSchema = z.object({
   API_URL: z.string().url('API_URL must be the API base URL, e.g. http://localhost:3000'),
@@ -46,6 +46,17 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'RUNNER_CPUS must be a CPU list such as "1", "2-3" or "0,2"')
     .transform(checkRunnerCpus)
+    .optional(),
+  /**
+   * Memory cap of each runner process on this host, in MiB (RLIMIT_AS via prlimit); 0 = no cap.
+   * Default: three quarters of this machine's RAM, so a runaway engine fails its job with an
+   * allocation error before the kernel's OOM killer picks the agent or the database.
+   */
+  RUNNER_MEMORY_LIMIT_MB: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16 * 1024 * 1024)
     .optional(),
   /** The adb server Android phones are reached through; on this machine it is started when none runs. */
   ADB_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
@@ -177,8 +188,20 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
       ...(e.NCNN_RUNNER ? { ncnnRunnerBinary: resolve(e.NCNN_RUNNER) } : {}),
       ...(e.ANDROID_NCNN_RUNNER ? { androidNcnnRunnerBinary: resolve(e.ANDROID_NCNN_RUNNER) } : {}),
       ...(e.RUNNER_CPUS ? { cpus: e.RUNNER_CPUS } : {}),
+      ...runnerMemoryLimit(e.RUNNER_MEMORY_LIMIT_MB),
     },
   };
+}
+
+/** The configured cap, or the default where prlimit works; an explicit cap prlimit cannot apply fails start-up. */
+function runnerMemoryLimit(configured: number | undefined): { memoryLimitMb?: number } {
+  if (configured === 0) return {};
+  const mb = configured ?? Math.floor((totalmem() * 0.75) / (1024 * 1024));
+  const problem = prlimitProblem(mb * 1024 * 1024);
+  if (problem === null) return { memoryLimitMb: mb };
+  if (configured !== undefined)
+    throw new Error(`invalid agent configuration:\n  RUNNER_MEMORY_LIMIT_MB: cannot cap with prlimit (install util-linux, or set 0): ${problem}`);
+  return {};
 }
 
 /**

@@ -10,6 +10,10 @@ export const ERROR_CODES = {
   MODEL_TOO_LARGE: 413,
   /** A zipped .mlpackage with a bomb, a traversal path, a link or too many entries: refused before anything is stored. */
   MODEL_ARCHIVE_UNSAFE: 422,
+  /** The model crosses a parsing bound (node count, nesting, work per byte, inspector memory or time): details name the limit. */
+  MODEL_LIMIT_EXCEEDED: 422,
+  /** A benchmark's inputs would need more memory than the configured limit or the device's RAM: details give the numbers. */
+  INPUT_TOO_LARGE: 422,
   MODEL_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   NO_MATCHING_DEVICE: 422,

@@ -71,3 +71,24 @@ export function resolveInputShapes(inputs: readonly TensorSpec[], inputShapes: R
 export function formatShape(shape: readonly (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 }
+
+/** Bytes per element; 'unknown' counts as the widest type, so an estimate never undercounts. */
+export const DTYPE_BYTES: Readonly<Record<TensorDtype, number>> = {
+  float32: 4,
+  float16: 2,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  bool: 1,
+  float64: 8,
+  unknown: 8,
+};
+
+/** Bytes one inference's inputs take. A float, not an integer: hostile shapes overflow 2^53 and still compare correctly. */
+export function inputBytes(resolved: readonly ResolvedTensor[]): number {
+  let total = 0;
+  for (const t of resolved) total += t.shape.reduce((p, d) => p * d, 1) * DTYPE_BYTES[t.dtype];
+  return total;
+}

@@ -18,6 +18,18 @@ export class FlatbufferTruncatedError extends Error {
   }
 }
 
+/**
+ * Thrown when reading has cost more than the file's size allows. Flatbuffers may legally point
+ * many offsets at one table or vector, so without a budget a 32 KB file can make a reader
+ * materialise the same shared vector thousands of times.
+ */
+export class FlatbufferWorkExceededError extends Error {
+  constructor(readonly budget: number) {
+    super(`reading the file needed more than ${budget} table visits and vector elements`);
+    this.name = 'FlatbufferWorkExceededError';
+  }
+}
+
 /** Thrown for structurally impossible values (offsets before the start, vtables too short). */
 export class FlatbufferCorruptError extends Error {
   constructor(readonly what: string) {
@@ -44,10 +56,22 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 export class CheckedFlatbuffer {
   private readonly bb: ByteBuffer;
   readonly size: number;
+  /** Units of work left: one per table visited and per vector element or string byte materialised. */
+  private work: number;
+  readonly workBudget: number;
 
-  constructor(bytes: Uint8Array) {
+  /** workBudget: total units this reader may spend; the caller sizes it from the file (a multiple of its length). */
+  constructor(bytes: Uint8Array, workBudget = Number.POSITIVE_INFINITY) {
     this.bb = new ByteBuffer(bytes);
     this.size = bytes.length;
+    this.work = workBudget;
+    this.workBudget = workBudget;
+  }
+
+  /** Charges work; callers charge before they allocate, so a hostile file stops before its cost lands on the heap. */
+  charge(units: number): void {
+    this.work -= units;
+    if (this.work < 0) throw new FlatbufferWorkExceededError(this.workBudget);
   }
 
   private need(pos: number, n: number, what: string): void {
@@ -66,6 +90,7 @@ export class CheckedFlatbuffer {
   }
 
   table(pos: number, what: string): TableRef {
+    this.charge(1);
     this.need(pos, 4, what);
     const vtable = pos - this.bb.readInt32(pos);
     this.need(vtable, 4, `${what} vtable`);
@@ -131,14 +156,28 @@ export class CheckedFlatbuffer {
 
   string(t: TableRef, index: number): string | null {
     const v = this.vector(t, index, 1);
+    if (v !== null) this.charge(v.length);
     return v === null ? null : utf8.decode(this.bb.bytes().subarray(v.start, v.start + v.length));
   }
 
   int32s(v: VectorRef | null): number[] {
     if (v === null) return [];
+    this.charge(v.length);
     const out = new Array<number>(v.length);
     for (let i = 0; i < v.length; i++) out[i] = this.bb.readInt32(v.start + 4 * i);
     return out;
+  }
+
+  /** Element i of an int32 vector without reading the rest. */
+  int32At(v: VectorRef | null, i: number): number | undefined {
+    if (v === null || i >= v.length) return undefined;
+    this.charge(1);
+    return this.bb.readInt32(v.start + 4 * i);
+  }
+
+  /** Where element i of an offset vector points, so callers can memoise tables shared between entries. */
+  offsetAt(v: VectorRef, i: number, what: string): number {
+    return this.indirect(v.start + 4 * i, what);
   }
 
   tableAt(v: VectorRef, i: number, what: string): TableRef {

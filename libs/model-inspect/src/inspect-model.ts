@@ -6,8 +6,10 @@ import { DomainError, type ModelFormat } from '@farm/contracts';
 import type { ModelInfo } from './model-info.js';
 import { invalid, unknownFormat } from './model-errors.js';
 import { decodeOnnxModel, inspectOnnxModel } from './onnx-model.js';
-import { hasNcnnBinaryMagic, hasNcnnTextMagic, inspectNcnnParam } from './ncnn-model.js';
+import { checkNcnnWeights, hasNcnnBinaryMagic, hasNcnnTextMagic, inspectNcnnParam } from './ncnn-model.js';
 import { hasTfliteIdentifier, inspectTfliteModel } from './tflite-model.js';
+import { checkModelStrings } from './model-names.js';
+import { DEFAULT_PARSE_LIMITS, limitExceeded, type ParseLimits } from './parse-limits.js';
 import { inspectCoreMlModel, isCoreMlModel } from './coreml-model.js';
 import { DEFAULT_MLPACKAGE_LIMITS, hasZipMagic, openMlPackage, type MlPackageLimits } from './mlpackage.js';
 
@@ -48,48 +50,86 @@ export function detectModelFormat(bytes: Uint8Array): ModelFormat {
 }
 
 /** No ModelProto starts with either: '7' (0x37) would be field 6 with the invalid wire type 7. */
-function isNcnnParam(bytes: Uint8Array): boolean {
+export function isNcnnParam(bytes: Uint8Array): boolean {
   return hasNcnnTextMagic(bytes) || hasNcnnBinaryMagic(bytes);
 }
 
-/** One-file formats only: a zipped .mlpackage must be opened (asynchronously, with bounds) by inspectUpload. */
-export function inspectModel(bytes: Uint8Array): ModelInfo {
+const FORMAT_LABEL = { onnx: 'ONNX', tflite: 'TFLite', ncnn: 'NCNN .param', coreml: 'Core ML' } as const;
+
+function checkSignature(info: ModelInfo, limits: ParseLimits): ModelInfo {
+  for (const t of [...info.inputs, ...info.outputs]) {
+    if (t.shape.length > limits.maxRank) {
+      throw limitExceeded(FORMAT_LABEL[info.format], 'maxRank', limits.maxRank, `dims of one tensor ("${t.name.slice(0, 100)}" has ${t.shape.length})`);
+    }
+  }
+  return info;
+}
+
+/**
+ * An NCNN .param with the size of its .bin: the .param's summary, refused (MODEL_INVALID) when the
+ * .bin's size fits no reading of its layers. One parse for both, so an upload pays for it once.
+ */
+export function inspectNcnnUpload(bytes: Uint8Array, weightsSize: number, limits: Partial<ParseLimits> = {}): ModelInfo {
+  try {
+    const inspection = inspectNcnnParam(bytes);
+    checkNcnnWeights(inspection, weightsSize);
+    return checkSignature(checkModelStrings(inspection.info), { ...DEFAULT_PARSE_LIMITS, ...limits });
+  } catch (e) {
+    throw asDomainError(e, 'NCNN .param');
+  }
+}
+
+/**
+ * Format, signature and graph summary of uploaded bytes, within `limits` (MODEL_LIMIT_EXCEEDED
+ * beyond them). Synchronous and CPU-bound: a server runs it off its event loop, in a process
+ * with a heap cap and a deadline, since the limits bound the work but not the engine's constant factors.
+ */
+export function inspectModel(bytes: Uint8Array, limits: Partial<ParseLimits> = {}): ModelInfo {
+  const l: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits };
   if (bytes.length === 0) throw unknownFormat('the file is empty');
   if (hasZipMagic(bytes)) throw unknownFormat('a zip (an .mlpackage?) needs inspectUpload, which opens it with bounds');
   if (isCoreMlModel(bytes)) {
     try {
-      return inspectCoreMlModel(bytes);
+      return checkSignature(checkModelStrings(inspectCoreMlModel(bytes)), l);
     } catch (e) {
       throw asDomainError(e, 'Core ML');
     }
   }
   if (isNcnnParam(bytes)) {
     try {
-      return inspectNcnnParam(bytes).info;
+      return checkSignature(checkModelStrings(inspectNcnnParam(bytes).info), l);
     } catch (e) {
       throw asDomainError(e, 'NCNN .param');
     }
   }
   if (hasTfliteIdentifier(bytes) && tfliteRootInRange(bytes)) {
     try {
-      return inspectTfliteModel(bytes);
+      return checkSignature(checkModelStrings(inspectTfliteModel(bytes, l)), l);
     } catch (e) {
       throw asDomainError(e, 'TFLite');
     }
   }
   try {
-    return inspectOnnxModel(decodeOnnxModel(bytes));
+    return checkSignature(checkModelStrings(inspectOnnxModel(decodeOnnxModel(bytes, l), l)), l);
   } catch (e) {
     throw asDomainError(e, 'ONNX');
   }
 }
 
-/** Every uploadable format: one-file models as inspectModel does, and a zipped .mlpackage through its root model. */
-export async function inspectUpload(bytes: Uint8Array, limits: MlPackageLimits = DEFAULT_MLPACKAGE_LIMITS): Promise<ModelInfo> {
-  if (!hasZipMagic(bytes)) return inspectModel(bytes);
-  const pkg = await openMlPackage(bytes, limits);
+/**
+ * Every uploadable format: one-file models as inspectModel does, and a zipped .mlpackage through
+ * its root model, opened with the archive bounds (a bomb, a traversal or a link is refused).
+ */
+export async function inspectUpload(
+  bytes: Uint8Array,
+  limits: Partial<ParseLimits> = {},
+  archive: MlPackageLimits = DEFAULT_MLPACKAGE_LIMITS,
+): Promise<ModelInfo> {
+  if (!hasZipMagic(bytes)) return inspectModel(bytes, limits);
+  const pkg = await openMlPackage(bytes, archive);
   try {
-    return inspectCoreMlModel(pkg.files.find((f) => f.path === pkg.modelPath)!.bytes, 'mlpackage');
+    const info = inspectCoreMlModel(pkg.files.find((f) => f.path === pkg.modelPath)!.bytes, 'mlpackage');
+    return checkSignature(checkModelStrings(info), { ...DEFAULT_PARSE_LIMITS, ...limits });
   } catch (e) {
     throw asDomainError(e, 'Core ML (.mlpackage model.mlmodel)');
   }

@@ -7,6 +7,8 @@ import onnxProto from 'onnx-proto';
 import type { TensorDtype, TensorSpec } from '@farm/contracts';
 import type { ModelInfo, ModelNode, OnnxOpset } from './model-info.js';
 import { invalid, truncated, unknownFormat } from './model-errors.js';
+import { DEFAULT_PARSE_LIMITS, limitExceeded, type ParseLimits } from './parse-limits.js';
+import { OnnxWireError, scanOnnxWire } from './onnx-wire-scan.js';
 
 const { onnx } = onnxProto;
 type ModelProto = onnxProto.onnx.ModelProto;
@@ -129,7 +131,7 @@ export function scanModelProto(bytes: Uint8Array): ModelProtoScan {
  * like one at all, MODEL_TRUNCATED when they are a ModelProto cut short, MODEL_INVALID when they
  * decode but cannot be run (no graph, empty graph, external data, corrupt nested messages).
  */
-export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
+export function decodeOnnxModel(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ModelProto {
   const scan = scanModelProto(bytes);
   if (scan.kind === 'foreign') {
     throw unknownFormat(bytes.length === 0 ? 'the file is empty' : 'the content is neither a TFLite flatbuffer nor an ONNX ModelProto');
@@ -145,6 +147,22 @@ export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
     if (!scan.fields.has(FIELD_OPSET_IMPORT)) throw unknownFormat('the protobuf has no ONNX graph or opset imports');
     throw invalid(FORMAT, 'the ModelProto has no graph');
   }
+  // Counted before decoding: the decoder is where a small hostile file turns into a large heap.
+  let wire;
+  try {
+    wire = scanOnnxWire(bytes, limits);
+  } catch (e) {
+    if (e instanceof OnnxWireError) throw invalid(FORMAT, `a nested message is corrupt (${e.message})`);
+    throw e;
+  }
+  if (wire.externalData) {
+    throw invalid(
+      FORMAT,
+      `${wire.externalData.where} is stored in an external data file, which an upload cannot carry and a runner must never open; ` +
+        're-save the model with all tensors inside the .onnx (onnx.save_model(model, path, save_as_external_data=False))',
+      { externalData: wire.externalData.where },
+    );
+  }
   let model: ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -155,14 +173,6 @@ export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
   const graph = model.graph;
   if (!graph) throw invalid(FORMAT, 'the ModelProto has no graph');
   if (!graph.node || graph.node.length === 0) throw invalid(FORMAT, 'the graph has no nodes');
-  const external = (graph.initializer ?? []).find((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
-  if (external) {
-    throw invalid(
-      FORMAT,
-      `initializer "${external.name ?? ''}" is stored in an external data file, which an upload cannot carry; ` +
-        're-save the model with all tensors inside the .onnx (onnx.save_model(model, path, save_as_external_data=False))',
-    );
-  }
   return model;
 }
 
@@ -277,15 +287,24 @@ function isDepthwiseConv(node: onnxProto.onnx.INodeProto, shapes: ShapeIndex): b
   return dataShape !== undefined && dataShape.length >= 2 && dataShape[1] === group;
 }
 
-export function inspectOnnxModel(model: ModelProto): ModelInfo {
+export function inspectOnnxModel(model: ModelProto, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ModelInfo {
   const graph = model.graph!;
+  for (const [what, list] of [
+    ['graph inputs', graph.input],
+    ['graph outputs', graph.output],
+  ] as const) {
+    if ((list?.length ?? 0) > limits.maxSignatureTensors) {
+      throw limitExceeded(FORMAT, 'maxSignatureTensors', limits.maxSignatureTensors, `${what} (the model declares ${list!.length})`);
+    }
+  }
   const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
   const shapes = new ShapeIndex(graph);
 
-  const opHistogram: Record<string, number> = {};
+  // Counted in a Map, then made an object with own properties: an op type called "__proto__" counts like any other.
+  const histogram = new Map<string, number>();
   const nodes: ModelNode[] = (graph.node ?? []).map((n) => {
     const opType = n.opType ?? '';
-    opHistogram[opType] = (opHistogram[opType] ?? 0) + 1;
+    histogram.set(opType, (histogram.get(opType) ?? 0) + 1);
     return { name: n.name || n.output?.[0] || '', opType, depthwise: isDepthwiseConv(n, shapes) };
   });
 
@@ -301,7 +320,7 @@ export function inspectOnnxModel(model: ModelProto): ModelInfo {
     // Since IR v4 initializers may also be listed as inputs (as overridable defaults); they are weights, not inputs to feed.
     inputs: (graph.input ?? []).filter((v) => !initializerNames.has(v.name ?? '')).map(tensorSpec),
     outputs: (graph.output ?? []).map(tensorSpec),
-    opHistogram,
+    opHistogram: Object.fromEntries(histogram),
     nodeCount: nodes.length,
     nodes,
     parameterCount,

@@ -5,9 +5,10 @@
  */
 import type { TensorDtype, TensorSpec } from '@farm/contracts';
 import type { ModelInfo, ModelNode } from './model-info.js';
-import { CheckedFlatbuffer, FlatbufferCorruptError, FlatbufferTruncatedError, type TableRef } from './checked-flatbuffer.js';
+import { CheckedFlatbuffer, FlatbufferCorruptError, FlatbufferTruncatedError, FlatbufferWorkExceededError, type TableRef } from './checked-flatbuffer.js';
 import { TFLITE_CUSTOM_CODE, tfliteBuiltinOperatorName } from './tflite-builtin-ops.js';
 import { invalid, truncated } from './model-errors.js';
+import { DEFAULT_PARSE_LIMITS, limitExceeded, type ParseLimits } from './parse-limits.js';
 
 export const TFLITE_FILE_IDENTIFIER = 'TFL3';
 const FORMAT = 'TFLite';
@@ -57,8 +58,10 @@ function readTensor(fb: CheckedFlatbuffer, t: TableRef): TensorRecord {
   };
 }
 
-function tensorSpec(t: TensorRecord): TensorSpec {
+function tensorSpec(fb: CheckedFlatbuffer, t: TensorRecord): TensorSpec {
   const dims = t.shapeSignature ?? t.shape;
+  // A spec is a fresh copy stored as JSON: many inputs naming one huge tensor must pay for each copy.
+  fb.charge(dims.length + t.name.length);
   return { name: t.name, dtype: tfliteDtype(t.type), shape: dims.map((d) => (d < 0 ? null : d)) };
 }
 
@@ -75,7 +78,7 @@ function tensorAt(tensors: TensorRecord[], index: number, where: string): Tensor
   return t;
 }
 
-function inspect(fb: CheckedFlatbuffer): ModelInfo {
+function inspect(fb: CheckedFlatbuffer, limits: ParseLimits): ModelInfo {
   const model = fb.root('the root Model table');
   const schemaVersion = fb.uint32(model, MODEL.version, 0);
   const description = fb.string(model, MODEL.description) ?? '';
@@ -104,7 +107,17 @@ function inspect(fb: CheckedFlatbuffer): ModelInfo {
     const sg = fb.tableAt(subgraphsVec, s, 'SubGraph');
     const tensorsVec = fb.vector(sg, SUBGRAPH.tensors, 4);
     const tensors: TensorRecord[] = [];
-    for (let i = 0; i < (tensorsVec?.length ?? 0); i++) tensors.push(readTensor(fb, fb.tableAt(tensorsVec!, i, 'Tensor')));
+    // Entries may share one Tensor table (legal in flatbuffers): read each table once and share the record.
+    const byTable = new Map<number, TensorRecord>();
+    for (let i = 0; i < (tensorsVec?.length ?? 0); i++) {
+      const pos = fb.offsetAt(tensorsVec!, i, 'Tensor');
+      let t = byTable.get(pos);
+      if (t === undefined) {
+        t = readTensor(fb, fb.table(pos, 'Tensor'));
+        byTable.set(pos, t);
+      } else fb.charge(1);
+      tensors.push(t);
+    }
     for (const t of tensors) {
       if (t.buffer === 0 || countedBuffers.has(t.buffer) || !bufferHasData[t.buffer]) continue;
       countedBuffers.add(t.buffer);
@@ -114,7 +127,8 @@ function inspect(fb: CheckedFlatbuffer): ModelInfo {
   }
   const { tensors, sg } = main!;
 
-  const opHistogram: Record<string, number> = {};
+  // Counted in a Map, then made an object with own properties: an op type called "__proto__" counts like any other.
+  const histogram = new Map<string, number>();
   const nodes: ModelNode[] = [];
   const operatorsVec = fb.vector(sg, SUBGRAPH.operators, 4);
   for (let i = 0; i < (operatorsVec?.length ?? 0); i++) {
@@ -122,19 +136,28 @@ function inspect(fb: CheckedFlatbuffer): ModelInfo {
     const codeIndex = fb.uint32(op, OPERATOR.opcodeIndex, 0);
     const opType = opNames[codeIndex];
     if (opType === undefined) throw new FlatbufferCorruptError(`operator ${i} uses operator code ${codeIndex}, but the model has ${opNames.length}`);
-    opHistogram[opType] = (opHistogram[opType] ?? 0) + 1;
-    const firstOutput = fb.int32s(fb.vector(op, OPERATOR.outputs, 4))[0];
+    histogram.set(opType, (histogram.get(opType) ?? 0) + 1);
+    const firstOutput = fb.int32At(fb.vector(op, OPERATOR.outputs, 4), 0);
     const out = firstOutput === undefined || firstOutput < 0 ? undefined : tensorAt(tensors, firstOutput, `operator ${i}`);
-    nodes.push({ name: out ? out.name : `${opType}:${i}`, opType, depthwise: opType === 'DEPTHWISE_CONV_2D', ...(out ? { outputShape: out.shape } : {}) });
+    const name = out ? out.name : `${opType}:${i}`;
+    // The name (and the output shape, for layer alignment) is copied into every node that uses it when the result is stored.
+    fb.charge(name.length + opType.length + (out ? out.shape.length : 0));
+    nodes.push({ name, opType, depthwise: opType === 'DEPTHWISE_CONV_2D', ...(out ? { outputShape: out.shape } : {}) });
   }
 
-  const specs = (field: number, what: string) => fb.int32s(fb.vector(sg, field, 4)).map((index) => tensorSpec(tensorAt(tensors, index, what)));
+  const specs = (field: number, what: string) => {
+    const v = fb.vector(sg, field, 4);
+    if (v !== null && v.length > limits.maxSignatureTensors) {
+      throw limitExceeded(FORMAT, 'maxSignatureTensors', limits.maxSignatureTensors, `${what} (the model declares ${v.length})`);
+    }
+    return fb.int32s(v).map((index) => tensorSpec(fb, tensorAt(tensors, index, what)));
+  };
 
   return {
     format: 'tflite',
     inputs: specs(SUBGRAPH.inputs, 'subgraph inputs'),
     outputs: specs(SUBGRAPH.outputs, 'subgraph outputs'),
-    opHistogram,
+    opHistogram: Object.fromEntries(histogram),
     nodeCount: nodes.length,
     nodes,
     parameterCount,
@@ -153,10 +176,19 @@ export function hasTfliteIdentifier(bytes: Uint8Array): boolean {
 }
 
 /** Reads a TFLite flatbuffer; reader failures become MODEL_TRUNCATED / MODEL_INVALID. */
-export function inspectTfliteModel(bytes: Uint8Array): ModelInfo {
+export function inspectTfliteModel(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ModelInfo {
   try {
-    return inspect(new CheckedFlatbuffer(bytes));
+    return inspect(new CheckedFlatbuffer(bytes, limits.tfliteWorkFloor + limits.tfliteWorkPerByte * bytes.length), limits);
   } catch (e) {
+    if (e instanceof FlatbufferWorkExceededError) {
+      throw limitExceeded(
+        FORMAT,
+        'tfliteWorkPerByte',
+        limits.tfliteWorkPerByte,
+        `work per byte of file: reading it needed more than ${e.budget} table visits and vector elements for ${bytes.length} bytes, ` +
+          'which happens when many entries point at one shared table or vector',
+      );
+    }
     if (e instanceof FlatbufferTruncatedError) {
       throw truncated(FORMAT, `${e.what} lies beyond the end of the file (needs ${e.neededBytes} bytes, has ${e.sizeBytes})`, {
         sizeBytes: e.sizeBytes,

@@ -6,7 +6,15 @@
  * conversion that makes it (run by the worker), and queued or failed when it ends.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, isQuantizedOnnx, isTargetableStatus, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
+import {
+  BenchmarkOptionsSchema,
+  DomainError,
+  isQuantizedOnnx,
+  isTargetableStatus,
+  type BenchmarkRequest,
+  type Framework,
+  type TensorSpec,
+} from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ModelsRepository, type ArtifactRow } from '../models/models.repository.js';
 import { DevicesRepository, type DeviceRow } from '../devices/devices.repository.js';
@@ -14,6 +22,7 @@ import { deviceFrameworks, effectiveStatus } from '../devices/device-view.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 import { BenchmarksRepository } from './benchmarks.repository.js';
 import { expandMatrix, targetableDevices } from './benchmark-matrix.js';
+import { checkInputSizes } from './input-size.js';
 import { ConversionsService, existingVariant, isQuantizable, type PreparedConversion } from '../conversions/conversions.service.js';
 import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -68,12 +77,22 @@ export class BenchmarksService {
       inputs: a.inputs as unknown as TensorSpec[],
       quantized: a.format === 'onnx' && isQuantizedOnnx(a.opHistogram as Record<string, number>),
     });
+    const sources = req.quantize ? artifacts.filter(isQuantizable) : [];
+    if (req.quantize) {
+      if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');
+      // A conversion's own bound (calibration bytes) speaks first for a request that asks for one.
+      for (const s of sources) this.conversions.check(s);
+    }
+    // Before anything is stored or converted: inputs that cannot fit are refused with the numbers.
+    checkInputSizes(
+      artifacts.map(asMatrixArtifact),
+      req.options === undefined ? [BenchmarkOptionsSchema.parse({})] : Array.isArray(req.options) ? req.options : [req.options],
+      devices.map((d) => ({ id: d.id, name: d.name, ramBytes: d.ramBytes === null ? null : Number(d.ramBytes) })),
+      this.config.maxInputBytes,
+    );
     // Stand-in artifacts for variants still to be made, by stand-in id: their cells wait for the conversion.
     const pending = new Map<string, { source: ArtifactRow; prepared?: PreparedConversion }>();
     if (req.quantize) {
-      const sources = artifacts.filter(isQuantizable);
-      if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');
-      for (const s of sources) this.conversions.check(s);
       // Validate the whole matrix with stand-ins first, so a request refused later leaves no conversion behind.
       const standIn = (s: ArtifactRow) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true });
       expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map(standIn)], !!req.targets.deviceIds);

@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { queueBackendFromUrls, type QueueBackendConfig } from '@farm/queue';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '@farm/model-inspect';
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -19,6 +20,14 @@ const EnvSchema = z.object({
     .optional(),
   ARTIFACT_DIR: z.string().default('.farm/artifacts'),
   MAX_MODEL_MB: z.coerce.number().positive().max(2000).default(256),
+  // Uploads are inspected in a child process with these caps (see ModelInspector).
+  MODEL_INSPECT_HEAP_MB: z.coerce.number().int().min(32).max(16_384).default(512),
+  MODEL_INSPECT_TIMEOUT_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
+  MODEL_INSPECT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  MODEL_MAX_NODES: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_PARSE_LIMITS.maxNodes),
+  MODEL_MAX_GRAPH_DEPTH: z.coerce.number().int().min(0).max(1_000).default(DEFAULT_PARSE_LIMITS.maxGraphDepth),
+  // Bytes of all inputs of one inference, from declared shapes and dtypes (plus inputShapes).
+  BENCHMARK_MAX_INPUT_MB: z.coerce.number().positive().max(1_048_576).default(1024),
   AGENT_BOOTSTRAP_TOKEN: z.string().min(16, 'AGENT_BOOTSTRAP_TOKEN must be at least 16 characters').optional(),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
@@ -46,6 +55,10 @@ export interface AppConfig {
   queue: QueueBackendConfig;
   artifactDir: string;
   maxModelBytes: number;
+  /** Caps on the child process that inspects an upload, and the parse limits it applies. */
+  inspect: { heapMb: number; timeoutMs: number; concurrency: number; limits: Partial<ParseLimits> };
+  /** Largest total input bytes of one inference a benchmark may ask for (also capped by the device's RAM). */
+  maxInputBytes: number;
   agentBootstrapToken: string | undefined;
   heartbeatIntervalMs: number;
   /** A device is offline when no heartbeat came for this long. */
@@ -79,6 +92,13 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queue: queueBackendFromUrls(e.REDIS_URL, e.DATABASE_URL),
     artifactDir: resolve(e.ARTIFACT_DIR),
     maxModelBytes: Math.round(e.MAX_MODEL_MB * 1024 * 1024),
+    inspect: {
+      heapMb: e.MODEL_INSPECT_HEAP_MB,
+      timeoutMs: e.MODEL_INSPECT_TIMEOUT_MS,
+      concurrency: e.MODEL_INSPECT_CONCURRENCY,
+      limits: { maxNodes: e.MODEL_MAX_NODES, maxGraphDepth: e.MODEL_MAX_GRAPH_DEPTH },
+    },
+    maxInputBytes: Math.round(e.BENCHMARK_MAX_INPUT_MB * 1024 * 1024),
     agentBootstrapToken: e.AGENT_BOOTSTRAP_TOKEN,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     offlineAfterMs: e.HEARTBEAT_INTERVAL_MS * 3,

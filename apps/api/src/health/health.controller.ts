@@ -1,4 +1,5 @@
-import { Controller, Get, HttpException } from '@nestjs/common';
+import { Controller, Get, HttpException, type OnModuleDestroy } from '@nestjs/common';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
@@ -13,19 +14,48 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<{ ok
   }
 }
 
+/** Event-loop delay over the last one to two windows: how long a request could have waited for the loop, seen from inside. */
+const LOOP_WINDOW_MS = 5_000;
+
 @ApiTags('health')
 @Controller('health')
-export class HealthController {
+export class HealthController implements OnModuleDestroy {
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private previousWindow = { maxMs: 0, p99Ms: 0 };
+  private readonly rotate: NodeJS.Timeout;
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly producer: BenchmarkQueueProducer,
-  ) {}
+  ) {
+    this.loop.enable();
+    this.rotate = setInterval(() => {
+      this.previousWindow = this.window();
+      this.loop.reset();
+    }, LOOP_WINDOW_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.rotate);
+    this.loop.disable();
+  }
+
+  private window(): { maxMs: number; p99Ms: number } {
+    // The histogram is in ns; an empty one reports a huge min and 0 max.
+    return { maxMs: +(this.loop.max / 1e6).toFixed(1), p99Ms: +(this.loop.percentile(99) / 1e6).toFixed(1) };
+  }
 
   @Get()
   @ApiOperation({ summary: 'Checks the database and the queue; 503 when either is down' })
   async health() {
     const [database, queue] = await Promise.all([check(() => this.prisma.$queryRaw`SELECT 1`), check(() => this.producer.ping())]);
-    const body = { status: database.ok && queue.ok ? 'ok' : 'degraded', database, queue: { backend: this.producer.backend, ...queue } };
+    const current = this.window();
+    const eventLoop = {
+      windowMs: 2 * LOOP_WINDOW_MS,
+      maxDelayMs: Math.max(current.maxMs, this.previousWindow.maxMs),
+      p99DelayMs: Math.max(current.p99Ms, this.previousWindow.p99Ms),
+    };
+    const body = { status: database.ok && queue.ok ? 'ok' : 'degraded', database, queue: { backend: this.producer.backend, ...queue }, eventLoop };
     if (body.status !== 'ok') throw new HttpException({ error: { code: 'SERVICE_UNAVAILABLE', message: 'database or queue unavailable', details: body } }, 503);
     return body;
   }

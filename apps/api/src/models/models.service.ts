@@ -7,10 +7,11 @@
  */
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@farm/contracts';
-import { checkNcnnWeights, detectModelFormat, inspectNcnnParam, inspectUpload, type ModelInfo } from '@farm/model-inspect';
-import { ArtifactStore, sha256Hex } from './artifact-store.service.js';
+import { isNcnnParam } from '@farm/model-inspect';
+import { ArtifactStore, sha256HexYielding } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
 import { modelView, type ModelView } from './model-view.js';
+import { ModelInspector } from './model-inspector.service.js';
 
 export interface UploadInput {
   bytes: Uint8Array;
@@ -26,6 +27,7 @@ export class ModelsService {
   constructor(
     private readonly repo: ModelsRepository,
     private readonly store: ArtifactStore,
+    private readonly inspector: ModelInspector,
   ) {}
 
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
@@ -34,8 +36,8 @@ export class ModelsService {
         'MODEL_FORMAT_UNKNOWN',
         'the uploaded file is empty; send an ONNX (.onnx), TensorFlow Lite (.tflite) or NCNN (.param) model in the "file" field',
       );
-    const weights = this.checkWeights(input);
-    const sha256 = sha256Hex(input.bytes);
+    const weights = await this.checkWeights(input);
+    const sha256 = await sha256HexYielding(input.bytes);
     const existing = await this.repo.findArtifactBySha(sha256);
     if (existing) {
       if (weights && existing.weightsSha256 !== weights.sha256) {
@@ -54,8 +56,8 @@ export class ModelsService {
     if (input.modelId && !(await this.repo.findModel(input.modelId))) {
       throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
     }
-    // A zipped .mlpackage is opened here with hard bounds: a hostile archive throws before anything is stored.
-    const info = weights?.info ?? (await inspectUpload(input.bytes));
+    // In a capped child process: nothing is stored until the bytes have been read within the limits.
+    const info = await this.inspector.inspect(input.bytes, weights?.bytes.length);
     const { path, created } = await this.store.put(sha256, input.bytes);
     const weightsCreated = weights ? (await this.store.put(weights.sha256, weights.bytes)).created : false;
     try {
@@ -79,21 +81,19 @@ export class ModelsService {
   }
 
   /**
-   * An NCNN .param needs its .bin and nothing else takes one. Returns the .param's inspection
-   * with the weights, or null for a one-file format.
+   * An NCNN .param needs its .bin and nothing else takes one. Decided from the magic alone, which
+   * costs nothing: the .param itself, and the .bin's size against its layers, are read in the
+   * inspector child. Returns the weights, or null for a one-file format.
    */
-  private checkWeights(input: UploadInput): { bytes: Uint8Array; sha256: string; info: ModelInfo } | null {
-    const format = detectModelFormat(input.bytes);
-    if (format !== 'ncnn') {
-      if (input.weights) throw new DomainError('VALIDATION_FAILED', `a "weights" part goes only with an NCNN .param; this ${format} model is one file`);
+  private async checkWeights(input: UploadInput): Promise<{ bytes: Uint8Array; sha256: string } | null> {
+    if (!isNcnnParam(input.bytes)) {
+      if (input.weights) throw new DomainError('VALIDATION_FAILED', 'a "weights" part goes only with an NCNN .param; this model is one file');
       return null;
     }
     if (!input.weights || input.weights.bytes.length === 0) {
       throw new DomainError('VALIDATION_FAILED', 'an NCNN .param needs its .bin: send it in a second multipart field named "weights"');
     }
-    const inspection = inspectNcnnParam(input.bytes);
-    checkNcnnWeights(inspection, input.weights.bytes.length);
-    return { bytes: input.weights.bytes, sha256: sha256Hex(input.weights.bytes), info: inspection.info };
+    return { bytes: input.weights.bytes, sha256: await sha256HexYielding(input.weights.bytes) };
   }
 
   async get(id: string): Promise<ModelView> {

@@ -42,6 +42,23 @@ export interface IsolationOptions {
  */
 const HOST_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=64'];
 
+/**
+ * RLIMIT_AS counts address space, not memory in use. Node with ONNX Runtime loaded peaks near
+ * 1 GiB of address space before a model allocates anything, and V8 reserves (without touching)
+ * about 10 GiB of guard region for each WebAssembly memory (the TFLite engine is WebAssembly).
+ * So the Node host's cap is the memory limit plus these reserves; its JS heap gets the limit
+ * itself, and the native runners it starts get exactly the limit (runner-host.ts).
+ */
+export const HOST_ADDRESS_SPACE_RESERVE_MB = 2 * 1024;
+export const WASM_GUARD_RESERVE_MB = 12 * 1024;
+const WASM_FRAMEWORKS: readonly Framework[] = ['tflite'];
+
+/** The runner host's RLIMIT_AS for a memory limit, in bytes. */
+export function hostAddressSpaceBytes(framework: Framework, limitMb: number): number {
+  const reserve = HOST_ADDRESS_SPACE_RESERVE_MB + (WASM_FRAMEWORKS.includes(framework) ? WASM_GUARD_RESERVE_MB : 0);
+  return (limitMb + reserve) * 1024 * 1024;
+}
+
 /** What the host runs; referenceModelPath (an int8 variant's fp32 model) adds `agreement` to the output. */
 export type IsolatedRequest = Omit<RunRequest, 'device' | 'onProgress' | 'onFirstOutputs'> & { referenceModelPath?: string };
 
@@ -79,7 +96,14 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
     else reported = new RunnerError(message.code as RunnerErrorCode, message.message, message.permanent, message.details);
   };
   try {
-    const hostArgv = [opts.nodePath ?? process.execPath, ...HOST_NODE_FLAGS, opts.hostScript ?? RUNNER_HOST_SCRIPT, requestFile];
+    const limitMb = settings.memoryLimitMb;
+    const hostArgv = [
+      opts.nodePath ?? process.execPath,
+      ...HOST_NODE_FLAGS,
+      ...(limitMb ? [`--max-old-space-size=${limitMb}`] : []),
+      opts.hostScript ?? RUNNER_HOST_SCRIPT,
+      requestFile,
+    ];
     let r;
     try {
       r = await transport.exec(workspace, hostArgv, {
@@ -88,6 +112,7 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
         cpus: settings.cpus,
         pidFile: opts.pidFile,
         onStdoutLine: onLine,
+        ...(limitMb ? { memoryLimitBytes: hostAddressSpaceBytes(framework, limitMb) } : {}),
       });
     } catch (err) {
       throw RunnerError.failed(`cannot start the runner host: ${(err as Error).message}`);
@@ -99,7 +124,8 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
     // No verdict from the host: it crashed (a native abort, the OOM killer, a segfault).
     const how = r.signal ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
     const stderr = r.stderr.trim().slice(-8 * 1024);
-    throw RunnerError.failed(`${framework}: runner process ${how} without a result${stderr ? `; stderr: ${stderr}` : ''}`, {
+    // V8's heap limit or a native bad_alloc under the memory cap says so on stderr: permanent. A bare SIGKILL (the OOM killer) stays transient.
+    throw RunnerError.engineFailure(`${framework}: runner process ${how} without a result${stderr ? `; stderr: ${stderr}` : ''}`, {
       exitCode: r.exitCode,
       signal: r.signal,
     });

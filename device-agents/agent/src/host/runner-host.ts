@@ -11,6 +11,8 @@ import { desktopRunner } from '../runners/registry.js';
 import { attachAgreement } from '../runners/reference-agreement.js';
 import { errorMessage, RunnerError, type FirstOutput, type RunPhase as HostProgressPhase } from '../runners/runner.js';
 import { LocalTransport } from '../transports/local.transport.js';
+
+const MIB = 1024 * 1024;
 import { HOST_EXIT, HostRequestSchema, type HostMessage } from './runner-host.protocol.js';
 
 function emit(message: HostMessage): void {
@@ -66,7 +68,11 @@ async function main(argv: string[]): Promise<void> {
     return exit(HOST_EXIT.badRequest);
   }
 
-  const transport = new LocalTransport({ root: request.transportRoot });
+  // Native runners this host starts get the cap itself; the host's own cap has room for V8's reservations.
+  const transport = new LocalTransport({
+    root: request.transportRoot,
+    ...(request.settings.memoryLimitMb ? { memoryLimitBytes: request.settings.memoryLimitMb * MIB } : {}),
+  });
   // The agent's workspace for this job: it removes it whatever happens here, a kill included.
   const device = { transport, workspace: { serial: transport.serial, dir: request.workspaceDir } };
   try {

@@ -3,23 +3,53 @@
  * checked, then renamed into place: a corrupt or truncated transfer never reaches a runner.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ModelFormat } from '@farm/contracts';
 import type { ApiClient } from '../api/api-client.js';
 
+/** A job's own copy of a model (and of files it needs beside it), in a directory that holds nothing else; release() removes it. */
+export interface CheckedOutModel {
+  path: string;
+  /** The extra files' paths, in the order given. */
+  extras: string[];
+  release(): void;
+}
+
 export class ArtifactCache {
   private readonly dir: string;
+  private readonly checkouts: string;
 
   constructor(
     dataDir: string,
     private readonly api: ApiClient,
   ) {
     this.dir = join(dataDir, 'artifacts');
+    this.checkouts = join(dataDir, 'job-models');
     mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.checkouts, { recursive: true });
+  }
+
+  /**
+   * A cached model in a fresh directory of its own (a hard link, or a copy across filesystems).
+   * Engines resolve a model's relative references (ONNX external data) against its directory; in
+   * the shared cache that directory holds every other model the agent has fetched.
+   */
+  checkout(cachedPath: string, label: string, extras: string[] = []): CheckedOutModel {
+    const dir = mkdtempSync(join(this.checkouts, `${label.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}-`));
+    const place = (from: string): string => {
+      const to = join(dir, basename(from));
+      try {
+        linkSync(from, to);
+      } catch {
+        copyFileSync(from, to);
+      }
+      return to;
+    };
+    return { path: place(cachedPath), extras: extras.map(place), release: () => rmSync(dir, { recursive: true, force: true }) };
   }
 
   /**

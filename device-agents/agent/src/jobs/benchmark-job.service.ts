@@ -93,7 +93,11 @@ export class BenchmarkJobService {
     }
   }
 
-  /** Fetches the job's model (and its fp32 reference, for an int8 variant) into the artifact cache. */
+  /**
+   * Fetches the job's model (and its fp32 reference, for an int8 variant) into the artifact cache,
+   * and gives each a directory of its own for this job (an NCNN .bin beside its .param): engines
+   * open them there, never in the cache. release() removes those directories.
+   */
   private async fetchArtifacts(p: BenchmarkJobPayload, progress: ReturnType<BenchmarkJobService['progressReporter']>) {
     progress('download', 0, 1);
     let modelPath: string;
@@ -114,38 +118,52 @@ export class BenchmarkJobService {
       }
     }
     progress('download', 1, 1);
-    return { modelPath, weightsPath, referenceModelPath };
+    const model = this.artifacts.checkout(modelPath, `${p.jobId}-model`, weightsPath ? [weightsPath] : []);
+    const reference = referenceModelPath ? this.artifacts.checkout(referenceModelPath, `${p.jobId}-reference`) : undefined;
+    return {
+      modelPath: model.path,
+      weightsPath: model.extras[0],
+      referenceModelPath: reference?.path,
+      release: () => {
+        model.release();
+        reference?.release();
+      },
+    };
   }
 
   private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, weightsPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
-    const settings = this.config.runnerSettings;
-    const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
-    const raw = await runIsolated(
-      p.framework,
-      {
-        modelPath,
-        ...(weightsPath ? { weightsPath } : {}),
-        inputs: p.model.inputs,
-        outputs: p.model.outputs,
-        options: p.options,
-        ...(referenceModelPath ? { referenceModelPath } : {}),
-      },
-      {
-        onProgress: (phase, done, total) => progress(phase, done, total),
-        signal,
-        timeoutMs: this.config.jobTimeoutMs,
-        settings,
-        transport: this.transport,
-        pidFile: runnerPidFile(this.config),
-      },
-    );
-    const pinned = settings.cpus?.split(',').length;
-    if (pinned !== undefined && p.options.threads > pinned) {
-      raw.notes.push(`${p.options.threads} threads share the ${pinned} CPU(s) this agent pins runners to (RUNNER_CPUS=${settings.cpus})`);
+    const { modelPath, weightsPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
+    try {
+      const settings = this.config.runnerSettings;
+      const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
+      const raw = await runIsolated(
+        p.framework,
+        {
+          modelPath,
+          ...(weightsPath ? { weightsPath } : {}),
+          inputs: p.model.inputs,
+          outputs: p.model.outputs,
+          options: p.options,
+          ...(referenceModelPath ? { referenceModelPath } : {}),
+        },
+        {
+          onProgress: (phase, done, total) => progress(phase, done, total),
+          signal,
+          timeoutMs: this.config.jobTimeoutMs,
+          settings,
+          transport: this.transport,
+          pidFile: runnerPidFile(this.config),
+        },
+      );
+      const pinned = settings.cpus?.split(',').length;
+      if (pinned !== undefined && p.options.threads > pinned) {
+        raw.notes.push(`${p.options.threads} threads share the ${pinned} CPU(s) this agent pins runners to (RUNNER_CPUS=${settings.cpus})`);
+      }
+      return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
+    } finally {
+      release();
     }
-    return { output: { ...raw, layers: classifyLayers(modelPath, raw.layers) }, environment };
   }
 
   /**
@@ -157,7 +175,7 @@ export class BenchmarkJobService {
     const runner = session.runners.find((r) => r.framework === p.framework);
     if (!runner) throw RunnerError.unavailable(p.framework, `${session.description.name} has no runner for it`);
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, weightsPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
     const signal = jobSignal ? AbortSignal.any([jobSignal, session.gone.signal]) : session.gone.signal;
     try {
       const { output, environment } = await runOnPhone(
@@ -185,6 +203,8 @@ export class BenchmarkJobService {
       if (!session.gone.signal.aborted && session.lost && !(await stillOnline(session))) session.lost();
       if (session.gone.signal.aborted) throw RunnerError.failed((session.gone.signal.reason as Error).message);
       throw err;
+    } finally {
+      release();
     }
   }
 

@@ -84,7 +84,7 @@ export abstract class DeviceToolRunner implements Runner {
     if (r.exitCode !== null && !r.timedOut && !r.aborted && errors.length > 0) {
       throw RunnerError.modelRejected(this.framework, `${this.program}: ${errors.join('; ').slice(0, 2000)}`);
     }
-    throw RunnerError.failed(`${this.program} ${describeEnd(r)}; output: ${tail(text)}`);
+    throw RunnerError.engineFailure(`${this.program} ${describeEnd(r)}; output: ${tail(text)}`);
   }
 
   /** A line in which the tool reports why it stopped. */

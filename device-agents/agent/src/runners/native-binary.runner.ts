@@ -194,13 +194,14 @@ export abstract class NativeBinaryRunner implements Runner {
         parsed = undefined;
       }
       const e = NativeRunnerErrorSchema.safeParse(parsed);
-      if (!e.success) throw RunnerError.failed(`${this.program} ${describeEnd(r)} and no error report; stderr: ${tail(r.stderr)}`);
+      // No report: a crash, which a bad_alloc under the memory cap makes permanent.
+      if (!e.success) throw RunnerError.engineFailure(`${this.program} ${describeEnd(r)} and no error report; stderr: ${tail(r.stderr)}`);
       const { code, message } = e.data.error;
       const kind = nativeRunnerErrorKind(code);
       // The engine's own message is kept verbatim for a rejected model: it is what a user needs to fix it.
       if (kind === 'model') throw RunnerError.modelRejected(this.framework, code === 'model_rejected' ? message.trim() : `${code}: ${message}`);
       if (kind === 'request') throw new RunnerError('VALIDATION_FAILED', `${this.program}: ${code}: ${message}`, true);
-      throw RunnerError.failed(`${this.program}: ${code}: ${message.trim()}`);
+      throw RunnerError.engineFailure(`${this.program}: ${code}: ${message.trim()}`);
     }
     let parsed: unknown;
     try {

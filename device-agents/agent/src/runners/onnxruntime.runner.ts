@@ -183,7 +183,7 @@ async function runOnce(
   try {
     return await session.run(feeds, outputNames);
   } catch (err) {
-    throw RunnerError.failed(`onnxruntime: inference failed: ${errorMessage(err)}`);
+    throw RunnerError.engineFailure(`onnxruntime: inference failed: ${errorMessage(err)}`);
   }
 }
 

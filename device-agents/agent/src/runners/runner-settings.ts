@@ -24,6 +24,8 @@ export const RunnerSettingsSchema = z
     androidNcnnRunnerBinary: z.string().min(1).optional(),
     /** CPU list every runner process is pinned to ("1", "2-3", "0,2"); unset: the scheduler decides. */
     cpus: z.string().min(1).optional(),
+    /** Memory cap of each runner process in MiB (RLIMIT_AS through prlimit on the local device); unset: no cap. */
+    memoryLimitMb: z.number().int().positive().optional(),
   })
   .strict();
 export type RunnerSettings = z.infer<typeof RunnerSettingsSchema>;

@@ -87,7 +87,18 @@ export class RunnerError extends DomainError {
     return new RunnerError('RUNNER_UNAVAILABLE', `${framework} is not usable on this host: ${reason}`, true, { framework });
   }
 
-  /** Wraps anything thrown below a runner: domain errors from request checks are permanent, the rest transient. */
+  /**
+   * An engine or runtime failure: permanent when its message says the model or its inputs cannot
+   * be run (an allocation over the memory cap, a shape or argument the engine refuses), since
+   * another attempt would fail the same way; transient otherwise.
+   */
+  static engineFailure(message: string, details?: Record<string, unknown>): RunnerError {
+    const reason = permanentFailureReason(message);
+    if (reason === null) return RunnerError.failed(message, details);
+    return new RunnerError('RUNNER_MODEL_REJECTED', message, true, { ...details, reason });
+  }
+
+  /** Wraps anything thrown below a runner: domain errors from request checks are permanent, engine refusals too, the rest transient. */
   static from(err: unknown): RunnerError {
     if (err instanceof RunnerError) return err;
     if (err instanceof DomainError) {
@@ -95,8 +106,25 @@ export class RunnerError extends DomainError {
       return new RunnerError(code, err.message, true, err.details);
     }
     const message = err instanceof Error ? err.message : String(err);
-    return RunnerError.failed(message);
+    return RunnerError.engineFailure(message);
   }
+}
+
+/**
+ * Messages that mean a job can never succeed as asked. Allocation: V8's typed-array and heap
+ * limits, C++ bad_alloc, ONNX Runtime's and TFLite's allocators, ENOMEM under the runner memory
+ * cap (RLIMIT_AS), all deterministic for the same model and shapes. Input: ONNX Runtime's
+ * INVALID_ARGUMENT family and TFLite's shape checks. A message matching neither stays transient.
+ */
+const ALLOCATION_FAILURE =
+  /Invalid typed array length|Array buffer allocation failed|Invalid array length|heap out of memory|Reached heap limit|std::bad_alloc|Failed to allocate|Cannot allocate memory|ENOMEM|out of memory/i;
+const INPUT_FAILURE =
+  /INVALID_ARGUMENT|Got invalid dimensions|Invalid rank for input|Unexpected input data type|input '.*' is missing|Invalid (input )?shape|shape mismatch|dimension mismatch/i;
+
+export function permanentFailureReason(message: string): 'allocation failed' | 'invalid input' | null {
+  if (ALLOCATION_FAILURE.test(message)) return 'allocation failed';
+  if (INPUT_FAILURE.test(message)) return 'invalid input';
+  return null;
 }
 
 /**

@@ -124,6 +124,8 @@ const STDERR_KEEP = 64 * 1024;
 export interface LocalTransportOptions {
   /** Holds the push cache and the job workspaces; default: a directory under the system temp dir. */
   root?: string;
+  /** RLIMIT_AS for every process this transport starts unless exec() asks for another; unset: no cap. */
+  memoryLimitBytes?: number;
 }
 
 export class LocalTransport implements Transport {
@@ -132,8 +134,11 @@ export class LocalTransport implements Transport {
   readonly root: string;
   private readonly hashes = new FileHashCache();
 
+  private readonly memoryLimitBytes: number | undefined;
+
   constructor(options: LocalTransportOptions = {}) {
     this.root = resolve(options.root ?? join(tmpdir(), 'farm-local-device'));
+    this.memoryLimitBytes = options.memoryLimitBytes;
   }
 
   async devices(): Promise<DeviceListing[]> {
@@ -213,6 +218,8 @@ export class LocalTransport implements Transport {
     this.check(workspace.serial);
     const hash = sha256 ?? (await this.hashes.sha256(localPath));
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`not a sha256: ${hash}`);
+    // Flat on purpose: the int8 runner's plan names its weights file by its cached name, beside it.
+    // Engines that resolve references by directory open their model from a per-job directory instead (ArtifactCache.checkout).
     const cache = join(this.root, 'cache');
     const ext = extname(localPath).replace(/[^A-Za-z0-9.]/g, '');
     const remotePath = join(cache, `${hash}${ext}`);
@@ -234,8 +241,10 @@ export class LocalTransport implements Transport {
   exec(workspace: Workspace, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     this.check(workspace.serial);
     if (argv.length === 0) return Promise.reject(new Error('exec needs a program'));
-    // taskset execs the program in place, so the pid, the process group and the pidfile stay the program's own.
-    const full = options.cpus ? ['taskset', '--cpu-list', options.cpus, ...argv] : [...argv];
+    // taskset and prlimit exec the program in place, so the pid, the process group and the pidfile stay the program's own.
+    const memory = options.memoryLimitBytes ?? this.memoryLimitBytes;
+    const capped = memory ? ['prlimit', `--as=${Math.floor(memory)}`, '--', ...argv] : [...argv];
+    const full = options.cpus ? ['taskset', '--cpu-list', options.cpus, ...capped] : capped;
     return new Promise<ExecResult>((done, fail) => {
       if (options.signal?.aborted) {
         return done({ exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, aborted: true });

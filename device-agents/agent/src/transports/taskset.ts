@@ -11,3 +11,10 @@ export function tasksetProblem(list: string): string | null {
   if (probe.error || probe.status !== 0) return probe.error?.message ?? probe.stderr.trim();
   return null;
 }
+
+/** null when `prlimit --as=<bytes> true` works (util-linux, as taskset); otherwise why not. */
+export function prlimitProblem(bytes: number): string | null {
+  const probe = spawnSync('prlimit', [`--as=${bytes}`, '--', 'true'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return probe.error?.message ?? probe.stderr.trim();
+  return null;
+}

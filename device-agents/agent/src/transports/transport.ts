@@ -55,6 +55,8 @@ export interface ExecOptions {
   onStdoutLine?: (line: string) => void;
   /** Where the process id is kept while it runs, so a restarted agent can end what its predecessor left. */
   pidFile?: string;
+  /** Address-space cap (RLIMIT_AS) in bytes, where the transport can apply one (local: prlimit); inherited by what the process starts. */
+  memoryLimitBytes?: number;
 }
 
 export interface ExecResult {
