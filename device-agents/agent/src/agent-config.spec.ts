@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from '@jest/globals';
 import { loadAgentConfig, parseCpuList } from './agent-config.js';
 
-const base = { API_URL: 'http://127.0.0.1:3000', AGENT_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };
+const base = { API_URL: 'http://127.0.0.1:3000', AGENT_BOOTSTRAP_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };
 
 describe('agent configuration', () => {
   it('leaves runners unpinned unless RUNNER_CPUS is set', () => {

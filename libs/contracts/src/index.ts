@@ -15,3 +15,4 @@ export * from './maintenance-job.schema.js';
 export * from './native-runner.schema.js';
 export * from './device-state.schema.js';
 export * from './device-view.schema.js';
+export * from './auth.schema.js';

@@ -69,11 +69,13 @@ export class BenchmarksService {
       const sources = artifacts.filter(QuantizationService.quantizable);
       if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');
       // Validate the whole matrix with stand-ins first, so a request refused later leaves no new artifact behind.
-      expandMatrix(
-        req,
-        matrixDevices,
-        [...artifacts.map(asMatrixArtifact), ...sources.map((s) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true }))],
-        !!req.targets.deviceIds,
+      this.checkJobCap(
+        expandMatrix(
+          req,
+          matrixDevices,
+          [...artifacts.map(asMatrixArtifact), ...sources.map((s) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true }))],
+          !!req.targets.deviceIds,
+        ).length,
       );
       for (const s of sources) {
         const v = await this.quantizer.int8Variant(model.id, s, req.quantize.calibration);
@@ -82,6 +84,7 @@ export class BenchmarksService {
     }
 
     const cells = expandMatrix(req, matrixDevices, artifacts.map(asMatrixArtifact), !!req.targets.deviceIds);
+    this.checkJobCap(cells.length);
     const run = await this.repo.createRun(
       model.id,
       req as unknown as Prisma.InputJsonValue,
@@ -117,6 +120,18 @@ export class BenchmarksService {
     }
     if (skipped.length) this.logger.log(`run ${run.id}: skipped unavailable device(s) ${skipped.map((d) => `${d.name} (${d.status})`).join(', ')}`);
     return { runId: run.id, jobs: cells.length, queued, skippedDevices: skipped };
+  }
+
+  /** Checked before anything is stored or quantized, so a refused request leaves nothing behind. */
+  private checkJobCap(jobs: number): void {
+    const max = this.config.maxJobsPerRequest;
+    if (jobs > max) {
+      throw new DomainError(
+        'TOO_MANY_JOBS',
+        `this request expands to ${jobs} jobs; at most ${max} per request (MAX_JOBS_PER_REQUEST): target fewer devices, frameworks, artifacts or option sets, or split it`,
+        { jobs, max },
+      );
+    }
   }
 
   async status(runId: string) {

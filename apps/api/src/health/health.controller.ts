@@ -1,5 +1,6 @@
 import { Controller, Get, HttpException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/access.decorators.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 
@@ -14,6 +15,7 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<{ ok
 }
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

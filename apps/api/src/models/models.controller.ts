@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -8,6 +9,7 @@ import { ModelsService } from './models.service.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
 import { openApiSchema } from '../common/openapi.js';
+import { RateLimitGuard, RUN_THROTTLER } from '../auth/rate-limit.guard.js';
 
 const QuantizeBodySchema = z
   .object({
@@ -28,6 +30,8 @@ export class ModelsController {
 
   @Post()
   @HttpCode(201)
+  @UseGuards(RateLimitGuard)
+  @SkipThrottle({ [RUN_THROTTLER]: true })
   @ApiOperation({ summary: 'Upload an ONNX or TFLite model (format detected from content; deduplicated by sha256)' })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
