@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/host/run-isolated';
 import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
-import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle } from '../fixtures/stack.js';
+import { api, createTestDatabase, enrollAgent, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle, type EnrolledAgent } from '../fixtures/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
 
@@ -33,12 +33,14 @@ function filesUnder(dir: string): string[] {
 describe('API against real Postgres and Redis', () => {
   let h: ApiHandle;
   let agentHeaders: Record<string, string>;
+  let agent: EnrolledAgent;
 
   beforeAll(async () => {
     const db = await createTestDatabase('api_int');
     // The test registers its device once and sends no heartbeats: a long interval keeps it from going offline (offline devices take no jobs).
     h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { MAX_MODEL_MB: '2', HEARTBEAT_INTERVAL_MS: '600000' } });
-    agentHeaders = { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' };
+    agent = await enrollAgent(h, 'int-agent');
+    agentHeaders = agent.headers;
   });
   afterAll(async () => {
     await h?.kill();
@@ -102,7 +104,7 @@ describe('API against real Postgres and Redis', () => {
       assert.equal(r.body.error.code, code, what);
       assert.ok(r.body.error.message.length > 20, `${what}: message should tell the user what to do`);
     }
-    const noFile = await fetch(`${h.url}/models`, { method: 'POST', body: new FormData() });
+    const noFile = await fetch(`${h.url}/models`, { method: 'POST', body: new FormData(), headers: { authorization: `Bearer ${h.apiKey}` } });
     assert.equal(noFile.status, 400);
     assert.deepEqual(await rowCounts(h.databaseUrl), before);
     assert.equal(filesUnder(h.artifactDir).length, filesBefore);
@@ -117,7 +119,7 @@ describe('API against real Postgres and Redis', () => {
       const fp32 = (await upload(h.url, SAMPLE.onnx)).body;
       modelId = fp32.model.id;
       fp32ArtifactId = fp32.artifactId;
-      deviceId = await registerDevice(h, 'int-1');
+      deviceId = await registerDevice(h, 'int-1', agent);
     });
 
     /** A real ONNX Runtime measurement of `modelPath` for `jobId`, as the agent submits it (after telling the API it started). */
@@ -186,7 +188,11 @@ describe('API against real Postgres and Redis', () => {
         assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
         assert.equal(r.body.error.code, code, what);
       }
-      const malformed = await fetch(`${h.url}/benchmarks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"modelId": ' });
+      const malformed = await fetch(`${h.url}/benchmarks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': 'application/json' },
+        body: '{"modelId": ',
+      });
       assert.equal(malformed.status, 400);
       assert.deepEqual(await rowCounts(h.databaseUrl), before);
     });

@@ -2,7 +2,18 @@
  * Typed HTTP client of the farm API. Every response is validated, and every failure surfaces as
  * an ApiError with the API's error code (or a client-side code when the API could not be reached).
  */
-import { CompareResponseSchema, DeviceViewSchema, type BenchmarkRequestInput, type CompareResponse, type DeviceView } from '@farm/contracts';
+import {
+  ApiKeyViewSchema,
+  CompareResponseSchema,
+  CreatedApiKeySchema,
+  DeviceViewSchema,
+  type ApiKeyView,
+  type BenchmarkRequestInput,
+  type CompareResponse,
+  type CreateApiKey,
+  type CreatedApiKey,
+  type DeviceView,
+} from '@farm/contracts';
 import { z } from 'zod';
 import {
   CreateRunResponseSchema,
@@ -28,7 +39,22 @@ export class ApiError extends Error {
 }
 
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey?: string,
+  ) {}
+
+  createKey(req: CreateApiKey): Promise<CreatedApiKey> {
+    return this.request('POST', '/keys', CreatedApiKeySchema, req);
+  }
+
+  listKeys(): Promise<ApiKeyView[]> {
+    return this.request('GET', '/keys', z.array(ApiKeyViewSchema));
+  }
+
+  revokeKey(id: string): Promise<ApiKeyView> {
+    return this.request('DELETE', `/keys/${encodeURIComponent(id)}`, ApiKeyViewSchema);
+  }
 
   listModels(): Promise<Model[]> {
     return this.request('GET', '/models', z.array(ModelSchema));
@@ -62,9 +88,15 @@ export class ApiClient {
     return `${this.baseUrl}/?modelId=${encodeURIComponent(modelId)}`;
   }
 
+  /** What to do about a refused key, in CLI terms. */
+  private hint(code: string, message: string): string {
+    if (code === 'API_KEY_REQUIRED' && !this.apiKey) return `${message}; set FARM_API_KEY (an admin creates keys with \`farm keys create\`)`;
+    return message;
+  }
+
   private async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: FormData | object): Promise<T> {
     const url = `${this.baseUrl}${path}`;
-    const init: RequestInit = { method, headers: { accept: 'application/json' } };
+    const init: RequestInit = { method, headers: { accept: 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) } };
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -89,7 +121,7 @@ export class ApiClient {
     }
     if (!res.ok) {
       const err = ErrorBodySchema.safeParse(json);
-      if (err.success) throw new ApiError(err.data.error.code, err.data.error.message, res.status);
+      if (err.success) throw new ApiError(err.data.error.code, this.hint(err.data.error.code, err.data.error.message), res.status);
       throw new ApiError(`HTTP_${res.status}`, `${method} ${path} failed with status ${res.status}`, res.status);
     }
     const parsed = schema.safeParse(json);
