@@ -207,7 +207,15 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     const port = new URL(h.url).port;
     await h.kill();
     await waitFor('the agent to hold the result in its outbox', async () => /delivery of result/.test(agent.log()), 120_000, 200);
-    h = await startApi({ databaseUrl: h.databaseUrl, redisUrl, port: Number(port), artifactDir: h.artifactDir, token: h.token, apiKey: h.apiKey, env: { READ_ACCESS: 'key' } });
+    h = await startApi({
+      databaseUrl: h.databaseUrl,
+      redisUrl,
+      port: Number(port),
+      artifactDir: h.artifactDir,
+      token: h.token,
+      apiKey: h.apiKey,
+      env: { READ_ACCESS: 'key' },
+    });
     const run = await waitForRun(h.url, runId, 120_000);
     assert.equal(run.status, 'succeeded');
     const n = await sql<{ n: string }>(

@@ -14,7 +14,6 @@ import {
   agentOfDevice,
   api,
   createTestDatabase,
-  enrollAgent,
   registerDevice,
   requireEnv,
   ROOT,
@@ -171,7 +170,10 @@ describe('access control', () => {
         last = await fetch(`${h.url}/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${k}` } });
         statuses.push(last.status);
       }
-      assert.deepEqual(statuses.slice(0, 3).map((s) => s < 300), [true, true, true]);
+      assert.deepEqual(
+        statuses.slice(0, 3).map((s) => s < 300),
+        [true, true, true],
+      );
       assert.equal(statuses[3], 429);
       const body = JSON.parse(await last!.text());
       assert.equal(body.error.code, 'RATE_LIMITED');
@@ -251,15 +253,23 @@ describe('access control', () => {
       const reg = await agentCall(bootstrap, 'POST', '/agent/register', { name: 'x', hostname: 'x', version: 'x', devices: [] });
       assert.equal(reg.status, 401);
       assert.equal((await agentCall(bootstrap, 'PUT', `/agent/jobs/${jobA}/result`, result())).status, 401);
-      const wrong = await agentCall({ headers: { authorization: 'Bearer not-the-bootstrap-token', 'content-type': 'application/json' } }, 'POST', '/agent/enroll', {
-        name: 'x',
-        hostname: 'x',
-        version: 'x',
-      });
+      const wrong = await agentCall(
+        { headers: { authorization: 'Bearer not-the-bootstrap-token', 'content-type': 'application/json' } },
+        'POST',
+        '/agent/enroll',
+        {
+          name: 'x',
+          hostname: 'x',
+          version: 'x',
+        },
+      );
       assert.equal(wrong.status, 401);
       assert.equal(wrong.body.error.code, 'AGENT_UNAUTHORIZED');
       // A user's key is no agent credential either.
-      assert.equal((await agentCall({ headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': 'application/json' } }, 'POST', '/agent/heartbeat', {})).status, 401);
+      assert.equal(
+        (await agentCall({ headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': 'application/json' } }, 'POST', '/agent/heartbeat', {})).status,
+        401,
+      );
       // Only hashes are stored.
       const creds = await sql<{ token_hash: string }>(h.databaseUrl, 'SELECT token_hash FROM agent_credentials');
       assert.ok(creds.length >= 2 && creds.every((c) => /^[0-9a-f]{64}$/.test(c.token_hash) && c.token_hash !== a.credential));
@@ -323,9 +333,7 @@ describe('access control', () => {
       // Admin scope only.
       assert.equal((await api(h.url, 'GET', '/agents', undefined, { key: writeKey })).status, 403);
       const listed = (await api(h.url, 'GET', '/agents')).body as { id: string; credentialActive: boolean; devices: { id: string; queue: string }[] }[];
-      assert.deepEqual(listed.find((x) => x.id === a.agentId)!.devices, [
-        { id: deviceA, serial: 'desk-a', status: 'online', queue: `device.${deviceA}` },
-      ]);
+      assert.deepEqual(listed.find((x) => x.id === a.agentId)!.devices, [{ id: deviceA, serial: 'desk-a', status: 'online', queue: `device.${deviceA}` }]);
 
       const issued = await api(h.url, 'POST', `/agents/${a.agentId}/credential`);
       assert.equal(issued.status, 200);
@@ -359,7 +367,12 @@ describe('access control', () => {
     assert.deepEqual(r.body.error.details, { jobs: 3, max: 2 });
     assert.match(r.body.error.message, /3 jobs; at most 2 per request \(MAX_JOBS_PER_REQUEST\)/);
     assert.deepEqual(await counts(h.databaseUrl), before);
-    const ok = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [device] }, frameworks: ['onnxruntime'], options: [{ threads: 1 }, { threads: 2 }] });
+    const ok = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [device] },
+      frameworks: ['onnxruntime'],
+      options: [{ threads: 1 }, { threads: 2 }],
+    });
     assert.equal(ok.status, 202, JSON.stringify(ok.body));
   });
 });

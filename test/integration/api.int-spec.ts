@@ -12,7 +12,20 @@ import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/host/run-isolated';
 import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
-import { api, createTestDatabase, enrollAgent, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, uploadBytes, type ApiHandle, type EnrolledAgent } from '../fixtures/stack.js';
+import {
+  api,
+  createTestDatabase,
+  enrollAgent,
+  registerDevice,
+  requireEnv,
+  SAMPLE,
+  sql,
+  startApi,
+  upload,
+  uploadBytes,
+  type ApiHandle,
+  type EnrolledAgent,
+} from '../fixtures/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
 

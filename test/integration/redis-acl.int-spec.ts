@@ -54,7 +54,10 @@ describe('a per-agent Redis ACL user', () => {
     await admin.call('ACL', 'SETUSER', user, ...agentAclRules([mine], password));
     const api = createQueueFactory({ kind: 'redis', url: adminUrl });
     producer = { mine: api.createQueue(deviceQueueName(mine)), theirs: api.createQueue(deviceQueueName(theirs)) };
-    closers.push(() => producer.mine.close(), () => producer.theirs.close());
+    closers.push(
+      () => producer.mine.close(),
+      () => producer.theirs.close(),
+    );
   });
   afterAll(async () => {
     for (const c of closers.reverse()) await c().catch(() => {});

@@ -36,5 +36,8 @@ test('a keys file that is not what the CLI writes is refused, naming the file', 
   const dir = mkdtempSync(join(tmpdir(), 'cli-config-'));
   mkdirSync(join(dir, 'nn-bench-farm'));
   writeFileSync(join(dir, 'nn-bench-farm', 'keys.json'), '{"keys": [1]}');
-  assert.throws(() => resolveConfig({}, { XDG_CONFIG_HOME: dir }), (e: unknown) => e instanceof ConfigError && /keys\.json must look like/.test(e.message));
+  assert.throws(
+    () => resolveConfig({}, { XDG_CONFIG_HOME: dir }),
+    (e: unknown) => e instanceof ConfigError && /keys\.json must look like/.test(e.message),
+  );
 });

@@ -44,7 +44,8 @@ export async function api(path) {
   }
   if (!res.ok) {
     const code = body?.error?.code ?? `HTTP_${res.status}`;
-    const hint = code === 'API_KEY_REQUIRED' || code === 'API_KEY_INVALID' ? ' Open the dashboard URL the farm printed, or add #key=<your API key> to this address.' : '';
+    const hint =
+      code === 'API_KEY_REQUIRED' || code === 'API_KEY_INVALID' ? ' Open the dashboard URL the farm printed, or add #key=<your API key> to this address.' : '';
     throw new ApiError(code, `${body?.error?.message ?? `${path} failed with status ${res.status}`}${hint}`);
   }
   return body;

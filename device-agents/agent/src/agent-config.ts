@@ -13,7 +13,7 @@ import { tasksetProblem } from './transports/taskset.js';
 const EnvSchema = z.object({
   API_URL: z.string().url('API_URL must be the API base URL, e.g. http://localhost:3000'),
   /** Enrolls the agent once; from then on it uses the credential enrollment gave it, kept in AGENT_DATA_DIR. */
-  AGENT_BOOTSTRAP_TOKEN: z.string().min(16, 'AGENT_BOOTSTRAP_TOKEN must be the API\'s AGENT_BOOTSTRAP_TOKEN (at least 16 characters)').optional(),
+  AGENT_BOOTSTRAP_TOKEN: z.string().min(16, "AGENT_BOOTSTRAP_TOKEN must be the API's AGENT_BOOTSTRAP_TOKEN (at least 16 characters)").optional(),
   /** The former name of AGENT_BOOTSTRAP_TOKEN, still read so existing deployments keep enrolling. */
   AGENT_TOKEN: z.string().min(16, 'AGENT_TOKEN (now AGENT_BOOTSTRAP_TOKEN) must be at least 16 characters').optional(),
   AGENT_NAME: z.string().min(1).max(200).default(hostname()),

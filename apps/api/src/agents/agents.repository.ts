@@ -54,7 +54,10 @@ export class AgentsRepository {
   register(agentId: string, reg: AgentRegister, now: Date) {
     return this.prisma.$transaction(async (tx) => {
       // The agent is the credential's; the name in the body only relabels it, so no agent can take over another's devices by name.
-      const agent = await tx.agent.update({ where: { id: agentId }, data: { name: reg.name, hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now } });
+      const agent = await tx.agent.update({
+        where: { id: agentId },
+        data: { name: reg.name, hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now },
+      });
       const current = new Map(
         (await tx.device.findMany({ where: { agentId: agent.id }, select: { serial: true, status: true } })).map((d) => [d.serial, d.status]),
       );

@@ -49,13 +49,15 @@ export class AgentsService {
   /** A new credential for the agent; the old one stops working at once. */
   async rotate(agentId: string): Promise<AgentCredential> {
     const credential = newSecret('fa_');
-    if (!(await this.repo.rotateCredential(agentId, sha256Hex(credential), new Date()))) throw new DomainError('AGENT_NOT_FOUND', `no agent ${agentId}; list agents with GET /agents`);
+    if (!(await this.repo.rotateCredential(agentId, sha256Hex(credential), new Date())))
+      throw new DomainError('AGENT_NOT_FOUND', `no agent ${agentId}; list agents with GET /agents`);
     this.logger.log(`agent ${agentId}: credential rotated`);
     return { agentId, credential };
   }
 
   async revoke(agentId: string): Promise<{ agentId: string; revoked: true }> {
-    if (!(await this.repo.revokeCredentials(agentId, new Date()))) throw new DomainError('AGENT_NOT_FOUND', `no agent ${agentId}; list agents with GET /agents`);
+    if (!(await this.repo.revokeCredentials(agentId, new Date())))
+      throw new DomainError('AGENT_NOT_FOUND', `no agent ${agentId}; list agents with GET /agents`);
     this.logger.log(`agent ${agentId}: credentials revoked, devices offline`);
     return { agentId, revoked: true };
   }
