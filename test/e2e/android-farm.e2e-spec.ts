@@ -206,7 +206,7 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
       targets: { deviceIds: [id] },
       frameworks: ['native-int8'],
       quantize: { calibration: 'percentile' },
-      options: { warmupRuns: 1, timedRuns: 400, profileRuns: 1 },
+      options: { warmupRuns: 1, timedRuns: 150, profileRuns: 1 },
     });
     assert.equal(created.status, 202);
     const runId = created.body.runId;
@@ -225,7 +225,9 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
       },
       60_000,
     );
-    assert.match(JSON.stringify(failed.error), /disconnected during the job/);
+    // The attempt that was running fails with the reason; depending on when the adb server notices, the
+    // agent or adb says it.
+    assert.match(JSON.stringify(failed.error), /disconnected during the job|offline/);
 
     // Plugged back in (a fresh device on the same address): the queue's retry runs there.
     const back = await EmulatedAndroidDevice.start({ port: phone.port });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/host/run-isolated';
 import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
+import { TINY_PARAM, tinyBin, tinyWeights } from '../fixtures/ncnn-fixtures.js';
 import {
   api,
   createTestDatabase,
@@ -121,6 +122,52 @@ describe('API against real Postgres and Redis', () => {
     assert.equal(noFile.status, 400);
     assert.deepEqual(await rowCounts(h.databaseUrl), before);
     assert.equal(filesUnder(h.artifactDir).length, filesBefore);
+  });
+
+  test('an NCNN model is a .param in "file" plus its .bin in "weights"; mismatches get a 4xx and leave no trace', async () => {
+    const post = async (param: Uint8Array, weights?: Uint8Array) => {
+      const form = new FormData();
+      form.append('file', new Blob([param]), 'tiny.param');
+      if (weights) form.append('weights', new Blob([weights]), 'tiny.bin');
+      const res = await fetch(`${h.url}/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${h.apiKey}` } });
+      return { status: res.status, body: JSON.parse(await res.text()) };
+    };
+    const param = new TextEncoder().encode(TINY_PARAM);
+    const bin = tinyBin(tinyWeights());
+    const before = await rowCounts(h.databaseUrl);
+    const filesBefore = filesUnder(h.artifactDir).length;
+    const refusals: [string, Promise<{ status: number; body: any }>, number, string][] = [
+      ['param without bin', post(param), 400, 'VALIDATION_FAILED'],
+      ['bin too short for the param', post(param, bin.subarray(0, 100)), 422, 'MODEL_INVALID'],
+      ['weights beside an ONNX model', post(readFileSync(SAMPLE.onnx), bin), 400, 'VALIDATION_FAILED'],
+      ['a bin as the model', post(bin), 415, 'MODEL_FORMAT_UNKNOWN'],
+    ];
+    for (const [what, pending, status, code] of refusals) {
+      const r = await pending;
+      assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, code, what);
+    }
+    assert.deepEqual(await rowCounts(h.databaseUrl), before);
+    assert.equal(filesUnder(h.artifactDir).length, filesBefore);
+
+    const ok = await post(param, bin);
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    const art = ok.body.model.artifacts[0];
+    assert.equal(art.format, 'ncnn');
+    assert.deepEqual(art.weights, { sha256: createHash('sha256').update(bin).digest('hex'), sizeBytes: bin.length });
+    assert.deepEqual(art.opHistogram, { Input: 1, Convolution: 1, ReLU: 1, ConvolutionDepthWise: 1, Pooling: 1 });
+    assert.deepEqual(art.inputs, [{ name: 'data', dtype: 'float32', shape: [3, 8, 8] }]);
+    // Both files are in the store, the .bin fetched by agents through its own sha256.
+    assert.equal(filesUnder(h.artifactDir).length, filesBefore + 2);
+    const fetched = await fetch(`${h.url}/agent/artifacts/${art.weights.sha256}`, { headers: agentHeaders });
+    assert.equal(fetched.status, 200);
+    assert.deepEqual(new Uint8Array(await fetched.arrayBuffer()), bin);
+    // The same .param again with its .bin deduplicates; with another .bin it is refused.
+    assert.equal((await post(param, bin)).status, 200);
+    const other = tinyBin(tinyWeights(2));
+    const clash = await post(param, other);
+    assert.equal(clash.status, 422);
+    assert.equal(clash.body.error.code, 'MODEL_INVALID');
   });
 
   describe('benchmarks', () => {

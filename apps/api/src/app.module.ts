@@ -43,7 +43,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 1, fields: 10 } }),
+        MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 2, fields: 10 } }),
         MaintenanceQueueModule.forConfig(config),
         // Applied only where RateLimitGuard is used (uploads, run creation); each route skips the other's throttler.
         ThrottlerModule.forRoot({

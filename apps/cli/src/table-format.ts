@@ -57,7 +57,9 @@ function layerSumText(c: CompareCell): string {
 export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptions = {}): string {
   const topN = opts.topOpClasses ?? 3;
   if (cmp.cells.length === 0) return `No results yet for model "${cmp.modelName}" (${cmp.modelId}).`;
-  const best = Math.min(...cmp.cells.map((c) => c.medianMs));
+  // Emulated devices never take the fastest mark: their times are emulation on the farm's host.
+  const ranked = cmp.cells.some((c) => !c.emulated) ? cmp.cells.filter((c) => !c.emulated) : cmp.cells;
+  const best = Math.min(...ranked.map((c) => c.medianMs));
   const noisy = (c: CompareCell) => c.robustSpread > NOISY_SPREAD;
   const cells = [...cmp.cells].sort(
     (a, b) => a.framework.localeCompare(b.framework) || a.deviceName.localeCompare(b.deviceName) || a.format.localeCompare(b.format),
@@ -66,7 +68,7 @@ export function formatCompareTable(cmp: CompareResponse, opts: CompareTableOptio
     c.framework,
     deviceLabel(c.deviceName, c.emulated),
     c.format,
-    `${formatMs(c.medianMs)} [${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}]${c.medianMs === best ? ' *' : '  '}${c.emulated ? ' emulation' : ''}`,
+    `${formatMs(c.medianMs)} [${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}]${c.medianMs === best && (!c.emulated || ranked === cmp.cells) ? ' *' : '  '}${c.emulated ? ' emulation' : ''}`,
     formatMs(c.p90Ms),
     `${formatPercent(c.robustSpread)}${noisy(c) ? ' !' : '  '}`,
     String(c.outliersLow + c.outliersHigh),

@@ -150,12 +150,16 @@ async function loadModel(modelId) {
   renderMatrix(cmp);
   $('matrix-section').hidden = false;
   renderVerdicts(cmp);
-  const fastest = cmp.cells.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
+  const hardware = cmp.cells.some((c) => !c.emulated) ? cmp.cells.filter((c) => !c.emulated) : cmp.cells;
+  const fastest = hardware.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
   await selectCell(fastest);
 }
 
 function renderMatrix(cmp) {
-  const medians = cmp.cells.map((c) => c.medianMs);
+  // The colour scale and the fastest mark rank hardware only: an emulated device's time is
+  // emulation on the farm's host and must not win, or stretch the scale of, a hardware comparison.
+  const ranked = cmp.cells.some((c) => !c.emulated) ? cmp.cells.filter((c) => !c.emulated) : cmp.cells;
+  const medians = ranked.map((c) => c.medianMs);
   const min = Math.min(...medians);
   const max = Math.max(...medians);
   const byKey = new Map(cmp.cells.map((c) => [`${c.framework}\u0000${c.deviceId}`, c]));
@@ -206,14 +210,14 @@ function heatColour(median, min, max) {
 function matrixCell(c, min, max) {
   const noisy = isNoisy(c.robustSpread);
   const outliers = c.outliersLow + c.outliersHigh;
-  const best = c.medianMs === min;
+  const best = !c.emulated && c.medianMs === min;
   const td = el(
     'td',
     {
       class: c.emulated ? 'cell emulated' : 'cell',
       tabindex: 0,
       title: `${c.framework} ${c.frameworkVersion} on ${c.deviceName}${c.emulated ? ' (emulated device: the timings are emulation)' : ''}, ${c.format} artifact, ${c.runs} timed runs, measured ${new Date(c.measuredAt).toLocaleString()}`,
-      style: { background: heatColour(c.medianMs, min, max) },
+      style: { background: c.emulated ? 'hsl(0, 0%, 90%)' : heatColour(c.medianMs, min, max) },
       dataset: {
         testid: 'cell',
         framework: c.framework,

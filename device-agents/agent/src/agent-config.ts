@@ -40,6 +40,10 @@ const EnvSchema = z.object({
   ANDROID_INT8_RUNNER: z.string().min(1).optional(),
   ANDROID_TFLITE_BENCHMARK_MODEL: z.string().min(1).transform(existingFile('ANDROID_TFLITE_BENCHMARK_MODEL')).optional(),
   ANDROID_ORT_PERF_TEST: z.string().min(1).transform(existingFile('ANDROID_ORT_PERF_TEST')).optional(),
+  /** ncnn-runner (device-agents/ncnn-runner/build.sh); unset: its default build path, and ncnn is left out where that is absent. */
+  NCNN_RUNNER: z.string().optional(),
+  /** The static aarch64 ncnn-runner phones get (device-agents/ncnn-runner/build.sh aarch64); unset: phones offer no ncnn. */
+  ANDROID_NCNN_RUNNER: z.string().min(1).optional(),
   /** CPUs every runner process is pinned to, as a taskset list ("1", "2-3", "0,2"); unset: the scheduler decides. */
   RUNNER_CPUS: z
     .string()
@@ -111,9 +115,10 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
       ...(e.ANDROID_INT8_RUNNER ? { androidInt8RunnerBinary: resolve(e.ANDROID_INT8_RUNNER) } : {}),
       ...(e.OPENCV_RUNNER ? { opencvRunnerBinary: resolve(e.OPENCV_RUNNER) } : {}),
       ...(e.INT8_RUNNER ? { int8RunnerBinary: resolve(e.INT8_RUNNER) } : {}),
-      ...(e.ANDROID_INT8_RUNNER ? { androidInt8RunnerBinary: resolve(e.ANDROID_INT8_RUNNER) } : {}),
       ...(e.ANDROID_TFLITE_BENCHMARK_MODEL ? { androidTfliteBenchmarkModel: e.ANDROID_TFLITE_BENCHMARK_MODEL } : {}),
       ...(e.ANDROID_ORT_PERF_TEST ? { androidOrtPerfTest: e.ANDROID_ORT_PERF_TEST } : {}),
+      ...(e.NCNN_RUNNER ? { ncnnRunnerBinary: resolve(e.NCNN_RUNNER) } : {}),
+      ...(e.ANDROID_NCNN_RUNNER ? { androidNcnnRunnerBinary: resolve(e.ANDROID_NCNN_RUNNER) } : {}),
       ...(e.RUNNER_CPUS ? { cpus: e.RUNNER_CPUS } : {}),
     },
   };

@@ -111,7 +111,9 @@ export class DeviceWorkersService implements OnApplicationShutdown {
         // What an earlier agent left on the phone (a runner still going, its workspaces) goes first.
         const ended = await adb.reclaim(serial);
         if (ended) this.logger.warn(`${serial}: ended ${ended} runner process(es) a previous agent left running`);
-        this.sessions.set(serial, await this.session(adb, serial, phoneRunners(this.config.runnerSettings)));
+        const session = await this.session(adb, serial, phoneRunners(this.config.runnerSettings));
+        session.lost = () => this.lose(adb, session);
+        this.sessions.set(serial, session);
       } catch (e) {
         // Gone again, or not answering: the tracker reports it again when it changes.
         this.logger.warn(`${serial}: cannot describe the device: ${(e as Error).message}`);
@@ -124,6 +126,34 @@ export class DeviceWorkersService implements OnApplicationShutdown {
       this.logger.log(`${serial}: ${connection ?? 'unplugged'}`);
     }
     await this.register(false);
+  }
+
+  /**
+   * A job found its phone unreachable before the adb server said so: the phone is retired now and
+   * shown offline, and the adb server's list is read until it lists the phone as online again (the
+   * tracker may never report a change it did not see).
+   */
+  private lose(adb: AdbTransport, session: DeviceSession): void {
+    if (this.sessions.get(session.serial) !== session) return;
+    this.logger.warn(`${session.serial}: unreachable during a job; its queue waits until it is back`);
+    this.retire(session);
+    this.unreachable.set(session.serial, { serial: session.serial, transport: 'adb', connection: 'offline' });
+    this.chain = this.chain.then(() => this.register(false).then(() => undefined)).catch((e) => this.logger.error(`registration: ${(e as Error).message}`));
+    const recheck = setInterval(() => {
+      if (this.stopped || this.sessions.has(session.serial)) return clearInterval(recheck);
+      adb.devices().then(
+        (list) => {
+          const d = list.find((x) => x.serial === session.serial);
+          if (d?.connection !== 'online' || this.sessions.has(session.serial)) return;
+          clearInterval(recheck);
+          this.chain = this.chain
+            .then(() => this.onDeviceEvent(adb, { type: 'changed', device: d }))
+            .catch((e) => this.logger.error(`device event: ${(e as Error).message}`));
+        },
+        () => undefined,
+      );
+    }, 2_000);
+    recheck.unref();
   }
 
   /** A device that went away: its running job is aborted and its worker closed; queued jobs wait for it. */

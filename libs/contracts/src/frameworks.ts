@@ -6,7 +6,8 @@
 export const FRAMEWORKS = ['onnxruntime', 'tflite', 'opencv-dnn', 'ncnn', 'coreml', 'native-int8'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
-export const MODEL_FORMATS = ['onnx', 'tflite'] as const;
+/** ncnn: a .param graph uploaded with its .bin weights (two files, one artifact). */
+export const MODEL_FORMATS = ['onnx', 'tflite', 'ncnn'] as const;
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
 
 export const PLATFORMS = ['linux', 'macos', 'windows', 'android', 'ios'] as const;
@@ -17,7 +18,7 @@ export const FRAMEWORK_FORMATS: Record<Framework, readonly ModelFormat[]> = {
   onnxruntime: ['onnx'],
   tflite: ['tflite'],
   'opencv-dnn': ['onnx'],
-  ncnn: [],
+  ncnn: ['ncnn'],
   coreml: [],
   'native-int8': ['onnx'],
 };

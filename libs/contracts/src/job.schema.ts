@@ -17,6 +17,8 @@ export const ModelArtifactRefSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   format: z.enum(MODEL_FORMATS),
   sizeBytes: z.number().int().positive(),
+  /** The second file of a two-file model (NCNN's .bin beside the .param), fetched by its own sha256. */
+  weights: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), sizeBytes: z.number().int().nonnegative() }).optional(),
   inputs: z.array(TensorSpecSchema),
   outputs: z.array(TensorSpecSchema),
 });

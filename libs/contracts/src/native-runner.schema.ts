@@ -6,9 +6,11 @@
  * any other reader parse the same shapes.
  *
  * Invocation (every flag takes one value; no shell is ever involved):
- *   <runner> --model PATH --input NAME:D0xD1x...:FILE [--input ...] [--output FILE]
+ *   <runner> --model PATH [--weights PATH] --input NAME:D0xD1x...:FILE [--input ...] [--output FILE]
  *            --threads N --warmup N --runs N --profile-runs N
  *   <runner> --version            prints { runner, version, isa? } and exits 0
+ * `--weights` is the second file of a two-file model (NCNN: --model the .param, --weights the .bin);
+ * runners of one-file formats refuse it as an unknown argument.
  * `--input` FILE holds the tensor's raw little-endian bytes in the model's dtype for that input;
  * NAME may contain ':' (ONNX names such as "input:0"), so the two fields after it are split from the
  * right. `--output` receives the first inference's outputs' raw bytes, concatenated in the order

@@ -4,7 +4,8 @@
  * op type a framework's profiler reports.
  */
 export { detectModelFormat, inspectModel } from './inspect-model.js';
+export { checkNcnnWeights, inspectNcnnParam, type NcnnInspection } from './ncnn-model.js';
 export { canonicalOpClass, type OpClassHints } from './canonical-op-class.js';
-export type { ModelInfo, ModelNode, OnnxModelMetadata, OnnxOpset, TfliteModelMetadata } from './model-info.js';
+export type { ModelInfo, ModelNode, NcnnModelMetadata, OnnxModelMetadata, OnnxOpset, TfliteModelMetadata } from './model-info.js';
 export { ACCEPTED_FORMATS_HINT } from './model-errors.js';
 export { TFLITE_BUILTIN_OPERATORS, tfliteBuiltinOperatorName } from './tflite-builtin-ops.js';

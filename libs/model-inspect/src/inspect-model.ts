@@ -6,6 +6,7 @@ import { DomainError, type ModelFormat } from '@farm/contracts';
 import type { ModelInfo } from './model-info.js';
 import { invalid, unknownFormat } from './model-errors.js';
 import { decodeOnnxModel, inspectOnnxModel } from './onnx-model.js';
+import { hasNcnnBinaryMagic, hasNcnnTextMagic, inspectNcnnParam } from './ncnn-model.js';
 import { hasTfliteIdentifier, inspectTfliteModel } from './tflite-model.js';
 
 /** Root offset, identifier, then at least one table: anything shorter cannot be a model. */
@@ -23,7 +24,8 @@ function tfliteRootInRange(bytes: Uint8Array): boolean {
 }
 
 /**
- * TFLite by its flatbuffer file identifier "TFL3" (bytes 4..8); ONNX by a ModelProto that
+ * TFLite by its flatbuffer file identifier "TFL3" (bytes 4..8); an NCNN .param by its magic
+ * 7767517 (as text, or as the first int32 of a binary .param); ONNX by a ModelProto that
  * decodes, with an ir_version and a graph of at least one node. Throws MODEL_FORMAT_UNKNOWN
  * for anything else, MODEL_TRUNCATED / MODEL_INVALID for an ONNX model that is recognisable
  * but cut short or unusable (its format cannot be confirmed without decoding it).
@@ -31,6 +33,7 @@ function tfliteRootInRange(bytes: Uint8Array): boolean {
 export function detectModelFormat(bytes: Uint8Array): ModelFormat {
   if (bytes.length === 0) throw unknownFormat('the file is empty');
   if (hasTfliteIdentifier(bytes) && tfliteRootInRange(bytes)) return 'tflite';
+  if (isNcnnParam(bytes)) return 'ncnn';
   try {
     decodeOnnxModel(bytes);
   } catch (e) {
@@ -39,8 +42,20 @@ export function detectModelFormat(bytes: Uint8Array): ModelFormat {
   return 'onnx';
 }
 
+/** No ModelProto starts with either: '7' (0x37) would be field 6 with the invalid wire type 7. */
+function isNcnnParam(bytes: Uint8Array): boolean {
+  return hasNcnnTextMagic(bytes) || hasNcnnBinaryMagic(bytes);
+}
+
 export function inspectModel(bytes: Uint8Array): ModelInfo {
   if (bytes.length === 0) throw unknownFormat('the file is empty');
+  if (isNcnnParam(bytes)) {
+    try {
+      return inspectNcnnParam(bytes).info;
+    } catch (e) {
+      throw asDomainError(e, 'NCNN .param');
+    }
+  }
   if (hasTfliteIdentifier(bytes) && tfliteRootInRange(bytes)) {
     try {
       return inspectTfliteModel(bytes);

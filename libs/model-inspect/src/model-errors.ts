@@ -5,7 +5,7 @@
 import { DomainError } from '@farm/contracts';
 
 export const ACCEPTED_FORMATS_HINT =
-  'Accepted formats: ONNX (.onnx, a serialized ModelProto with a graph) and TensorFlow Lite (.tflite, a flatbuffer with file identifier "TFL3").';
+  'Accepted formats: ONNX (.onnx, a serialized ModelProto with a graph), TensorFlow Lite (.tflite, a flatbuffer with file identifier "TFL3") and NCNN (a .param starting with 7767517, with its .bin in the "weights" field).';
 
 export function unknownFormat(reason: string): DomainError {
   return new DomainError('MODEL_FORMAT_UNKNOWN', `Unrecognised model file: ${reason}. ${ACCEPTED_FORMATS_HINT}`);

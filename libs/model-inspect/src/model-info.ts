@@ -6,7 +6,7 @@
 import type { ModelFormat, TensorSpec } from '@farm/contracts';
 
 export interface ModelNode {
-  /** ONNX: node name, or its first output when the node is unnamed. TFLite: the first output tensor's name, which is what benchmark_model prints. */
+  /** ONNX: node name, or its first output when the node is unnamed. TFLite: the first output tensor's name, which is what benchmark_model prints. NCNN: the layer name. */
   name: string;
   /** ONNX op type, TFLite builtin name (e.g. CONV_2D), or a TFLite custom op's custom_code. */
   opType: string;
@@ -36,6 +36,14 @@ export interface TfliteModelMetadata {
   subgraphCount: number;
 }
 
+export interface NcnnModelMetadata {
+  format: 'ncnn';
+  /** Text .param, or the binary one ncnn2mem writes (no names; layer types as registry numbers). */
+  paramEncoding: 'text' | 'binary';
+  layerCount: number;
+  blobCount: number;
+}
+
 export interface ModelInfo {
   format: ModelFormat;
   inputs: TensorSpec[];
@@ -43,9 +51,9 @@ export interface ModelInfo {
   /** op type -> number of nodes of that type in the main graph. */
   opHistogram: Record<string, number>;
   nodeCount: number;
-  /** Nodes of the main graph (ONNX top-level graph, TFLite subgraph 0) in execution order. */
+  /** Nodes of the main graph (ONNX top-level graph, TFLite subgraph 0, NCNN's layers) in execution order. */
   nodes: ModelNode[];
-  /** Elements (not bytes) held in initializers (ONNX) or constant buffers (TFLite). */
+  /** Elements (not bytes) held in initializers (ONNX), constant buffers (TFLite) or the .bin (NCNN: the layers this inspector knows). */
   parameterCount: number;
-  metadata: OnnxModelMetadata | TfliteModelMetadata;
+  metadata: OnnxModelMetadata | TfliteModelMetadata | NcnnModelMetadata;
 }

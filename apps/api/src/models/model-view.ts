@@ -10,6 +10,7 @@ export function artifactView(a: ArtifactRow) {
     derivedFromId: a.derivedFromId,
     fileName: a.fileName,
     sizeBytes: a.sizeBytes,
+    weights: a.weightsSha256 ? { sha256: a.weightsSha256, sizeBytes: a.weightsSizeBytes ?? 0 } : null,
     inputs: a.inputs,
     outputs: a.outputs,
     opHistogram: a.opHistogram,

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFile, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFiles, UseGuards, UseInterceptors } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -32,27 +32,40 @@ export class ModelsController {
   @HttpCode(201)
   @UseGuards(RateLimitGuard)
   @SkipThrottle({ [RUN_THROTTLER]: true })
-  @ApiOperation({ summary: 'Upload an ONNX or TFLite model (format detected from content; deduplicated by sha256)' })
+  @ApiOperation({ summary: 'Upload an ONNX, TFLite or NCNN model (format detected from content; deduplicated by sha256)' })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
       type: 'object',
       required: ['file'],
       properties: {
-        file: { type: 'string', format: 'binary' },
+        file: { type: 'string', format: 'binary', description: 'the model: .onnx, .tflite, or an NCNN .param' },
+        weights: { type: 'string', format: 'binary', description: "an NCNN model's .bin (required with a .param, refused otherwise)" },
         name: { type: 'string', description: 'display name; default: the file name' },
         modelId: { type: 'string', format: 'uuid', description: 'add this file as another artifact of an existing model (e.g. its TFLite export)' },
       },
     },
   })
-  @UseInterceptors(FileInterceptor('file'))
+  @UseInterceptors(
+    FileFieldsInterceptor([
+      { name: 'file', maxCount: 1 },
+      { name: 'weights', maxCount: 1 },
+    ]),
+  )
   async upload(
-    @UploadedFile() file: Express.Multer.File | undefined,
+    @UploadedFiles() files: { file?: Express.Multer.File[]; weights?: Express.Multer.File[] } | undefined,
     @Body(zodPipe(UploadFieldsSchema)) fields: z.infer<typeof UploadFieldsSchema>,
     @Res({ passthrough: true }) res: Response,
   ) {
+    const file = files?.file?.[0];
+    const weights = files?.weights?.[0];
     if (!file) throw new DomainError('VALIDATION_FAILED', 'send the model as multipart/form-data in a field named "file"');
-    const r = await this.models.upload({ bytes: file.buffer, fileName: file.originalname, ...fields });
+    const r = await this.models.upload({
+      bytes: file.buffer,
+      fileName: file.originalname,
+      ...(weights ? { weights: { bytes: weights.buffer, fileName: weights.originalname } } : {}),
+      ...fields,
+    });
     if (r.deduplicated) res.status(200);
     return r;
   }

@@ -10,6 +10,8 @@ export interface NewArtifact {
   sizeBytes: number;
   storagePath: string;
   info: ModelInfo;
+  /** An NCNN model's .bin, stored content-addressed beside the .param. */
+  weights?: { sha256: string; sizeBytes: number };
   variant?: ArtifactVariant;
   derivedFromId?: string;
   metadata?: Record<string, unknown>;
@@ -53,6 +55,8 @@ export class ModelsRepository {
           fileName: a.fileName,
           sizeBytes: a.sizeBytes,
           storagePath: a.storagePath,
+          weightsSha256: a.weights?.sha256 ?? null,
+          weightsSizeBytes: a.weights?.sizeBytes ?? null,
           inputs: a.info.inputs as unknown as Prisma.InputJsonValue,
           outputs: a.info.outputs as unknown as Prisma.InputJsonValue,
           opHistogram: a.info.opHistogram,

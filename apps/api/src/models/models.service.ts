@@ -1,11 +1,13 @@
 /**
  * Model upload: detect the format from the bytes, parse inputs/outputs/op histogram, deduplicate
  * by sha256, store the file content-addressed and the rows in one transaction. Any failure
- * before the commit leaves neither a row nor a new file behind.
+ * before the commit leaves neither a row nor a new file behind. An NCNN model is two files: the
+ * .param is the artifact (its sha256 is the artifact's) and its .bin, checked against the sizes
+ * the .param's layers read, is stored beside it under its own sha256.
  */
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@farm/contracts';
-import { inspectModel } from '@farm/model-inspect';
+import { checkNcnnWeights, detectModelFormat, inspectModel, inspectNcnnParam, type ModelInfo } from '@farm/model-inspect';
 import { ArtifactStore, sha256Hex } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
 import { modelView, type ModelView } from './model-view.js';
@@ -14,6 +16,8 @@ import { QuantizationService } from './quantization.service.js';
 export interface UploadInput {
   bytes: Uint8Array;
   fileName: string;
+  /** The second part of a two-file model: an NCNN .bin. */
+  weights?: { bytes: Uint8Array; fileName: string };
   name?: string;
   modelId?: string;
 }
@@ -28,20 +32,33 @@ export class ModelsService {
 
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
     if (input.bytes.length === 0)
-      throw new DomainError('MODEL_FORMAT_UNKNOWN', 'the uploaded file is empty; send an ONNX (.onnx) or TensorFlow Lite (.tflite) model in the "file" field');
+      throw new DomainError(
+        'MODEL_FORMAT_UNKNOWN',
+        'the uploaded file is empty; send an ONNX (.onnx), TensorFlow Lite (.tflite) or NCNN (.param) model in the "file" field',
+      );
+    const weights = this.checkWeights(input);
     const sha256 = sha256Hex(input.bytes);
     const existing = await this.repo.findArtifactBySha(sha256);
     if (existing) {
+      if (weights && existing.weightsSha256 !== weights.sha256) {
+        throw new DomainError(
+          'MODEL_INVALID',
+          `this .param is already stored (artifact ${existing.id}) with another .bin; an NCNN artifact is identified by its .param, so give the new weights their own .param (e.g. rename a layer)`,
+          { artifactId: existing.id, storedWeightsSha256: existing.weightsSha256 },
+        );
+      }
       // The same bytes again: if the stored file went missing (an emptied ARTIFACT_DIR beside a kept
       // database), this upload puts it back, so agents can fetch the artifact once more.
       await this.store.put(sha256, input.bytes);
+      if (weights) await this.store.put(weights.sha256, weights.bytes);
       return { model: modelView(existing.model), artifactId: existing.id, deduplicated: true };
     }
     if (input.modelId && !(await this.repo.findModel(input.modelId))) {
       throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
     }
-    const info = inspectModel(input.bytes);
+    const info = weights?.info ?? inspectModel(input.bytes);
     const { path, created } = await this.store.put(sha256, input.bytes);
+    const weightsCreated = weights ? (await this.store.put(weights.sha256, weights.bytes)).created : false;
     try {
       const model = await this.repo.createArtifact(input.modelId ? { modelId: input.modelId } : { modelName: input.name ?? stripExtension(input.fileName) }, {
         sha256,
@@ -49,15 +66,35 @@ export class ModelsService {
         sizeBytes: input.bytes.length,
         storagePath: path,
         info,
+        ...(weights ? { weights: { sha256: weights.sha256, sizeBytes: weights.bytes.length } } : {}),
       });
       return { model: modelView(model), artifactId: model.artifacts.find((a) => a.sha256 === sha256)!.id, deduplicated: false };
     } catch (e) {
       if (created) await this.store.remove(sha256);
+      if (weightsCreated) await this.store.remove(weights!.sha256);
       // Two concurrent uploads of the same bytes: the loser returns the winner's artifact.
       const raced = await this.repo.findArtifactBySha(sha256);
       if (raced) return { model: modelView(raced.model), artifactId: raced.id, deduplicated: true };
       throw e;
     }
+  }
+
+  /**
+   * An NCNN .param needs its .bin and nothing else takes one. Returns the .param's inspection
+   * with the weights, or null for a one-file format.
+   */
+  private checkWeights(input: UploadInput): { bytes: Uint8Array; sha256: string; info: ModelInfo } | null {
+    const format = detectModelFormat(input.bytes);
+    if (format !== 'ncnn') {
+      if (input.weights) throw new DomainError('VALIDATION_FAILED', `a "weights" part goes only with an NCNN .param; this ${format} model is one file`);
+      return null;
+    }
+    if (!input.weights || input.weights.bytes.length === 0) {
+      throw new DomainError('VALIDATION_FAILED', 'an NCNN .param needs its .bin: send it in a second multipart field named "weights"');
+    }
+    const inspection = inspectNcnnParam(input.bytes);
+    checkNcnnWeights(inspection, input.weights.bytes.length);
+    return { bytes: input.weights.bytes, sha256: sha256Hex(input.weights.bytes), info: inspection.info };
   }
 
   async quantize(modelId: string, artifactId: string | undefined, calibration: 'minmax' | 'percentile') {

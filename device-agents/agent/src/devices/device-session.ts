@@ -19,6 +19,12 @@ export interface DeviceSession {
   lastSnapshot?: DeviceSnapshot;
   /** Aborted when the device goes away: its running job ends now instead of at its timeout. */
   readonly gone: AbortController;
+  /**
+   * Called by a job that failed on this device when the device is no longer reachable (unplugged
+   * before the adb server noticed): the agent retires the device at once, so the queue's retry of
+   * the job waits for it instead of burning its attempts against a missing phone.
+   */
+  lost?: () => void;
 }
 
 export function newSession(transport: Transport, description: DeviceDescription, runners: Runner[], frameworks: FrameworkAvailability[]): DeviceSession {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RunnerOutputSchema } from '@farm/contracts';
 import { DEFAULT_INT8_RUNNER_BINARY } from '../runners/native-int8.runner.js';
+import { DEFAULT_NCNN_RUNNER_BINARY } from '../runners/ncnn.runner.js';
 import { desktopRunners, probeFrameworks } from '../runners/registry.js';
 import { runIsolated } from './run-isolated.js';
 import { RunnerError } from '../runners/runner.js';
@@ -34,11 +35,17 @@ describe('runIsolated (runner-host child process)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('probes every desktop framework (native-int8 when its binary is built)', async () => {
+  it('probes every desktop framework (native-int8 and ncnn when their binaries are built)', async () => {
     const device = await localDevice();
     const found = await probeFrameworks(desktopRunners(), device);
     await LOCAL_TRANSPORT.cleanup(device.workspace);
-    const expected = ['onnxruntime', 'opencv-dnn', 'tflite', ...(existsSync(DEFAULT_INT8_RUNNER_BINARY) ? ['native-int8'] : [])].sort();
+    const expected = [
+      'onnxruntime',
+      'opencv-dnn',
+      'tflite',
+      ...(existsSync(DEFAULT_INT8_RUNNER_BINARY) ? ['native-int8'] : []),
+      ...(existsSync(DEFAULT_NCNN_RUNNER_BINARY) ? ['ncnn'] : []),
+    ].sort();
     assert.deepEqual(found.map((f) => f.framework).sort(), expected);
   });
 

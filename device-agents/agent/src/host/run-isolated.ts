@@ -55,6 +55,7 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
   const request: HostRequest = {
     framework,
     modelPath: req.modelPath,
+    ...(req.weightsPath ? { weightsPath: req.weightsPath } : {}),
     inputs: req.inputs,
     outputs: req.outputs,
     options: req.options,

@@ -10,6 +10,7 @@ export const HostRequestSchema = z
   .object({
     framework: z.enum(FRAMEWORKS),
     modelPath: z.string().min(1),
+    weightsPath: z.string().min(1).optional(),
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     options: BenchmarkOptionsSchema,

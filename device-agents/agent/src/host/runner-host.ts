@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<void> {
     const output = await runner.run({
       device,
       modelPath: request.modelPath,
+      ...(request.weightsPath ? { weightsPath: request.weightsPath } : {}),
       inputs: request.inputs,
       outputs: request.outputs,
       options: request.options,

@@ -22,8 +22,11 @@ export class ArtifactCache {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  /** The file keeps its format's extension: some engines (OpenCV's readNet) pick their importer by it. */
-  async get(sha256: string, format: ModelFormat): Promise<string> {
+  /**
+   * The file keeps its format's extension: some engines (OpenCV's readNet) pick their importer by
+   * it. An NCNN .bin, which has no format of its own, is fetched with the extension 'bin'.
+   */
+  async get(sha256: string, format: ModelFormat | 'bin'): Promise<string> {
     const path = join(this.dir, `${sha256}.${format}`);
     if (existsSync(path) && (await digestOf(path)) === sha256) return path;
     const tmp = `${path}.${randomUUID()}.part`;

@@ -22,6 +22,15 @@ import { attachAgreement } from '../runners/reference-agreement.js';
 import { runOnPhone } from '../phone/phone-job.js';
 import type { DeviceSession } from '../devices/device-session.js';
 
+/** Whether the device still answers as online on its transport (a failed listing counts as no). */
+async function stillOnline(session: DeviceSession): Promise<boolean> {
+  try {
+    return (await session.transport.devices()).some((d) => d.serial === session.serial && d.connection === 'online');
+  } catch {
+    return false;
+  }
+}
+
 export type JobOutcome = 'succeeded' | 'skipped' | 'already-delivered';
 
 @Injectable()
@@ -89,8 +98,10 @@ export class BenchmarkJobService {
   private async fetchArtifacts(p: BenchmarkJobPayload, progress: ReturnType<BenchmarkJobService['progressReporter']>) {
     progress('download', 0, 1);
     let modelPath: string;
+    let weightsPath: string | undefined;
     try {
       modelPath = await this.artifacts.get(p.model.sha256, p.model.format);
+      if (p.model.weights) weightsPath = await this.artifacts.get(p.model.weights.sha256, 'bin');
     } catch (e) {
       throw RunnerError.failed(`artifact ${p.model.sha256} could not be fetched: ${(e as Error).message}`);
     }
@@ -104,17 +115,24 @@ export class BenchmarkJobService {
       }
     }
     progress('download', 1, 1);
-    return { modelPath, referenceModelPath };
+    return { modelPath, weightsPath, referenceModelPath };
   }
 
   private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
     const settings = this.config.runnerSettings;
     const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
     const raw = await runIsolated(
       p.framework,
-      { modelPath, inputs: p.model.inputs, outputs: p.model.outputs, options: p.options, ...(referenceModelPath ? { referenceModelPath } : {}) },
+      {
+        modelPath,
+        ...(weightsPath ? { weightsPath } : {}),
+        inputs: p.model.inputs,
+        outputs: p.model.outputs,
+        options: p.options,
+        ...(referenceModelPath ? { referenceModelPath } : {}),
+      },
       {
         onProgress: (phase, done, total) => progress(phase, done, total),
         signal,
@@ -140,7 +158,7 @@ export class BenchmarkJobService {
     const runner = session.runners.find((r) => r.framework === p.framework);
     if (!runner) throw RunnerError.unavailable(p.framework, `${session.description.name} has no runner for it`);
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath } = await this.fetchArtifacts(p, progress);
     const signal = jobSignal ? AbortSignal.any([jobSignal, session.gone.signal]) : session.gone.signal;
     try {
       const { output, environment } = await runOnPhone(
@@ -149,6 +167,7 @@ export class BenchmarkJobService {
         {
           jobId: p.jobId,
           modelPath,
+          ...(weightsPath ? { weightsPath } : {}),
           inputs: p.model.inputs,
           outputs: p.model.outputs,
           options: p.options,
@@ -164,6 +183,7 @@ export class BenchmarkJobService {
       );
       return { output: { ...output, layers: classifyLayers(modelPath, output.layers) }, environment };
     } catch (err) {
+      if (!session.gone.signal.aborted && session.lost && !(await stillOnline(session))) session.lost();
       if (session.gone.signal.aborted) throw RunnerError.failed((session.gone.signal.reason as Error).message);
       throw err;
     }

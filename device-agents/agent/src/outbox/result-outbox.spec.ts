@@ -17,20 +17,21 @@ test('an entry written while a delivery pass is under way is delivered too (two 
   const dir = mkdtempSync(join(tmpdir(), 'outbox-spec-'));
   dirs.push(dir);
   const delivered: string[] = [];
-  let outbox: ResultOutbox;
+  const holder: { outbox?: ResultOutbox } = {};
   let releaseFirst!: () => void;
   const firstHeld = new Promise<void>((r) => (releaseFirst = r));
   // The API side is a recorder: the first delivery is held until the second entry has been written.
   const api = {
     jobFailed: async (body: { jobId: string }) => {
       if (body.jobId === 'job-a') {
-        outbox.put(entry('job-b'));
+        holder.outbox!.put(entry('job-b'));
         await firstHeld;
       }
       delivered.push(body.jobId);
     },
   } as unknown as ApiClient;
-  outbox = new ResultOutbox(dir, api);
+  const outbox = new ResultOutbox(dir, api);
+  holder.outbox = outbox;
   outbox.put(entry('job-a'));
   const pass = outbox.drain();
   setTimeout(releaseFirst, 50);

@@ -28,7 +28,7 @@ export interface PhoneJobSettings {
   timeoutMs: number;
 }
 
-export interface PhoneJobRequest extends Pick<RunRequest, 'modelPath' | 'inputs' | 'outputs' | 'options' | 'onProgress'> {
+export interface PhoneJobRequest extends Pick<RunRequest, 'modelPath' | 'weightsPath' | 'inputs' | 'outputs' | 'options' | 'onProgress'> {
   jobId: string;
   /** Compares the first outputs with the fp32 reference (int8 variants); runs on the agent host. */
   agreement?: (output: RunnerOutput, firstOutputs: FirstOutput[] | undefined) => Promise<void>;
@@ -84,6 +84,7 @@ export async function runOnPhone(
       output = await runner.run({
         device,
         modelPath: req.modelPath,
+        ...(req.weightsPath ? { weightsPath: req.weightsPath } : {}),
         inputs: req.inputs,
         outputs: req.outputs,
         options: req.options,

@@ -24,6 +24,7 @@ import {
   type RunnerOutput,
 } from '@farm/contracts';
 import type { ExecResult, TransportKind } from '../transports/transport.js';
+import { byteView, synthesizeInputs } from './input-synthesis.js';
 import { errorMessage, RunnerError, type DeviceTarget, type Runner, type RunRequest } from './runner.js';
 
 /** One input tensor as the runner program takes it: raw bytes in the model's dtype. */
@@ -37,6 +38,8 @@ export interface NativeInvocation {
   device: DeviceTarget;
   /** The model file to pass as --model, already pushed by the subclass (pushFile). */
   remoteModel: string;
+  /** A two-file model's second file, passed as --weights, already pushed. */
+  remoteWeights?: string;
   inputs: NativeInput[];
   threads: number;
   warmupRuns: number;
@@ -102,6 +105,32 @@ export abstract class NativeBinaryRunner implements Runner {
     };
   }
 
+  /**
+   * The job's synthetic inputs as float32 bytes, for engines whose blobs are fed as float32 only
+   * (OpenCV DNN, NCNN); Float32Array bytes are little-endian on every host this runs on.
+   */
+  protected float32Inputs(req: RunRequest, engine: string): NativeInput[] {
+    return synthesizeInputs(req.inputs, req.options.seed, req.options.inputShapes).map((input) => {
+      if (input.dtype !== 'float32') {
+        throw new RunnerError('VALIDATION_FAILED', `${this.framework}: input "${input.name}" is ${input.dtype}; ${engine} blobs are fed as float32 only`, true);
+      }
+      return { name: input.name, dims: input.shape, bytes: byteView(input.data) };
+    });
+  }
+
+  /** The invocation fields that come straight from the job's options. */
+  protected runSettings(req: RunRequest): Pick<NativeInvocation, 'device' | 'threads' | 'warmupRuns' | 'timedRuns' | 'profileRuns' | 'onProgress'> {
+    const { options } = req;
+    return {
+      device: req.device,
+      threads: options.threads,
+      warmupRuns: options.warmupRuns,
+      timedRuns: options.timedRuns,
+      profileRuns: options.profileRuns,
+      onProgress: req.onProgress,
+    };
+  }
+
   /** Pushes a host file to the device's cache; returns its path there. */
   protected async pushFile(device: DeviceTarget, localPath: string): Promise<string> {
     return (await device.transport.push(device.workspace, localPath)).remotePath;
@@ -122,6 +151,7 @@ export abstract class NativeBinaryRunner implements Runner {
     const local = mkdtempSync(join(tmpdir(), 'farm-native-'));
     try {
       const argv = [bin, '--model', inv.remoteModel];
+      if (inv.remoteWeights) argv.push('--weights', inv.remoteWeights);
       for (const [i, input] of inv.inputs.entries()) {
         const file = join(local, `input-${i}.bin`);
         writeFileSync(file, input.bytes);

@@ -237,8 +237,8 @@ describe('phoneRunners', () => {
       ['native-int8'],
     );
     assert.deepEqual(
-      phoneRunners({ androidTfliteBenchmarkModel: '/bm', androidOrtPerfTest: '/pt' }).map((r) => r.framework),
-      ['native-int8', 'tflite', 'onnxruntime'],
+      phoneRunners({ androidTfliteBenchmarkModel: '/bm', androidOrtPerfTest: '/pt', androidNcnnRunnerBinary: '/nr' }).map((r) => r.framework),
+      ['native-int8', 'ncnn', 'tflite', 'onnxruntime'],
     );
     const { device } = fixtureDevice(() => ok('{"runner":"int8-runner","version":"0.1.0"}'));
     const frameworks = await probeFrameworks(phoneRunners({}), device);

@@ -7,6 +7,7 @@ import { OnnxruntimeRunner } from './onnxruntime.runner.js';
 import { DEFAULT_ANDROID_INT8_RUNNER_BINARY, DEFAULT_INT8_RUNNER_BINARY, NativeInt8Runner } from './native-int8.runner.js';
 import { OnnxruntimePerfTestRunner } from './onnxruntime-perf-test.runner.js';
 import { TfliteBenchmarkModelRunner } from './tflite-benchmark-model.runner.js';
+import { DEFAULT_NCNN_RUNNER_BINARY, NcnnRunner } from './ncnn.runner.js';
 import { DEFAULT_OPENCV_RUNNER_BINARY, OpencvDnnRunner } from './opencv-dnn.runner.js';
 import { RunnerError, type DeviceTarget, type Runner } from './runner.js';
 import type { RunnerSettings } from './runner-settings.js';
@@ -18,6 +19,7 @@ export function desktopRunners(settings: RunnerSettings = {}): Runner[] {
     new TfliteRunner(),
     new OpencvDnnRunner(settings.opencvRunnerBinary ?? DEFAULT_OPENCV_RUNNER_BINARY),
     new NativeInt8Runner(settings.int8RunnerBinary ?? DEFAULT_INT8_RUNNER_BINARY),
+    new NcnnRunner(settings.ncnnRunnerBinary ?? DEFAULT_NCNN_RUNNER_BINARY),
   ];
 }
 
@@ -29,6 +31,8 @@ export function desktopRunners(settings: RunnerSettings = {}): Runner[] {
  */
 export function phoneRunners(settings: RunnerSettings = {}): Runner[] {
   const runners: Runner[] = [new NativeInt8Runner(settings.androidInt8RunnerBinary ?? DEFAULT_ANDROID_INT8_RUNNER_BINARY, 'aarch64')];
+  // NCNN is an operator build, like the two tools: offered only when configured.
+  if (settings.androidNcnnRunnerBinary) runners.push(new NcnnRunner(settings.androidNcnnRunnerBinary));
   if (settings.androidTfliteBenchmarkModel) runners.push(new TfliteBenchmarkModelRunner(settings.androidTfliteBenchmarkModel));
   if (settings.androidOrtPerfTest) runners.push(new OnnxruntimePerfTestRunner(settings.androidOrtPerfTest));
   return runners;

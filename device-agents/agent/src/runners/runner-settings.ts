@@ -10,6 +10,8 @@ export const RunnerSettingsSchema = z
   .object({
     /** Path of the native OpenCV DNN runner built by device-agents/opencv-runner/build.sh. */
     opencvRunnerBinary: z.string().min(1).optional(),
+    /** Path of ncnn-runner built by device-agents/ncnn-runner/build.sh against an NCNN install. */
+    ncnnRunnerBinary: z.string().min(1).optional(),
     /** Path of the native int8 runtime built by device-agents/native/build.sh. */
     int8RunnerBinary: z.string().min(1).optional(),
     /** Host path of the int8 runtime built for phones (device-agents/native/build.sh aarch64), pushed over adb. */
@@ -18,6 +20,8 @@ export const RunnerSettingsSchema = z
     androidTfliteBenchmarkModel: z.string().min(1).optional(),
     /** Host path of an operator-provided Android arm64 onnxruntime_perf_test; unset: no on-device ONNX Runtime. */
     androidOrtPerfTest: z.string().min(1).optional(),
+    /** Host path of the static aarch64 ncnn-runner pushed to Android phones (device-agents/ncnn-runner/build.sh aarch64). */
+    androidNcnnRunnerBinary: z.string().min(1).optional(),
     /** CPU list every runner process is pinned to ("1", "2-3", "0,2"); unset: the scheduler decides. */
     cpus: z.string().min(1).optional(),
   })

@@ -28,6 +28,8 @@ export interface DeviceTarget {
 export interface RunRequest {
   device: DeviceTarget;
   modelPath: string;
+  /** The second file of a two-file model (NCNN's .bin beside modelPath's .param). */
+  weightsPath?: string;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   options: BenchmarkOptions;

@@ -34,6 +34,27 @@ describe('benchncnn output parser', () => {
     assert.ok(sum <= r.maxMs && sum + 0.07 >= r.minMs - 0.02, `layer sum ${sum} against ${r.minMs}..${r.maxMs}`);
   });
 
+  it("reads real benchncnn output captured here: NCNN's 35 built-in models, 4 loops, 1 thread", () => {
+    const out = parseBenchncnnOutput(runnerOutput('benchncnn.x86-64-builtin-list.txt'));
+    assert.deepEqual(out.settings, { loopCount: 4, numThreads: 1, powersave: 0, gpuDevice: -1, coolingDown: false });
+    assert.deepEqual(out.gpuInfo, []);
+    assert.equal(out.results.length, 35);
+    assert.deepEqual(out.results[0], { model: 'squeezenet', minMs: 10.06, maxMs: 18.7, avgMs: 13.09, layers: null });
+    assert.equal(out.results.filter((r) => r.model.endsWith('_int8')).length, 8);
+    // Names with hyphens, dots and capitals, as NCNN prints them.
+    assert.deepEqual(
+      out.results.slice(-4).map((r) => r.model),
+      ['yolo-fastest-1.1', 'yolo-fastestv2', 'vision_transformer', 'FastestDet'],
+    );
+    for (const r of out.results) assert.ok(r.minMs <= r.avgMs && r.avgMs <= r.maxMs, r.model);
+  });
+
+  it('reads real benchncnn output for a converted model given by param= and shape=', () => {
+    const out = parseBenchncnnOutput(runnerOutput('benchncnn.x86-64-param-blazeface.txt'));
+    assert.deepEqual(out.settings, { loopCount: 16, numThreads: 1, powersave: 0, gpuDevice: -1, coolingDown: false });
+    assert.deepEqual(out.results, [{ model: 'blazeface.param', minMs: 1.57, maxMs: 6.89, avgMs: 3.67, layers: null }]);
+  });
+
   it('fails naming a missing header line or a run that printed no result', () => {
     const text = runnerOutput('benchncnn.oneplus7t-readme.txt');
     assert.throws(() => parseBenchncnnOutput(text.replace('powersave = 2\n', '')), /no settings header line for powersave/);
