@@ -1,6 +1,6 @@
 -- API keys, and per-agent credentials in place of the shared agent token. Agents registered
 -- before this migration have no credential: each enrolls again with AGENT_BOOTSTRAP_TOKEN on its
--- next start (a new agent with new device rows; the old ones go offline by heartbeat timeout).
+-- next start (a new agent with new device rows, while the old ones go offline by heartbeat timeout).
 
 -- CreateEnum
 CREATE TYPE "ApiKeyScope" AS ENUM ('read', 'write', 'admin');
