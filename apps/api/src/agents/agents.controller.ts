@@ -2,9 +2,16 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards, Req,
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createReadStream } from 'node:fs';
 import type { Response } from 'express';
-import { AgentRegisterSchema, HeartbeatSchema, JobFailureSchema, JobProgressSchema, JobStartedSchema, ResultSubmissionSchema } from '@farm/contracts';
-import type { AgentRegister, Heartbeat, JobFailure, JobProgress, JobStarted, ResultSubmission } from '@farm/contracts';
-import { AgentEnrollSchema, type AgentEnroll } from '@farm/contracts';
+import {
+  AgentEnrollSchema,
+  AgentRegisterSchema,
+  HeartbeatSchema,
+  JobFailureSchema,
+  JobProgressSchema,
+  JobStartedSchema,
+  ResultSubmissionSchema,
+} from '@farm/contracts';
+import type { AgentEnroll, AgentRegister, Heartbeat, JobFailure, JobProgress, JobStarted, ResultSubmission } from '@farm/contracts';
 import { AgentAuthGuard, BootstrapTokenGuard, type AgentRequest } from './agent-auth.guard.js';
 import { AgentEndpoint } from '../auth/access.decorators.js';
 import { AgentsService } from './agents.service.js';
@@ -53,7 +60,7 @@ export class AgentsController {
 
   @Post('register')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Register an agent and the devices it reaches' })
+  @ApiOperation({ summary: "Register the calling agent's devices (its whole current list)" })
   @ApiBody({ schema: openApiSchema(AgentRegisterSchema) })
   register(@Req() req: AgentRequest, @Body(zodPipe(AgentRegisterSchema)) body: AgentRegister) {
     return this.agents.register(req.agentId!, body);
