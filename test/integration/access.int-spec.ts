@@ -65,7 +65,7 @@ describe('access control', () => {
     h = await startApi({
       databaseUrl: db,
       redisUrl: requireEnv('TEST_REDIS_URL'),
-      env: { HEARTBEAT_INTERVAL_MS: '600000', UPLOAD_RATE_LIMIT: '3', RATE_WINDOW_S: '600', MAX_JOBS_PER_REQUEST: '2' },
+      env: { HEARTBEAT_INTERVAL_MS: '600000', UPLOAD_RATE_LIMIT: '3', RUN_RATE_LIMIT: '5', RATE_WINDOW_S: '600', MAX_JOBS_PER_REQUEST: '2' },
     });
   });
   afterAll(async () => {
@@ -181,6 +181,13 @@ describe('access control', () => {
       assert.ok(Number(last!.headers.get('retry-after')) > 0);
       const other = await uploadBytes(h.url, readFileSync(SAMPLE.onnx), 'other.onnx');
       assert.ok(other.status < 300, 'the admin key has its own budget');
+    });
+
+    test('run creation is rate limited per key too, counting refused requests', async () => {
+      const k = (await cli(h, h.apiKey, 'keys', 'create', '--name', 'runs', '--scope', 'write')).stdout.trim();
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await api(h.url, 'POST', '/benchmarks', {}, { key: k })).status);
+      assert.deepEqual(statuses, [400, 400, 400, 400, 400, 429]);
     });
 
     test('the OpenAPI document declares the security schemes and which endpoints need them', async () => {
