@@ -1,4 +1,4 @@
-# One image for the farm's API and its agents (docker-compose.yml runs both from it).
+# One image for the farm's API, its worker and its agents (docker-compose.yml runs them all from it).
 # Debian bookworm, like the machines the project is developed and tested on.
 FROM node:20-bookworm
 

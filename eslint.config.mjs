@@ -31,6 +31,16 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser, Chart: 'readonly' }, sourceType: 'module' },
   },
   {
+    // The worker is built on the API's modules, never the other way round: the API stays request handling only.
+    files: ['apps/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/apps/worker/**', '@farm/worker', '@farm/worker/*'], message: 'apps/api must not import apps/worker.' }] },
+      ],
+    },
+  },
+  {
     files: ['libs/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -1,6 +1,6 @@
 // Starts the farm on the embedded default: embedded Postgres (database and, through BullMQ's
-// PostgreSQL backend, the queue), the API and one desktop agent as separate processes, with
-// logs under <farmDir>/logs. Used by the main command (scripts/farm.mjs) and by bench scripts.
+// PostgreSQL backend, the queue), the API, the worker (schedules, maintenance, quantization) and
+// one desktop agent as separate processes, with logs under <farmDir>/logs. Used by the main command (scripts/farm.mjs) and by bench scripts.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -124,6 +124,21 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
     });
     await waitFor(`the API (see ${api.logPath})`, async () => (await fetch(`${apiUrl}/health`)).ok, 60_000);
     log(`API up at ${apiUrl} (queue: BullMQ on PostgreSQL); OpenAPI at ${apiUrl}/docs`);
+
+    // Same database, queue and artifact directory as the API: it makes the variants the API stores.
+    const worker = startProcess('worker', join(root, 'apps/worker/dist/main.js'), {
+      DATABASE_URL: pg.url,
+      ARTIFACT_DIR: join(farmDir, 'artifacts'),
+    });
+    await waitFor(
+      `the worker (see ${worker.logPath})`,
+      async () => {
+        if (worker.child.exitCode !== null) throw new Error(`the worker did not start: ${worker.ownLog().trim()}`);
+        return /worker processing queues/.test(worker.ownLog());
+      },
+      60_000,
+    );
+    log('worker up (job reconciler, int8 quantization in a capped child process)');
 
     const serials = [];
     if (android) {

@@ -23,11 +23,13 @@ import {
   sql,
   startAgent,
   startApi,
+  startWorker,
   upload,
   waitFor,
   waitForRun,
   type AgentHandle,
   type ApiHandle,
+  type WorkerHandle,
 } from '../fixtures/stack.js';
 
 const ADB_PORT = 5145;
@@ -52,13 +54,15 @@ interface DeviceRow {
 describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phones, API, agent, Postgres, Redis (emulation, not phone performance)', () => {
   let h: ApiHandle;
   let agent: AgentHandle;
+  let worker: WorkerHandle;
   let server: AdbServer;
   const phones: EmulatedAndroidDevice[] = [];
   let modelId: string;
   let desktopId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
 
-  const devices = async () => (await api<DeviceRow[]>(h.url, 'GET', '/devices')).body;
+  let lastDevices: unknown;
+  const devices = async () => (lastDevices = (await api<DeviceRow[]>(h.url, 'GET', '/devices')).body) as DeviceRow[];
   const deviceBySerial = async (serial: string) => (await devices()).find((d) => d.serial === serial);
   const phoneId = async (p: EmulatedAndroidDevice) => (await deviceBySerial(p.serial))!.id;
 
@@ -71,6 +75,8 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
     }
     const db = await createTestDatabase('android_e2e');
     h = await startApi({ databaseUrl: db, redisUrl, env: { JOB_ATTEMPTS: '4' } });
+    // The worker makes the int8 variants the phones run.
+    worker = await startWorker(h, { redisUrl });
     agent = await startAgent(h, {
       redisUrl,
       env: {
@@ -81,7 +87,11 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
         COOLDOWN_TIMEOUT_MS: '120000',
       },
     });
-    await waitFor('both phones online', async () => (await devices()).filter((d) => d.transport === 'adb' && d.status === 'online').length === 2, 60_000);
+    await waitFor('both phones online', async () => (await devices()).filter((d) => d.transport === 'adb' && d.status === 'online').length === 2, 60_000).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}; devices: ${JSON.stringify(lastDevices)}; agent log: ${agent.log().slice(-4000)}`);
+      },
+    );
     desktopId = (await devices()).find((d) => d.transport === 'local')!.id;
     const up = await upload(h.url, SAMPLE.onnx, { name: HOSTILE_NAME });
     assert.equal(up.status, 201, JSON.stringify(up.body));
@@ -90,6 +100,7 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
 
   afterAll(async () => {
     await agent?.kill();
+    await worker?.kill();
     await h?.kill();
     await server?.stop();
     await Promise.all(phones.map((p) => p.stop()));

@@ -246,11 +246,8 @@ test("clicking another cell redraws the chart with that cell's op classes", asyn
   await page.waitForSelector(`[data-testid="detail"][data-job-id="${other.jobId}"]`);
   await waitReady();
   await assertChartShows(await readChart(), other);
-  // An emulated cell carries "emulated" too: the selection is one class among others.
-  const classes = (await page.getAttribute(`td[data-testid="cell"][data-job-id="${other.jobId}"]`, 'class')).split(/\s+/);
-  assert.ok(classes.includes('selected'), classes.join(' '));
-  assert.equal(classes.includes('emulated'), !!other.emulated);
-  assert.ok(!(await page.getAttribute(`td[data-testid="cell"][data-job-id="${current}"]`, 'class')).split(/\s+/).includes('selected'));
+  const classes = (await page.getAttribute(`td[data-testid="cell"][data-job-id="${other.jobId}"]`, 'class')).split(' ').sort();
+  assert.deepEqual(classes, other.emulated ? ['cell', 'emulated', 'selected'] : ['cell', 'selected']);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-other-cell.png'), fullPage: true });
   assert.deepEqual(pageErrors, []);
 });
@@ -310,5 +307,136 @@ test('the devices view lists every device with its state; an emulated device is 
     assert.match(await page.getAttribute(state, 'title'), /USB debugging key/);
   } else console.warn('SKIPPED (nothing to look at): no unauthorized device in /devices');
   await page.locator('[data-testid="devices-section"]').screenshot({ path: join(ARTIFACTS, 'dashboard-devices.png') });
+  assert.deepEqual(pageErrors, []);
+});
+
+// ---- Layers side by side (layers.js): every figure on screen is read back and checked against the API. ----
+
+const pct = (x) => `${(x * 100).toFixed(1)}%`;
+/** Where the comparison screenshots go: docs/screenshots when the README's images are being made, else the artifacts folder. */
+const SHOTS = process.env.FARM_DOCS_SCREENSHOTS === '1' ? join(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots') : ARTIFACTS;
+
+async function layerViews() {
+  await page.waitForSelector('[data-testid="layers-section"][data-ready="true"]', { timeout: 60_000 });
+  const deviceId = await page.inputValue('[data-testid="layers-device"]');
+  const q = `modelId=${encodeURIComponent(compare.modelId)}&deviceId=${encodeURIComponent(deviceId)}`;
+  return { deviceId, layers: await getJson(`/compare/layers?${q}`), advice: await getJson(`/compare/advice?${q}`) };
+}
+
+test('layers side by side: each cell shows the figure /compare/layers gives, groups and low-confidence rows are marked, coverage is stated', async () => {
+  const { layers } = await layerViews();
+  assert.ok(layers.rows.length > 0, 'no aligned rows');
+  const shown = await page.$$eval('[data-testid="layer-compare-row"]', (trs) =>
+    trs.map((tr) => ({
+      key: tr.dataset.key,
+      group: tr.dataset.group,
+      low: tr.querySelector('[data-testid="low-confidence"]') !== null,
+      cells: [...tr.querySelectorAll('[data-testid="layer-cell"]')].map((td) => ({ col: td.dataset.col, text: td.textContent })),
+    })),
+  );
+  assert.deepEqual(
+    shown.map((r) => r.key),
+    layers.rows.map((r) => r.key),
+    'rows in source graph order',
+  );
+  for (const r of layers.rows) {
+    const s = shown.find((x) => x.key === r.key);
+    assert.equal(s.group, String(r.group), `${r.key}: group`);
+    assert.equal(s.low, r.lowConfidence, `${r.key}: low-confidence badge`);
+    for (const c of layers.columns) {
+      const cell = r.cells[c.key];
+      const text = s.cells.find((x) => x.col === c.key).text;
+      const expected = cell === null ? '–' : c.layerBasis === 'ms' ? formatMs(cell.timeMs) : pct(cell.share);
+      assert.equal(text, expected, `${r.key} under ${c.framework}`);
+    }
+  }
+  const coverage = await page.$$eval('[data-testid="coverage"]', (lis) => lis.map((li) => ({ key: li.dataset.key, text: li.textContent })));
+  for (const c of layers.columns)
+    assert.ok(coverage.find((x) => x.key === c.key).text.includes(`${pct(c.matchedShare)} of ${formatMs(c.profiledMs)} ms profiled`), c.framework);
+  const pairs = await page.$$eval('[data-testid="layers-pair"]', (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(
+    pairs,
+    layers.pairs.map((p) => p.text),
+  );
+  assert.deepEqual(pageErrors, []);
+});
+
+test('sorting by a column orders rows by its share; the delta column is the ratio of the two chosen columns', async () => {
+  const { layers } = await layerViews();
+  const col = layers.columns[0];
+  await page.click(`[data-testid="sort"][data-sort="${col.key}"]`);
+  const keys = await page.$$eval('[data-testid="layer-compare-row"]', (trs) => trs.map((tr) => tr.dataset.key));
+  const byShare = [...layers.rows].sort((a, b) => (b.cells[col.key]?.share ?? -Infinity) - (a.cells[col.key]?.share ?? -Infinity));
+  assert.equal(keys[0], byShare[0].key, `largest ${col.framework} share first`);
+  if (layers.columns.length < 2) return console.warn('SKIPPED (one column): no delta to check');
+  const [a, b] = [layers.columns[0], layers.columns[1]];
+  const deltas = await page.$$eval('[data-testid="layer-compare-row"]', (trs) =>
+    trs.map((tr) => ({ key: tr.dataset.key, text: tr.querySelector('[data-testid="layer-delta"]').textContent })),
+  );
+  for (const d of deltas) {
+    const r = layers.rows.find((x) => x.key === d.key);
+    const [ca, cb] = [r.cells[a.key], r.cells[b.key]];
+    const ms = a.layerBasis === 'ms' && b.layerBasis === 'ms';
+    const expected = ca && cb && (ms ? ca.timeMs : ca.share) > 0 ? `${((ms ? cb.timeMs : cb.share) / (ms ? ca.timeMs : ca.share)).toFixed(2)}×` : '–';
+    assert.equal(d.text, expected, `delta of ${d.key}`);
+  }
+  await page.click('[data-testid="sort"][data-sort="order"]');
+  mkdirSync(SHOTS, { recursive: true });
+  await page.locator('[data-testid="layer-table"]').screenshot({ path: join(SHOTS, 'compare-layer-table.png') });
+});
+
+test('op-class bars, latency distributions (outliers marked) and load / first inference agree with the API', async () => {
+  const { layers } = await layerViews();
+  const bars = await page.$$eval('[data-testid="opbar"]', (ds) =>
+    ds.map((d) => ({ op: d.closest('[data-op-class]').dataset.opClass, col: d.dataset.col, text: d.querySelector('.opbar-value').textContent })),
+  );
+  for (const o of layers.opClasses)
+    for (const c of layers.columns)
+      assert.equal(bars.find((b) => b.op === o.opClass && b.col === c.key).text, pct(o.cells[c.key]?.share ?? 0), `${o.opClass} ${c.framework}`);
+  for (const c of layers.columns) {
+    const r = await getJson(`/results/${c.key}`);
+    const row = `[data-testid="distribution"][data-key="${c.key}"]`;
+    assert.equal(await page.textContent(`${row} [data-testid="dist-median"]`), `${formatMs(r.stats.medianMs)} ms`);
+    assert.equal(await page.textContent(`${row} [data-testid="dist-first"]`), `${formatMs(r.firstInferenceMs)} ms`);
+    assert.equal(await page.textContent(`${row} [data-testid="dist-load"]`), `${formatMs(r.loadMs)} ms`);
+    const outliers = r.stats.outliers.low + r.stats.outliers.high;
+    assert.equal(await page.textContent(`${row} [data-testid="dist-outliers"]`), String(outliers));
+    assert.equal((await page.$$(`${row} [data-testid="outlier"]`)).length, outliers, `${c.framework}: one dot per outlier run`);
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  await page.locator('.views-grid').screenshot({ path: join(SHOTS, 'compare-opclass-distributions.png') });
+});
+
+test('fp32 vs int8 shows the verdict with its interval and the agreement figures; the advice lists the API items with their measured shares', async () => {
+  const { layers, advice } = await layerViews();
+  for (const q of layers.columns.filter((c) => c.variant !== 'original')) {
+    const item = `[data-testid="int8-pair"][data-key="${q.key}"]`;
+    const f = layers.columns.find((c) => c.variant === 'original' && c.framework === q.framework.replace(/ \(int8\)$/, ''));
+    if (f) {
+      const pair = layers.pairs.find((p) => [p.a.jobId, p.b.jobId].sort().join() === [q.key, f.key].sort().join());
+      assert.equal(await page.textContent(`${item} [data-testid="int8-verdict"]`), pair.text);
+    }
+    if (q.agreement) assert.match(await page.textContent(`${item} [data-testid="int8-agreement"]`), new RegExp(`cosine ${q.agreement.cosine.toFixed(4)}`));
+  }
+  const items = await page.$$eval('[data-testid="advice-item"]', (lis) =>
+    lis.map((li) => ({
+      rule: li.dataset.rule,
+      title: li.querySelector('.advice-title').textContent,
+      gain: li.querySelector('[data-testid="advice-gain"]').textContent,
+      evidence: [...li.querySelectorAll('[data-testid="evidence"]')].map((e) => e.textContent),
+    })),
+  );
+  assert.equal(items.length, advice.items.length);
+  advice.items.forEach((a, i) => {
+    assert.equal(items[i].rule, a.rule);
+    assert.ok(items[i].title.endsWith(a.title), `advice ${i}: ${items[i].title}`);
+    assert.equal(items[i].gain, `Expected gain: ${a.expectedGain}`);
+    assert.deepEqual(
+      items[i].evidence.map((t) => t.split(' ').find((w) => w.endsWith('%'))),
+      a.evidence.map((e) => pct(e.share)),
+    );
+  });
+  mkdirSync(SHOTS, { recursive: true });
+  await page.locator('[data-testid="layers-section"]').screenshot({ path: join(SHOTS, 'compare-views.png') });
   assert.deepEqual(pageErrors, []);
 });

@@ -26,16 +26,21 @@ import {
   sql,
   startAgent,
   startApi,
+  startWorker,
   upload,
   waitFor,
+  waitForConversion,
   waitForRun,
   type AgentHandle,
   type ApiHandle,
+  type WorkerHandle,
 } from '../fixtures/stack.js';
 
 describe('farm end to end (Redis backend, real agent, real engines)', () => {
   let h: ApiHandle;
   let agent: AgentHandle;
+  // Makes the int8 variants (quantization runs in the worker, never in the API).
+  let worker: WorkerHandle;
   let modelId: string;
   let deviceId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
@@ -46,6 +51,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     const db = await createTestDatabase('farm_e2e');
     // Reads need a key too here, so the dashboard and every helper are shown to work with keys throughout.
     h = await startApi({ databaseUrl: db, redisUrl, env: { READ_ACCESS: 'key' } });
+    worker = await startWorker(h, { redisUrl });
     agent = await startAgent(h, { redisUrl, env: { RUNNER_CPUS: runnerCpu } });
     const onnx = await upload(h.url, SAMPLE.onnx, { name: 'blazeface' });
     modelId = onnx.body.model.id;
@@ -57,6 +63,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
 
   afterAll(async () => {
     await agent?.kill();
+    await worker?.kill();
     await h?.kill();
   });
 
@@ -238,6 +245,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
       });
       assert.equal(created.status, 202, JSON.stringify(created.body));
       assert.equal(created.body.jobs, 3);
+      assert.equal(created.body.waiting, 2, 'both int8 cells wait for the variant the worker makes');
       const run = await waitForRun(h.url, created.body.runId);
       assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
       const jobs = run.jobs as { id: string; framework: string; status: string; artifact: { variant: string } }[];
@@ -271,7 +279,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
       for (const label of ['onnxruntime', 'onnxruntime (int8)', 'native-int8 (int8)'])
         assert.ok(cmp.frameworks.includes(label), `compare has no "${label}" column: ${cmp.frameworks.join(', ')}`);
 
-      // The variant's file lost from the store: asking for the same quantization again puts it back.
+      // The variant's file lost from the store: asking for the same quantization again makes it again (in the worker) and puts it back.
       const variant = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts.find((a: { variant: string }) => a.variant === 'int8_qdq') as {
         id: string;
         sha256: string;
@@ -279,9 +287,11 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
       const variantFile = join(h.artifactDir, variant.sha256.slice(0, 2), variant.sha256);
       rmSync(variantFile);
       const again = await api(h.url, 'POST', `/models/${modelId}/quantize`, { calibration: 'percentile' });
-      assert.equal(again.status, 200, JSON.stringify(again.body));
-      assert.equal(again.body.artifactId, variant.id);
-      assert.equal(again.body.reused, true);
+      assert.equal(again.status, 202, JSON.stringify(again.body));
+      const restored = await waitForConversion(h.url, again.body.id);
+      assert.equal(restored.status, 'succeeded', JSON.stringify(restored.error));
+      assert.equal(restored.artifactId, variant.id);
+      assert.equal(restored.reused, true);
       assert.equal(createHash('sha256').update(readFileSync(variantFile)).digest('hex'), variant.sha256);
     },
   );

@@ -22,10 +22,13 @@ import {
   SAMPLE,
   sql,
   startApi,
+  startWorker,
   upload,
   uploadBytes,
+  waitFor,
   type ApiHandle,
   type EnrolledAgent,
+  type WorkerHandle,
 } from '../fixtures/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
@@ -46,6 +49,8 @@ function filesUnder(dir: string): string[] {
 
 describe('API against real Postgres and Redis', () => {
   let h: ApiHandle;
+  // The worker makes the int8 variant the comparison test quantizes.
+  let worker: WorkerHandle;
   let agentHeaders: Record<string, string>;
   let agent: EnrolledAgent;
 
@@ -53,10 +58,12 @@ describe('API against real Postgres and Redis', () => {
     const db = await createTestDatabase('api_int');
     // The test registers its device once and sends no heartbeats: a long interval keeps it from going offline (offline devices take no jobs).
     h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { MAX_MODEL_MB: '2', HEARTBEAT_INTERVAL_MS: '600000' } });
+    worker = await startWorker(h, { redisUrl: requireEnv('TEST_REDIS_URL') });
     agent = await enrollAgent(h, 'int-agent');
     agentHeaders = agent.headers;
   });
   afterAll(async () => {
+    await worker?.kill();
     await h?.kill();
   });
 
@@ -311,7 +318,10 @@ describe('API against real Postgres and Redis', () => {
         options: opts,
       });
       assert.equal(created.status, 202, JSON.stringify(created.body));
-      const jobs = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs as { id: string; artifact: { id: string } }[];
+      const jobs = await waitFor('the int8 cell to be queued on its variant', async () => {
+        const run = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs as { id: string; status: string; artifact: { id: string } }[];
+        return run.every((j) => j.status === 'queued') ? run : undefined;
+      });
       assert.equal(jobs.length, 2);
       const artifacts = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts as {
         id: string;

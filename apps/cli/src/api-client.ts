@@ -3,16 +3,20 @@
  * an ApiError with the API's error code (or a client-side code when the API could not be reached).
  */
 import {
+  AdviceResponseSchema,
   ApiKeyViewSchema,
   CompareResponseSchema,
   CreatedApiKeySchema,
   DeviceViewSchema,
+  LayerCompareResponseSchema,
+  type AdviceResponse,
   type ApiKeyView,
   type BenchmarkRequestInput,
   type CompareResponse,
   type CreateApiKey,
   type CreatedApiKey,
   type DeviceView,
+  type LayerCompareResponse,
 } from '@farm/contracts';
 import { z } from 'zod';
 import {
@@ -66,6 +70,21 @@ export class ApiClient {
 
   compare(modelId: string): Promise<CompareResponse> {
     return this.request('GET', `/compare?modelId=${encodeURIComponent(modelId)}`, CompareResponseSchema);
+  }
+
+  /** Exactly one of deviceId (every framework there) or framework (that framework on every device). */
+  layers(modelId: string, scope: { deviceId: string } | { framework: string }): Promise<LayerCompareResponse> {
+    const q = 'deviceId' in scope ? `deviceId=${encodeURIComponent(scope.deviceId)}` : `framework=${encodeURIComponent(scope.framework)}`;
+    return this.request('GET', `/compare/layers?modelId=${encodeURIComponent(modelId)}&${q}`, LayerCompareResponseSchema);
+  }
+
+  advice(modelId: string, deviceId?: string): Promise<AdviceResponse> {
+    const q = deviceId ? `&deviceId=${encodeURIComponent(deviceId)}` : '';
+    return this.request('GET', `/compare/advice?modelId=${encodeURIComponent(modelId)}${q}`, AdviceResponseSchema);
+  }
+
+  layersViewUrl(modelId: string, deviceId: string): string {
+    return `${this.dashboardUrl(modelId)}&deviceId=${encodeURIComponent(deviceId)}#layers-section`;
   }
 
   uploadModel(file: { bytes: Uint8Array; fileName: string }, fields: { name?: string; modelId?: string }): Promise<UploadResponse> {

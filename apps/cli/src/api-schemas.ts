@@ -35,6 +35,8 @@ export const CreateRunResponseSchema = z.object({
   runId: z.string(),
   jobs: z.number(),
   queued: z.number(),
+  /** int8 cells stored waiting for the worker to make their variant. */
+  waiting: z.number().default(0),
   /** Targeted devices nothing was queued on (unauthorized, offline). */
   skippedDevices: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })).default([]),
 });
@@ -44,7 +46,8 @@ export const RunJobSchema = z.object({
   id: z.string(),
   device: z.object({ id: z.string(), name: z.string(), emulated: z.boolean().default(false) }),
   framework: z.string(),
-  artifact: z.object({ id: z.string(), format: z.string(), variant: z.string() }),
+  // id is null while the job waits for its int8 variant to be made.
+  artifact: z.object({ id: z.string().nullable(), format: z.string(), variant: z.string() }),
   status: z.enum(JOB_STATUSES),
   progress: z.object({ phase: z.string(), done: z.number(), total: z.number() }).nullable(),
   error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),

@@ -9,7 +9,7 @@ import { API_KEY_SCOPES, FRAMEWORKS, LIMITS, PLATFORMS, type ApiKeyScope } from 
 import { ApiClient, ApiError } from './api-client.js';
 import { ConfigError, DEFAULT_API_URL, resolveConfig } from './config.js';
 import { bench } from './commands/bench.command.js';
-import { compare, devices, models } from './commands/read.commands.js';
+import { compare, devices, layers, models } from './commands/read.commands.js';
 import { createKey, listKeys, revokeKey } from './commands/keys.commands.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -87,6 +87,25 @@ program
   .option('--json', 'print JSON', false)
   .addOption(apiOption())
   .action((modelId: string, opts) => run(() => compare(client(opts), modelId, opts.json, out)));
+
+program
+  .command('layers')
+  .description("print the layers of a model aligned across frameworks on one device (or one framework across devices), then the advisor's advice")
+  .argument('<modelId>')
+  .addOption(new Option('--device <id>', 'every framework on this device').conflicts('framework'))
+  .option('--framework <label>', 'this framework (as `farm compare` labels it) on every device')
+  .option('--top <n>', 'only the n rows with the largest share', intIn(1, 100_000))
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((modelId: string, opts) =>
+    run(async () => {
+      if (!opts.device && !opts.framework) {
+        process.stderr.write('error VALIDATION_FAILED: pass --device <id> or --framework <label>\n');
+        return 2;
+      }
+      return layers(client(opts), modelId, opts, out);
+    }),
+  );
 
 program
   .command('devices')

@@ -165,7 +165,8 @@ export function formatFailures(jobs: RunJob[]): string[] {
 /** Progress-bar status text: the phase of each running job, e.g. "onnxruntime@vm timed 12/50". */
 export function describeRunning(jobs: RunJob[]): string {
   const running = jobs.filter((j) => j.status === 'running');
-  if (running.length === 0) return jobs.some((j) => j.status === 'queued') ? 'waiting for a device' : '';
+  if (running.length === 0)
+    return jobs.some((j) => j.status === 'queued') ? 'waiting for a device' : jobs.some((j) => j.status === 'waiting') ? 'waiting for the int8 variant' : '';
   return running
     .map((j) => `${j.framework}@${j.device.name}${j.progress ? ` ${j.progress.phase} ${j.progress.done}/${j.progress.total}` : ' starting'}`)
     .join('; ');

@@ -50,3 +50,16 @@ export async function api(path) {
   }
   return body;
 }
+
+/** POST with a JSON body (the advisor's one-click benchmarks); errors as for api(). */
+export async function apiPost(path, body) {
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError('API_UNREACHABLE', `cannot reach the API (${e.message})`);
+  }
+  const parsed = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(parsed?.error?.code ?? `HTTP_${res.status}`, parsed?.error?.message ?? `${path} failed with status ${res.status}`);
+  return parsed;
+}

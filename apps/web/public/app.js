@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { $, el, emulatedBadge } from './dom.js';
 import { loadDevices } from './devices.js';
+import { loadLayerViews } from './layers.js';
 
 /** Robust spread (IQR / median) above this flags a cell as noisy: NOISY_SPREAD from libs/contracts, as /compare reports it. */
 let noisySpread = null;
@@ -150,9 +151,11 @@ async function loadModel(modelId) {
   renderMatrix(cmp);
   $('matrix-section').hidden = false;
   renderVerdicts(cmp);
+  const layersLoaded = loadLayerViews(cmp);
   const hardware = cmp.cells.some((c) => !c.emulated) ? cmp.cells.filter((c) => !c.emulated) : cmp.cells;
   const fastest = hardware.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
   await selectCell(fastest);
+  await layersLoaded;
 }
 
 function renderMatrix(cmp) {

@@ -43,6 +43,14 @@ export const ERROR_CODES = {
   RUNNER_MODEL_REJECTED: 422,
   RUNNER_FAILED: 500,
   RUNNER_UNAVAILABLE: 503,
+  CONVERSION_NOT_FOUND: 404,
+  /** The inputs a conversion would allocate for calibration exceed MAX_CALIBRATION_MB. */
+  CALIBRATION_TOO_LARGE: 422,
+  /** Stored on a conversion (and its waiting jobs) that ended badly; never an HTTP answer of its own. */
+  CONVERSION_FAILED: 422,
+  CONVERSION_OUT_OF_MEMORY: 422,
+  CONVERSION_TIMEOUT: 422,
+  CONVERSION_CRASHED: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -15,4 +15,7 @@ export * from './maintenance-job.schema.js';
 export * from './native-runner.schema.js';
 export * from './device-state.schema.js';
 export * from './device-view.schema.js';
+export * from './conversion.schema.js';
+export * from './layer-compare.schema.js';
+export * from './advice.schema.js';
 export * from './auth.schema.js';

@@ -40,7 +40,8 @@ export const BenchmarkJobPayloadSchema = z.object({
 });
 export type BenchmarkJobPayload = z.infer<typeof BenchmarkJobPayloadSchema>;
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/** waiting: an int8 cell held until the conversion making its variant ends (see conversion.schema.ts). */
+export const JOB_STATUSES = ['waiting', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

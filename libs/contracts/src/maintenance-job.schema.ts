@@ -1,6 +1,6 @@
 /**
  * Jobs on the maintenance queue (QueueName.Maintenance): their names, payloads and results. The
- * API schedules them and processes them; a job name outside this enum is refused, not ignored.
+ * worker (apps/worker) schedules and processes them; a job name outside this enum is refused, not ignored.
  */
 import { z } from 'zod';
 
@@ -13,5 +13,13 @@ export enum MaintenanceJobName {
 export const ReconcileJobsPayloadSchema = z.object({}).strict();
 export type ReconcileJobsPayload = z.infer<typeof ReconcileJobsPayloadSchema>;
 
-export const ReconcileJobsResultSchema = z.object({ requeued: z.number().int().min(0) }).strict();
+export const ReconcileJobsResultSchema = z
+  .object({
+    requeued: z.number().int().min(0),
+    /** Queued conversions the conversion queue had lost, added again. */
+    conversionsRequeued: z.number().int().min(0),
+    /** Waiting jobs whose conversion had already ended, queued or failed with it. */
+    waitingSettled: z.number().int().min(0),
+  })
+  .strict();
 export type ReconcileJobsResult = z.infer<typeof ReconcileJobsResultSchema>;

@@ -3,6 +3,8 @@
  * run time by deviceQueueName() (job.schema.ts), so they are not listed here.
  */
 export enum QueueName {
-  /** Farm housekeeping owned by the API (reconciling queued jobs); scheduled, one schedule per farm. */
+  /** Farm housekeeping owned by the worker (reconciling queued jobs); scheduled, one schedule per farm. */
   Maintenance = 'maintenance',
+  /** Untrusted model work (quantization): the API adds, the worker runs each job in a capped child process. */
+  Conversion = 'conversion',
 }

@@ -91,7 +91,7 @@ describe('MediaPipe face detection TFLite', () => {
     assert.equal(info.nodeCount, 164);
     assert.equal(info.nodes.filter((n) => n.depthwise).length, 16);
     assert.ok(info.nodes.filter((n) => n.depthwise).every((n) => n.opType === 'DEPTHWISE_CONV_2D'));
-    assert.deepEqual(info.nodes[2], { name: 'conv2d', opType: 'CONV_2D', depthwise: false });
+    assert.deepEqual(info.nodes[2], { name: 'conv2d', opType: 'CONV_2D', depthwise: false, outputShape: [1, 64, 64, 24] });
     assert.equal(info.parameterCount, 101478);
     assert.deepEqual(info.metadata, {
       format: 'tflite',

@@ -11,6 +11,8 @@ export interface ModelNode {
   /** ONNX op type, TFLite builtin name (e.g. CONV_2D), or a TFLite custom op's custom_code. */
   opType: string;
   depthwise: boolean;
+  /** TFLite: the first output tensor's shape (NHWC), which layer alignment compares with the ONNX graph's. */
+  outputShape?: number[];
 }
 
 export interface OnnxOpset {

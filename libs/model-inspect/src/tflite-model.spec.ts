@@ -157,10 +157,10 @@ describe('TFLite inspection of hand-built flatbuffers', () => {
     assert.equal(detectModelFormat(bytes), 'tflite');
     const info = inspectModel(bytes);
     assert.deepEqual(info.nodes, [
-      { name: 'dw_out', opType: 'DEPTHWISE_CONV_2D', depthwise: true },
-      { name: 'gelu_out', opType: 'GELU', depthwise: false },
-      { name: 'conv_out', opType: 'CONV_2D', depthwise: false },
-      { name: 'boxes', opType: 'TFLite_Detection_PostProcess', depthwise: false },
+      { name: 'dw_out', opType: 'DEPTHWISE_CONV_2D', depthwise: true, outputShape: [1, 8, 8, 4] },
+      { name: 'gelu_out', opType: 'GELU', depthwise: false, outputShape: [1, 8, 8, 4] },
+      { name: 'conv_out', opType: 'CONV_2D', depthwise: false, outputShape: [1, 8, 8, 2] },
+      { name: 'boxes', opType: 'TFLite_Detection_PostProcess', depthwise: false, outputShape: [1, 10, 4] },
     ]);
     assert.deepEqual(info.opHistogram, { DEPTHWISE_CONV_2D: 1, GELU: 1, CONV_2D: 1, TFLite_Detection_PostProcess: 1 });
     assert.deepEqual(info.metadata, { format: 'tflite', schemaVersion: 3, description: 'unit test', subgraphCount: 1 });

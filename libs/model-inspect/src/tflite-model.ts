@@ -124,8 +124,8 @@ function inspect(fb: CheckedFlatbuffer): ModelInfo {
     if (opType === undefined) throw new FlatbufferCorruptError(`operator ${i} uses operator code ${codeIndex}, but the model has ${opNames.length}`);
     opHistogram[opType] = (opHistogram[opType] ?? 0) + 1;
     const firstOutput = fb.int32s(fb.vector(op, OPERATOR.outputs, 4))[0];
-    const name = firstOutput === undefined || firstOutput < 0 ? `${opType}:${i}` : tensorAt(tensors, firstOutput, `operator ${i}`).name;
-    nodes.push({ name, opType, depthwise: opType === 'DEPTHWISE_CONV_2D' });
+    const out = firstOutput === undefined || firstOutput < 0 ? undefined : tensorAt(tensors, firstOutput, `operator ${i}`);
+    nodes.push({ name: out ? out.name : `${opType}:${i}`, opType, depthwise: opType === 'DEPTHWISE_CONV_2D', ...(out ? { outputShape: out.shape } : {}) });
   }
 
   const specs = (field: number, what: string) => fb.int32s(fb.vector(sg, field, 4)).map((index) => tensorSpec(tensorAt(tensors, index, what)));

@@ -22,7 +22,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AgentsRepository } from './agents.repository.js';
 import { newSecret, sha256Hex } from '../auth/secrets.js';
 import { BenchmarksRepository, type JobRow } from '../benchmarks/benchmarks.repository.js';
-import { ResultsService } from '../results/results.service.js';
+import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
 import { ArtifactStore } from '../models/artifact-store.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -33,7 +33,7 @@ export class AgentsService {
   constructor(
     private readonly repo: AgentsRepository,
     private readonly jobs: BenchmarksRepository,
-    private readonly results: ResultsService,
+    private readonly lifecycle: JobLifecycleService,
     private readonly store: ArtifactStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -114,10 +114,7 @@ export class AgentsService {
 
   /** 409 when the job was cancelled or already has a result: the agent then skips it. */
   async started(agentId: string, s: JobStarted) {
-    const job = await this.ownedJob(agentId, s.jobId);
-    const updated = await this.jobs.markStarted(job.id, new Date(s.startedAt));
-    if (updated === 0) throw new DomainError('JOB_STATE_CONFLICT', `job ${job.id} is ${job.status}; do not run it`, { status: job.status });
-    await this.jobs.refreshRunStatus(job.runId);
+    await this.lifecycle.started(await this.ownedJob(agentId, s.jobId), new Date(s.startedAt));
     return { ok: true };
   }
 
@@ -128,9 +125,7 @@ export class AgentsService {
   }
 
   async failed(agentId: string, f: JobFailure) {
-    const job = await this.ownedJob(agentId, f.jobId);
-    await this.jobs.recordFailure(job.id, f.code, f.message, f.permanent || f.final, f.attempt);
-    await this.jobs.refreshRunStatus(job.runId);
+    await this.lifecycle.failed(await this.ownedJob(agentId, f.jobId), f);
     return { ok: true };
   }
 
@@ -142,6 +137,6 @@ export class AgentsService {
     if (sub.output.framework !== job.framework) {
       throw new DomainError('RESULT_MISMATCH', `job ${job.id} is a ${job.framework} job; the result is from ${sub.output.framework}`);
     }
-    return this.results.ingest(sub, job);
+    return this.lifecycle.ingest(sub, job);
   }
 }

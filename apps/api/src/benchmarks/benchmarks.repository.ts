@@ -10,6 +10,8 @@ export interface NewJob {
   artifactId: string;
   framework: string;
   options: Prisma.InputJsonValue;
+  /** A cell on a variant still being made: stored waiting, on the conversion's source artifact. */
+  conversionId?: string;
 }
 
 const jobInclude = {
@@ -21,9 +23,11 @@ export type JobRow = Prisma.BenchmarkJobGetPayload<{ include: typeof jobInclude 
 /** The run's status follows from its jobs' statuses; recomputed after every job transition. */
 export function deriveRunStatus(counts: Partial<Record<JobStatus, number>>): RunStatus {
   const n = (s: JobStatus) => counts[s] ?? 0;
-  const total = n('queued') + n('running') + n('succeeded') + n('failed') + n('cancelled');
+  // A cell waiting for its variant is as unstarted as a queued one.
+  const queued = n('waiting') + n('queued');
+  const total = queued + n('running') + n('succeeded') + n('failed') + n('cancelled');
   if (total === 0) return 'queued';
-  if (n('queued') + n('running') > 0) return n('running') + n('succeeded') + n('failed') > 0 ? 'running' : 'queued';
+  if (queued + n('running') > 0) return n('running') + n('succeeded') + n('failed') > 0 ? 'running' : 'queued';
   if (n('succeeded') === total) return 'succeeded';
   if (n('cancelled') === total) return 'cancelled';
   if (n('succeeded') > 0) return 'partial';
@@ -37,7 +41,9 @@ export class BenchmarksRepository {
   createRun(modelId: string, request: Prisma.InputJsonValue, jobs: NewJob[]) {
     return this.prisma.$transaction(async (tx) => {
       const run = await tx.benchmarkRun.create({ data: { modelId, request } });
-      await tx.benchmarkJob.createMany({ data: jobs.map((j) => ({ ...j, runId: run.id })) });
+      await tx.benchmarkJob.createMany({
+        data: jobs.map((j) => ({ ...j, runId: run.id, status: j.conversionId ? ('waiting' as const) : ('queued' as const) })),
+      });
       return run;
     });
   }
@@ -56,6 +62,36 @@ export class BenchmarksRepository {
 
   findJob(id: string): Promise<JobRow | null> {
     return this.prisma.benchmarkJob.findUnique({ where: { id }, include: jobInclude });
+  }
+
+  findJobs(ids: string[]): Promise<JobRow[]> {
+    return this.prisma.benchmarkJob.findMany({ where: { id: { in: ids } }, include: jobInclude });
+  }
+
+  /** Queues the jobs waiting for this conversion on the variant it made; returns them (only those this call moved). */
+  async releaseWaiting(conversionId: string, artifactId: string): Promise<JobRow[]> {
+    const moved = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE benchmark_jobs SET status = 'queued', artifact_id = ${artifactId}::uuid, queued_at = now()
+       WHERE conversion_id = ${conversionId}::uuid AND status = 'waiting'
+   RETURNING id`;
+    return moved.length ? this.findJobs(moved.map((r) => r.id)) : [];
+  }
+
+  /** Fails the jobs waiting for this conversion with its error; returns their runs. */
+  async failWaiting(conversionId: string, code: string, message: string): Promise<string[]> {
+    const moved = await this.prisma.$queryRaw<{ run_id: string }[]>`
+      UPDATE benchmark_jobs SET status = 'failed', error_code = ${code}, error_message = ${message}, finished_at = now()
+       WHERE conversion_id = ${conversionId}::uuid AND status = 'waiting'
+   RETURNING run_id`;
+    return [...new Set(moved.map((r) => r.run_id))];
+  }
+
+  /** Conversions that ended while jobs still wait for them (a release lost to a crash or a race). */
+  async endedConversionsWithWaitingJobs(limit: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT DISTINCT c.id FROM conversions c JOIN benchmark_jobs j ON j.conversion_id = c.id
+       WHERE j.status = 'waiting' AND c.status IN ('succeeded', 'failed') LIMIT ${limit}`;
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -87,7 +123,7 @@ export class BenchmarksRepository {
 
   async cancelJobs(ids: string[]): Promise<number> {
     const r = await this.prisma.benchmarkJob.updateMany({
-      where: { id: { in: ids }, status: 'queued' },
+      where: { id: { in: ids }, status: { in: ['queued', 'waiting'] } },
       data: { status: 'cancelled', finishedAt: new Date() },
     });
     return r.count;

@@ -1,7 +1,9 @@
 /**
  * Benchmark runs: expand the matrix, store the run and its jobs, queue one job per cell, report
  * progress, cancel what has not started. Postgres is written first; a job the queue did not
- * take is re-added by the reconciler, so a queue hiccup cannot lose a cell.
+ * take is re-added by the worker's reconciler, so a queue hiccup cannot lose a cell. With
+ * `quantize`, cells on an int8 variant that does not exist yet are stored waiting for the
+ * conversion that makes it (run by the worker), and queued or failed when it ends.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, isQuantizedOnnx, isTargetableStatus, type BenchmarkRequest, type Framework, type TensorSpec } from '@farm/contracts';
@@ -12,8 +14,8 @@ import { deviceFrameworks, effectiveStatus } from '../devices/device-view.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 import { BenchmarksRepository } from './benchmarks.repository.js';
 import { expandMatrix, targetableDevices } from './benchmark-matrix.js';
-import { jobPayload } from './job-payload.js';
-import { QuantizationService } from '../models/quantization.service.js';
+import { ConversionsService, existingVariant, isQuantizable, type PreparedConversion } from '../conversions/conversions.service.js';
+import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 @Injectable()
@@ -25,7 +27,8 @@ export class BenchmarksService {
     private readonly models: ModelsRepository,
     private readonly devices: DevicesRepository,
     private readonly producer: BenchmarkQueueProducer,
-    private readonly quantizer: QuantizationService,
+    private readonly conversions: ConversionsService,
+    private readonly lifecycle: JobLifecycleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -65,61 +68,72 @@ export class BenchmarksService {
       inputs: a.inputs as unknown as TensorSpec[],
       quantized: a.format === 'onnx' && isQuantizedOnnx(a.opHistogram as Record<string, number>),
     });
+    // Stand-in artifacts for variants still to be made, by stand-in id: their cells wait for the conversion.
+    const pending = new Map<string, { source: ArtifactRow; prepared?: PreparedConversion }>();
     if (req.quantize) {
-      const sources = artifacts.filter(QuantizationService.quantizable);
+      const sources = artifacts.filter(isQuantizable);
       if (sources.length === 0) throw new DomainError('VALIDATION_FAILED', 'quantize needs an fp32 ONNX artifact among the chosen artifacts');
-      // Validate the whole matrix with stand-ins first, so a request refused later leaves no new artifact behind.
-      this.checkJobCap(
-        expandMatrix(
-          req,
-          matrixDevices,
-          [...artifacts.map(asMatrixArtifact), ...sources.map((s) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true }))],
-          !!req.targets.deviceIds,
-        ).length,
-      );
+      for (const s of sources) this.conversions.check(s);
+      // Validate the whole matrix with stand-ins first, so a request refused later leaves no conversion behind.
+      const standIn = (s: ArtifactRow) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true });
+      this.checkJobCap(expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map(standIn)], !!req.targets.deviceIds).length);
       for (const s of sources) {
-        const v = await this.quantizer.int8Variant(model.id, s, req.quantize.calibration);
-        if (!artifacts.some((a) => a.id === v.artifact.id)) artifacts = [...artifacts, v.artifact];
+        const prepared = await this.conversions.prepare(model.id, s, model.artifacts, req.quantize.calibration);
+        if (prepared.ready) {
+          if (!artifacts.some((a) => a.id === prepared.ready!.id)) artifacts = [...artifacts, prepared.ready];
+        } else {
+          // A variant row whose file went missing is made again by the conversion; its cells wait for that, not run on the lost file.
+          const stale = existingVariant(artifacts, s.id, req.quantize.calibration);
+          if (stale) artifacts = artifacts.filter((a) => a.id !== stale.id);
+          pending.set(`int8-of-${s.id}`, { source: s, prepared });
+        }
       }
     }
 
-    const cells = expandMatrix(req, matrixDevices, artifacts.map(asMatrixArtifact), !!req.targets.deviceIds);
+    const standIns = [...pending.entries()].map(([id, p]) => ({ ...asMatrixArtifact(p.source), id, quantized: true }));
+    const cells = expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...standIns], !!req.targets.deviceIds);
     this.checkJobCap(cells.length);
     const run = await this.repo.createRun(
       model.id,
       req as unknown as Prisma.InputJsonValue,
-      cells.map((c) => ({
-        id: c.id,
-        deviceId: c.deviceId,
-        artifactId: c.artifactId,
-        framework: c.framework,
-        options: c.options as unknown as Prisma.InputJsonValue,
-      })),
+      cells.map((c) => {
+        const p = pending.get(c.artifactId);
+        return {
+          id: c.id,
+          deviceId: c.deviceId,
+          artifactId: p ? p.source.id : c.artifactId,
+          framework: c.framework,
+          options: c.options as unknown as Prisma.InputJsonValue,
+          ...(p ? { conversionId: p.prepared!.conversion.id } : {}),
+        };
+      }),
     );
     const byId = new Map(artifacts.map((a) => [a.id, a]));
-    let queued = 0;
-    for (const c of cells) {
-      try {
+    const ready = cells.filter((c) => !pending.has(c.artifactId));
+    const queued = await this.lifecycle.enqueue(
+      ready.map((c) => {
         const artifact = byId.get(c.artifactId)!;
         // A variant's source is always an original artifact, so the model as first read has it.
         const derivedFrom = artifact.derivedFromId ? (model.artifacts.find((a) => a.id === artifact.derivedFromId) ?? null) : null;
-        await this.producer.enqueue(
-          jobPayload({
-            id: c.id,
-            runId: run.id,
-            deviceId: c.deviceId,
-            framework: c.framework,
-            options: c.options as unknown as Prisma.JsonValue,
-            artifact: { ...artifact, derivedFrom },
-          }),
-        );
-        queued++;
-      } catch (e) {
-        this.logger.warn(`job ${c.id} stored but not queued yet (${(e as Error).message}); the reconciler will queue it`);
-      }
+        return {
+          id: c.id,
+          runId: run.id,
+          deviceId: c.deviceId,
+          framework: c.framework,
+          options: c.options as unknown as Prisma.JsonValue,
+          artifact: { ...artifact, derivedFrom },
+        };
+      }),
+    );
+    const conversions = [];
+    for (const { prepared } of pending.values()) {
+      await this.conversions.enqueue(prepared!);
+      // The conversion may have ended before this run's waiting jobs were committed; settling is idempotent.
+      await this.lifecycle.settleWaiting(prepared!.conversion.id);
+      conversions.push({ id: prepared!.conversion.id, sourceArtifactId: prepared!.conversion.sourceId });
     }
     if (skipped.length) this.logger.log(`run ${run.id}: skipped unavailable device(s) ${skipped.map((d) => `${d.name} (${d.status})`).join(', ')}`);
-    return { runId: run.id, jobs: cells.length, queued, skippedDevices: skipped };
+    return { runId: run.id, jobs: cells.length, queued, waiting: cells.length - ready.length, conversions, skippedDevices: skipped };
   }
 
   /** Checked before anything is stored or quantized, so a refused request leaves nothing behind. */
@@ -137,7 +151,7 @@ export class BenchmarksService {
   async status(runId: string) {
     const run = await this.repo.findRun(runId);
     if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
-    const counts: Record<string, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    const counts: Record<string, number> = { waiting: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
     for (const j of run.jobs) counts[j.status] = (counts[j.status] ?? 0) + 1;
     return {
       id: run.id,
@@ -151,7 +165,12 @@ export class BenchmarksService {
         id: j.id,
         device: { id: j.device.id, name: j.device.name, emulated: j.device.emulated },
         framework: j.framework,
-        artifact: { id: j.artifact.id, format: j.artifact.format, variant: j.artifact.variant },
+        // A waiting job's artifact row is its conversion's source; the variant it will run has no id yet.
+        artifact:
+          j.status === 'waiting'
+            ? { id: null, format: j.artifact.format, variant: 'int8_qdq' }
+            : { id: j.artifact.id, format: j.artifact.format, variant: j.artifact.variant },
+        conversionId: j.conversionId,
         options: j.options,
         status: j.status,
         attempts: j.attempts,
@@ -175,6 +194,8 @@ export class BenchmarksService {
     for (const j of run.jobs.filter((j) => j.status === 'queued')) {
       if (await this.producer.removeIfWaiting(j.deviceId, j.id)) cancellable.push(j.id);
     }
+    // Jobs waiting for a conversion are on no queue yet; the conversion itself goes on for other requests.
+    cancellable.push(...run.jobs.filter((j) => j.status === 'waiting').map((j) => j.id));
     const cancelled = await this.repo.cancelJobs(cancellable);
     const status = await this.repo.refreshRunStatus(runId);
     return { runId, cancelled, stillRunning: run.jobs.filter((j) => j.status === 'running').length, status };

@@ -1,6 +1,9 @@
 /**
- * The API's configuration, parsed and validated once at start-up. Nothing else in the API reads
- * process.env: services receive this typed object through the APP_CONFIG token.
+ * The farm's server-side configuration, parsed and validated once at start-up by the API and by
+ * the worker (apps/worker), which share the services that read it. Nothing else reads process.env:
+ * services receive this typed object through the APP_CONFIG token. Settings one process does not
+ * use (PORT in the worker, CONVERSION_* in the API) are validated all the same, so both processes
+ * of one deployment accept the same environment.
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -32,6 +35,18 @@ const EnvSchema = z.object({
   RATE_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
   /** A benchmark request that expands to more jobs than this is refused (422 TOO_MANY_JOBS). */
   MAX_JOBS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(256),
+  /** Calibration inputs a conversion may allocate (checked at request time and again in the worker). */
+  MAX_CALIBRATION_MB: z.coerce.number().positive().max(4096).default(128),
+  /** Address-space cap (RLIMIT_AS, through prlimit) of a conversion's child process; its V8 heap gets half. */
+  CONVERSION_MEMORY_MB: z.coerce
+    .number()
+    .int()
+    .min(1536, 'CONVERSION_MEMORY_MB below 1536 leaves Node and ONNX Runtime no room to start')
+    .max(65536)
+    .default(3072),
+  CONVERSION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
+  /** Child starts per conversion: a crash (a killed child, a lost worker) is retried; a model the quantizer refuses is not. */
+  CONVERSION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
 });
 
 /** Only this machine can reach a server bound to these. */
@@ -59,6 +74,8 @@ export interface AppConfig {
   readsNeedKey: boolean;
   rateLimits: { windowMs: number; uploads: number; runs: number };
   maxJobsPerRequest: number;
+  maxCalibrationBytes: number;
+  conversion: { memoryBytes: number; heapMb: number; timeoutMs: number; attempts: number };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -70,6 +87,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error(`invalid API configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.MAX_CALIBRATION_MB * 2 > e.CONVERSION_MEMORY_MB / 2) {
+    throw new Error(
+      `invalid API configuration:\n  MAX_CALIBRATION_MB (${e.MAX_CALIBRATION_MB}) must be at most a quarter of CONVERSION_MEMORY_MB (${e.CONVERSION_MEMORY_MB}): calibration inputs live in the child's heap (half its memory) next to the activations they produce`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -90,5 +112,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readsNeedKey: (e.READ_ACCESS ?? (isLoopbackHost(e.HOST) ? 'open' : 'key')) === 'key',
     rateLimits: { windowMs: e.RATE_WINDOW_S * 1000, uploads: e.UPLOAD_RATE_LIMIT, runs: e.RUN_RATE_LIMIT },
     maxJobsPerRequest: e.MAX_JOBS_PER_REQUEST,
+    maxCalibrationBytes: Math.round(e.MAX_CALIBRATION_MB * 1024 * 1024),
+    conversion: {
+      memoryBytes: e.CONVERSION_MEMORY_MB * 1024 * 1024,
+      heapMb: Math.floor(e.CONVERSION_MEMORY_MB / 2),
+      timeoutMs: e.CONVERSION_TIMEOUT_MS,
+      attempts: e.CONVERSION_ATTEMPTS,
+    },
   };
 }

@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { DomainError } from '@farm/contracts';
 import { ModelsService } from './models.service.js';
+import { ConversionsService } from '../conversions/conversions.service.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
 import { openApiSchema } from '../common/openapi.js';
@@ -26,7 +27,10 @@ const UploadFieldsSchema = z.object({
 @ApiTags('models')
 @Controller('models')
 export class ModelsController {
-  constructor(private readonly models: ModelsService) {}
+  constructor(
+    private readonly models: ModelsService,
+    private readonly conversions: ConversionsService,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -77,11 +81,20 @@ export class ModelsController {
   }
 
   @Post(':id/quantize')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Make (or reuse) the int8 QDQ variant of an fp32 ONNX artifact, for fp32 vs int8 benchmarks' })
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Queue the int8 QDQ variant of an fp32 ONNX artifact (made by the worker), for fp32 vs int8 benchmarks: 202 with a conversion to poll at GET /conversions/:id, or 200 when the variant exists already',
+  })
   @ApiBody({ schema: openApiSchema(QuantizeBodySchema) })
-  quantize(@Param('id', new UuidPipe('MODEL_NOT_FOUND', 'model')) id: string, @Body(zodPipe(QuantizeBodySchema)) body: z.infer<typeof QuantizeBodySchema>) {
-    return this.models.quantize(id, body.artifactId, body.calibration);
+  async quantize(
+    @Param('id', new UuidPipe('MODEL_NOT_FOUND', 'model')) id: string,
+    @Body(zodPipe(QuantizeBodySchema)) body: z.infer<typeof QuantizeBodySchema>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const conversion = await this.conversions.request(id, body.artifactId, body.calibration);
+    if (conversion.status === 'succeeded') res.status(200);
+    return conversion;
   }
 
   @Get(':id')

@@ -11,7 +11,6 @@ import { checkNcnnWeights, detectModelFormat, inspectModel, inspectNcnnParam, ty
 import { ArtifactStore, sha256Hex } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
 import { modelView, type ModelView } from './model-view.js';
-import { QuantizationService } from './quantization.service.js';
 
 export interface UploadInput {
   bytes: Uint8Array;
@@ -27,7 +26,6 @@ export class ModelsService {
   constructor(
     private readonly repo: ModelsRepository,
     private readonly store: ArtifactStore,
-    private readonly quantizer: QuantizationService,
   ) {}
 
   async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
@@ -95,20 +93,6 @@ export class ModelsService {
     const inspection = inspectNcnnParam(input.bytes);
     checkNcnnWeights(inspection, input.weights.bytes.length);
     return { bytes: input.weights.bytes, sha256: sha256Hex(input.weights.bytes), info: inspection.info };
-  }
-
-  async quantize(modelId: string, artifactId: string | undefined, calibration: 'minmax' | 'percentile') {
-    const model = await this.repo.findModel(modelId);
-    if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${modelId}"`);
-    const source = artifactId ? model.artifacts.find((a) => a.id === artifactId) : model.artifacts.find(QuantizationService.quantizable);
-    if (!source) {
-      throw new DomainError(
-        artifactId ? 'MODEL_NOT_FOUND' : 'VALIDATION_FAILED',
-        artifactId ? `artifact ${artifactId} does not belong to model ${modelId}` : `model ${modelId} has no fp32 ONNX artifact to quantize`,
-      );
-    }
-    const v = await this.quantizer.int8Variant(modelId, source, calibration);
-    return { model: await this.get(modelId), artifactId: v.artifact.id, sourceArtifactId: source.id, reused: v.reused, report: v.report };
   }
 
   async get(id: string): Promise<ModelView> {

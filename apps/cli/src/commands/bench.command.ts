@@ -72,7 +72,7 @@ export async function bench(api: ApiClient, files: string[], opts: BenchOptions,
     throw new ApiError('VALIDATION_FAILED', check.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
   }
   const created = await api.createBenchmark(request);
-  log(`queued run ${created.runId}: ${created.jobs} job(s)`);
+  log(`queued run ${created.runId}: ${created.jobs} job(s)${created.waiting ? `, ${created.waiting} waiting for the worker to make their int8 variant` : ''}`);
   for (const d of created.skippedDevices) log(`skipped ${d.name} (${d.id}): ${d.status}, nothing was queued on it`);
 
   const status = await follow(api, created.runId, created.jobs, opts);

@@ -22,6 +22,7 @@ import { type Tensor, makeTensor, numel, toNumbers } from '../onnx/onnx-proto.js
 import { foldBatchNorm } from '../passes/bn-fold.pass.js';
 import { foldConstants, roundHalfEven } from '../passes/constant-fold.pass.js';
 import { type CalibrationMethod, type CalibrationSample, type Range, collectRanges, syntheticSamples } from './calibration.js';
+import { SYNTHETIC_CALIBRATION_SAMPLES } from './calibration-size.js';
 
 export type ActivationType = 'uint8' | 'int8';
 
@@ -162,7 +163,7 @@ export async function quantizeOnnx(bytes: Uint8Array, opts: QuantizeOptions): Pr
   upgradeOpset(g);
 
   const synthetic = !opts.inputs || opts.inputs.length === 0;
-  const samples = synthetic ? syntheticSamples(g, opts.syntheticSamples ?? 4, opts.seed ?? 1) : opts.inputs!;
+  const samples = synthetic ? syntheticSamples(g, opts.syntheticSamples ?? SYNTHETIC_CALIBRATION_SAMPLES, opts.seed ?? 1) : opts.inputs!;
   if (synthetic) warnings.unshift(SYNTHETIC_CALIBRATION_WARNING);
 
   const plan = planQuantization(g);

@@ -1,6 +1,7 @@
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { collectJobHandlers, HandlesJob } from './job-handlers.js';
+import type { Job } from '@farm/queue';
+import { collectJobHandlers, dispatchJob, HandlesJob } from './job-handlers.js';
 
 const NAMES = ['a', 'b'] as const;
 
@@ -19,7 +20,7 @@ test('collects one bound handler per job name', async () => {
   }
   const handlers = collectJobHandlers(new Ok(), 'q', NAMES);
   assert.deepEqual([...handlers.keys()].sort(), ['a', 'b']);
-  assert.deepEqual(await handlers.get('a')!({ x: 1 }), { tag: 'ok', data: { x: 1 } });
+  assert.deepEqual(await handlers.get('a')!({ x: 1 }, {} as Job), { tag: 'ok', data: { x: 1 } });
 });
 
 test('a job name without a handler, a handler for an unknown name, or two handlers for one name stop start-up', () => {
@@ -47,4 +48,21 @@ test('a job name without a handler, a handler for an unknown name, or two handle
     async handleB() {}
   }
   assert.throws(() => collectJobHandlers(new Twice(), 'q', NAMES), /"a" has more than one handler/);
+});
+
+test('dispatch: a job name without a handler fails unrecoverably instead of being skipped', async () => {
+  class Ok {
+    @HandlesJob('a')
+    async handleA(data: unknown, job: Job) {
+      return { data, id: job.id };
+    }
+    @HandlesJob('b')
+    async handleB() {}
+  }
+  const handlers = collectJobHandlers(new Ok(), 'q', NAMES);
+  assert.deepEqual(await dispatchJob(handlers, 'q', { name: 'a', data: 1, id: '7' } as Job), { data: 1, id: '7' });
+  assert.throws(
+    () => dispatchJob(handlers, 'q', { name: 'zz', data: {} } as Job),
+    (e: Error) => e.name === 'UnrecoverableError' && /queue q has no handler for job "zz" \(known: a, b\)/.test(e.message),
+  );
 });

@@ -8,7 +8,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { MaintenanceJobName, QueueName, ReconcileJobsPayloadSchema, type ReconcileJobsResult } from '@farm/contracts';
 import { UnrecoverableError, type Job } from '@farm/queue';
 import { JobReconciler } from '../reconciler/job-reconciler.service.js';
-import { collectJobHandlers, HandlesJob, type JobHandler } from './job-handlers.js';
+import { collectJobHandlers, dispatchJob, HandlesJob, type JobHandler } from '../queue/job-handlers.js';
 
 @Processor(QueueName.Maintenance, { concurrency: 1 })
 export class MaintenanceProcessor extends WorkerHost implements OnModuleDestroy {
@@ -20,18 +20,15 @@ export class MaintenanceProcessor extends WorkerHost implements OnModuleDestroy 
     this.handlers = collectJobHandlers(this, QueueName.Maintenance, Object.values(MaintenanceJobName));
   }
 
-  async process(job: Job): Promise<unknown> {
-    const handler = this.handlers.get(job.name);
-    if (!handler)
-      throw new UnrecoverableError(`queue ${QueueName.Maintenance} has no handler for job "${job.name}" (known: ${[...this.handlers.keys()].join(', ')})`);
-    return handler(job.data);
+  process(job: Job): Promise<unknown> {
+    return dispatchJob(this.handlers, QueueName.Maintenance, job);
   }
 
   @HandlesJob(MaintenanceJobName.ReconcileJobs)
   async reconcileJobs(data: unknown): Promise<ReconcileJobsResult> {
     const payload = ReconcileJobsPayloadSchema.safeParse(data);
     if (!payload.success) throw new UnrecoverableError(`bad ${MaintenanceJobName.ReconcileJobs} payload: ${payload.error.message}`);
-    return { requeued: await this.reconciler.reconcile() };
+    return this.reconciler.reconcile();
   }
 
   @OnWorkerEvent('failed')

@@ -1,17 +1,17 @@
 /**
- * The one place the API adds to the maintenance queue. Its jobs come from BullMQ job schedulers,
- * upserted at start-up under a fixed id (the job name): however many API processes start, the
- * queue holds one schedule per job, and the last process started sets its interval.
+ * The maintenance queue's schedules, owned by the worker. They are BullMQ job schedulers, upserted
+ * at start-up under a fixed id (the job name): however many workers start, the queue holds one
+ * schedule per job, and the last worker started sets its interval.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { MaintenanceJobName, QueueName } from '@farm/contracts';
 import type { Queue } from '@farm/queue';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig } from '@farm/api/config/app-config';
 
 @Injectable()
-export class MaintenanceQueueProducer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(MaintenanceQueueProducer.name);
+export class MaintenanceScheduleService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(MaintenanceScheduleService.name);
 
   constructor(
     @InjectQueue(QueueName.Maintenance) private readonly queue: Queue,
