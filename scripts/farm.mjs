@@ -26,7 +26,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { root, startFarmStack } from './lib/farm-stack.mjs';
+import { root, saveCliKey, startFarmStack } from './lib/farm-stack.mjs';
 
 const args = process.argv.slice(2);
 const exitAfter = args.includes('--exit');
@@ -116,7 +116,10 @@ async function main() {
       void shutdown(1);
     },
   });
-  const { apiUrl, device } = stack;
+  const { apiUrl, apiKey, device } = stack;
+  const keysFile = saveCliKey(apiUrl, apiKey);
+  say(`admin API key saved for ${apiUrl} in ${keysFile} (the CLI reads it; or export FARM_API_KEY=$(cat ${join(farmDir, 'api-key')}))`);
+  const cliEnv = { ...process.env, FARM_API_KEY: apiKey };
 
   say(`benchmarking BlazeFace (ONNX + TFLite) on this desktop, ${runs} timed runs per framework`);
   const cli = spawn(
@@ -135,11 +138,12 @@ async function main() {
       '--api',
       apiUrl,
     ],
-    { cwd: root, stdio: 'inherit' },
+    { cwd: root, env: cliEnv, stdio: 'inherit' },
   );
   let code = await new Promise((r) => cli.on('exit', (c) => r(c ?? 1)));
-  if (phones) code = Math.max(code, await crossDevice(apiUrl, device, stack.phones, models));
-  say(`dashboard: ${apiUrl}/   API docs: ${apiUrl}/docs   logs: ${stack.logDir}`);
+  if (phones) code = Math.max(code, await crossDevice(apiUrl, device, stack.phones, models, cliEnv));
+  // The key rides in the fragment, which the browser never sends; the dashboard moves it to sessionStorage.
+  say(`dashboard: ${apiUrl}/#key=${apiKey}   API docs: ${apiUrl}/docs   logs: ${stack.logDir}`);
   if (exitAfter) await shutdown(code);
   say('the farm keeps running; press Ctrl-C to stop it');
 }
@@ -148,7 +152,7 @@ async function main() {
  * The sample's int8 variant under our int8 runtime on the desktop (x86-64, AVX2) and on each
  * emulated phone (the static arm64 build under qemu), as one comparison.
  */
-async function crossDevice(apiUrl, desktop, phoneDevices, models) {
+async function crossDevice(apiUrl, desktop, phoneDevices, models, env) {
   say(
     `cross-device: BlazeFace int8 under native-int8 on this desktop and ${phoneDevices.length} EMULATED arm64 phone(s), ${PHONE_RUNS} timed runs each. ` +
       'The phones are qemu emulation on this host: their times show the arm64 code path works end to end, not how fast a phone is.',
@@ -158,7 +162,7 @@ async function crossDevice(apiUrl, desktop, phoneDevices, models) {
       const argv = [join(root, 'apps/cli/dist/main.js'), 'bench', models.onnx, '--name', 'BlazeFace (sample)', '--quantize', '--framework', 'native-int8'];
       for (const d of devices) argv.push('--device', d.id);
       argv.push('--runs', String(PHONE_RUNS), '--warmup', '2', '--profile-runs', '3', '--api', apiUrl, ...(quiet ? ['--json'] : []));
-      const cli = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
+      const cli = spawn(process.execPath, argv, { cwd: root, env, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
       cli.on('exit', (c) => r(c ?? 1));
     });
   // The desktop first, on its own: qemu running the phones' binaries on the other vCPU would share

@@ -117,10 +117,18 @@ function standaloneNode(engine, specFile, o) {
 
 // ---- platform side ----------------------------------------------------------------------------
 
+/** The farm's admin key (writes need a key); set once the stack is up. */
+let apiKey = '';
+
 async function api(apiUrl, method, path, body) {
+  const auth = { authorization: `Bearer ${apiKey}` };
   const res = await fetch(`${apiUrl}${path}`, {
     method,
-    ...(body instanceof FormData ? { body } : body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    ...(body instanceof FormData
+      ? { body, headers: auth }
+      : body
+        ? { body: JSON.stringify(body), headers: { ...auth, 'content-type': 'application/json' } }
+        : { headers: auth }),
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}: ${text.slice(0, 1000)}`);
@@ -294,6 +302,7 @@ async function main() {
       onExit: (name, logPath) => log(`${name} exited unexpectedly; see ${logPath}`),
       agentEnv: pinned ? { RUNNER_CPUS: o.cpu } : {},
     });
+    apiKey = stack.apiKey;
     // The benchmark CPU is kept for the measured processes alone: this script, the API, the agent and
     // Postgres (all descendants of this process) move to the other CPUs, as a farm host that reserves
     // cores for its runners would be set up. Standalone sides and the agent's runners start on it.

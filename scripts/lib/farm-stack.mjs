@@ -4,10 +4,37 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A secret kept in the farm dir (mode 0600) so restarts reuse it; the API stores only its hash. */
+function farmSecret(path, prefix = '') {
+  if (!existsSync(path)) writeFileSync(path, `${prefix}${randomBytes(32).toString('base64url')}`, { mode: 0o600 });
+  return readFileSync(path, 'utf8').trim();
+}
+
+/**
+ * Saves the farm's key for its URL in the CLI's keys file (apps/cli/src/config.ts reads it), so
+ * `farm ...` typed later needs nothing either. One entry per API URL: a key never goes to another farm.
+ */
+export function saveCliKey(apiUrl, key, env = process.env) {
+  const dir = join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'nn-bench-farm');
+  const path = join(dir, 'keys.json');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let file = { keys: {} };
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8'));
+    file.keys ??= {};
+  } catch {
+    /* new or unreadable: start afresh */
+  }
+  file.keys[apiUrl] = key;
+  writeFileSync(path, JSON.stringify(file, null, 2), { mode: 0o600 });
+  return path;
+}
 
 async function waitFor(what, fn, timeoutMs) {
   const t0 = Date.now();
@@ -29,7 +56,9 @@ async function waitFor(what, fn, timeoutMs) {
  * agent has registered them; `phones` then lists them.
  *
  * @param {{ farmDir: string, port: number, pgPort: number, log: (line: string) => void, onExit?: (name: string, logPath: string) => void, agentEnv?: Record<string, string>, android?: { count: number, basePort: number, adbPort: number } }} o  agentEnv: extra agent settings (e.g. RUNNER_CPUS)
- * @returns {Promise<{ apiUrl: string, device: any, phones: any[], logDir: string, pgDataDir: string, stop: () => Promise<void> }>}
+ * The API gets an admin key (FARM_ADMIN_KEY, kept in <farmDir>/api-key) that the caller hands to the
+ * CLI and the dashboard; the agent gets the bootstrap token and enrolls itself.
+ * @returns {Promise<{ apiUrl: string, apiKey: string, device: any, phones: any[], logDir: string, pgDataDir: string, stop: () => Promise<void> }>}
  */
 export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agentEnv = {}, android }) {
   const logDir = join(farmDir, 'logs');
@@ -80,17 +109,18 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
     const applied = await applyMigrations(pg.url);
     log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
 
-    // One agent token per farm, kept so restarts reuse it; the API stores only its hash.
-    const tokenPath = join(farmDir, 'agent-token');
-    if (!existsSync(tokenPath)) writeFileSync(tokenPath, randomBytes(24).toString('hex'), { mode: 0o600 });
-    const token = readFileSync(tokenPath, 'utf8').trim();
+    // One bootstrap token and one admin key per farm, kept so restarts reuse them.
+    const token = farmSecret(join(farmDir, 'agent-token'));
+    const apiKey = farmSecret(join(farmDir, 'api-key'), 'fk_');
     const apiUrl = `http://127.0.0.1:${port}`;
+    const getJson = async (path) => (await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${apiKey}` } })).json();
 
     const api = startProcess('api', join(root, 'apps/api/dist/main.js'), {
       PORT: String(port),
       DATABASE_URL: pg.url,
       ARTIFACT_DIR: join(farmDir, 'artifacts'),
       AGENT_BOOTSTRAP_TOKEN: token,
+      FARM_ADMIN_KEY: apiKey,
     });
     await waitFor(`the API (see ${api.logPath})`, async () => (await fetch(`${apiUrl}/health`)).ok, 60_000);
     log(`API up at ${apiUrl} (queue: BullMQ on PostgreSQL); OpenAPI at ${apiUrl}/docs`);
@@ -144,7 +174,7 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
 
     const agent = startProcess('agent', join(root, 'device-agents/agent/dist/main.js'), {
       API_URL: apiUrl,
-      AGENT_TOKEN: token,
+      AGENT_BOOTSTRAP_TOKEN: token,
       AGENT_DATA_DIR: join(farmDir, 'agent'),
       DATABASE_URL: pg.url,
       OPENCV_RUNNER: join(root, 'device-agents/opencv-runner/build/opencv_runner'),
@@ -152,7 +182,7 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
       ...agentEnv,
     });
     await waitFor(`the desktop agent to register (see ${agent.logPath})`, async () => /consuming device\./.test(agent.ownLog()), 120_000);
-    const devices = await (await fetch(`${apiUrl}/devices`)).json();
+    const devices = await getJson('/devices');
     const device = devices.find((d) => d.transport === 'local' && d.status !== 'offline');
     if (!device) throw new Error('the desktop agent registered no online device');
     log(`desktop agent online: ${device.name} with ${device.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ')}`);
@@ -161,7 +191,7 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
       await waitFor(
         `${serials.length} emulated phone(s) online (see ${agent.logPath})`,
         async () => {
-          const list = await (await fetch(`${apiUrl}/devices`)).json();
+          const list = await getJson('/devices');
           phones = list.filter((d) => serials.includes(d.serial) && d.status === 'online' && d.frameworks.length > 0);
           return phones.length === serials.length;
         },
@@ -172,7 +202,7 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
           `phone online: ${p.name} [${p.emulated ? 'EMULATED' : 'hardware'}] ${p.soc ?? ''} with ${p.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ')}`,
         );
     }
-    return { apiUrl, device, phones, logDir, pgDataDir: pg.dataDir, stop };
+    return { apiUrl, apiKey, device, phones, logDir, pgDataDir: pg.dataDir, stop };
   } catch (e) {
     await stop();
     throw e;

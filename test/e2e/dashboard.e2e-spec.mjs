@@ -4,7 +4,9 @@
 // from the selected cell (ms only when its layer basis is ms), and clicking another cell redraws it;
 // emulated devices' cells are labelled, and the devices view shows every device's state, with a badge
 // on emulated ones. Plain ESM so it runs without a build:
-//   FARM_API_URL=http://localhost:3000 [FARM_MODEL_ID=<uuid>] [FARM_EXPECT_PHONES=1] bash scripts/jest.sh --selectProjects dashboard
+//   FARM_API_URL=http://localhost:3000 [FARM_API_KEY=<key>] [FARM_MODEL_ID=<uuid>] [FARM_EXPECT_PHONES=1] bash scripts/jest.sh --selectProjects dashboard
+// With FARM_API_KEY the page is opened as `npm run farm` prints it (#key=… in the fragment), and the
+// test checks the dashboard moved the key to sessionStorage and out of the address bar.
 // Without FARM_MODEL_ID the first model of GET /models is used. FARM_EXPECT_PHONES=1 requires an
 // emulated and an unauthorized device in /devices (the farm e2e test registers them); without it a
 // farm that has none says SKIPPED for those checks. A screenshot goes to test/e2e/artifacts/.
@@ -28,6 +30,7 @@ const CHROMIUM_ARGS = [
 ];
 
 const apiUrl = process.env.FARM_API_URL?.replace(/\/+$/, '');
+const apiKey = process.env.FARM_API_KEY;
 let browser;
 let page;
 let compare;
@@ -36,7 +39,7 @@ const pageErrors = [];
 const expectPhones = process.env.FARM_EXPECT_PHONES === '1';
 
 async function getJson(path) {
-  const res = await fetch(`${apiUrl}${path}`);
+  const res = await fetch(`${apiUrl}${path}`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
   const body = JSON.parse(await res.text()); // not res.json(): its objects would be the host realm's (see test/fixtures/stack.ts)
   assert.ok(res.ok, `GET ${path} -> ${res.status}: ${JSON.stringify(body)}`);
   return body;
@@ -112,13 +115,20 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`${apiUrl}/?modelId=${encodeURIComponent(modelId)}`);
+  await page.goto(`${apiUrl}/?modelId=${encodeURIComponent(modelId)}${apiKey ? `#key=${encodeURIComponent(apiKey)}` : ''}`);
   await waitReady();
   await page.waitForSelector('[data-testid="devices-section"][data-ready="true"]', { timeout: 30_000 });
 });
 
 afterAll(async () => {
   await browser?.close();
+});
+
+test('a key given in the URL fragment is kept in sessionStorage and removed from the address bar', async () => {
+  if (!apiKey) return console.warn('SKIPPED (no FARM_API_KEY): the dashboard was opened without a key');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('farm.apiKey')), apiKey);
+  assert.doesNotMatch(page.url(), /key=/);
+  assert.match(page.url(), /\?modelId=/);
 });
 
 test('the matrix has one cell per (framework, device) of /compare, with the API medians', async () => {

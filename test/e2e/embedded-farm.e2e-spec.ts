@@ -6,7 +6,7 @@
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, ROOT } from '../fixtures/stack.js';
@@ -37,13 +37,29 @@ function assertAllThree(out: string): void {
 
 test('npm run farm -- --exit benchmarks the sample under ONNX Runtime, TFLite and OpenCV DNN, and again on the same farm', async () => {
   const farmDir = mkdtempSync(join(tmpdir(), 'farm-main-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, FARM_DIR: farmDir, FARM_PORT: String(await freePort()), FARM_PG_PORT: String(await freePort()) };
+  // The farm saves its key for the CLI under XDG_CONFIG_HOME: a folder of the test's, not the user's.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FARM_DIR: farmDir,
+    FARM_PORT: String(await freePort()),
+    FARM_PG_PORT: String(await freePort()),
+    XDG_CONFIG_HOME: join(farmDir, 'config'),
+  };
   delete env.REDIS_URL;
+  delete env.FARM_API_KEY;
   const first = await runFarm(env);
   assert.match(first, /queue: BullMQ on PostgreSQL/);
   // On 2+ CPUs the main command keeps one for the runners and says so; on one CPU it says it cannot.
   assert.match(first, cpus().length >= 2 ? /reserved CPU \d+ for the benchmark runners \(RUNNER_CPUS=\d+\)/ : /one CPU: runners share it/);
   assertAllThree(first);
+  // Nothing typed, yet writes need a key: the farm made one, gave it to the CLI (which uploaded and
+  // benchmarked above) and to the dashboard, in the URL fragment.
+  const key = readFileSync(join(farmDir, 'api-key'), 'utf8').trim();
+  assert.match(key, /^fk_/);
+  assert.ok(first.includes(`#key=${key}`), 'the dashboard URL carries the key in its fragment');
+  const saved = JSON.parse(readFileSync(join(farmDir, 'config', 'nn-bench-farm', 'keys.json'), 'utf8')) as { keys: Record<string, string> };
+  assert.deepEqual(Object.values(saved.keys), [key]);
+  assert.equal(statSync(join(farmDir, 'api-key')).mode & 0o777, 0o600);
   // The second start reuses the database, the artifacts and the (appended) logs of the first.
   const second = await runFarm(env);
   assert.match(second, /already uploaded/);

@@ -49,7 +49,8 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
 
   beforeAll(async () => {
     const db = await createTestDatabase('farm_e2e');
-    h = await startApi({ databaseUrl: db, redisUrl });
+    // Reads need a key too here, so the dashboard and every helper are shown to work with keys throughout.
+    h = await startApi({ databaseUrl: db, redisUrl, env: { READ_ACCESS: 'key' } });
     worker = await startWorker(h, { redisUrl });
     agent = await startAgent(h, { redisUrl, env: { RUNNER_CPUS: runnerCpu } });
     const onnx = await upload(h.url, SAMPLE.onnx, { name: 'blazeface' });
@@ -138,7 +139,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
       r = await new Promise((resolve, reject) => {
         const child = spawn('bash', [join(ROOT, 'scripts/jest.sh'), '--selectProjects', 'dashboard', '--ci'], {
           cwd: ROOT,
-          env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: modelId, FARM_EXPECT_PHONES: '1' },
+          env: { ...process.env, FARM_API_URL: h.url, FARM_API_KEY: h.apiKey, FARM_MODEL_ID: modelId, FARM_EXPECT_PHONES: '1' },
           timeout: 600_000,
         });
         let out = '';
@@ -213,7 +214,15 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     const port = new URL(h.url).port;
     await h.kill();
     await waitFor('the agent to hold the result in its outbox', async () => /delivery of result/.test(agent.log()), 120_000, 200);
-    h = await startApi({ databaseUrl: h.databaseUrl, redisUrl, port: Number(port), artifactDir: h.artifactDir, token: h.token });
+    h = await startApi({
+      databaseUrl: h.databaseUrl,
+      redisUrl,
+      port: Number(port),
+      artifactDir: h.artifactDir,
+      token: h.token,
+      apiKey: h.apiKey,
+      env: { READ_ACCESS: 'key' },
+    });
     const run = await waitForRun(h.url, runId, 120_000);
     assert.equal(run.status, 'succeeded');
     const n = await sql<{ n: string }>(

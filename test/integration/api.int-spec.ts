@@ -16,6 +16,7 @@ import { TINY_PARAM, tinyBin, tinyWeights } from '../fixtures/ncnn-fixtures.js';
 import {
   api,
   createTestDatabase,
+  enrollAgent,
   registerDevice,
   requireEnv,
   SAMPLE,
@@ -26,6 +27,7 @@ import {
   uploadBytes,
   waitFor,
   type ApiHandle,
+  type EnrolledAgent,
   type WorkerHandle,
 } from '../fixtures/stack.js';
 
@@ -50,13 +52,15 @@ describe('API against real Postgres and Redis', () => {
   // The worker makes the int8 variant the comparison test quantizes.
   let worker: WorkerHandle;
   let agentHeaders: Record<string, string>;
+  let agent: EnrolledAgent;
 
   beforeAll(async () => {
     const db = await createTestDatabase('api_int');
     // The test registers its device once and sends no heartbeats: a long interval keeps it from going offline (offline devices take no jobs).
     h = await startApi({ databaseUrl: db, redisUrl: requireEnv('TEST_REDIS_URL'), env: { MAX_MODEL_MB: '2', HEARTBEAT_INTERVAL_MS: '600000' } });
     worker = await startWorker(h, { redisUrl: requireEnv('TEST_REDIS_URL') });
-    agentHeaders = { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' };
+    agent = await enrollAgent(h, 'int-agent');
+    agentHeaders = agent.headers;
   });
   afterAll(async () => {
     await worker?.kill();
@@ -121,7 +125,7 @@ describe('API against real Postgres and Redis', () => {
       assert.equal(r.body.error.code, code, what);
       assert.ok(r.body.error.message.length > 20, `${what}: message should tell the user what to do`);
     }
-    const noFile = await fetch(`${h.url}/models`, { method: 'POST', body: new FormData() });
+    const noFile = await fetch(`${h.url}/models`, { method: 'POST', body: new FormData(), headers: { authorization: `Bearer ${h.apiKey}` } });
     assert.equal(noFile.status, 400);
     assert.deepEqual(await rowCounts(h.databaseUrl), before);
     assert.equal(filesUnder(h.artifactDir).length, filesBefore);
@@ -132,7 +136,7 @@ describe('API against real Postgres and Redis', () => {
       const form = new FormData();
       form.append('file', new Blob([param]), 'tiny.param');
       if (weights) form.append('weights', new Blob([weights]), 'tiny.bin');
-      const res = await fetch(`${h.url}/models`, { method: 'POST', body: form });
+      const res = await fetch(`${h.url}/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${h.apiKey}` } });
       return { status: res.status, body: JSON.parse(await res.text()) };
     };
     const param = new TextEncoder().encode(TINY_PARAM);
@@ -182,7 +186,7 @@ describe('API against real Postgres and Redis', () => {
       const fp32 = (await upload(h.url, SAMPLE.onnx)).body;
       modelId = fp32.model.id;
       fp32ArtifactId = fp32.artifactId;
-      deviceId = await registerDevice(h, 'int-1');
+      deviceId = await registerDevice(h, 'int-1', agent);
     });
 
     /** A real ONNX Runtime measurement of `modelPath` for `jobId`, as the agent submits it (after telling the API it started). */
@@ -251,7 +255,11 @@ describe('API against real Postgres and Redis', () => {
         assert.equal(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
         assert.equal(r.body.error.code, code, what);
       }
-      const malformed = await fetch(`${h.url}/benchmarks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"modelId": ' });
+      const malformed = await fetch(`${h.url}/benchmarks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': 'application/json' },
+        body: '{"modelId": ',
+      });
       assert.equal(malformed.status, 400);
       assert.deepEqual(await rowCounts(h.databaseUrl), before);
     });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { deviceQueueName, type DeviceReport, type TensorSpec, type UnreachableDevice } from '@farm/contracts';
 import { createQueueFactory } from '@farm/queue';
-import { api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, type ApiHandle } from '../fixtures/stack.js';
+import { agentOfDevice, api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, type ApiHandle } from '../fixtures/stack.js';
 import { EMULATED_DEVICE_ENV, emulatedPhone, PHONE_OPTS as OPTS, agentPost as post, snapshot, submitMeasuredResult } from '../fixtures/phones.js';
 
 const phone = emulatedPhone;
@@ -214,7 +214,7 @@ describe('phones: registration, unreachable devices, heartbeats, targeting and e
     const deskJob = (await api(h.url, 'GET', `/benchmarks/${deskRun.body.runId}`)).body.jobs[0].id as string;
 
     assert.equal(await submitMeasuredResult(h, queuedJobId, artifact, EMULATED_DEVICE_ENV), 201);
-    assert.equal(await submitMeasuredResult(h, deskJob, artifact), 201);
+    assert.equal(await submitMeasuredResult(agentOfDevice(ids.desk), deskJob, artifact), 201);
 
     const phoneResult = (await api(h.url, 'GET', `/results/${queuedJobId}`)).body;
     assert.equal(phoneResult.emulated, true);

@@ -4,6 +4,8 @@
  */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from './config/app-config.js';
 import { FarmCoreModule } from './core/farm-core.module.js';
 import { ModelsService } from './models/models.service.js';
@@ -13,8 +15,14 @@ import { ConversionsService } from './conversions/conversions.service.js';
 import { ConversionsController } from './conversions/conversions.controller.js';
 import { AgentsRepository } from './agents/agents.repository.js';
 import { AgentsService } from './agents/agents.service.js';
-import { AgentsController } from './agents/agents.controller.js';
-import { AgentAuthGuard } from './agents/agent-auth.guard.js';
+import { AgentEnrollmentController, AgentsController } from './agents/agents.controller.js';
+import { AgentsAdminController } from './agents/agents-admin.controller.js';
+import { AgentAuthGuard, BootstrapTokenGuard } from './agents/agent-auth.guard.js';
+import { ApiKeysRepository } from './auth/api-keys.repository.js';
+import { ApiKeysService } from './auth/api-keys.service.js';
+import { ApiKeysController } from './auth/api-keys.controller.js';
+import { ApiAccessGuard } from './auth/api-access.guard.js';
+import { RateLimitGuard, RUN_THROTTLER, UPLOAD_THROTTLER } from './auth/rate-limit.guard.js';
 import { DevicesController } from './devices/devices.controller.js';
 import { BenchmarksService } from './benchmarks/benchmarks.service.js';
 import { BenchmarksController } from './benchmarks/benchmarks.controller.js';
@@ -33,11 +41,24 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 2, fields: 10 } }), FarmCoreModule.forConfig(config)],
+      imports: [
+        MulterModule.register({ limits: { fileSize: config.maxModelBytes, files: 2, fields: 10 } }),
+        FarmCoreModule.forConfig(config),
+        // Applied only where RateLimitGuard is used (uploads, run creation); each route skips the other's throttler.
+        ThrottlerModule.forRoot({
+          throttlers: [
+            { name: UPLOAD_THROTTLER, ttl: config.rateLimits.windowMs, limit: config.rateLimits.uploads },
+            { name: RUN_THROTTLER, ttl: config.rateLimits.windowMs, limit: config.rateLimits.runs },
+          ],
+        }),
+      ],
       controllers: [
         ModelsController,
         ConversionsController,
+        AgentEnrollmentController,
         AgentsController,
+        AgentsAdminController,
+        ApiKeysController,
         DevicesController,
         BenchmarksController,
         ResultsController,
@@ -47,6 +68,12 @@ export class AppModule {
         HealthController,
       ],
       providers: [
+        // Every route passes the access guard first: cross-site check, then key and scope.
+        { provide: APP_GUARD, useClass: ApiAccessGuard },
+        ApiKeysRepository,
+        ApiKeysService,
+        RateLimitGuard,
+        BootstrapTokenGuard,
         ModelsService,
         ModelInspector,
         ConversionsService,

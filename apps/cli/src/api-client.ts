@@ -4,12 +4,17 @@
  */
 import {
   AdviceResponseSchema,
+  ApiKeyViewSchema,
   CompareResponseSchema,
+  CreatedApiKeySchema,
   DeviceViewSchema,
   LayerCompareResponseSchema,
   type AdviceResponse,
+  type ApiKeyView,
   type BenchmarkRequestInput,
   type CompareResponse,
+  type CreateApiKey,
+  type CreatedApiKey,
   type DeviceView,
   type LayerCompareResponse,
 } from '@farm/contracts';
@@ -38,7 +43,22 @@ export class ApiError extends Error {
 }
 
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey?: string,
+  ) {}
+
+  createKey(req: CreateApiKey): Promise<CreatedApiKey> {
+    return this.request('POST', '/keys', CreatedApiKeySchema, req);
+  }
+
+  listKeys(): Promise<ApiKeyView[]> {
+    return this.request('GET', '/keys', z.array(ApiKeyViewSchema));
+  }
+
+  revokeKey(id: string): Promise<ApiKeyView> {
+    return this.request('DELETE', `/keys/${encodeURIComponent(id)}`, ApiKeyViewSchema);
+  }
 
   listModels(): Promise<Model[]> {
     return this.request('GET', '/models', z.array(ModelSchema));
@@ -87,9 +107,15 @@ export class ApiClient {
     return `${this.baseUrl}/?modelId=${encodeURIComponent(modelId)}`;
   }
 
+  /** What to do about a refused key, in CLI terms. */
+  private hint(code: string, message: string): string {
+    if (code === 'API_KEY_REQUIRED' && !this.apiKey) return `${message}; set FARM_API_KEY (an admin creates keys with \`farm keys create\`)`;
+    return message;
+  }
+
   private async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: FormData | object): Promise<T> {
     const url = `${this.baseUrl}${path}`;
-    const init: RequestInit = { method, headers: { accept: 'application/json' } };
+    const init: RequestInit = { method, headers: { accept: 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) } };
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -114,7 +140,7 @@ export class ApiClient {
     }
     if (!res.ok) {
       const err = ErrorBodySchema.safeParse(json);
-      if (err.success) throw new ApiError(err.data.error.code, err.data.error.message, res.status);
+      if (err.success) throw new ApiError(err.data.error.code, this.hint(err.data.error.code, err.data.error.message), res.status);
       throw new ApiError(`HTTP_${res.status}`, `${method} ${path} failed with status ${res.status}`, res.status);
     }
     const parsed = schema.safeParse(json);

@@ -5,13 +5,15 @@
  * `error CODE: message` on stderr with a non-zero exit code.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { FRAMEWORKS, LIMITS, PLATFORMS } from '@farm/contracts';
+import { API_KEY_SCOPES, FRAMEWORKS, LIMITS, PLATFORMS, type ApiKeyScope } from '@farm/contracts';
 import { ApiClient, ApiError } from './api-client.js';
 import { ConfigError, DEFAULT_API_URL, resolveConfig } from './config.js';
 import { bench } from './commands/bench.command.js';
 import { compare, devices, layers, models } from './commands/read.commands.js';
+import { createKey, listKeys, revokeKey } from './commands/keys.commands.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
 
 function intIn(min: number, max: number) {
   return (value: string): number => {
@@ -35,7 +37,8 @@ function apiOption() {
 }
 
 function client(flags: { api?: string }): ApiClient {
-  return new ApiClient(resolveConfig(flags, process.env).apiUrl);
+  const config = resolveConfig(flags, process.env);
+  return new ApiClient(config.apiUrl, config.apiKey);
 }
 
 async function run(action: () => Promise<number>): Promise<void> {
@@ -119,5 +122,37 @@ program
   .option('--json', 'print JSON', false)
   .addOption(apiOption())
   .action((opts) => run(() => models(client(opts), opts.json, out)));
+
+const keys = program.command('keys').description('manage API keys (needs a key with admin scope in FARM_API_KEY or the keys file)');
+
+keys
+  .command('create')
+  .description('create an API key; prints the key (once) on stdout')
+  .requiredOption('--name <name>', 'what the key is for, e.g. "ci" or a person')
+  .addOption(
+    new Option('--scope <scope>', `a scope to grant (repeatable; one of ${API_KEY_SCOPES.join(', ')}; default read; any key may read)`).argParser(
+      (v: string, prev: ApiKeyScope[] | undefined) => {
+        if (!(API_KEY_SCOPES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${API_KEY_SCOPES.join(', ')}`);
+        return collect(v, prev) as ApiKeyScope[];
+      },
+    ),
+  )
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((opts) => run(() => createKey(client(opts), opts.name, opts.scope ?? ['read'], opts.json, out, err)));
+
+keys
+  .command('list')
+  .description('list API keys: id, prefix, scopes, state, name (never the keys themselves)')
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((opts) => run(() => listKeys(client(opts), opts.json, out)));
+
+keys
+  .command('revoke')
+  .description('revoke an API key by id; it stops working at once')
+  .argument('<id>')
+  .addOption(apiOption())
+  .action((id: string, opts) => run(() => revokeKey(client(opts), id, out)));
 
 await program.parseAsync();

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from '@jest/globals';
 import { loadAgentConfig, parseCpuList } from './agent-config.js';
 
-const base = { API_URL: 'http://127.0.0.1:3000', AGENT_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };
+const base = { API_URL: 'http://127.0.0.1:3000', AGENT_BOOTSTRAP_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };
 
 describe('agent configuration', () => {
   it('caps runner memory by default at three quarters of RAM; RUNNER_MEMORY_LIMIT_MB sets it, 0 turns it off', () => {

@@ -12,7 +12,10 @@ import { prlimitProblem, tasksetProblem } from './transports/taskset.js';
 
 const EnvSchema = z.object({
   API_URL: z.string().url('API_URL must be the API base URL, e.g. http://localhost:3000'),
-  AGENT_TOKEN: z.string().min(16, 'AGENT_TOKEN must be the agent token the API knows (at least 16 characters)'),
+  /** Enrolls the agent once; from then on it uses the credential enrollment gave it, kept in AGENT_DATA_DIR. */
+  AGENT_BOOTSTRAP_TOKEN: z.string().min(16, "AGENT_BOOTSTRAP_TOKEN must be the API's AGENT_BOOTSTRAP_TOKEN (at least 16 characters)").optional(),
+  /** The former name of AGENT_BOOTSTRAP_TOKEN, still read so existing deployments keep enrolling. */
+  AGENT_TOKEN: z.string().min(16, 'AGENT_TOKEN (now AGENT_BOOTSTRAP_TOKEN) must be at least 16 characters').optional(),
   AGENT_NAME: z.string().min(1).max(200).default(hostname()),
   AGENT_DATA_DIR: z.string().default('.farm/agent'),
   REDIS_URL: z
@@ -112,7 +115,8 @@ const EnvSchema = z.object({
 
 export interface AgentConfig {
   apiUrl: string;
-  token: string;
+  /** Needed only until the agent has enrolled (its credential is in dataDir). */
+  bootstrapToken: string | undefined;
   name: string;
   dataDir: string;
   queue: QueueBackendConfig;
@@ -154,7 +158,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     );
   return {
     apiUrl: e.API_URL.replace(/\/+$/, ''),
-    token: e.AGENT_TOKEN,
+    bootstrapToken: e.AGENT_BOOTSTRAP_TOKEN ?? e.AGENT_TOKEN,
     name: e.AGENT_NAME,
     dataDir: resolve(e.AGENT_DATA_DIR),
     queue: queueBackendFromUrls(e.REDIS_URL, e.DATABASE_URL),

@@ -1,7 +1,9 @@
 /** The agent's dependency graph; built from a validated config so tests can start agents side by side. */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { join } from 'node:path';
-import { AGENT_CONFIG, type AgentConfig } from './agent-config.js';
+import { hostname } from 'node:os';
+import { AGENT_CONFIG, AGENT_VERSION, type AgentConfig } from './agent-config.js';
+import { CredentialStore } from './api/credential-store.js';
 import { ApiClient } from './api/api-client.js';
 import { ResultOutbox } from './outbox/result-outbox.js';
 import { ArtifactCache } from './jobs/artifact-cache.js';
@@ -16,7 +18,15 @@ export class AgentModule {
       module: AgentModule,
       providers: [
         { provide: AGENT_CONFIG, useValue: config },
-        { provide: ApiClient, useFactory: () => new ApiClient(config.apiUrl, config.token) },
+        {
+          provide: ApiClient,
+          useFactory: () =>
+            new ApiClient(config.apiUrl, {
+              bootstrapToken: config.bootstrapToken,
+              store: new CredentialStore(config.dataDir, config.apiUrl),
+              enroll: { name: config.name, hostname: hostname(), version: AGENT_VERSION },
+            }),
+        },
         { provide: ResultOutbox, useFactory: (api: ApiClient) => new ResultOutbox(config.dataDir, api), inject: [ApiClient] },
         { provide: ArtifactCache, useFactory: (api: ApiClient) => new ArtifactCache(config.dataDir, api), inject: [ApiClient] },
         // The desktop as a device; its root (push cache, job workspaces) lives in the agent's data dir.

@@ -25,7 +25,24 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: 404,
   RESULT_NOT_FOUND: 404,
   AGENT_UNAUTHORIZED: 401,
+  /** The agent's credential was revoked by an admin: enrolling again needs the bootstrap token. */
+  AGENT_CREDENTIAL_REVOKED: 401,
+  /** No API key on a request that needs one. */
+  API_KEY_REQUIRED: 401,
+  /** An API key that is unknown or revoked. */
+  API_KEY_INVALID: 401,
+  /** A valid API key without the scope this endpoint needs. */
+  API_KEY_SCOPE: 403,
+  API_KEY_NOT_FOUND: 404,
+  /** A state-changing request from a web page of another origin (Origin / Sec-Fetch-Site). */
+  CROSS_SITE_REQUEST: 403,
+  /** Too many uploads or run creations in the rate-limit window. */
+  RATE_LIMITED: 429,
+  /** The benchmark matrix expands to more jobs than MAX_JOBS_PER_REQUEST. */
+  TOO_MANY_JOBS: 422,
   AGENT_NOT_FOUND: 404,
+  /** A result whose device or framework is not its job's. */
+  RESULT_MISMATCH: 422,
   ARTIFACT_NOT_FOUND: 404,
   JOB_STATE_CONFLICT: 409,
   SERVICE_UNAVAILABLE: 503,

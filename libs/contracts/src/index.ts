@@ -19,3 +19,4 @@ export * from './conversion.schema.js';
 export * from './layer-compare.schema.js';
 export * from './advice.schema.js';
 export * from './host-app.schema.js';
+export * from './auth.schema.js';

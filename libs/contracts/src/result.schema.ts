@@ -74,6 +74,8 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 /** Sent by an agent when a job finished; the API stores it once, keyed by jobId. */
 export const ResultSubmissionSchema = z.object({
   jobId: z.string().uuid(),
+  /** The device the job ran on, as its payload named it; the API refuses a result whose device is not the job's. */
+  deviceId: z.string().uuid().optional(),
   attempt: z.number().int().positive(),
   startedAt: z.string().datetime(),
   finishedAt: z.string().datetime(),

@@ -2,9 +2,18 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards, Req,
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createReadStream } from 'node:fs';
 import type { Response } from 'express';
-import { AgentRegisterSchema, HeartbeatSchema, JobFailureSchema, JobProgressSchema, JobStartedSchema, ResultSubmissionSchema } from '@farm/contracts';
-import type { AgentRegister, Heartbeat, JobFailure, JobProgress, JobStarted, ResultSubmission } from '@farm/contracts';
-import { AgentAuthGuard, type AgentRequest } from './agent-auth.guard.js';
+import {
+  AgentEnrollSchema,
+  AgentRegisterSchema,
+  HeartbeatSchema,
+  JobFailureSchema,
+  JobProgressSchema,
+  JobStartedSchema,
+  ResultSubmissionSchema,
+} from '@farm/contracts';
+import type { AgentEnroll, AgentRegister, Heartbeat, JobFailure, JobProgress, JobStarted, ResultSubmission } from '@farm/contracts';
+import { AgentAuthGuard, BootstrapTokenGuard, type AgentRequest } from './agent-auth.guard.js';
+import { AgentEndpoint } from '../auth/access.decorators.js';
 import { AgentsService } from './agents.service.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
 import { openApiSchema } from '../common/openapi.js';
@@ -15,27 +24,53 @@ const StartedBody = JobStartedSchema.omit({ jobId: true });
 const FailureBody = JobFailureSchema.omit({ jobId: true });
 const ResultBody = ResultSubmissionSchema.omit({ jobId: true });
 
-/** Endpoints for device agents only (bearer token). */
+/** Enrollment: the one agent endpoint the shared bootstrap token opens. */
 @ApiTags('agent')
-@ApiBearerAuth()
+@ApiBearerAuth('agentBootstrap')
+@AgentEndpoint()
+@UseGuards(BootstrapTokenGuard)
+@Controller('agent')
+export class AgentEnrollmentController {
+  constructor(private readonly agents: AgentsService) {}
+
+  @Post('enroll')
+  @HttpCode(201)
+  @ApiOperation({ summary: "Enroll a new agent with the bootstrap token; returns the agent's own credential (shown once)" })
+  @ApiBody({ schema: openApiSchema(AgentEnrollSchema) })
+  enroll(@Body(zodPipe(AgentEnrollSchema)) body: AgentEnroll) {
+    return this.agents.enroll(body);
+  }
+}
+
+/** Endpoints for enrolled device agents only (their own credential). */
+@ApiTags('agent')
+@ApiBearerAuth('agentCredential')
+@AgentEndpoint()
 @UseGuards(AgentAuthGuard)
 @Controller('agent')
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
+  @Post('credential/rotate')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Replace the calling agent's credential; the old one stops working at once" })
+  rotate(@Req() req: AgentRequest) {
+    return this.agents.rotate(req.agentId!);
+  }
+
   @Post('register')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Register an agent and the devices it reaches' })
+  @ApiOperation({ summary: "Register the calling agent's devices (its whole current list)" })
   @ApiBody({ schema: openApiSchema(AgentRegisterSchema) })
   register(@Req() req: AgentRequest, @Body(zodPipe(AgentRegisterSchema)) body: AgentRegister) {
-    return this.agents.register(req.agentTokenId!, body);
+    return this.agents.register(req.agentId!, body);
   }
 
   @Post('heartbeat')
   @HttpCode(200)
   @ApiBody({ schema: openApiSchema(HeartbeatSchema) })
   heartbeat(@Req() req: AgentRequest, @Body(zodPipe(HeartbeatSchema)) body: Heartbeat) {
-    return this.agents.heartbeat(req.agentTokenId!, body);
+    return this.agents.heartbeat(req.agentId!, body);
   }
 
   @Get('artifacts/:sha256')
@@ -54,14 +89,14 @@ export class AgentsController {
     @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string,
     @Body(zodPipe(StartedBody)) body: Omit<JobStarted, 'jobId'>,
   ) {
-    return this.agents.started(req.agentTokenId!, { ...body, jobId });
+    return this.agents.started(req.agentId!, { ...body, jobId });
   }
 
   @Post('jobs/:jobId/progress')
   @HttpCode(200)
   @ApiBody({ schema: openApiSchema(JobProgressSchema) })
   progress(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(JobProgressSchema)) body: JobProgress) {
-    return this.agents.progress(req.agentTokenId!, jobId, body);
+    return this.agents.progress(req.agentId!, jobId, body);
   }
 
   @Post('jobs/:jobId/failure')
@@ -72,7 +107,7 @@ export class AgentsController {
     @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string,
     @Body(zodPipe(FailureBody)) body: Omit<JobFailure, 'jobId'>,
   ) {
-    return this.agents.failed(req.agentTokenId!, { ...body, jobId });
+    return this.agents.failed(req.agentId!, { ...body, jobId });
   }
 
   @Put('jobs/:jobId/result')
@@ -84,7 +119,7 @@ export class AgentsController {
     @Body(zodPipe(ResultBody)) body: Omit<ResultSubmission, 'jobId'>,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const r = await this.agents.result(req.agentTokenId!, { ...body, jobId });
+    const r = await this.agents.result(req.agentId!, { ...body, jobId });
     res.status(r.stored ? 201 : 200);
     return r;
   }

@@ -1,4 +1,4 @@
-/** Database access for agent tokens, agents and their devices. */
+/** Database access for agents, their credentials and their devices. */
 import { Injectable } from '@nestjs/common';
 import { isTargetableStatus, type AgentRegister, type DeviceStatus, type Heartbeat } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
@@ -9,26 +9,54 @@ import { heartbeatStatus, registeredStatus, unreachablePlatform } from './device
 export class AgentsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  findActiveToken(tokenHash: string) {
-    return this.prisma.agentToken.findFirst({ where: { tokenHash, revokedAt: null } });
+  findCredential(tokenHash: string) {
+    return this.prisma.agentCredential.findUnique({ where: { tokenHash }, select: { agentId: true, revokedAt: true } });
   }
 
-  async ensureToken(name: string, tokenHash: string): Promise<void> {
-    await this.prisma.agentToken.upsert({ where: { tokenHash }, create: { name, tokenHash }, update: {} });
+  /** A new agent and its first credential: enrollment never reuses an agent, whatever name it gives. */
+  enroll(a: { name: string; hostname: string; version: string }, tokenHash: string, now: Date) {
+    return this.prisma.agent.create({ data: { ...a, lastHeartbeatAt: now, credentials: { create: { tokenHash } } } });
+  }
+
+  /** Revokes the agent's live credentials and adds one; false when there is no such agent. */
+  async rotateCredential(agentId: string, tokenHash: string, now: Date): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      if (!(await tx.agent.findUnique({ where: { id: agentId }, select: { id: true } }))) return false;
+      await tx.agentCredential.updateMany({ where: { agentId, revokedAt: null }, data: { revokedAt: now } });
+      await tx.agentCredential.create({ data: { agentId, tokenHash } });
+      return true;
+    });
+  }
+
+  /** Revokes every live credential of the agent and takes its devices offline; false when there is no such agent. */
+  async revokeCredentials(agentId: string, now: Date): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      if (!(await tx.agent.findUnique({ where: { id: agentId }, select: { id: true } }))) return false;
+      await tx.agentCredential.updateMany({ where: { agentId, revokedAt: null }, data: { revokedAt: now } });
+      await tx.device.updateMany({ where: { agentId }, data: { status: 'offline' } });
+      return true;
+    });
+  }
+
+  listAgents() {
+    return this.prisma.agent.findMany({
+      orderBy: { createdAt: 'asc' },
+      include: { devices: { select: { id: true, serial: true, status: true } }, credentials: { select: { createdAt: true, revokedAt: true } } },
+    });
   }
 
   /**
-   * Upserts the agent and every device it lists; idempotent, sent again whenever a device comes,
+   * Updates the caller's agent and upserts every device it lists; idempotent, sent again whenever a device comes,
    * goes or changes state. Described devices are stored whole; unreachable ones (unauthorized,
    * offline) get a row of their own, or keep their description, with only their status changed;
    * devices in neither list go offline. Rows keep their ids, so their queues and queued jobs stay.
    */
-  register(tokenId: string, reg: AgentRegister, now: Date) {
+  register(agentId: string, reg: AgentRegister, now: Date) {
     return this.prisma.$transaction(async (tx) => {
-      const agent = await tx.agent.upsert({
-        where: { tokenId_name: { tokenId, name: reg.name } },
-        create: { tokenId, name: reg.name, hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now },
-        update: { hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now },
+      // The agent is the credential's; the name in the body only relabels it, so no agent can take over another's devices by name.
+      const agent = await tx.agent.update({
+        where: { id: agentId },
+        data: { name: reg.name, hostname: reg.hostname, version: reg.version, lastHeartbeatAt: now },
       });
       const current = new Map(
         (await tx.device.findMany({ where: { agentId: agent.id }, select: { serial: true, status: true } })).map((d) => [d.serial, d.status]),

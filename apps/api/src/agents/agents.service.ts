@@ -1,12 +1,15 @@
 /**
- * What agents do through the API: register their devices, heartbeat, fetch artifacts, and
- * report the life of each job (started, progress, failure, result). Every job call checks that
- * the job's device belongs to an agent holding the caller's token.
+ * What agents do through the API: enroll, register their devices, heartbeat, fetch artifacts, and
+ * report the life of each job (started, progress, failure, result); and what admins do to agents
+ * (list, rotate or revoke credentials). Every job call checks that the job's device belongs to the
+ * calling agent: its credential names it, not the name it registers under.
  */
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   DomainError,
   deviceQueueName,
+  type AgentCredential,
+  type AgentEnroll,
   type AgentRegister,
   type AgentRegistered,
   type Heartbeat,
@@ -17,14 +20,14 @@ import {
 } from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AgentsRepository } from './agents.repository.js';
-import { hashAgentToken } from './agent-token.js';
+import { newSecret, sha256Hex } from '../auth/secrets.js';
 import { BenchmarksRepository, type JobRow } from '../benchmarks/benchmarks.repository.js';
 import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
 import { ArtifactStore } from '../models/artifact-store.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 @Injectable()
-export class AgentsService implements OnModuleInit {
+export class AgentsService {
   private readonly logger = new Logger(AgentsService.name);
 
   constructor(
@@ -35,13 +38,45 @@ export class AgentsService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The bootstrap token lets a farm start with one agent and no admin step; only its hash is kept. */
-  async onModuleInit(): Promise<void> {
-    if (this.config.agentBootstrapToken) await this.repo.ensureToken('bootstrap', hashAgentToken(this.config.agentBootstrapToken));
+  /** The bootstrap token buys an agent of its own and nothing else; the credential is shown once. */
+  async enroll(e: AgentEnroll): Promise<AgentCredential> {
+    const credential = newSecret('fa_');
+    const agent = await this.repo.enroll(e, sha256Hex(credential), new Date());
+    this.logger.log(`agent ${agent.name} (${agent.id}) enrolled from ${e.hostname}`);
+    return { agentId: agent.id, credential };
   }
 
-  async register(tokenId: string, reg: AgentRegister): Promise<AgentRegistered> {
-    const { agent, devices } = await this.repo.register(tokenId, reg, new Date());
+  /** A new credential for the agent; the old one stops working at once. */
+  async rotate(agentId: string): Promise<AgentCredential> {
+    const credential = newSecret('fa_');
+    if (!(await this.repo.rotateCredential(agentId, sha256Hex(credential), new Date())))
+      throw new DomainError('AGENT_NOT_FOUND', `no agent ${agentId}; list agents with GET /agents`);
+    this.logger.log(`agent ${agentId}: credential rotated`);
+    return { agentId, credential };
+  }
+
+  async revoke(agentId: string): Promise<{ agentId: string; revoked: true }> {
+    if (!(await this.repo.revokeCredentials(agentId, new Date())))
+      throw new DomainError('AGENT_NOT_FOUND', `no agent ${agentId}; list agents with GET /agents`);
+    this.logger.log(`agent ${agentId}: credentials revoked, devices offline`);
+    return { agentId, revoked: true };
+  }
+
+  async list() {
+    return (await this.repo.listAgents()).map((a) => ({
+      id: a.id,
+      name: a.name,
+      hostname: a.hostname,
+      version: a.version,
+      createdAt: a.createdAt.toISOString(),
+      lastHeartbeatAt: a.lastHeartbeatAt.toISOString(),
+      credentialActive: a.credentials.some((c) => c.revokedAt === null),
+      devices: a.devices.map((d) => ({ id: d.id, serial: d.serial, status: d.status, queue: deviceQueueName(d.id) })),
+    }));
+  }
+
+  async register(agentId: string, reg: AgentRegister): Promise<AgentRegistered> {
+    const { agent, devices } = await this.repo.register(agentId, reg, new Date());
     const unreachable = reg.unreachable.length
       ? `, ${reg.unreachable.length} unreachable (${reg.unreachable.map((u) => `${u.serial}: ${u.connection}`).join(', ')})`
       : '';
@@ -53,9 +88,9 @@ export class AgentsService implements OnModuleInit {
     };
   }
 
-  async heartbeat(tokenId: string, hb: Heartbeat): Promise<{ ok: true }> {
-    const agent = await this.repo.findAgent(hb.agentId);
-    if (!agent || agent.tokenId !== tokenId) throw new DomainError('AGENT_NOT_FOUND', `no agent ${hb.agentId} for this token; register first`);
+  async heartbeat(agentId: string, hb: Heartbeat): Promise<{ ok: true }> {
+    const agent = hb.agentId === agentId ? await this.repo.findAgent(hb.agentId) : null;
+    if (!agent) throw new DomainError('AGENT_NOT_FOUND', `no agent ${hb.agentId} for this credential; register first`);
     await this.repo.heartbeat(agent.id, hb, new Date());
     return { ok: true };
   }
@@ -70,30 +105,38 @@ export class AgentsService implements OnModuleInit {
     return this.store.pathFor(sha256);
   }
 
-  private async ownedJob(tokenId: string, jobId: string): Promise<JobRow> {
+  /** Another agent's job answers as a missing one: an agent learns nothing about jobs it does not run. */
+  private async ownedJob(agentId: string, jobId: string): Promise<JobRow> {
     const job = await this.jobs.findJob(jobId);
-    if (!job || job.device.agent.tokenId !== tokenId) throw new DomainError('JOB_NOT_FOUND', `no job ${jobId} for this agent`);
+    if (!job || job.device.agentId !== agentId) throw new DomainError('JOB_NOT_FOUND', `no job ${jobId} on a device of this agent`);
     return job;
   }
 
   /** 409 when the job was cancelled or already has a result: the agent then skips it. */
-  async started(tokenId: string, s: JobStarted) {
-    await this.lifecycle.started(await this.ownedJob(tokenId, s.jobId), new Date(s.startedAt));
+  async started(agentId: string, s: JobStarted) {
+    await this.lifecycle.started(await this.ownedJob(agentId, s.jobId), new Date(s.startedAt));
     return { ok: true };
   }
 
-  async progress(tokenId: string, jobId: string, p: JobProgress) {
-    await this.ownedJob(tokenId, jobId);
+  async progress(agentId: string, jobId: string, p: JobProgress) {
+    await this.ownedJob(agentId, jobId);
     await this.jobs.setProgress(jobId, p as unknown as Prisma.InputJsonValue);
     return { ok: true };
   }
 
-  async failed(tokenId: string, f: JobFailure) {
-    await this.lifecycle.failed(await this.ownedJob(tokenId, f.jobId), f);
+  async failed(agentId: string, f: JobFailure) {
+    await this.lifecycle.failed(await this.ownedJob(agentId, f.jobId), f);
     return { ok: true };
   }
 
-  async result(tokenId: string, sub: ResultSubmission) {
-    return this.lifecycle.ingest(sub, await this.ownedJob(tokenId, sub.jobId));
+  async result(agentId: string, sub: ResultSubmission) {
+    const job = await this.ownedJob(agentId, sub.jobId);
+    if (sub.deviceId !== undefined && sub.deviceId !== job.deviceId) {
+      throw new DomainError('RESULT_MISMATCH', `job ${job.id} runs on device ${job.deviceId}, not ${sub.deviceId}`);
+    }
+    if (sub.output.framework !== job.framework) {
+      throw new DomainError('RESULT_MISMATCH', `job ${job.id} is a ${job.framework} job; the result is from ${sub.output.framework}`);
+    }
+    return this.lifecycle.ingest(sub, job);
   }
 }

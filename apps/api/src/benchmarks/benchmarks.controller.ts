@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BenchmarkRequestSchema, type BenchmarkRequest } from '@farm/contracts';
 import { BenchmarksService } from './benchmarks.service.js';
@@ -6,6 +7,7 @@ import { ResultsService } from '../results/results.service.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
 import { openApiSchema } from '../common/openapi.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
+import { RateLimitGuard, UPLOAD_THROTTLER } from '../auth/rate-limit.guard.js';
 
 const runId = new UuidPipe('RUN_NOT_FOUND', 'benchmark run');
 
@@ -19,6 +21,8 @@ export class BenchmarksController {
 
   @Post()
   @HttpCode(202)
+  @UseGuards(RateLimitGuard)
+  @SkipThrottle({ [UPLOAD_THROTTLER]: true })
   @ApiOperation({ summary: 'Queue a benchmark matrix: one job per (device, framework, artifact, option set)' })
   @ApiBody({ schema: openApiSchema(BenchmarkRequestSchema) })
   create(@Body(zodPipe(BenchmarkRequestSchema)) req: BenchmarkRequest) {

@@ -15,7 +15,7 @@ export interface NewJob {
 }
 
 const jobInclude = {
-  device: { select: { id: true, name: true, emulated: true, agentId: true, agent: { select: { tokenId: true } } } },
+  device: { select: { id: true, name: true, emulated: true, agentId: true } },
   artifact: { include: { derivedFrom: true } },
 } satisfies Prisma.BenchmarkJobInclude;
 export type JobRow = Prisma.BenchmarkJobGetPayload<{ include: typeof jobInclude }>;

@@ -95,7 +95,7 @@ export class BenchmarksService {
     if (req.quantize) {
       // Validate the whole matrix with stand-ins first, so a request refused later leaves no conversion behind.
       const standIn = (s: ArtifactRow) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true });
-      expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map(standIn)], !!req.targets.deviceIds);
+      this.checkJobCap(expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map(standIn)], !!req.targets.deviceIds).length);
       for (const s of sources) {
         const prepared = await this.conversions.prepare(model.id, s, model.artifacts, req.quantize.calibration);
         if (prepared.ready) {
@@ -111,6 +111,7 @@ export class BenchmarksService {
 
     const standIns = [...pending.entries()].map(([id, p]) => ({ ...asMatrixArtifact(p.source), id, quantized: true }));
     const cells = expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...standIns], !!req.targets.deviceIds);
+    this.checkJobCap(cells.length);
     const run = await this.repo.createRun(
       model.id,
       req as unknown as Prisma.InputJsonValue,
@@ -152,6 +153,18 @@ export class BenchmarksService {
     }
     if (skipped.length) this.logger.log(`run ${run.id}: skipped unavailable device(s) ${skipped.map((d) => `${d.name} (${d.status})`).join(', ')}`);
     return { runId: run.id, jobs: cells.length, queued, waiting: cells.length - ready.length, conversions, skippedDevices: skipped };
+  }
+
+  /** Checked before anything is stored or quantized, so a refused request leaves nothing behind. */
+  private checkJobCap(jobs: number): void {
+    const max = this.config.maxJobsPerRequest;
+    if (jobs > max) {
+      throw new DomainError(
+        'TOO_MANY_JOBS',
+        `this request expands to ${jobs} jobs; at most ${max} per request (MAX_JOBS_PER_REQUEST): target fewer devices, frameworks, artifacts or option sets, or split it`,
+        { jobs, max },
+      );
+    }
   }
 
   async status(runId: string) {

@@ -34,6 +34,16 @@ const EnvSchema = z.object({
   JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   WEB_DIR: z.string().optional(),
+  /** An admin key (read, write, admin) the API makes sure exists: how a new farm gets its first key. */
+  FARM_ADMIN_KEY: z.string().min(24, 'FARM_ADMIN_KEY must be at least 24 characters (e.g. fk_ and 32 random bytes, base64url)').optional(),
+  /** open: GETs need no key; key: they need a key with read scope. Default: open only when HOST is loopback. */
+  READ_ACCESS: z.enum(['open', 'key']).optional(),
+  /** Per key (or per client address without one), per RATE_WINDOW_S. */
+  UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  RUN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  RATE_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** A benchmark request that expands to more jobs than this is refused (422 TOO_MANY_JOBS). */
+  MAX_JOBS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(256),
   /** Calibration inputs a conversion may allocate (checked at request time and again in the worker). */
   MAX_CALIBRATION_MB: z.coerce.number().positive().max(4096).default(128),
   /** Address-space cap (RLIMIT_AS, through prlimit) of a conversion's child process; its V8 heap gets half. */
@@ -47,6 +57,11 @@ const EnvSchema = z.object({
   /** Child starts per conversion: a crash (a killed child, a lost worker) is retried; a model the quantizer refuses is not. */
   CONVERSION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
 });
+
+/** Only this machine can reach a server bound to these. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export interface AppConfig {
   port: number;
@@ -67,6 +82,11 @@ export interface AppConfig {
   jobBackoffMs: number;
   reconcileIntervalMs: number;
   webDir: string | undefined;
+  adminKey: string | undefined;
+  /** Whether GET endpoints need a key with read scope. */
+  readsNeedKey: boolean;
+  rateLimits: { windowMs: number; uploads: number; runs: number };
+  maxJobsPerRequest: number;
   maxCalibrationBytes: number;
   conversion: { memoryBytes: number; heapMb: number; timeoutMs: number; attempts: number };
 }
@@ -106,6 +126,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobBackoffMs: e.JOB_BACKOFF_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     webDir: e.WEB_DIR ? resolve(e.WEB_DIR) : undefined,
+    adminKey: e.FARM_ADMIN_KEY,
+    // A loopback-only API is reachable by local users alone, and a web page of another origin cannot
+    // read its answers (no CORS), so reads may stay open there; anywhere else they need a key.
+    readsNeedKey: (e.READ_ACCESS ?? (isLoopbackHost(e.HOST) ? 'open' : 'key')) === 'key',
+    rateLimits: { windowMs: e.RATE_WINDOW_S * 1000, uploads: e.UPLOAD_RATE_LIMIT, runs: e.RUN_RATE_LIMIT },
+    maxJobsPerRequest: e.MAX_JOBS_PER_REQUEST,
     maxCalibrationBytes: Math.round(e.MAX_CALIBRATION_MB * 1024 * 1024),
     conversion: {
       memoryBytes: e.CONVERSION_MEMORY_MB * 1024 * 1024,

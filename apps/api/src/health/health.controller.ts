@@ -1,6 +1,7 @@
 import { Controller, Get, HttpException, type OnModuleDestroy } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/access.decorators.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 
@@ -18,6 +19,7 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<{ ok
 const LOOP_WINDOW_MS = 5_000;
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController implements OnModuleDestroy {
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Res, UploadedFiles, UseGuards, UseInterceptors } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { FileFieldsInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -9,6 +10,7 @@ import { ConversionsService } from '../conversions/conversions.service.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
 import { openApiSchema } from '../common/openapi.js';
+import { RateLimitGuard, RUN_THROTTLER } from '../auth/rate-limit.guard.js';
 
 const QuantizeBodySchema = z
   .object({
@@ -32,6 +34,8 @@ export class ModelsController {
 
   @Post()
   @HttpCode(201)
+  @UseGuards(RateLimitGuard)
+  @SkipThrottle({ [RUN_THROTTLER]: true })
   @ApiOperation({
     summary: 'Upload an ONNX, TFLite, NCNN or Core ML (.mlmodel, zipped .mlpackage) model (format detected from content; deduplicated by sha256)',
   })

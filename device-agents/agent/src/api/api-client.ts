@@ -1,10 +1,12 @@
 /**
  * The agent's HTTP client for the API's /agent endpoints. It classifies failures: an API that
  * is down or answers 5xx is retryable; a 4xx is an answer (conflict, unknown job) the caller
- * must act on.
+ * must act on. It enrolls the agent with the bootstrap token on first use and then sends only
+ * the agent's own credential.
  */
 import type { AgentRegister, AgentRegistered, Heartbeat, JobFailure, JobProgress, JobStarted, ResultSubmission } from '@farm/contracts';
-import { AgentRegisteredSchema } from '@farm/contracts';
+import { AgentCredentialSchema, AgentRegisteredSchema, type AgentEnroll } from '@farm/contracts';
+import type { CredentialStore } from './credential-store.js';
 
 export class ApiError extends Error {
   constructor(
@@ -21,19 +23,68 @@ export class ApiError extends Error {
   }
 }
 
+export interface AgentIdentity {
+  bootstrapToken: string | undefined;
+  store: CredentialStore;
+  /** What enrollment says about this agent. */
+  enroll: AgentEnroll;
+}
+
 export class ApiClient {
+  private credential: Promise<string> | null = null;
+
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string,
+    private readonly identity: AgentIdentity,
     private readonly timeoutMs = 30_000,
   ) {}
 
+  /** The stored credential, or a new one from enrollment; one enrollment however many calls wait on it. */
+  private ensureCredential(): Promise<string> {
+    this.credential ??= (async () => {
+      const stored = this.identity.store.read();
+      if (stored) return stored.credential;
+      if (!this.identity.bootstrapToken) {
+        throw new ApiError(401, 'AGENT_NOT_ENROLLED', `no credential in ${this.identity.store.path} and no AGENT_BOOTSTRAP_TOKEN to enroll with`);
+      }
+      const res = await this.send('POST', '/agent/enroll', this.identity.bootstrapToken, this.identity.enroll);
+      const enrolled = AgentCredentialSchema.parse(await res.json());
+      this.identity.store.write(enrolled);
+      return enrolled.credential;
+    })().catch((e: unknown) => {
+      this.credential = null;
+      throw e;
+    });
+    return this.credential;
+  }
+
   private async request(method: string, path: string, body?: unknown): Promise<Response> {
+    const credential = await this.ensureCredential();
+    try {
+      return await this.send(method, path, credential, body);
+    } catch (e) {
+      // Unknown (not revoked) means the API forgot the agent (a new database): enroll again, once.
+      // A revoked credential stays refused; only an admin, or the bootstrap token in a fresh data dir, changes that.
+      if (!(e instanceof ApiError) || e.code !== 'AGENT_UNAUTHORIZED' || !this.identity.bootstrapToken) throw e;
+      this.identity.store.clear();
+      this.credential = null;
+      return this.send(method, path, await this.ensureCredential(), body);
+    }
+  }
+
+  /** Replaces this agent's credential with a new one, stored before the old one is forgotten. */
+  async rotateCredential(): Promise<void> {
+    const rotated = AgentCredentialSchema.parse(await (await this.request('POST', '/agent/credential/rotate')).json());
+    this.identity.store.write(rotated);
+    this.credential = Promise.resolve(rotated.credential);
+  }
+
+  private async send(method: string, path: string, secret: string, body?: unknown): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { authorization: `Bearer ${secret}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -73,6 +73,7 @@ export class BenchmarkJobService {
         kind: 'result',
         body: {
           jobId: p.jobId,
+          deviceId: p.deviceId,
           attempt,
           startedAt: startedAt.toISOString(),
           finishedAt: new Date().toISOString(),
