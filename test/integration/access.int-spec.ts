@@ -23,6 +23,7 @@ import {
   uploadBytes,
   type ApiHandle,
   type EnrolledAgent,
+  testEnvironment,
 } from '../fixtures/stack.js';
 
 const run = promisify(execFile);
@@ -229,18 +230,7 @@ describe('access control', () => {
         layers: [],
         profiledRuns: 0,
       },
-      environment: {
-        os: 'Linux',
-        osRelease: 'x',
-        arch: 'x64',
-        cpuModel: 'x',
-        cores: 2,
-        cpuGovernor: null,
-        cpuFreqMHz: null,
-        temperatureC: null,
-        agentVersion: 'test',
-        runtimeVersion: process.version,
-      },
+      environment: testEnvironment(),
       ...over,
     });
 

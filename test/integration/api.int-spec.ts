@@ -29,6 +29,7 @@ import {
   type ApiHandle,
   type EnrolledAgent,
   type WorkerHandle,
+  testEnvironment,
 } from '../fixtures/stack.js';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
@@ -204,18 +205,7 @@ describe('API against real Postgres and Redis', () => {
         startedAt: new Date().toISOString(),
         finishedAt: new Date().toISOString(),
         output: { ...output, layers: output.layers.map((l) => ({ ...l, opClass: 'other' })) },
-        environment: {
-          os: 'Linux',
-          osRelease: 'x',
-          arch: 'x64',
-          cpuModel: 'x',
-          cores: 2,
-          cpuGovernor: null,
-          cpuFreqMHz: null,
-          temperatureC: null,
-          agentVersion: 'test',
-          runtimeVersion: process.version,
-        },
+        environment: testEnvironment(),
       };
       const put = (attempt: number) =>
         fetch(`${h.url}/agent/jobs/${jobId}/result`, { method: 'PUT', headers: agentHeaders, body: JSON.stringify({ ...submission, attempt }) });

@@ -2,28 +2,13 @@
 // and renders them with plain DOM calls and Chart.js (global `Chart` from /vendor/chart.js/chart.umd.js).
 // The devices view lives in devices.js; fetch and DOM helpers in api.js and dom.js.
 import { api } from './api.js';
-import { $, el, emulatedBadge } from './dom.js';
+import { $, el, emulatedBadge, OP_CLASS_COLOURS } from './dom.js';
 import { loadDevices } from './devices.js';
 import { loadLayerViews } from './layers.js';
 
 /** Robust spread (IQR / median) above this flags a cell as noisy: NOISY_SPREAD from libs/contracts, as /compare reports it. */
 let noisySpread = null;
 const isNoisy = (robustSpread) => robustSpread > noisySpread;
-
-/** Fixed colour per canonical op class (libs/contracts/src/op-class.ts), so a class keeps its colour across cells. */
-const OP_CLASS_COLOURS = {
-  conv: '#2456c9',
-  depthwise_conv: '#5b8def',
-  fully_connected: '#7a4bc2',
-  pool: '#00897b',
-  elementwise: '#f39c12',
-  activation: '#e8590c',
-  resize: '#c2185b',
-  reshape_transpose: '#8d6e63',
-  softmax: '#6d4c41',
-  quantize: '#455a64',
-  other: '#9aa5b1',
-};
 
 function formatMs(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';

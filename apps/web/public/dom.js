@@ -28,3 +28,18 @@ export function emulatedBadge(what = 'device') {
     'emulated',
   );
 }
+
+/** Fixed colour per canonical op class (libs/contracts/src/op-class.ts), the same in every chart and table. */
+export const OP_CLASS_COLOURS = {
+  conv: '#2456c9',
+  depthwise_conv: '#5b8def',
+  fully_connected: '#7a4bc2',
+  pool: '#00897b',
+  elementwise: '#f39c12',
+  activation: '#e8590c',
+  resize: '#c2185b',
+  reshape_transpose: '#8d6e63',
+  softmax: '#6d4c41',
+  quantize: '#455a64',
+  other: '#9aa5b1',
+};

@@ -4,21 +4,7 @@
 // distribution from its raw samples (GET /results/:jobId) beside load and first inference,
 // fp32 vs int8 with agreement, and the advisor's items with one-click benchmarks.
 import { api, apiPost } from './api.js';
-import { $, el, emulatedBadge } from './dom.js';
-
-const OP_CLASS_COLOURS = {
-  conv: '#2456c9',
-  depthwise_conv: '#5b8def',
-  fully_connected: '#7a4bc2',
-  pool: '#00897b',
-  elementwise: '#f39c12',
-  activation: '#e8590c',
-  resize: '#c2185b',
-  reshape_transpose: '#8d6e63',
-  softmax: '#6d4c41',
-  quantize: '#455a64',
-  other: '#9aa5b1',
-};
+import { $, el, emulatedBadge, OP_CLASS_COLOURS } from './dom.js';
 
 export function formatMs(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
@@ -270,7 +256,10 @@ function renderOpClassBars(data) {
               title: `${c.framework}: ${pct(share)}${x?.timeMs != null ? `, ${formatMs(x.timeMs)} ms` : ''}`,
             },
             el('span', { class: 'opbar-fw' }, columnLabel(c)),
-            el('span', { class: 'opbar-fill', style: { width: `${(share * 100).toFixed(1)}%`, background: OP_CLASS_COLOURS[o.opClass] ?? '#888' } }),
+            el('span', {
+              class: 'opbar-fill',
+              style: { width: `${(share * 100).toFixed(1)}%`, background: OP_CLASS_COLOURS[o.opClass] ?? OP_CLASS_COLOURS.other },
+            }),
             el('span', { class: 'opbar-value' }, pct(share)),
           );
         }),
