@@ -69,7 +69,9 @@ export async function cooldownGate(
     },
   });
   const hot = () => snapshot.temperatureC !== null && snapshot.temperatureC >= settings.thresholdC;
-  if (!hot()) return done(false);
+  // Cool at the first reading: no wait at all (a clock tick between two reads is not a wait).
+  if (!hot())
+    return { snapshot, cooldown: { thresholdC: settings.thresholdC, waitedMs: 0, startTemperatureC, endTemperatureC: snapshot.temperatureC, timedOut: false } };
   options.onWaiting?.(true);
   try {
     while (hot()) {
