@@ -11,7 +11,7 @@
 import { basename } from 'node:path';
 import type { Framework, FrameworkAvailability, ModelFormat, RunnerOutput } from '@farm/contracts';
 import type { ExecResult, TransportKind } from '../transports/transport.js';
-import { tail } from './native-binary.runner.js';
+import { describeEnd, tail } from './native-binary.runner.js';
 import { errorMessage, RunnerError, type DeviceTarget, type Runner, type RunRequest } from './runner.js';
 
 export abstract class DeviceToolRunner implements Runner {
@@ -89,10 +89,4 @@ export abstract class DeviceToolRunner implements Runner {
 
   /** A line in which the tool reports why it stopped. */
   protected abstract isErrorLine(line: string): boolean;
-}
-
-export function describeEnd(r: ExecResult): string {
-  if (r.timedOut) return 'timed out';
-  if (r.aborted) return 'was cancelled';
-  return r.signal ? `ended with signal ${r.signal}` : `ended with exit ${r.exitCode}`;
 }

@@ -18,9 +18,7 @@ import {
   HOST_APP_ARGS,
   HostAppReportSchema,
   HostAppVersionSchema,
-  nativeRunnerErrorKind,
   nativeRunnerInputArg,
-  NativeRunnerErrorSchema,
   type Framework,
   type FrameworkAvailability,
   type HostAppReport,
@@ -30,14 +28,10 @@ import {
 import { hasZipMagic, openMlPackage } from '@farm/model-inspect';
 import type { ExecResult, TransportKind } from '../transports/transport.js';
 import { byteView, synthesizeInputs } from './input-synthesis.js';
-import { tail } from './native-binary.runner.js';
+import { lastLine, reportedError, tail } from './native-binary.runner.js';
 import { errorMessage, RunnerError, type DeviceTarget, type Runner, type RunRequest } from './runner.js';
 
 const PROGRAM = 'benchmark host app';
-
-function lastLine(s: string): string {
-  return s.trim().split('\n').pop() ?? '';
-}
 
 /** The host's --version per probe workspace, shared by the runners of one device so the app is launched once. */
 export class HostProbe {
@@ -145,20 +139,11 @@ export class HostAppRunner implements Runner {
   private parse(r: ExecResult): HostAppReport {
     if (r.timedOut) throw RunnerError.failed(`the ${PROGRAM} timed out and was stopped`, { timeout: true });
     if (r.exitCode !== 0) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(lastLine(r.stderr));
-      } catch {
-        parsed = undefined;
-      }
-      const e = NativeRunnerErrorSchema.safeParse(parsed);
       // No error report: the app crashed or was killed; the transport's stderr says what it saw.
-      if (!e.success) throw RunnerError.failed(`the ${PROGRAM} ${r.signal ? `ended abnormally (${r.signal})` : `exited ${r.exitCode}`}: ${tail(r.stderr)}`);
-      const { code, message } = e.data.error;
-      const kind = nativeRunnerErrorKind(code);
-      if (kind === 'model') throw RunnerError.modelRejected(this.framework, code === 'model_rejected' ? message.trim() : `${code}: ${message}`);
-      if (kind === 'request') throw new RunnerError('VALIDATION_FAILED', `${PROGRAM}: ${code}: ${message}`, true);
-      throw RunnerError.failed(`${PROGRAM}: ${code}: ${message.trim()}`);
+      throw (
+        reportedError(this.framework, PROGRAM, r.stderr) ??
+        RunnerError.failed(`the ${PROGRAM} ${r.signal ? `ended abnormally (${r.signal})` : `exited ${r.exitCode}`}: ${tail(r.stderr)}`)
+      );
     }
     let parsed: unknown;
     try {

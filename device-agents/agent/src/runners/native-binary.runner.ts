@@ -187,21 +187,11 @@ export abstract class NativeBinaryRunner implements Runner {
   private parse(r: ExecResult): NativeRunnerReport {
     if (r.timedOut) throw RunnerError.failed(`${this.program} timed out and was killed on the device`, { timeout: true });
     if (r.exitCode !== 0) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(lastLine(r.stderr));
-      } catch {
-        parsed = undefined;
-      }
-      const e = NativeRunnerErrorSchema.safeParse(parsed);
       // No report: a crash, which a bad_alloc under the memory cap makes permanent.
-      if (!e.success) throw RunnerError.engineFailure(`${this.program} ${describeEnd(r)} and no error report; stderr: ${tail(r.stderr)}`);
-      const { code, message } = e.data.error;
-      const kind = nativeRunnerErrorKind(code);
-      // The engine's own message is kept verbatim for a rejected model: it is what a user needs to fix it.
-      if (kind === 'model') throw RunnerError.modelRejected(this.framework, code === 'model_rejected' ? message.trim() : `${code}: ${message}`);
-      if (kind === 'request') throw new RunnerError('VALIDATION_FAILED', `${this.program}: ${code}: ${message}`, true);
-      throw RunnerError.engineFailure(`${this.program}: ${code}: ${message.trim()}`);
+      throw (
+        reportedError(this.framework, this.program, r.stderr, RunnerError.engineFailure) ??
+        RunnerError.engineFailure(`${this.program} ${describeEnd(r)} and no error report; stderr: ${tail(r.stderr)}`)
+      );
     }
     let parsed: unknown;
     try {
@@ -215,13 +205,39 @@ export abstract class NativeBinaryRunner implements Runner {
   }
 }
 
-function describeEnd(r: ExecResult): string {
+/**
+ * The RunnerError a runner program's error line (the contract's last stderr line) calls for, or
+ * null when there is none (a crash). The engine's own message is kept verbatim for a rejected
+ * model: it is what a user needs to fix it. Errors of any other kind are made by `other`.
+ */
+export function reportedError(
+  framework: Framework,
+  program: string,
+  stderr: string,
+  other: (message: string) => RunnerError = RunnerError.failed,
+): RunnerError | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(lastLine(stderr));
+  } catch {
+    return null;
+  }
+  const e = NativeRunnerErrorSchema.safeParse(parsed);
+  if (!e.success) return null;
+  const { code, message } = e.data.error;
+  const kind = nativeRunnerErrorKind(code);
+  if (kind === 'model') return RunnerError.modelRejected(framework, code === 'model_rejected' ? message.trim() : `${code}: ${message}`);
+  if (kind === 'request') return new RunnerError('VALIDATION_FAILED', `${program}: ${code}: ${message}`, true);
+  return other(`${program}: ${code}: ${message.trim()}`);
+}
+
+export function describeEnd(r: ExecResult): string {
   if (r.timedOut) return 'timed out';
   if (r.aborted) return 'was cancelled';
   return r.signal ? `ended with signal ${r.signal}` : `ended with exit ${r.exitCode}`;
 }
 
-function lastLine(s: string): string {
+export function lastLine(s: string): string {
   return s.trim().split('\n').pop() ?? '';
 }
 
