@@ -7,6 +7,7 @@ export function artifactView(a: ArtifactRow) {
     sha256: a.sha256,
     format: a.format,
     variant: a.variant,
+    version: a.version,
     derivedFromId: a.derivedFromId,
     fileName: a.fileName,
     sizeBytes: a.sizeBytes,
@@ -22,6 +23,7 @@ export function artifactView(a: ArtifactRow) {
 }
 
 export function modelView(m: ModelWithArtifacts) {
-  return { id: m.id, name: m.name, createdAt: m.createdAt.toISOString(), artifacts: m.artifacts.map(artifactView) };
+  const version = m.artifacts.reduce((v, a) => Math.max(v, a.version), 0);
+  return { id: m.id, name: m.name, slug: m.slug, version, createdAt: m.createdAt.toISOString(), artifacts: m.artifacts.map(artifactView) };
 }
 export type ModelView = ReturnType<typeof modelView>;

@@ -22,6 +22,10 @@ const QuantizeBodySchema = z
 const UploadFieldsSchema = z.object({
   name: z.string().min(1).max(200).optional(),
   modelId: z.string().uuid().optional(),
+  slug: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'a slug is 1-100 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit')
+    .optional(),
 });
 
 @ApiTags('models')
@@ -53,6 +57,7 @@ export class ModelsController {
         weights: { type: 'string', format: 'binary', description: "an NCNN model's .bin (required with a .param, refused otherwise)" },
         name: { type: 'string', description: 'display name; default: the file name' },
         modelId: { type: 'string', format: 'uuid', description: 'add this file as another artifact of an existing model (e.g. its TFLite export)' },
+        slug: { type: 'string', description: "the model's handle: a new model (version 1) the first time, a new version of that model on every later upload" },
       },
     },
   })

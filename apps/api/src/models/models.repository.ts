@@ -15,6 +15,8 @@ export interface NewArtifact {
   variant?: ArtifactVariant;
   derivedFromId?: string;
   metadata?: Record<string, unknown>;
+  /** A derived variant keeps its source's version; unset: decided by the target (see createArtifact). */
+  version?: number;
 }
 
 const withArtifacts = { artifacts: { orderBy: { createdAt: 'asc' } } } satisfies Prisma.ModelInclude;
@@ -41,13 +43,40 @@ export class ModelsRepository {
     return this.prisma.model.findMany({ include: withArtifacts, orderBy: { createdAt: 'desc' }, take: 500 });
   }
 
-  /** Creates the artifact, and the model too when no modelId is given, in one transaction. */
-  async createArtifact(target: { modelId: string } | { modelName: string }, a: NewArtifact): Promise<ModelWithArtifacts> {
+  findModelBySlug(slug: string): Promise<ModelWithArtifacts | null> {
+    return this.prisma.model.findUnique({ where: { slug }, include: withArtifacts });
+  }
+
+  /**
+   * Creates the artifact, and the model too when no modelId is given, in one transaction.
+   * modelId: another file of the model's latest version (e.g. its TFLite export). slug: the next
+   * version of the model with that slug, or version 1 of a new model. Two uploads racing to the
+   * same new slug: the loser's unique violation fails its transaction (the service retries once).
+   */
+  async createArtifact(target: { modelId: string } | { slug: string; modelName: string } | { modelName: string }, a: NewArtifact): Promise<ModelWithArtifacts> {
     return this.prisma.$transaction(async (tx) => {
-      const modelId = 'modelId' in target ? target.modelId : (await tx.model.create({ data: { name: target.modelName } })).id;
+      let modelId: string;
+      let version = 1;
+      if ('modelId' in target) {
+        modelId = target.modelId;
+        version = (await tx.modelArtifact.aggregate({ where: { modelId }, _max: { version: true } }))._max.version ?? 1;
+      } else if ('slug' in target) {
+        const existing = await tx.model.findUnique({ where: { slug: target.slug } });
+        if (existing) {
+          modelId = existing.id;
+          // Row lock on the model: two concurrent uploads to one slug get consecutive versions.
+          await tx.$executeRaw`SELECT 1 FROM models WHERE id = ${modelId}::uuid FOR UPDATE`;
+          version = ((await tx.modelArtifact.aggregate({ where: { modelId }, _max: { version: true } }))._max.version ?? 0) + 1;
+        } else {
+          modelId = (await tx.model.create({ data: { name: target.modelName, slug: target.slug } })).id;
+        }
+      } else {
+        modelId = (await tx.model.create({ data: { name: target.modelName } })).id;
+      }
       await tx.modelArtifact.create({
         data: {
           modelId,
+          version: a.version ?? version,
           sha256: a.sha256,
           format: a.info.format,
           variant: a.variant ?? 'original',

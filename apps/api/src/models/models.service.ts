@@ -20,6 +20,8 @@ export interface UploadInput {
   weights?: { bytes: Uint8Array; fileName: string };
   name?: string;
   modelId?: string;
+  /** Upload to this model handle: a new model (version 1) the first time, a new version of it after. */
+  slug?: string;
 }
 
 @Injectable()
@@ -30,7 +32,7 @@ export class ModelsService {
     private readonly inspector: ModelInspector,
   ) {}
 
-  async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; deduplicated: boolean }> {
+  async upload(input: UploadInput): Promise<{ model: ModelView; artifactId: string; version: number; deduplicated: boolean }> {
     if (input.bytes.length === 0)
       throw new DomainError(
         'MODEL_FORMAT_UNKNOWN',
@@ -51,8 +53,9 @@ export class ModelsService {
       // database), this upload puts it back, so agents can fetch the artifact once more.
       await this.store.put(sha256, input.bytes);
       if (weights) await this.store.put(weights.sha256, weights.bytes);
-      return { model: modelView(existing.model), artifactId: existing.id, deduplicated: true };
+      return { model: modelView(existing.model), artifactId: existing.id, version: existing.version, deduplicated: true };
     }
+    if (input.modelId && input.slug) throw new DomainError('VALIDATION_FAILED', 'give "modelId" (another file of the same version) or "slug" (a new version), not both');
     if (input.modelId && !(await this.repo.findModel(input.modelId))) {
       throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
     }
@@ -61,7 +64,12 @@ export class ModelsService {
     const { path, created } = await this.store.put(sha256, input.bytes);
     const weightsCreated = weights ? (await this.store.put(weights.sha256, weights.bytes)).created : false;
     try {
-      const model = await this.repo.createArtifact(input.modelId ? { modelId: input.modelId } : { modelName: input.name ?? stripExtension(input.fileName) }, {
+      const target = input.modelId
+        ? { modelId: input.modelId }
+        : input.slug
+          ? { slug: input.slug, modelName: input.name ?? input.slug }
+          : { modelName: input.name ?? stripExtension(input.fileName) };
+      const model = await this.repo.createArtifact(target, {
         sha256,
         fileName: input.fileName,
         sizeBytes: input.bytes.length,
@@ -69,13 +77,14 @@ export class ModelsService {
         info,
         ...(weights ? { weights: { sha256: weights.sha256, sizeBytes: weights.bytes.length } } : {}),
       });
-      return { model: modelView(model), artifactId: model.artifacts.find((a) => a.sha256 === sha256)!.id, deduplicated: false };
+      const stored = model.artifacts.find((a) => a.sha256 === sha256)!;
+      return { model: modelView(model), artifactId: stored.id, version: stored.version, deduplicated: false };
     } catch (e) {
       if (created) await this.store.remove(sha256);
       if (weightsCreated) await this.store.remove(weights!.sha256);
       // Two concurrent uploads of the same bytes: the loser returns the winner's artifact.
       const raced = await this.repo.findArtifactBySha(sha256);
-      if (raced) return { model: modelView(raced.model), artifactId: raced.id, deduplicated: true };
+      if (raced) return { model: modelView(raced.model), artifactId: raced.id, version: raced.version, deduplicated: true };
       throw e;
     }
   }

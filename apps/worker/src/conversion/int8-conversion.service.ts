@@ -131,6 +131,7 @@ export class Int8ConversionService implements OnModuleInit {
           info,
           variant: 'int8_qdq',
           derivedFromId: source.id,
+          version: source.version,
           metadata: { quantization: report },
         },
       );
