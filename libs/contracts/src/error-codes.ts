@@ -57,6 +57,14 @@ export const ERROR_CODES = {
   CONVERSION_OUT_OF_MEMORY: 422,
   CONVERSION_TIMEOUT: 422,
   CONVERSION_CRASHED: 500,
+  SUITE_NOT_FOUND: 404,
+  /** A suite name already taken. */
+  SUITE_EXISTS: 409,
+  /** A cron pattern or time zone the scheduler cannot read. */
+  SCHEDULE_INVALID: 400,
+  /** A suite names a model slug or version that does not exist. */
+  MODEL_VERSION_NOT_FOUND: 404,
+  REGRESSION_NOT_FOUND: 404,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -20,3 +20,6 @@ export * from './layer-compare.schema.js';
 export * from './advice.schema.js';
 export * from './host-app.schema.js';
 export * from './auth.schema.js';
+export * from './suite.schema.js';
+export * from './regression.schema.js';
+export * from './suite-job.schema.js';

@@ -7,4 +7,6 @@ export enum QueueName {
   Maintenance = 'maintenance',
   /** Untrusted model work (quantization): the API adds, the worker runs each job in a capped child process. */
   Conversion = 'conversion',
+  /** Nightly suites: scheduled night starts, evaluations, alerts. The worker owns the schedulers and runs every job. */
+  Suites = 'suites',
 }
