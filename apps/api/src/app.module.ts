@@ -11,7 +11,6 @@ import { FarmCoreModule } from './core/farm-core.module.js';
 import { ModelsService } from './models/models.service.js';
 import { ModelInspector } from './models/model-inspector.service.js';
 import { ModelsController } from './models/models.controller.js';
-import { ConversionsService } from './conversions/conversions.service.js';
 import { ConversionsController } from './conversions/conversions.controller.js';
 import { AgentsRepository } from './agents/agents.repository.js';
 import { AgentsService } from './agents/agents.service.js';
@@ -24,7 +23,6 @@ import { ApiKeysController } from './auth/api-keys.controller.js';
 import { ApiAccessGuard } from './auth/api-access.guard.js';
 import { RateLimitGuard, RUN_THROTTLER, UPLOAD_THROTTLER } from './auth/rate-limit.guard.js';
 import { DevicesController } from './devices/devices.controller.js';
-import { BenchmarksService } from './benchmarks/benchmarks.service.js';
 import { BenchmarksController } from './benchmarks/benchmarks.controller.js';
 import { ResultsController } from './results/results.controller.js';
 import { CompareService } from './compare/compare.service.js';
@@ -35,6 +33,8 @@ import { LayerAlignmentRepository } from './compare/layer-alignment.repository.j
 import { AdviceController } from './compare/advisor/advice.controller.js';
 import { AdviceService } from './compare/advisor/advice.service.js';
 import { HealthController } from './health/health.controller.js';
+import { RegressionsController, SuitesController } from './suites/suites.controller.js';
+import { SuitesService } from './suites/suites.service.js';
 
 @Module({})
 export class AppModule {
@@ -66,6 +66,8 @@ export class AppModule {
         LayerCompareController,
         AdviceController,
         HealthController,
+        SuitesController,
+        RegressionsController,
       ],
       providers: [
         // Every route passes the access guard first: cross-site check, then key and scope.
@@ -76,15 +78,14 @@ export class AppModule {
         BootstrapTokenGuard,
         ModelsService,
         ModelInspector,
-        ConversionsService,
         AgentsRepository,
         AgentsService,
         AgentAuthGuard,
-        BenchmarksService,
         CompareService,
         LayerAlignmentRepository,
         LayerCompareService,
         AdviceService,
+        SuitesService,
       ],
     };
   }

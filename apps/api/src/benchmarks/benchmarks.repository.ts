@@ -38,9 +38,9 @@ export function deriveRunStatus(counts: Partial<Record<JobStatus, number>>): Run
 export class BenchmarksRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  createRun(modelId: string, request: Prisma.InputJsonValue, jobs: NewJob[]) {
+  createRun(modelId: string, request: Prisma.InputJsonValue, nightId: string | null, jobs: NewJob[]) {
     return this.prisma.$transaction(async (tx) => {
-      const run = await tx.benchmarkRun.create({ data: { modelId, request } });
+      const run = await tx.benchmarkRun.create({ data: { modelId, request, nightId } });
       await tx.benchmarkJob.createMany({
         data: jobs.map((j) => ({ ...j, runId: run.id, status: j.conversionId ? ('waiting' as const) : ('queued' as const) })),
       });

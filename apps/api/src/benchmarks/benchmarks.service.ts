@@ -41,7 +41,8 @@ export class BenchmarksService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(req: BenchmarkRequest) {
+  /** link.nightId: the suite night (or confirmation) the run belongs to. */
+  async create(req: BenchmarkRequest, link: { nightId?: string } = {}) {
     const model = await this.models.findModel(req.modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${req.modelId}"; list models with GET /models`);
     let artifacts = model.artifacts;
@@ -115,6 +116,7 @@ export class BenchmarksService {
     const run = await this.repo.createRun(
       model.id,
       req as unknown as Prisma.InputJsonValue,
+      link.nightId ?? null,
       cells.map((c) => {
         const p = pending.get(c.artifactId);
         return {

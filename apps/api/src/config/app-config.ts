@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { queueBackendFromUrls, type QueueBackendConfig } from '@farm/queue';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from '@farm/model-inspect';
+import { WebhookSchema, type Webhook } from '@farm/contracts';
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -56,7 +57,30 @@ const EnvSchema = z.object({
   CONVERSION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
   /** Child starts per conversion: a crash (a killed child, a lost worker) is retried; a model the quantizer refuses is not. */
   CONVERSION_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+  /**
+   * Webhooks every confirmed regression is posted to (besides a suite's own): comma-separated
+   * http(s) URLs, each optionally prefixed "slack:" (a Slack-compatible body) or "json:" (the default).
+   */
+  ALERT_WEBHOOKS: z.string().default(''),
+  ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** Deliveries per alert (the first and the retries), with exponential backoff from ALERT_BACKOFF_MS. */
+  ALERT_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  ALERT_BACKOFF_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
 });
+
+/** "slack:https://..." or "json:https://..." or a bare URL (json); throws with the offending entry. */
+export function parseAlertWebhooks(value: string): Webhook[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^(slack|json):(.*)$/.exec(entry);
+      const parsed = WebhookSchema.safeParse({ url: m ? m[2] : entry, format: m ? m[1] : 'json' });
+      if (!parsed.success) throw new Error(`invalid API configuration:\n  ALERT_WEBHOOKS: "${entry}" is not an http(s) URL (optionally prefixed slack: or json:)`);
+      return parsed.data;
+    });
+}
 
 /** Only this machine can reach a server bound to these. */
 export function isLoopbackHost(host: string): boolean {
@@ -89,6 +113,8 @@ export interface AppConfig {
   maxJobsPerRequest: number;
   maxCalibrationBytes: number;
   conversion: { memoryBytes: number; heapMb: number; timeoutMs: number; attempts: number };
+  /** Outbound alert webhooks (ALERT_*): posted by the worker, never fetched from. */
+  alerts: { webhooks: Webhook[]; timeoutMs: number; attempts: number; backoffMs: number };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -139,5 +165,6 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: e.CONVERSION_TIMEOUT_MS,
       attempts: e.CONVERSION_ATTEMPTS,
     },
+    alerts: { webhooks: parseAlertWebhooks(e.ALERT_WEBHOOKS), timeoutMs: e.ALERT_TIMEOUT_MS, attempts: e.ALERT_ATTEMPTS, backoffMs: e.ALERT_BACKOFF_MS },
   };
 }

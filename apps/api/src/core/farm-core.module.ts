@@ -1,6 +1,6 @@
 /**
  * What the API and the worker share: the configuration, the one Prisma client, the repositories,
- * the artifact store, the queue producers and the job lifecycle. Both processes import this
+ * the artifact store, the queue producers, the job lifecycle, run creation and suite nights. Both processes import this
  * module, so there is one copy of the code that moves a job or a conversion through its states.
  */
 import { Module, type DynamicModule } from '@nestjs/common';
@@ -17,6 +17,12 @@ import { ResultsRepository } from '../results/results.repository.js';
 import { ResultsService } from '../results/results.service.js';
 import { ConversionsRepository } from '../conversions/conversions.repository.js';
 import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
+import { SuiteQueueProducer } from '../queue/suite-queue.producer.js';
+import { SuitesRepository } from '../suites/suites.repository.js';
+import { SuiteNightsService } from '../suites/suite-nights.service.js';
+import { RegressionsService } from '../suites/regressions.service.js';
+import { BenchmarksService } from '../benchmarks/benchmarks.service.js';
+import { ConversionsService } from '../conversions/conversions.service.js';
 
 const shared = [
   PrismaService,
@@ -30,6 +36,13 @@ const shared = [
   ResultsService,
   ConversionsRepository,
   JobLifecycleService,
+  SuiteQueueProducer,
+  SuitesRepository,
+  // Runs are created by requests (API) and by suite nights and their confirmations (worker).
+  BenchmarksService,
+  ConversionsService,
+  SuiteNightsService,
+  RegressionsService,
 ];
 
 @Module({})

@@ -11,6 +11,8 @@ import { jobPayload } from '../benchmarks/job-payload.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 import { ResultsService } from '../results/results.service.js';
 import { ConversionsRepository } from '../conversions/conversions.repository.js';
+import { SuitesRepository } from '../suites/suites.repository.js';
+import { SuiteQueueProducer } from '../queue/suite-queue.producer.js';
 
 @Injectable()
 export class JobLifecycleService {
@@ -21,6 +23,8 @@ export class JobLifecycleService {
     private readonly conversions: ConversionsRepository,
     private readonly producer: BenchmarkQueueProducer,
     private readonly results: ResultsService,
+    private readonly suites: SuitesRepository,
+    private readonly suiteQueue: SuiteQueueProducer,
   ) {}
 
   /**
@@ -50,10 +54,27 @@ export class JobLifecycleService {
   async failed(job: JobRow, f: JobFailure): Promise<void> {
     await this.jobs.recordFailure(job.id, f.code, f.message, f.permanent || f.final, f.attempt);
     await this.jobs.refreshRunStatus(job.runId);
+    await this.afterRunChange(job.runId);
   }
 
-  ingest(sub: ResultSubmission, job: JobRow) {
-    return this.results.ingest(sub, job);
+  async ingest(sub: ResultSubmission, job: JobRow) {
+    const outcome = await this.results.ingest(sub, job);
+    await this.afterRunChange(job.runId);
+    return outcome;
+  }
+
+  /**
+   * When the last run of a suite night ends, the worker evaluates the night. A failed enqueue is
+   * not the agent's problem: the worker's reconciler finds nights left unevaluated.
+   */
+  private async afterRunChange(runId: string): Promise<void> {
+    const nightId = await this.suites.nightReadyForEvaluation(runId);
+    if (!nightId) return;
+    try {
+      await this.suiteQueue.evaluate(nightId);
+    } catch (e) {
+      this.logger.warn(`night ${nightId} is ready but its evaluation was not queued (${(e as Error).message}); the reconciler will queue it`);
+    }
   }
 
   /**
