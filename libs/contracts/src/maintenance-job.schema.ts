@@ -20,6 +20,8 @@ export const ReconcileJobsResultSchema = z
     conversionsRequeued: z.number().int().min(0),
     /** Waiting jobs whose conversion had already ended, queued or failed with it. */
     waitingSettled: z.number().int().min(0),
+    /** Suite nights whose runs had all ended, (re)queued for evaluation. */
+    nightsQueued: z.number().int().min(0),
   })
   .strict();
 export type ReconcileJobsResult = z.infer<typeof ReconcileJobsResultSchema>;

@@ -22,23 +22,25 @@ const MIN_LAYER_DELTA_MS = 0.005;
 const TEMPERATURE_STEP_C = 5;
 const FREQUENCY_STEP = 0.05;
 
+/** A layer's identity across two results: its name and op type, and which occurrence of that pair it is. */
+export function keyLayers<L extends { name: string; opType: string }>(layers: readonly L[]): { key: string; layer: L }[] {
+  const seen = new Map<string, number>();
+  return layers.map((l) => {
+    const base = `${l.name}\u0000${l.opType}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return { key: `${base}\u0000${n}`, layer: l };
+  });
+}
+
 /**
  * `layerNoiseMs`: per layer key, the layer's own spread over the baseline nights (when there
  * were several); a changed layer is significant when its delta exceeds 3x that spread, or, without
  * it, 10% of its baseline time, and is at least 5% of the whole change.
  */
 export function attribute(baseline: AttributedResult, tonight: AttributedResult, layerNoiseMs: ReadonlyMap<string, number> = new Map()): Attribution {
-  const keyed = (layers: AttributedResult['layers']) => {
-    const seen = new Map<string, number>();
-    return layers.map((l) => {
-      const base = `${l.name}\u0000${l.opType}`;
-      const n = seen.get(base) ?? 0;
-      seen.set(base, n + 1);
-      return { key: `${base}\u0000${n}`, layer: l };
-    });
-  };
-  const before = new Map(keyed(baseline.layers).map((k) => [k.key, k.layer]));
-  const after = new Map(keyed(tonight.layers).map((k) => [k.key, k.layer]));
+  const before = new Map(keyLayers(baseline.layers).map((k) => [k.key, k.layer]));
+  const after = new Map(keyLayers(tonight.layers).map((k) => [k.key, k.layer]));
   const sum = (ls: AttributedResult['layers']) => ls.reduce((s, l) => s + l.timeMs, 0);
   const layerSumDeltaMs = sum(tonight.layers) - sum(baseline.layers);
   const total = Math.abs(layerSumDeltaMs) > 1e-9 ? layerSumDeltaMs : 1e-9;

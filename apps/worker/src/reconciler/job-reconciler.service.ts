@@ -13,6 +13,8 @@ import { BenchmarkQueueProducer } from '@farm/api/queue/benchmark-queue.producer
 import { ConversionQueueProducer } from '@farm/api/queue/conversion-queue.producer';
 import { ConversionsRepository } from '@farm/api/conversions/conversions.repository';
 import { JobLifecycleService } from '@farm/api/jobs/job-lifecycle.service';
+import { SuitesRepository } from '@farm/api/suites/suites.repository';
+import { SuiteQueueProducer } from '@farm/api/queue/suite-queue.producer';
 
 const BATCH = 500;
 
@@ -26,6 +28,8 @@ export class JobReconciler {
     private readonly conversions: ConversionsRepository,
     private readonly conversionProducer: ConversionQueueProducer,
     private readonly lifecycle: JobLifecycleService,
+    private readonly suites: SuitesRepository,
+    private readonly suiteQueue: SuiteQueueProducer,
   ) {}
 
   async reconcile(): Promise<ReconcileJobsResult> {
@@ -54,8 +58,13 @@ export class JobReconciler {
     let waitingSettled = 0;
     for (const id of await this.jobs.endedConversionsWithWaitingJobs(BATCH)) waitingSettled += await this.lifecycle.settleWaiting(id);
 
+    // Nights whose runs all ended but whose evaluation was never queued (or was lost): the job id is the night's, so a queued one is not doubled.
+    const nights = await this.suites.nightsAwaitingEvaluation(BATCH);
+    for (const id of nights) await this.suiteQueue.evaluate(id);
+    const nightsQueued = nights.length;
+
     if (requeued || conversionsRequeued || waitingSettled)
       this.logger.warn(`re-queued ${requeued} job(s) and ${conversionsRequeued} conversion(s) the queues had lost; settled ${waitingSettled} waiting job(s)`);
-    return { requeued, conversionsRequeued, waitingSettled };
+    return { requeued, conversionsRequeued, waitingSettled, nightsQueued };
   }
 }
