@@ -1,0 +1,210 @@
+/**
+ * Nightly regression runs end to end, on real processes (API, worker, desktop agent with ONNX
+ * Runtime, Postgres, Redis): a suite's first night is the baseline; a new version of its model
+ * with added layers (a real slowdown, made by editing the ONNX graph) is detected on "run now",
+ * confirmed by a re-run on the same device, attributed to the added layers and to the model
+ * version change, and posted to a local webhook receiver (generic JSON and Slack-compatible);
+ * a further unchanged night raises nothing. Nothing here asserts a speed: the added layers cost
+ * several times the base model, and the test asserts that the change is detected and explained.
+ */
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { convChainOnnx } from '../fixtures/onnx-fixtures.js';
+import {
+  api,
+  createTestDatabase,
+  requireEnv,
+  startAgent,
+  startApi,
+  startWorker,
+  uploadBytes,
+  waitFor,
+  type AgentHandle,
+  type ApiHandle,
+  type WorkerHandle,
+} from '../fixtures/stack.js';
+
+interface Received {
+  path: string;
+  body: any;
+}
+
+/** A local HTTP receiver standing in for a team's webhook endpoint. */
+async function startReceiver(): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', body: JSON.parse(data) });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received };
+}
+
+describe('nightly suites: baseline, detection, confirmation, attribution, alert', () => {
+  let h: ApiHandle;
+  let worker: WorkerHandle;
+  let agent: AgentHandle;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let suiteId: string;
+  let modelId: string;
+  const redisUrl = requireEnv('TEST_REDIS_URL');
+
+  const nights = async () => (await api(h.url, 'GET', `/suites/${suiteId}/nights`)).body as any[];
+  /** Runs the suite now and waits until that night (and any confirmation of it) is evaluated. */
+  async function runNight(): Promise<any> {
+    const started = await api(h.url, 'POST', `/suites/${suiteId}/run`);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.kind, 'night');
+    assert.equal(started.body.runIds.length, 1);
+    return waitFor(
+      `night ${started.body.nightKey} to be evaluated`,
+      async () => (await nights()).find((n) => n.id === started.body.id && (n.status === 'evaluated' || n.status === 'failed')),
+      600_000,
+      1000,
+    );
+  }
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    h = await startApi({ databaseUrl: await createTestDatabase('nightly_e2e'), redisUrl });
+    worker = await startWorker(h, { redisUrl, env: { ALERT_WEBHOOKS: `slack:${receiver.url}/slack` } });
+    agent = await startAgent(h, { redisUrl });
+  });
+
+  afterAll(async () => {
+    await agent?.kill();
+    await worker?.kill();
+    await h?.kill();
+    receiver?.server.close();
+  });
+
+  test('uploading to an existing slug makes a new version of the same model', async () => {
+    const v1 = await uploadBytes(h.url, convChainOnnx(0), 'chain.onnx', { slug: 'conv-chain' });
+    assert.equal(v1.status, 201, JSON.stringify(v1.body));
+    assert.equal(v1.body.version, 1);
+    modelId = v1.body.model.id;
+    assert.equal(v1.body.model.slug, 'conv-chain');
+  });
+
+  test('a suite is refused with a clear code when its model slug or cron is wrong', async () => {
+    const devices = (await api(h.url, 'GET', '/devices')).body;
+    const base = { name: 'bad', spec: { models: [{ slug: 'no-such-model' }], targets: { deviceIds: [devices[0].id] } } };
+    const missing = await api(h.url, 'POST', '/suites', base);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'MODEL_VERSION_NOT_FOUND');
+    const badCron = await api(h.url, 'POST', '/suites', { ...base, spec: { ...base.spec, models: [{ slug: 'conv-chain' }] }, schedule: { cron: '99 * * * *' } });
+    assert.equal(badCron.status, 400);
+    assert.equal(badCron.body.error.code, 'SCHEDULE_INVALID');
+    const badZone = await api(h.url, 'POST', '/suites', { ...base, spec: { ...base.spec, models: [{ slug: 'conv-chain' }] }, schedule: { cron: '0 2 * * *', timezone: 'Mars/Olympus' } });
+    assert.equal(badZone.body.error.code, 'SCHEDULE_INVALID');
+    const badHook = await api(h.url, 'POST', '/suites', { ...base, spec: { ...base.spec, models: [{ slug: 'conv-chain' }], webhooks: [{ url: 'file:///etc/passwd' }] } });
+    assert.equal(badHook.status, 400);
+    assert.equal((await api(h.url, 'GET', '/suites')).body.length, 0, 'nothing stored by refused requests');
+  });
+
+  test('night 1 is the baseline: evaluated, nothing suspected', async () => {
+    const devices = (await api(h.url, 'GET', '/devices')).body;
+    const created = await api(h.url, 'POST', '/suites', {
+      name: 'conv chain nightly',
+      spec: {
+        models: [{ slug: 'conv-chain' }],
+        targets: { deviceIds: [devices[0].id] },
+        frameworks: ['onnxruntime'],
+        options: { warmupRuns: 5, timedRuns: 40, profileRuns: 5 },
+        webhooks: [{ url: `${receiver.url}/json`, format: 'json' }],
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    suiteId = created.body.id;
+    const night1 = await runNight();
+    assert.equal(night1.status, 'evaluated', night1.error);
+    assert.deepEqual(night1.resolved.map((m: any) => [m.slug, m.version]), [['conv-chain', 1]]);
+    assert.deepEqual((await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body, []);
+  });
+
+  test('a new version with added layers: detected, confirmed by a re-run, attributed, alerted', async () => {
+    const v2 = await uploadBytes(h.url, convChainOnnx(8), 'chain.onnx', { slug: 'conv-chain' });
+    assert.equal(v2.status, 201, JSON.stringify(v2.body));
+    assert.equal(v2.body.version, 2);
+    assert.equal(v2.body.model.id, modelId, 'same model, new version');
+
+    const night2 = await runNight();
+    assert.equal(night2.status, 'evaluated', night2.error);
+    assert.deepEqual(night2.resolved.map((m: any) => m.version), [2]);
+    const all = await nights();
+    const confirmation = all.find((n) => n.parentId === night2.id);
+    assert.ok(confirmation, 'a confirmation night re-ran the suspect cell');
+    assert.equal(confirmation.kind, 'confirmation');
+    assert.equal(confirmation.status, 'evaluated');
+
+    const open = (await api(h.url, 'GET', '/regressions?state=open')).body;
+    assert.equal(open.length, 1, JSON.stringify(open));
+    const r = open[0];
+    assert.equal(r.nightId, night2.id);
+    assert.equal(r.direction, 'slower');
+    assert.equal(r.detection.suspect, true);
+    assert.equal(r.confirmation.suspect, true);
+    assert.equal(r.confirmation.direction, 'slower');
+    assert.ok(r.confirmResultId && r.confirmResultId !== r.resultId, 'confirmed by a separate result');
+    // The confirmation ran on the same device as the night it confirms.
+    const confirmJobs = (await api(h.url, 'GET', `/benchmarks/${confirmation.runIds[0]}`)).body.jobs;
+    assert.deepEqual(confirmJobs.map((j: any) => j.device.id), [r.deviceId]);
+
+    // Attribution: the model version change, carried by the added layers.
+    assert.deepEqual(
+      r.attribution.changes.find((c: any) => c.what === 'model_version'),
+      { what: 'model_version', baseline: 1, tonight: 2 },
+    );
+    assert.match(r.likelyCause, /^model version 1 -> 2: \d+ added\/removed layer\(s\) carry \d+% of the slowdown/);
+    const significant = r.attribution.layers.filter((l: any) => l.significant);
+    assert.ok(significant.length > 0);
+    const names = JSON.stringify(significant.map((l: any) => `${l.name} ${l.status}`));
+    // ONNX Runtime names a node it re-laid out after its output ("added_conv_3.y_nchwc"); the layers it reports are the graph's.
+    assert.ok(significant.every((l: any) => l.status === 'added'), names);
+    assert.ok(significant.filter((l: any) => /^added_conv_\d\b/.test(l.name)).length >= 6, names);
+    assert.match(r.attribution.summary[0], /^added_conv_\d/);
+    assert.match(r.attribution.summary[0], /: \+\d+\.\d{3} ms, \d+% of the slowdown$/);
+
+    // Alerts: the suite's JSON webhook and the configured Slack-compatible one.
+    await waitFor('both webhooks to be posted', async () => receiver.received.length >= 2, 60_000, 300);
+    const json = receiver.received.find((x) => x.path === '/json')!;
+    assert.equal(json.body.kind, 'farm.regression');
+    assert.equal(json.body.regression.id, r.id);
+    assert.match(json.body.text, /^Regression in suite "conv chain nightly"/);
+    const slack = receiver.received.find((x) => x.path === '/slack')!;
+    assert.equal(typeof slack.body.text, 'string');
+    assert.ok(Array.isArray(slack.body.blocks));
+    assert.match(slack.body.text, /Likely cause: model version 1 -> 2/);
+    await waitFor('the regression to be marked alerted', async () => (await api(h.url, 'GET', `/regressions/${r.id}`)).body.alertedAt, 30_000);
+  });
+
+  test('a further unchanged night raises nothing', async () => {
+    const before = receiver.received.length;
+    const night3 = await runNight();
+    assert.equal(night3.status, 'evaluated', night3.error);
+    assert.deepEqual(night3.resolved.map((m: any) => m.version), [2]);
+    const forNight3 = (await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body.filter((r: any) => r.nightId === night3.id);
+    assert.deepEqual(forNight3, []);
+    assert.equal((await nights()).filter((n) => n.parentId === night3.id).length, 0, 'no confirmation re-run');
+    assert.equal(receiver.received.length, before, 'no webhook');
+  });
+
+  test('people move a regression through its states; trends show the step', async () => {
+    const [r] = (await api(h.url, 'GET', '/regressions?state=open')).body;
+    const ack = await api(h.url, 'PATCH', `/regressions/${r.id}`, { state: 'acknowledged' });
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    assert.equal(ack.body.state, 'acknowledged');
+    const bad = await api(h.url, 'PATCH', `/regressions/${r.id}`, { state: 'suspected' });
+    assert.equal(bad.status, 400);
+    const trends = (await api(h.url, 'GET', `/suites/${suiteId}/trends`)).body;
+    assert.equal(trends.cells.length, 1);
+    const points = trends.cells[0].points;
+    assert.deepEqual(points.map((p: any) => p.modelVersion), [1, 2, 2]);
+    assert.deepEqual(points.map((p: any) => p.regressionId), [null, r.id, null]);
+  });
+});
