@@ -170,6 +170,8 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.match(r.attribution.summary[0], /^added_conv_\d/);
     assert.match(r.attribution.summary[0], /: \+\d+\.\d{3} ms, \d+% of the slowdown$/);
 
+    console.log(`confirmed: ${r.detection.reason}; re-run: ${r.confirmation.reason}\nlikely cause: ${r.likelyCause}\n${r.attribution.summary.join('\n')}`);
+
     // Alerts: the suite's JSON webhook and the configured Slack-compatible one.
     await waitFor('both webhooks to be posted', async () => receiver.received.length >= 2, 60_000, 300);
     const json = receiver.received.find((x) => x.path === '/json')!;

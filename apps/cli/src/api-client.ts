@@ -9,7 +9,15 @@ import {
   CreatedApiKeySchema,
   DeviceViewSchema,
   LayerCompareResponseSchema,
+  RegressionViewSchema,
+  SuiteNightViewSchema,
+  SuiteViewSchema,
   type AdviceResponse,
+  type CreateSuiteRequestInput,
+  type RegressionState,
+  type RegressionView,
+  type SuiteNightView,
+  type SuiteView,
   type ApiKeyView,
   type BenchmarkRequestInput,
   type CompareResponse,
@@ -54,6 +62,27 @@ export class ApiClient {
 
   listKeys(): Promise<ApiKeyView[]> {
     return this.request('GET', '/keys', z.array(ApiKeyViewSchema));
+  }
+
+  createSuite(req: CreateSuiteRequestInput): Promise<SuiteView> {
+    return this.request('POST', '/suites', SuiteViewSchema, req);
+  }
+
+  listSuites(): Promise<SuiteView[]> {
+    return this.request('GET', '/suites', z.array(SuiteViewSchema));
+  }
+
+  runSuite(id: string): Promise<SuiteNightView> {
+    return this.request('POST', `/suites/${encodeURIComponent(id)}/run`, SuiteNightViewSchema);
+  }
+
+  listRegressions(filter: { state?: RegressionState; suiteId?: string }): Promise<RegressionView[]> {
+    const q = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+    return this.request('GET', `/regressions${q ? `?${q}` : ''}`, z.array(RegressionViewSchema));
+  }
+
+  setRegressionState(id: string, state: RegressionState): Promise<RegressionView> {
+    return this.request('PATCH', `/regressions/${encodeURIComponent(id)}`, RegressionViewSchema, { state });
   }
 
   revokeKey(id: string): Promise<ApiKeyView> {

@@ -4,13 +4,14 @@
  * Parses arguments, resolves the API URL once, runs one command and maps errors to
  * `error CODE: message` on stderr with a non-zero exit code.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { API_KEY_SCOPES, FRAMEWORKS, LIMITS, PLATFORMS, type ApiKeyScope } from '@farm/contracts';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { API_KEY_SCOPES, FRAMEWORKS, LIMITS, PLATFORMS, REGRESSION_STATES, SETTABLE_REGRESSION_STATES, type ApiKeyScope } from '@farm/contracts';
 import { ApiClient, ApiError } from './api-client.js';
 import { ConfigError, DEFAULT_API_URL, resolveConfig } from './config.js';
 import { bench } from './commands/bench.command.js';
 import { compare, devices, layers, models } from './commands/read.commands.js';
 import { createKey, listKeys, revokeKey } from './commands/keys.commands.js';
+import { createSuite, listSuites, regressions, runSuite, setRegressionState } from './commands/suites.commands.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -154,5 +155,47 @@ keys
   .argument('<id>')
   .addOption(apiOption())
   .action((id: string, opts) => run(() => revokeKey(client(opts), id, out)));
+
+const suites = program.command('suites').description('nightly suites: models, devices, frameworks and options re-run on a schedule against a baseline');
+
+suites
+  .command('create')
+  .description('create a suite from a JSON file (a POST /suites body: name, spec, optional schedule { cron, timezone })')
+  .argument('<file>')
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((file: string, opts) => run(() => createSuite(client(opts), file, opts.json, out)));
+
+suites
+  .command('list')
+  .description('list suites, their schedules and last nights')
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((opts) => run(() => listSuites(client(opts), opts.json, out)));
+
+suites
+  .command('run')
+  .description('run a suite now (by id or name): a night evaluated against its baseline when its runs end')
+  .argument('<suite>')
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((suite: string, opts) => run(() => runSuite(client(opts), suite, opts.json, out)));
+
+const regressionsCmd = program
+  .command('regressions')
+  .description('list regressions found by suites (open ones by default): change, confirmation, likely cause, the layers that carry it')
+  .addOption(new Option('--state <state>', 'only this state').choices(REGRESSION_STATES))
+  .option('--suite <id>', 'only this suite')
+  .option('--json', 'print JSON', false)
+  .addOption(apiOption())
+  .action((opts) => run(() => regressions(client(opts), opts, out)));
+
+regressionsCmd
+  .command('set')
+  .description('set a regression\'s state (acknowledged, resolved, false_alarm, open)')
+  .argument('<id>')
+  .addArgument(new Argument('<state>').choices(SETTABLE_REGRESSION_STATES))
+  .addOption(apiOption())
+  .action((id: string, state: (typeof SETTABLE_REGRESSION_STATES)[number], opts) => run(() => setRegressionState(client(opts), id, state, out)));
 
 await program.parseAsync();

@@ -13,7 +13,7 @@ const cellResultSelect = {
   deviceId: true,
   framework: true,
   options: true,
-  artifact: { select: { id: true, modelId: true, version: true, variant: true, model: { select: { slug: true, name: true } } } },
+  artifact: { select: { id: true, modelId: true, version: true, variant: true, format: true, sha256: true, model: { select: { slug: true, name: true } } } },
   device: { select: { name: true } },
   run: { select: { nightId: true } },
   result: {

@@ -16,6 +16,11 @@ import { SuiteQueueProducer } from '@farm/api/queue/suite-queue.producer';
 import { cellKey } from '@farm/api/suites/cells';
 import { attribute, keyLayers, type AttributedResult } from '@farm/api/suites/attribution';
 import type { Prisma } from '@farm/api/generated/prisma/client';
+import { ArtifactStore } from '@farm/api/models/artifact-store.service';
+import { onnxSourceGraph } from '@farm/api/compare/alignment/source-graph';
+import { alignByName } from '@farm/api/compare/alignment/layer-alignment';
+import { readFile } from 'node:fs/promises';
+import type { OpClass } from '@farm/contracts';
 
 type MeasuredJob = CellJobRow & { result: NonNullable<CellJobRow['result']> };
 
@@ -39,6 +44,7 @@ export class NightEvaluator {
     private readonly suites: SuitesRepository,
     private readonly nights: SuiteNightsService,
     private readonly queue: SuiteQueueProducer,
+    private readonly store: ArtifactStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -114,7 +120,8 @@ export class NightEvaluator {
         await this.suites.settleRegression(s.id, { state: 'false_alarm', confirmation: conf as unknown as Prisma.InputJsonValue, confirmResultId: rerun.result.id });
         continue;
       }
-      const attribution = attribute(attributed(baseline[baseline.length - 1]!), attributed(tonight), layerNoise(baseline));
+      const named = await Promise.all(baseline.map((b) => this.inSourceTerms(b)));
+      const attribution = attribute(attributed(named[named.length - 1]!), attributed(await this.inSourceTerms(tonight)), layerNoise(named));
       await this.suites.settleRegression(s.id, {
         state: 'open',
         confirmation: conf as unknown as Prisma.InputJsonValue,
@@ -130,6 +137,25 @@ export class NightEvaluator {
     await this.suites.updateNight(night.id, { status: 'evaluated', evaluatedAt: now });
     await this.suites.updateNight(parent.id, { status: 'evaluated', evaluatedAt: now });
     return { nightId: night.id, kind: 'confirmation', cells: reruns.size, suspects: 0, confirmed, falseAlarms };
+  }
+
+  /**
+   * The result's layers named by the ONNX nodes they cover ("c1+relu1" for a fused pair), so the
+   * same conv matches across two versions even when the engine names it differently (ORT names a
+   * re-laid-out node after its output). Profiler names are kept where the graph cannot be read.
+   */
+  private async inSourceTerms(j: MeasuredJob): Promise<MeasuredJob> {
+    if (j.artifact.format !== 'onnx') return j;
+    try {
+      const graph = onnxSourceGraph(new Uint8Array(await readFile(this.store.pathFor(j.artifact.sha256))));
+      const layers = j.result.layers.map((l, idx) => ({ ...l, idx, opClass: l.opClass as OpClass }));
+      const matches = new Map(alignByName(graph, layers).map((m) => [m.idx, m]));
+      const renamed = layers.map((l) => ({ name: matches.get(l.idx)?.sourceNodes.join('+') || l.name, opType: l.opType, opClass: l.opClass, timeMs: l.timeMs }));
+      return { ...j, result: { ...j.result, layers: renamed } };
+    } catch (e) {
+      this.logger.warn(`layers of result ${j.result.id} kept under the profiler's names: ${(e as Error).message}`);
+      return j;
+    }
   }
 
   /**
