@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { chromium } from 'playwright-core';
 import { convChainOnnx } from '../fixtures/onnx-fixtures.js';
 import {
   api,
@@ -194,6 +195,41 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.deepEqual(forNight3, []);
     assert.equal((await nights()).filter((n) => n.parentId === night3.id).length, 0, 'no confirmation re-run');
     assert.equal(receiver.received.length, before, 'no webhook');
+  });
+
+  test('the dashboard lists the open regression, drills down to its layer diff, and draws the trend (Chromium)', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${h.url}/#key=${encodeURIComponent(h.apiKey)}`);
+      await page.waitForSelector('[data-testid="nightly-section"][data-ready="true"]', { timeout: 60_000 });
+      const rows = page.locator('[data-testid="regression-row"]');
+      assert.equal(await rows.count(), 1);
+      assert.match((await rows.first().textContent()) ?? '', /conv chain nightly.*onnxruntime on .*model version 1 -> 2/s);
+      await rows.first().click();
+      assert.match((await page.locator('[data-testid="likely-cause"]').textContent()) ?? '', /model version 1 -> 2/);
+      const significant = page.locator('[data-testid="diff-row"][data-significant="true"]');
+      assert.ok((await significant.count()) >= 6);
+      assert.match((await significant.first().textContent()) ?? '', /^added_conv_\d/);
+      // One cell, three nights: a band, three points, one of them the confirmed change; each night's environment listed.
+      assert.equal(await page.locator('[data-testid="trend-cell"]').count(), 1);
+      assert.equal(await page.locator('[data-testid="trend-band"]').count(), 1);
+      assert.equal(await page.locator('[data-testid="change-marker"]').count(), 1);
+      assert.equal(await page.locator('[data-testid="trend-point"]').count(), 2);
+      const env = await page.locator('[data-testid="night-env"]').allTextContents();
+      assert.deepEqual(
+        env.map((t) => /v(\d)/.exec(t)?.[1]),
+        ['1', '2', '2'],
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 
   test('people move a regression through its states; trends show the step', async () => {

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Collects real latency samples for the detection-quality simulation (simulate.mjs): the bundled
+// BlazeFace model benchmarked through a running farm (API -> queue -> agent -> runner), one run
+// per "night", every framework the farm's desktop offers, and writes each job's raw per-iteration
+// latencies to bench/nightly/samples.json. Nothing here is synthetic.
+//
+//   npm run farm        # in another shell (FARM_PORT etc. to move it off the defaults)
+//   FARM_API_KEY=$(cat .farm/api-key) node bench/nightly/collect.mjs --api http://127.0.0.1:3000 [--nights 24] [--runs 50]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const OUT = join(here, 'samples.json');
+
+function parseArgs(argv) {
+  const o = { api: process.env.FARM_API_URL ?? 'http://127.0.0.1:3000', nights: 24, runs: 50 };
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '');
+    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --api URL --nights N --runs N)`);
+    o[key] = key === 'api' ? argv[++i] : Number(argv[++i]);
+  }
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const key = process.env.FARM_API_KEY;
+if (!key) throw new Error('set FARM_API_KEY (npm run farm prints where it saved the admin key)');
+const headers = { authorization: `Bearer ${key}` };
+
+async function call(method, path, body) {
+  const res = await fetch(`${opts.api}${path}`, {
+    method,
+    headers: { ...headers, ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
+    body: body instanceof FormData ? body : body ? JSON.stringify(body) : undefined,
+  });
+  const json = JSON.parse(await res.text());
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const form = new FormData();
+form.append('file', new Blob([readFileSync(join(root, '.cache/models/blazeface_front_128.onnx'))]), 'blazeface_front_128.onnx');
+form.append('slug', 'bench-nightly-blazeface');
+const uploaded = await call('POST', '/models', form);
+const device = (await call('GET', '/devices')).find((d) => d.status === 'online' && d.platform === 'linux');
+if (!device) throw new Error('no online linux device on this farm');
+const frameworks = device.frameworks.map((f) => f.framework).filter((f) => ['onnxruntime', 'opencv-dnn', 'tflite'].includes(f));
+
+const cells = {};
+for (let night = 0; night < opts.nights; night++) {
+  const run = await call('POST', '/benchmarks', {
+    modelId: uploaded.model.id,
+    artifactIds: [uploaded.artifactId],
+    targets: { deviceIds: [device.id] },
+    frameworks,
+    options: { timedRuns: opts.runs, warmupRuns: 10, profileRuns: 2 },
+  });
+  for (;;) {
+    const s = await call('GET', `/benchmarks/${run.runId}`);
+    if (['succeeded', 'partial', 'failed', 'cancelled'].includes(s.status)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const { results } = await call('GET', `/benchmarks/${run.runId}/results`);
+  for (const r of results) (cells[`${r.framework} on ${device.name}`] ??= []).push(r.latenciesMs);
+  process.stdout.write(`night ${night + 1}/${opts.nights}: ${results.map((r) => `${r.framework} ${r.medianMs.toFixed(3)} ms`).join(', ')}\n`);
+}
+writeFileSync(OUT, `${JSON.stringify({ collectedAt: new Date().toISOString(), runsPerNight: opts.runs, device: device.name, cells }, null, 1)}\n`);
+process.stdout.write(`wrote ${OUT}\n`);
