@@ -68,9 +68,14 @@ for (const [cell, nights] of Object.entries(data.cells)) {
 
 const pct = (n, d) => `${((100 * n) / d).toFixed(1)}%`;
 const label = (s) => (s === 0 ? 'none (false alarms)' : `+${s * 100}%`);
-console.log(`samples: ${o.samples} (${Object.keys(data.cells).length} cells, ${data.runsPerNight} runs per night, collected ${data.collectedAt} on ${data.device})`);
-console.log(`rule: K=${o.k} baseline nights, alpha=${settings.alpha}, minChange=${settings.minChange * 100}%, noiseFactor=${settings.noiseFactor}; ${o.trials} trials per cell and shift\n`);
+console.log(
+  `samples: ${o.samples} (${Object.keys(data.cells).length} cells, ${data.runsPerNight} runs per night, collected ${data.collectedAt} on ${data.device})`,
+);
+console.log(
+  `rule: K=${o.k} baseline nights, alpha=${settings.alpha}, minChange=${settings.minChange * 100}%, noiseFactor=${settings.noiseFactor}; ${o.trials} trials per cell and shift\n`,
+);
 console.log('| cell | nights | injected shift | flagged (before confirmation) | alerted (after confirmation) |');
 console.log('|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.cell} | ${data.cells[r.cell].length} | ${label(r.shift)} | ${pct(r.flagged, r.trials)} | ${pct(r.alerted, r.trials)} |`);
+for (const r of rows)
+  console.log(`| ${r.cell} | ${data.cells[r.cell].length} | ${label(r.shift)} | ${pct(r.flagged, r.trials)} | ${pct(r.alerted, r.trials)} |`);
 for (const [s, t] of totals) console.log(`| all cells | | ${label(s)} | ${pct(t.flagged, t.trials)} | ${pct(t.alerted, t.trials)} |`);

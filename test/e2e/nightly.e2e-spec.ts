@@ -98,12 +98,23 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     const missing = await api(h.url, 'POST', '/suites', base);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'MODEL_VERSION_NOT_FOUND');
-    const badCron = await api(h.url, 'POST', '/suites', { ...base, spec: { ...base.spec, models: [{ slug: 'conv-chain' }] }, schedule: { cron: '99 * * * *' } });
+    const badCron = await api(h.url, 'POST', '/suites', {
+      ...base,
+      spec: { ...base.spec, models: [{ slug: 'conv-chain' }] },
+      schedule: { cron: '99 * * * *' },
+    });
     assert.equal(badCron.status, 400);
     assert.equal(badCron.body.error.code, 'SCHEDULE_INVALID');
-    const badZone = await api(h.url, 'POST', '/suites', { ...base, spec: { ...base.spec, models: [{ slug: 'conv-chain' }] }, schedule: { cron: '0 2 * * *', timezone: 'Mars/Olympus' } });
+    const badZone = await api(h.url, 'POST', '/suites', {
+      ...base,
+      spec: { ...base.spec, models: [{ slug: 'conv-chain' }] },
+      schedule: { cron: '0 2 * * *', timezone: 'Mars/Olympus' },
+    });
     assert.equal(badZone.body.error.code, 'SCHEDULE_INVALID');
-    const badHook = await api(h.url, 'POST', '/suites', { ...base, spec: { ...base.spec, models: [{ slug: 'conv-chain' }], webhooks: [{ url: 'file:///etc/passwd' }] } });
+    const badHook = await api(h.url, 'POST', '/suites', {
+      ...base,
+      spec: { ...base.spec, models: [{ slug: 'conv-chain' }], webhooks: [{ url: 'file:///etc/passwd' }] },
+    });
     assert.equal(badHook.status, 400);
     assert.equal((await api(h.url, 'GET', '/suites')).body.length, 0, 'nothing stored by refused requests');
   });
@@ -124,7 +135,10 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     suiteId = created.body.id;
     const night1 = await runNight();
     assert.equal(night1.status, 'evaluated', night1.error);
-    assert.deepEqual(night1.resolved.map((m: any) => [m.slug, m.version]), [['conv-chain', 1]]);
+    assert.deepEqual(
+      night1.resolved.map((m: any) => [m.slug, m.version]),
+      [['conv-chain', 1]],
+    );
     assert.deepEqual((await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body, []);
   });
 
@@ -136,7 +150,10 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
 
     const night2 = await runNight();
     assert.equal(night2.status, 'evaluated', night2.error);
-    assert.deepEqual(night2.resolved.map((m: any) => m.version), [2]);
+    assert.deepEqual(
+      night2.resolved.map((m: any) => m.version),
+      [2],
+    );
     const all = await nights();
     const confirmation = all.find((n) => n.parentId === night2.id);
     assert.ok(confirmation, 'a confirmation night re-ran the suspect cell');
@@ -154,7 +171,10 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.ok(r.confirmResultId && r.confirmResultId !== r.resultId, 'confirmed by a separate result');
     // The confirmation ran on the same device as the night it confirms.
     const confirmJobs = (await api(h.url, 'GET', `/benchmarks/${confirmation.runIds[0]}`)).body.jobs;
-    assert.deepEqual(confirmJobs.map((j: any) => j.device.id), [r.deviceId]);
+    assert.deepEqual(
+      confirmJobs.map((j: any) => j.device.id),
+      [r.deviceId],
+    );
 
     // Attribution: the model version change, carried by the added layers.
     assert.deepEqual(
@@ -166,7 +186,10 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.ok(significant.length > 0);
     const names = JSON.stringify(significant.map((l: any) => `${l.name} ${l.status}`));
     // ONNX Runtime names a node it re-laid out after its output ("added_conv_3.y_nchwc"); the layers it reports are the graph's.
-    assert.ok(significant.every((l: any) => l.status === 'added'), names);
+    assert.ok(
+      significant.every((l: any) => l.status === 'added'),
+      names,
+    );
     assert.ok(significant.filter((l: any) => /^added_conv_\d\b/.test(l.name)).length >= 6, names);
     assert.match(r.attribution.summary[0], /^added_conv_\d/);
     assert.match(r.attribution.summary[0], /: \+\d+\.\d{3} ms, \d+% of the slowdown$/);
@@ -190,7 +213,10 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     const before = receiver.received.length;
     const night3 = await runNight();
     assert.equal(night3.status, 'evaluated', night3.error);
-    assert.deepEqual(night3.resolved.map((m: any) => m.version), [2]);
+    assert.deepEqual(
+      night3.resolved.map((m: any) => m.version),
+      [2],
+    );
     const forNight3 = (await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body.filter((r: any) => r.nightId === night3.id);
     assert.deepEqual(forNight3, []);
     assert.equal((await nights()).filter((n) => n.parentId === night3.id).length, 0, 'no confirmation re-run');
@@ -200,7 +226,15 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
   test('the dashboard lists the open regression, drills down to its layer diff, and draws the trend (Chromium)', async () => {
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
@@ -242,7 +276,13 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     const trends = (await api(h.url, 'GET', `/suites/${suiteId}/trends`)).body;
     assert.equal(trends.cells.length, 1);
     const points = trends.cells[0].points;
-    assert.deepEqual(points.map((p: any) => p.modelVersion), [1, 2, 2]);
-    assert.deepEqual(points.map((p: any) => p.regressionId), [null, r.id, null]);
+    assert.deepEqual(
+      points.map((p: any) => p.modelVersion),
+      [1, 2, 2],
+    );
+    assert.deepEqual(
+      points.map((p: any) => p.regressionId),
+      [null, r.id, null],
+    );
   });
 });

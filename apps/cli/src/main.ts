@@ -192,7 +192,7 @@ const regressionsCmd = program
 
 regressionsCmd
   .command('set')
-  .description('set a regression\'s state (acknowledged, resolved, false_alarm, open)')
+  .description("set a regression's state (acknowledged, resolved, false_alarm, open)")
   .argument('<id>')
   .addArgument(new Argument('<state>').choices(SETTABLE_REGRESSION_STATES))
   .addOption(apiOption())

@@ -19,7 +19,11 @@ function svg(tag, attrs = {}, ...children) {
 
 function layerDiffTable(r) {
   const a = r.attribution;
-  const head = el('thead', {}, el('tr', {}, ...['layer (source nodes)', 'op', 'status', 'baseline ms', 'tonight ms', 'delta ms', 'share of change'].map((h) => el('th', {}, h))));
+  const head = el(
+    'thead',
+    {},
+    el('tr', {}, ...['layer (source nodes)', 'op', 'status', 'baseline ms', 'tonight ms', 'delta ms', 'share of change'].map((h) => el('th', {}, h))),
+  );
   const rows = a.layers.map((l) =>
     el(
       'tr',
@@ -45,7 +49,9 @@ function showRegression(r) {
     el('p', {}, `Detected: ${r.detection.reason}.`),
     el('p', {}, r.confirmation ? `Re-run on the same device: ${r.confirmation.reason}.` : 'Confirmation re-run pending.'),
     el('p', { dataset: { testid: 'likely-cause' } }, el('strong', {}, 'Likely cause: '), r.likelyCause ?? 'not attributed yet'),
-    changes.length ? el('p', { class: 'muted' }, `What changed since the baseline: ${changes.join('; ')}`) : el('p', { class: 'muted' }, 'Nothing recorded changed since the baseline.'),
+    changes.length
+      ? el('p', { class: 'muted' }, `What changed since the baseline: ${changes.join('; ')}`)
+      : el('p', { class: 'muted' }, 'Nothing recorded changed since the baseline.'),
     r.attribution ? layerDiffTable(r) : null,
   );
 }
@@ -89,13 +95,27 @@ function trendChart(cell) {
   const line = pts.map((p, i) => `${x(i)},${y(p.medianMs)}`).join(' ');
   return svg(
     'svg',
-    { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'trend', 'data-testid': 'trend-chart', role: 'img', 'aria-label': `median latency per night, ${cell.framework} on ${cell.deviceName}` },
+    {
+      viewBox: `0 0 ${W} ${H}`,
+      width: W,
+      height: H,
+      class: 'trend',
+      'data-testid': 'trend-chart',
+      role: 'img',
+      'aria-label': `median latency per night, ${cell.framework} on ${cell.deviceName}`,
+    },
     svg('polygon', { points: band, class: 'trend-band', 'data-testid': 'trend-band' }),
     svg('polyline', { points: line, class: 'trend-line' }),
     ...pts.map((p, i) =>
       svg(
         'circle',
-        { cx: x(i), cy: y(p.medianMs), r: p.regressionId ? 6 : 3, class: p.regressionId ? 'trend-change' : 'trend-point', 'data-testid': p.regressionId ? 'change-marker' : 'trend-point' },
+        {
+          cx: x(i),
+          cy: y(p.medianMs),
+          r: p.regressionId ? 6 : 3,
+          class: p.regressionId ? 'trend-change' : 'trend-point',
+          'data-testid': p.regressionId ? 'change-marker' : 'trend-point',
+        },
         svg('title', {}, `${p.nightKey}: ${ms(p.medianMs)} ms [${ms(p.ciLowMs)}, ${ms(p.ciHighMs)}]${p.regressionId ? ' — confirmed change' : ''}`),
       ),
     ),
@@ -105,7 +125,11 @@ function trendChart(cell) {
 }
 
 function environmentTable(cell) {
-  const head = el('thead', {}, el('tr', {}, ...['night', 'median ms', 'model version', 'framework', 'agent', 'OS', 'temperature', 'CPU MHz'].map((h) => el('th', {}, h))));
+  const head = el(
+    'thead',
+    {},
+    el('tr', {}, ...['night', 'median ms', 'model version', 'framework', 'agent', 'OS', 'temperature', 'CPU MHz'].map((h) => el('th', {}, h))),
+  );
   const rows = cell.points.map((p) =>
     el(
       'tr',
@@ -127,7 +151,13 @@ async function loadTrends(suiteId) {
   const t = await api(`/suites/${suiteId}/trends`);
   $('trends').replaceChildren(
     ...t.cells.map((c) =>
-      el('div', { class: 'trend-cell', dataset: { testid: 'trend-cell' } }, el('h3', {}, `${c.modelSlug}: ${c.framework} on ${c.deviceName}`), trendChart(c), environmentTable(c)),
+      el(
+        'div',
+        { class: 'trend-cell', dataset: { testid: 'trend-cell' } },
+        el('h3', {}, `${c.modelSlug}: ${c.framework} on ${c.deviceName}`),
+        trendChart(c),
+        environmentTable(c),
+      ),
     ),
   );
 }

@@ -44,7 +44,7 @@ test('a 10% slowdown is suspect; the same distribution is not', () => {
   assert.ok(!confirms(slow, same));
 });
 
-test("a cell with large night-to-night noise raises its own threshold", () => {
+test('a cell with large night-to-night noise raises its own threshold', () => {
   const noisy = [samples(10, 10), samples(11, 11.5), samples(12, 9), samples(13, 10.8), samples(14, 9.4)];
   const d = detectCellChange(samples(15, 10.6), noisy, settings);
   assert.ok(d.nightNoise !== null && d.threshold > settings.minChange);

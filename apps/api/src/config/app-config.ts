@@ -77,7 +77,8 @@ export function parseAlertWebhooks(value: string): Webhook[] {
     .map((entry) => {
       const m = /^(slack|json):(.*)$/.exec(entry);
       const parsed = WebhookSchema.safeParse({ url: m ? m[2] : entry, format: m ? m[1] : 'json' });
-      if (!parsed.success) throw new Error(`invalid API configuration:\n  ALERT_WEBHOOKS: "${entry}" is not an http(s) URL (optionally prefixed slack: or json:)`);
+      if (!parsed.success)
+        throw new Error(`invalid API configuration:\n  ALERT_WEBHOOKS: "${entry}" is not an http(s) URL (optionally prefixed slack: or json:)`);
       return parsed.data;
     });
 }

@@ -55,7 +55,8 @@ export class ModelsService {
       if (weights) await this.store.put(weights.sha256, weights.bytes);
       return { model: modelView(existing.model), artifactId: existing.id, version: existing.version, deduplicated: true };
     }
-    if (input.modelId && input.slug) throw new DomainError('VALIDATION_FAILED', 'give "modelId" (another file of the same version) or "slug" (a new version), not both');
+    if (input.modelId && input.slug)
+      throw new DomainError('VALIDATION_FAILED', 'give "modelId" (another file of the same version) or "slug" (a new version), not both');
     if (input.modelId && !(await this.repo.findModel(input.modelId))) {
       throw new DomainError('MODEL_NOT_FOUND', `no model with id "${input.modelId}" to add this artifact to`);
     }

@@ -40,7 +40,11 @@ export class SuiteQueueProducer implements OnModuleDestroy {
 
   /** Asks the worker to bring the job schedulers in line with the suites table. */
   async syncSchedules(): Promise<void> {
-    await this.queue.add(SuiteJobName.SyncSchedules, {}, { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { count: 20 }, removeOnFail: { count: 50 } });
+    await this.queue.add(
+      SuiteJobName.SyncSchedules,
+      {},
+      { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { count: 20 }, removeOnFail: { count: 50 } },
+    );
   }
 
   async onModuleDestroy(): Promise<void> {

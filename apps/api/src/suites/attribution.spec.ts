@@ -20,7 +20,11 @@ test('added layers of a new model version carry the slowdown and are named as it
   const tonight: AttributedResult = {
     ...base,
     modelVersion: 2,
-    layers: [...base.layers, { name: 'extra_conv_0', opType: 'Conv', opClass: 'conv', timeMs: 2 }, { name: 'extra_conv_1', opType: 'Conv', opClass: 'conv', timeMs: 2.1 }],
+    layers: [
+      ...base.layers,
+      { name: 'extra_conv_0', opType: 'Conv', opClass: 'conv', timeMs: 2 },
+      { name: 'extra_conv_1', opType: 'Conv', opClass: 'conv', timeMs: 2.1 },
+    ],
   };
   const a = attribute(base, tonight);
   assert.ok(Math.abs(a.layerSumDeltaMs - 4.1) < 1e-9);

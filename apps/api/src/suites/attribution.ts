@@ -79,7 +79,10 @@ export function attribute(baseline: AttributedResult, tonight: AttributedResult,
   const significant = diffs.filter((d) => d.significant);
   const summary = significant
     .slice(0, 10)
-    .map((d) => `${d.name} (${d.opType}${d.status === 'added' ? ', added' : d.status === 'removed' ? ', removed' : ''}): ${signed(d.deltaMs)} ms, ${Math.round(d.shareOfChange * 100)}% of the ${word}`);
+    .map(
+      (d) =>
+        `${d.name} (${d.opType}${d.status === 'added' ? ', added' : d.status === 'removed' ? ', removed' : ''}): ${signed(d.deltaMs)} ms, ${Math.round(d.shareOfChange * 100)}% of the ${word}`,
+    );
   return { layerSumDeltaMs, layers: diffs.slice(0, 50), opClasses, changes, likelyCause: likelyCause(changes, diffs, word), summary };
 }
 
@@ -127,6 +130,8 @@ function likelyCause(changes: EnvironmentChange[], diffs: LayerDiff[], word: str
   const heat = has('temperature');
   const clock = has('cpu_frequency');
   if (heat || clock)
-    return [heat && `device temperature ${heat.baseline} -> ${heat.tonight} C`, clock && `CPU frequency ${clock.baseline} -> ${clock.tonight} MHz`].filter(Boolean).join(', ');
+    return [heat && `device temperature ${heat.baseline} -> ${heat.tonight} C`, clock && `CPU frequency ${clock.baseline} -> ${clock.tonight} MHz`]
+      .filter(Boolean)
+      .join(', ');
   return 'no recorded change (model, framework, agent, OS, temperature, frequency) between the baseline and tonight';
 }

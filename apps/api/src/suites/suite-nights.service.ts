@@ -87,7 +87,13 @@ export class SuiteNightsService {
 
   /** Re-runs a night's suspect cells, each on the device and artifact it was measured on. */
   async startConfirmation(parent: NightRow, cells: ConfirmationCell[]): Promise<NightRow | null> {
-    const night = await this.suites.createNight({ suiteId: parent.suiteId, nightKey: `${parent.nightKey}.confirm`, kind: 'confirmation', trigger: 'confirmation', parentId: parent.id });
+    const night = await this.suites.createNight({
+      suiteId: parent.suiteId,
+      nightKey: `${parent.nightKey}.confirm`,
+      kind: 'confirmation',
+      trigger: 'confirmation',
+      parentId: parent.id,
+    });
     if (!night) return null;
     try {
       for (const c of cells) {

@@ -15,7 +15,9 @@ export class SuitesController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create a suite: models (latest or pinned version), device selector, frameworks, options, detection settings, webhooks, optional cron schedule' })
+  @ApiOperation({
+    summary: 'Create a suite: models (latest or pinned version), device selector, frameworks, options, detection settings, webhooks, optional cron schedule',
+  })
   @ApiBody({ schema: openApiSchema(CreateSuiteRequestSchema) })
   create(@Body(zodPipe(CreateSuiteRequestSchema)) body: CreateSuiteRequest) {
     return this.suites.create(body);

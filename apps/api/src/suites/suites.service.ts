@@ -5,7 +5,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { CronExpressionParser } from 'cron-parser';
-import { DomainError, SuiteSpecSchema, type CreateSuiteRequest, type SuiteNightView, type SuiteTrends, type SuiteView } from '@farm/contracts';
+import { DomainError, type CreateSuiteRequest, type SuiteNightView, type SuiteTrends, type SuiteView } from '@farm/contracts';
 import { SuitesRepository } from './suites.repository.js';
 import { SuiteNightsService } from './suite-nights.service.js';
 import { SuiteQueueProducer } from '../queue/suite-queue.producer.js';
@@ -83,7 +83,14 @@ export class SuitesService {
       const night = nightById.get(j.run.nightId!)!;
       let cell = cells.get(key);
       if (!cell) {
-        cell = { cellKey: key, modelSlug: j.artifact.model.slug ?? j.artifact.model.name, deviceId: j.deviceId, deviceName: j.device.name, framework: j.framework, points: [] };
+        cell = {
+          cellKey: key,
+          modelSlug: j.artifact.model.slug ?? j.artifact.model.name,
+          deviceId: j.deviceId,
+          deviceName: j.device.name,
+          framework: j.framework,
+          points: [],
+        };
         cells.set(key, cell);
       }
       const env = j.result.environment as { agentVersion?: string; os?: string; osRelease?: string };

@@ -7,7 +7,11 @@ import { ApiError, type ApiClient } from '../api-client.js';
 export async function createSuite(api: ApiClient, file: string, json: boolean, out: (line: string) => void): Promise<number> {
   const req = CreateSuiteRequestSchema.parse(JSON.parse(await readFile(file, 'utf8')));
   const s = await api.createSuite(req);
-  out(json ? JSON.stringify(s, null, 2) : `suite ${s.id} "${s.name}" created${s.schedule ? ` (cron "${s.schedule.cron}" ${s.schedule.timezone})` : ' (run on demand)'}`);
+  out(
+    json
+      ? JSON.stringify(s, null, 2)
+      : `suite ${s.id} "${s.name}" created${s.schedule ? ` (cron "${s.schedule.cron}" ${s.schedule.timezone})` : ' (run on demand)'}`,
+  );
   return 0;
 }
 
@@ -28,7 +32,11 @@ export async function runSuite(api: ApiClient, idOrName: string, json: boolean, 
   const suite = suites.find((s) => s.id === idOrName || s.name === idOrName);
   if (!suite) throw new ApiError('SUITE_NOT_FOUND', `no suite "${idOrName}"; see farm suites list`);
   const night = await api.runSuite(suite.id);
-  out(json ? JSON.stringify(night, null, 2) : `night ${night.id} (${night.nightKey}) started: ${night.runIds.length} run(s); see farm regressions when it is evaluated`);
+  out(
+    json
+      ? JSON.stringify(night, null, 2)
+      : `night ${night.id} (${night.nightKey}) started: ${night.runIds.length} run(s); see farm regressions when it is evaluated`,
+  );
   return 0;
 }
 
@@ -44,7 +52,11 @@ export function formatRegression(r: RegressionView): string[] {
 }
 
 /** `farm regressions [--state S]`: open ones by default. */
-export async function regressions(api: ApiClient, opts: { state?: RegressionState; suite?: string; json: boolean }, out: (line: string) => void): Promise<number> {
+export async function regressions(
+  api: ApiClient,
+  opts: { state?: RegressionState; suite?: string; json: boolean },
+  out: (line: string) => void,
+): Promise<number> {
   const list = await api.listRegressions({ state: opts.state ?? 'open', suiteId: opts.suite });
   if (opts.json) out(JSON.stringify(list, null, 2));
   else if (!list.length) out(`no ${opts.state ?? 'open'} regressions`);

@@ -40,7 +40,8 @@ export class AlertSender {
 
   async send(regressionId: string, url: string, format: 'json' | 'slack'): Promise<{ status: number }> {
     const r = await this.regressions.get(regressionId);
-    const body: RegressionAlert | ReturnType<typeof slackBody> = format === 'slack' ? slackBody(r) : { kind: 'farm.regression', regression: r, text: alertText(r) };
+    const body: RegressionAlert | ReturnType<typeof slackBody> =
+      format === 'slack' ? slackBody(r) : { kind: 'farm.regression', regression: r, text: alertText(r) };
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'nn-bench-farm-alerts' },

@@ -63,7 +63,11 @@ export class NightEvaluator {
     for (const job of tonight) {
       const key = cellKey(job);
       const baseline = baselines.get(key) ?? [];
-      const d = detectCellChange(job.result.latenciesMs, baseline.map((b) => b.result.latenciesMs), settings);
+      const d = detectCellChange(
+        job.result.latenciesMs,
+        baseline.map((b) => b.result.latenciesMs),
+        settings,
+      );
       if (!d.suspect) continue;
       suspects.push(job);
       await this.suites.createRegression({
@@ -114,10 +118,18 @@ export class NightEvaluator {
         this.logger.warn(`night ${parent.nightKey}: no confirmation result for a suspect cell; it stays suspected and is not alerted`);
         continue;
       }
-      const conf = detectCellChange(rerun.result.latenciesMs, baseline.map((b) => b.result.latenciesMs), settings);
+      const conf = detectCellChange(
+        rerun.result.latenciesMs,
+        baseline.map((b) => b.result.latenciesMs),
+        settings,
+      );
       if (!confirms(s.detection as unknown as Detection, conf)) {
         falseAlarms++;
-        await this.suites.settleRegression(s.id, { state: 'false_alarm', confirmation: conf as unknown as Prisma.InputJsonValue, confirmResultId: rerun.result.id });
+        await this.suites.settleRegression(s.id, {
+          state: 'false_alarm',
+          confirmation: conf as unknown as Prisma.InputJsonValue,
+          confirmResultId: rerun.result.id,
+        });
         continue;
       }
       const named = await Promise.all(baseline.map((b) => this.inSourceTerms(b)));
@@ -130,7 +142,9 @@ export class NightEvaluator {
         likelyCause: attribution.likelyCause,
       });
       confirmed++;
-      this.logger.log(`night ${parent.nightKey}: ${tonight.device.name} ${tonight.framework} confirmed ${s.direction}; likely cause: ${attribution.likelyCause}`);
+      this.logger.log(
+        `night ${parent.nightKey}: ${tonight.device.name} ${tonight.framework} confirmed ${s.direction}; likely cause: ${attribution.likelyCause}`,
+      );
       await this.queue.alert(s.id, [...suiteHooks, ...this.config.alerts.webhooks]);
     }
     const now = new Date();
@@ -150,7 +164,12 @@ export class NightEvaluator {
       const graph = onnxSourceGraph(new Uint8Array(await readFile(this.store.pathFor(j.artifact.sha256))));
       const layers = j.result.layers.map((l, idx) => ({ ...l, idx, opClass: l.opClass as OpClass }));
       const matches = new Map(alignByName(graph, layers).map((m) => [m.idx, m]));
-      const renamed = layers.map((l) => ({ name: matches.get(l.idx)?.sourceNodes.join('+') || l.name, opType: l.opType, opClass: l.opClass, timeMs: l.timeMs }));
+      const renamed = layers.map((l) => ({
+        name: matches.get(l.idx)?.sourceNodes.join('+') || l.name,
+        opType: l.opType,
+        opClass: l.opClass,
+        timeMs: l.timeMs,
+      }));
       return { ...j, result: { ...j.result, layers: renamed } };
     } catch (e) {
       this.logger.warn(`layers of result ${j.result.id} kept under the profiler's names: ${(e as Error).message}`);

@@ -5,7 +5,14 @@
  */
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { EvaluateNightPayloadSchema, QueueName, SendAlertPayloadSchema, StartNightPayloadSchema, SuiteJobName, SyncSchedulesPayloadSchema } from '@farm/contracts';
+import {
+  EvaluateNightPayloadSchema,
+  QueueName,
+  SendAlertPayloadSchema,
+  StartNightPayloadSchema,
+  SuiteJobName,
+  SyncSchedulesPayloadSchema,
+} from '@farm/contracts';
 import { UnrecoverableError, type Job } from '@farm/queue';
 import type { z } from 'zod';
 import { SuitesRepository } from '@farm/api/suites/suites.repository';
