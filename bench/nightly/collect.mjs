@@ -44,9 +44,9 @@ const form = new FormData();
 form.append('file', new Blob([readFileSync(join(root, '.cache/models/blazeface_front_128.onnx'))]), 'blazeface_front_128.onnx');
 form.append('slug', 'bench-nightly-blazeface');
 const uploaded = await call('POST', '/models', form);
-const device = (await call('GET', '/devices')).find((d) => d.status === 'online' && d.platform === 'linux');
+const device = (await call('GET', '/devices')).find((d) => ['online', 'busy', 'cooling'].includes(d.status) && d.platform === 'linux');
 if (!device) throw new Error('no online linux device on this farm');
-const frameworks = device.frameworks.map((f) => f.framework).filter((f) => ['onnxruntime', 'opencv-dnn', 'tflite'].includes(f));
+const frameworks = device.frameworks.map((f) => f.framework).filter((f) => ['onnxruntime', 'opencv-dnn'].includes(f));
 
 const cells = {};
 for (let night = 0; night < opts.nights; night++) {
@@ -64,7 +64,7 @@ for (let night = 0; night < opts.nights; night++) {
   }
   const { results } = await call('GET', `/benchmarks/${run.runId}/results`);
   for (const r of results) (cells[`${r.framework} on ${device.name}`] ??= []).push(r.latenciesMs);
-  process.stdout.write(`night ${night + 1}/${opts.nights}: ${results.map((r) => `${r.framework} ${r.medianMs.toFixed(3)} ms`).join(', ')}\n`);
+  process.stdout.write(`night ${night + 1}/${opts.nights}: ${results.map((r) => `${r.framework} ${r.stats.medianMs.toFixed(3)} ms`).join(', ')}\n`);
 }
 writeFileSync(OUT, `${JSON.stringify({ collectedAt: new Date().toISOString(), runsPerNight: opts.runs, device: device.name, cells }, null, 1)}\n`);
 process.stdout.write(`wrote ${OUT}\n`);

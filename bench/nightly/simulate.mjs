@@ -11,12 +11,12 @@
 //
 //   node bench/nightly/simulate.mjs [--trials 300] [--k 7] [--samples bench/nightly/samples.json]
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const { detectCellChange, confirms, mulberry32 } = await import(pathToFileURL(join(root, 'libs/stats/dist/index.js')).href);
+const { detectCellChange, confirms, mulberry32, nightToNightNoise, median } = await import(pathToFileURL(join(root, 'libs/stats/dist/index.js')).href);
 const { DetectionSettingsSchema } = await import(pathToFileURL(join(root, 'libs/contracts/dist/index.js')).href);
 
 const o = { trials: 300, k: 7, samples: join(here, 'samples.json') };
@@ -69,11 +69,18 @@ for (const [cell, nights] of Object.entries(data.cells)) {
 const pct = (n, d) => `${((100 * n) / d).toFixed(1)}%`;
 const label = (s) => (s === 0 ? 'none (false alarms)' : `+${s * 100}%`);
 console.log(
-  `samples: ${o.samples} (${Object.keys(data.cells).length} cells, ${data.runsPerNight} runs per night, collected ${data.collectedAt} on ${data.device})`,
+  `samples: ${relative(root, resolve(o.samples))} (${Object.keys(data.cells).length} cells, ${data.runsPerNight} runs per night, collected ${data.collectedAt} on ${data.device})`,
 );
 console.log(
   `rule: K=${o.k} baseline nights, alpha=${settings.alpha}, minChange=${settings.minChange * 100}%, noiseFactor=${settings.noiseFactor}; ${o.trials} trials per cell and shift\n`,
 );
+for (const [cell, nights] of Object.entries(data.cells)) {
+  const medians = nights.map((n) => median(n));
+  console.log(
+    `${cell}: nightly medians ${Math.min(...medians).toFixed(3)}-${Math.max(...medians).toFixed(3)} ms, night-to-night noise (1.4826 MAD of log medians) ${(100 * nightToNightNoise(medians)).toFixed(1)}%`,
+  );
+}
+console.log('');
 console.log('| cell | nights | injected shift | flagged (before confirmation) | alerted (after confirmation) |');
 console.log('|---|---|---|---|---|');
 for (const r of rows)

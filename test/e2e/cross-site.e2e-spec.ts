@@ -12,17 +12,8 @@ import { createServer, type Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
 import { createTestDatabase, freePort, requireEnv, SAMPLE, sql, startApi, type ApiHandle } from '../fixtures/stack.js';
 import { describeUnless } from '../fixtures/skip.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../fixtures/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 function attackerPage(apiUrl: string): string {
   return `<!doctype html><html><body>

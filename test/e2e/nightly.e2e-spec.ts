@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../fixtures/chromium.js';
 import { convChainOnnx } from '../fixtures/onnx-fixtures.js';
 import {
   api,
@@ -224,18 +224,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
   });
 
   test('the dashboard lists the open regression, drills down to its layer diff, and draws the trend (Chromium)', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
       const errors: string[] = [];

@@ -3,6 +3,20 @@ import { FRAMEWORKS, PLATFORMS } from './frameworks.js';
 import { BenchmarkOptionsSchema, computeUnitsProblem, delegateProblem } from './benchmark-options.schema.js';
 import { DeviceLiveStateSchema } from './device-state.schema.js';
 
+/** Which devices: these ids, or every usable device of a platform (one of the two). Shared with suites. */
+export const TargetsSchema = z
+  .object({
+    deviceIds: z.array(z.string().uuid()).min(1).max(256).optional(),
+    platform: z.enum(PLATFORMS).optional(),
+  })
+  .strict()
+  .refine((t) => !!t.deviceIds !== !!t.platform, { message: 'give exactly one of targets.deviceIds or targets.platform' });
+
+/** Default: every framework the chosen devices report that can read one of the artifacts. */
+export const FrameworksSchema = z.array(z.enum(FRAMEWORKS)).min(1).max(FRAMEWORKS.length);
+/** One option set, or several (one cell per set). */
+export const OptionSetsSchema = z.union([BenchmarkOptionsSchema, z.array(BenchmarkOptionsSchema).min(1).max(16)]);
+
 /**
  * POST /benchmarks: a model, targets, frameworks and option sets. The API expands it into one
  * job per (device, framework, artifact, option set) cell.
@@ -12,16 +26,9 @@ export const BenchmarkRequestSchema = z
     modelId: z.string().uuid(),
     /** Which artifacts of the model to run; default: every artifact some requested framework can read. */
     artifactIds: z.array(z.string().uuid()).min(1).max(16).optional(),
-    targets: z
-      .object({
-        deviceIds: z.array(z.string().uuid()).min(1).max(256).optional(),
-        platform: z.enum(PLATFORMS).optional(),
-      })
-      .strict()
-      .refine((t) => !!t.deviceIds !== !!t.platform, { message: 'give exactly one of targets.deviceIds or targets.platform' }),
-    /** Default: every framework the chosen devices report that can read one of the artifacts. */
-    frameworks: z.array(z.enum(FRAMEWORKS)).min(1).max(FRAMEWORKS.length).optional(),
-    options: z.union([BenchmarkOptionsSchema, z.array(BenchmarkOptionsSchema).min(1).max(16)]).optional(),
+    targets: TargetsSchema,
+    frameworks: FrameworksSchema.optional(),
+    options: OptionSetsSchema.optional(),
     /**
      * Also benchmark the int8 variant of each fp32 ONNX artifact (made with the project's
      * quantizer, or reused): fp32 and int8 run side by side, and int8 results report their

@@ -4,8 +4,7 @@
  * answers with. Shared by the API, the worker, the CLI and the dashboard.
  */
 import { z } from 'zod';
-import { FRAMEWORKS, PLATFORMS } from './frameworks.js';
-import { BenchmarkOptionsSchema } from './benchmark-options.schema.js';
+import { FrameworksSchema, OptionSetsSchema, TargetsSchema } from './benchmark-request.schema.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'a slug is 1-100 lower-case letters, digits, ".", "_" or "-"');
 
@@ -48,15 +47,9 @@ export type DetectionSettings = z.infer<typeof DetectionSettingsSchema>;
 export const SuiteSpecSchema = z
   .object({
     models: z.array(SuiteModelSchema).min(1).max(32),
-    targets: z
-      .object({
-        deviceIds: z.array(z.string().uuid()).min(1).max(256).optional(),
-        platform: z.enum(PLATFORMS).optional(),
-      })
-      .strict()
-      .refine((t) => !!t.deviceIds !== !!t.platform, { message: 'give exactly one of targets.deviceIds or targets.platform' }),
-    frameworks: z.array(z.enum(FRAMEWORKS)).min(1).max(FRAMEWORKS.length).optional(),
-    options: z.union([BenchmarkOptionsSchema, z.array(BenchmarkOptionsSchema).min(1).max(16)]).optional(),
+    targets: TargetsSchema,
+    frameworks: FrameworksSchema.optional(),
+    options: OptionSetsSchema.optional(),
     /**
      * Per-input generation specs, by input name. Loosely typed for now: the input-spec schema of
      * the inputs work will tie it down; the suite stores it as given.

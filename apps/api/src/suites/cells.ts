@@ -16,3 +16,9 @@ export function canonicalJson(v: unknown): string {
 export function cellKey(j: Pick<CellJobRow, 'deviceId' | 'framework' | 'options'> & { artifact: { modelId: string; variant: string } }): string {
   return [j.artifact.modelId, j.artifact.variant, j.deviceId, j.framework, canonicalJson(j.options)].join('|');
 }
+
+/** The agent version and OS a result recorded in its environment (null where it did not say). */
+export function recordedEnvironment(environment: unknown): { agentVersion: string | null; os: string | null } {
+  const env = environment as { agentVersion?: string; os?: string; osRelease?: string };
+  return { agentVersion: env.agentVersion ?? null, os: env.os ? `${env.os} ${env.osRelease ?? ''}`.trim() : null };
+}

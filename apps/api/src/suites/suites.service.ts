@@ -10,7 +10,7 @@ import { SuitesRepository } from './suites.repository.js';
 import { SuiteNightsService } from './suite-nights.service.js';
 import { SuiteQueueProducer } from '../queue/suite-queue.producer.js';
 import { nightView, suiteView } from './suite-views.js';
-import { cellKey } from './cells.js';
+import { cellKey, recordedEnvironment } from './cells.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 @Injectable()
@@ -93,7 +93,6 @@ export class SuitesService {
         };
         cells.set(key, cell);
       }
-      const env = j.result.environment as { agentVersion?: string; os?: string; osRelease?: string };
       cell.points.push({
         nightId: night.id,
         nightKey: night.nightKey,
@@ -105,8 +104,7 @@ export class SuitesService {
         ciHighMs: j.result.medianCiHighMs,
         modelVersion: j.artifact.version,
         frameworkVersion: j.result.frameworkVersion,
-        agentVersion: env.agentVersion ?? null,
-        os: env.os ? `${env.os} ${env.osRelease ?? ''}`.trim() : null,
+        ...recordedEnvironment(j.result.environment),
         temperatureC: j.result.temperatureC,
         cpuFreqMHz: j.result.cpuFreqMHz,
         regressionId: changeAt.get(`${night.id}|${key}`) ?? null,

@@ -13,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '@farm/api/config/app-config';
 import { SuitesRepository, type CellJobRow, type NightRow } from '@farm/api/suites/suites.repository';
 import { SuiteNightsService } from '@farm/api/suites/suite-nights.service';
 import { SuiteQueueProducer } from '@farm/api/queue/suite-queue.producer';
-import { cellKey } from '@farm/api/suites/cells';
+import { cellKey, recordedEnvironment } from '@farm/api/suites/cells';
 import { attribute, keyLayers, type AttributedResult } from '@farm/api/suites/attribution';
 import type { Prisma } from '@farm/api/generated/prisma/client';
 import { ArtifactStore } from '@farm/api/models/artifact-store.service';
@@ -207,13 +207,11 @@ function measured(jobs: CellJobRow[]): MeasuredJob[] {
 }
 
 function attributed(j: MeasuredJob): AttributedResult {
-  const env = j.result.environment as { agentVersion?: string; os?: string; osRelease?: string };
   return {
     medianMs: j.result.medianMs,
     modelVersion: j.artifact.version,
     frameworkVersion: j.result.frameworkVersion,
-    agentVersion: env.agentVersion ?? null,
-    os: env.os ? `${env.os} ${env.osRelease ?? ''}`.trim() : null,
+    ...recordedEnvironment(j.result.environment),
     temperatureC: j.result.temperatureC,
     cpuFreqMHz: j.result.cpuFreqMHz,
     layers: j.result.layers,
