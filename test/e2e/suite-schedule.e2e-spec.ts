@@ -40,6 +40,7 @@ describe('suite schedules: cron slots, worker restarts, run now', () => {
   const workers: WorkerHandle[] = [];
   let suiteId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
+  const QUIET = { HEARTBEAT_INTERVAL_MS: '600000' };
   const TZ = 'Asia/Kolkata'; // a half-hour offset: a key written in UTC or the host's zone would show it
 
   const scheduledNights = () =>
@@ -50,9 +51,10 @@ describe('suite schedules: cron slots, worker restarts, run now', () => {
     );
 
   beforeAll(async () => {
-    // A long heartbeat interval keeps the HTTP-registered device online for the whole test.
-    h = await startApi({ databaseUrl: await createTestDatabase('suite_schedule'), redisUrl, env: { HEARTBEAT_INTERVAL_MS: '600000' } });
-    workers.push(await startWorker(h, { redisUrl }));
+    // A long heartbeat interval keeps the HTTP-registered device online for the whole test, for the
+    // API and for the workers (which start scheduled nights, and read a device's state the same way).
+    h = await startApi({ databaseUrl: await createTestDatabase('suite_schedule'), redisUrl, env: QUIET });
+    workers.push(await startWorker(h, { redisUrl, env: QUIET }));
     await registerDevice(h, 'sched-1');
     assert.equal((await uploadBytes(h.url, convChainOnnx(0), 'chain.onnx', { slug: 'sched-chain' })).status, 201);
   });
@@ -75,7 +77,7 @@ describe('suite schedules: cron slots, worker restarts, run now', () => {
     await workers[0]!.kill('SIGTERM');
     const duringRestart = (await scheduledNights()).length;
     await new Promise((r) => setTimeout(r, 4000));
-    workers.push(await startWorker(h, { redisUrl }), await startWorker(h, { redisUrl }));
+    workers.push(await startWorker(h, { redisUrl, env: QUIET }), await startWorker(h, { redisUrl, env: QUIET }));
     await waitFor('two more nights after the restart', async () => (await scheduledNights()).length >= duringRestart + 2, 60_000, 300);
     for (const w of workers.splice(1)) await w.kill('SIGTERM');
 

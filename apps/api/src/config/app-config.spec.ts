@@ -14,3 +14,14 @@ test('conversion caps: the heap gets half the address space; calibration must fi
   );
   assert.throws(() => loadAppConfig({ ...base, CONVERSION_MEMORY_MB: '512' }), /CONVERSION_MEMORY_MB below 1536/);
 });
+
+test('alert webhooks: http(s) URLs, optionally prefixed slack: or json:; anything else stops start-up', () => {
+  const c = loadAppConfig({ ...base, ALERT_WEBHOOKS: 'https://a.example/hook, slack:https://hooks.example/T/B' });
+  assert.deepEqual(c.alerts.webhooks, [
+    { url: 'https://a.example/hook', format: 'json' },
+    { url: 'https://hooks.example/T/B', format: 'slack' },
+  ]);
+  assert.deepEqual(loadAppConfig(base).alerts.webhooks, []);
+  assert.throws(() => loadAppConfig({ ...base, ALERT_WEBHOOKS: 'file:///etc/passwd' }), /ALERT_WEBHOOKS: "file:\/\/\/etc\/passwd" is not an http\(s\) URL/);
+  assert.throws(() => loadAppConfig({ ...base, ALERT_WEBHOOKS: 'teams:https://x.example' }), /ALERT_WEBHOOKS/);
+});

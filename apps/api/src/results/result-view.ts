@@ -13,7 +13,8 @@ export function resultEmulated(r: Pick<ResultRow, 'environment'> & { job: { devi
 
 /**
  * A result as the API shows it: statistics, raw latencies, environment (as the agent sent it, with
- * a phone's before/after snapshots and cooldown under environment.device) and per-layer timings.
+ * a phone's before/after snapshots and cooldown under environment.device), the artifact with its model
+ * version, and per-layer timings.
  */
 export function resultView(r: ResultRow) {
   const robust = robustStats(r);

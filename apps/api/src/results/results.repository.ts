@@ -19,7 +19,7 @@ const resultInclude = {
   job: {
     include: {
       device: { select: { id: true, name: true, platform: true, emulated: true } },
-      artifact: { select: { id: true, format: true, variant: true, sha256: true, modelId: true } },
+      artifact: { select: { id: true, format: true, variant: true, sha256: true, modelId: true, version: true } },
     },
   },
 } satisfies Prisma.BenchmarkResultInclude;
