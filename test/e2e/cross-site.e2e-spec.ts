@@ -14,7 +14,6 @@ import { createTestDatabase, freePort, requireEnv, SAMPLE, sql, startApi, type A
 import { describeUnless } from '../fixtures/skip.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../fixtures/chromium.js';
 
-
 function attackerPage(apiUrl: string): string {
   return `<!doctype html><html><body>
 <form id="f" method="post" enctype="multipart/form-data" action="${apiUrl}/models">
