@@ -34,6 +34,7 @@ import {
   type AgentHandle,
   type ApiHandle,
   type WorkerHandle,
+  listDevices,
 } from '../fixtures/stack.js';
 
 describe('farm end to end (Redis backend, real agent, real engines)', () => {
@@ -56,9 +57,9 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     const onnx = await upload(h.url, SAMPLE.onnx, { name: 'blazeface' });
     modelId = onnx.body.model.id;
     await upload(h.url, SAMPLE.tflite, { modelId });
-    const devices = await api(h.url, 'GET', '/devices');
-    assert.equal(devices.body.length, 1);
-    deviceId = devices.body[0].id;
+    const devices = await listDevices(h.url);
+    assert.equal(devices.length, 1);
+    deviceId = devices[0]!.id;
   });
 
   afterAll(async () => {
@@ -68,7 +69,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   });
 
   test('the desktop reports itself with all three frameworks (and native-int8 when its runtime is built)', async () => {
-    const d = (await api(h.url, 'GET', '/devices')).body[0];
+    const d = (await listDevices(h.url))[0]!;
     assert.equal(d.status, 'online');
     assert.equal(d.transport, 'local');
     const expected = ['onnxruntime', 'opencv-dnn', 'tflite', ...(existsSync(INT8_RUNNER) ? ['native-int8'] : [])].sort();
@@ -169,8 +170,8 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     const run = await waitForRun(h.url, created.body.runId, 60_000);
     const job = run.jobs[0];
     assert.equal(job.status, 'failed');
-    assert.equal(job.error.code, 'RUNNER_MODEL_REJECTED');
-    assert.match(job.error.message, /NotARealOp/);
+    assert.equal(job.error?.code, 'RUNNER_MODEL_REJECTED');
+    assert.match(job.error?.message ?? '', /NotARealOp/);
     assert.equal(job.attempts, 1);
   });
 

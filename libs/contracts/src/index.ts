@@ -20,3 +20,8 @@ export * from './layer-compare.schema.js';
 export * from './advice.schema.js';
 export * from './host-app.schema.js';
 export * from './auth.schema.js';
+export * from './api-common.schema.js';
+export * from './model-view.schema.js';
+export * from './result-view.schema.js';
+export * from './run-view.schema.js';
+export * from './agent-view.schema.js';
