@@ -42,6 +42,7 @@ export const BenchmarksContract = {
       'NO_MATCHING_DEVICE',
       'DEVICE_UNAVAILABLE',
       'FRAMEWORK_UNSUPPORTED',
+      'DYNAMIC_SHAPE_UNRESOLVED',
       'INPUT_TOO_LARGE',
       'CALIBRATION_TOO_LARGE',
       'TOO_MANY_JOBS',
