@@ -203,6 +203,16 @@ describe('access control', () => {
       assert.deepEqual(doc.paths['/agent/enroll'].post.security, [{ agentBootstrap: [] }]);
       assert.deepEqual(doc.paths['/agent/register'].post.security, [{ agentCredential: [] }]);
     });
+
+    test('the served document covers every route Nest serves, and is the checked-in docs/openapi.json', async () => {
+      const doc = (await api(h.url, 'GET', '/docs/json')).body;
+      const missing = Object.values(doc.paths as Record<string, Record<string, { 'x-missing-contract'?: string }>>)
+        .flatMap((item) => Object.values(item))
+        .map((op) => op['x-missing-contract'])
+        .filter(Boolean);
+      assert.deepEqual(missing, [], missing.join('\n'));
+      assert.deepEqual(doc, JSON.parse(readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8')), 'the API serves what `npm run openapi` wrote');
+    });
   });
 
   describe('agents', () => {
