@@ -78,7 +78,7 @@ export const ModelsContract = {
       202: { description: 'a conversion was queued (or one in progress is returned)', schema: ConversionViewSchema },
       200: { description: 'the variant exists already', schema: ConversionViewSchema },
     },
-    errors: ['MODEL_NOT_FOUND', 'MODEL_INVALID'],
+    errors: ['MODEL_NOT_FOUND', 'MODEL_INVALID', 'CALIBRATION_TOO_LARGE'],
   }),
   conversion: defineRoute({
     method: 'get',
