@@ -67,6 +67,7 @@ test('the response check refuses a body off its schema, an undeclared status and
   const key = { id: 'k', name: 'ci', prefix: 'fk_abc', scopes: ['read'], createdAt: '2026-01-01T00:00:00.000Z', revokedAt: null };
   assert.equal(contractProblem(contract, 200, key), null);
   assert.match(contractProblem(contract, 200, { ...key, scopes: 'read' })!, /scopes/);
+  assert.match(contractProblem(contract, 200, { ...key, lastUsedAt: null })!, /fields its schema does not declare .*: lastUsedAt/);
   assert.equal(contractProblem(contract, 404, { error: { code: 'API_KEY_NOT_FOUND', message: 'no key' } }), null);
   assert.match(contractProblem(contract, 404, { error: { code: 'MODEL_NOT_FOUND', message: 'x' } })!, /MODEL_NOT_FOUND is not declared for 404/);
   assert.match(contractProblem(contract, 409, { error: { code: 'JOB_STATE_CONFLICT', message: 'x' } })!, /status 409 is not declared/);

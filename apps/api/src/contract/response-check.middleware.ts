@@ -27,14 +27,26 @@ function matcher(method: string, path: string): RegExp {
   return new RegExp(`^${src}/?$`);
 }
 
+/** Paths of the fields in `sent` that parsing dropped: fields the schema (and so the document) does not declare. */
+function undeclaredFields(sent: unknown, parsed: unknown, at = ''): string[] {
+  if (Array.isArray(sent) && Array.isArray(parsed)) return sent.flatMap((v, i) => undeclaredFields(v, parsed[i], `${at}[${i}]`));
+  if (!sent || typeof sent !== 'object' || !parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
+  return Object.entries(sent as Record<string, unknown>).flatMap(([k, v]) =>
+    k in (parsed as object) ? undeclaredFields(v, (parsed as Record<string, unknown>)[k], at ? `${at}.${k}` : k) : [at ? `${at}.${k}` : k],
+  );
+}
+
 export function contractProblem(contract: RouteContractEntry, status: number, body: unknown): string | null {
   const success = contract.responses[status];
   if (success) {
     if (!success.schema) return `answered JSON where the contract declares ${success.contentType}`;
     const r = success.schema.safeParse(body);
-    return r.success
-      ? null
-      : `the ${status} body does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+    if (!r.success)
+      return `the ${status} body does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+    const extra = undeclaredFields(body, r.data);
+    return extra.length
+      ? `the ${status} body has fields its schema does not declare (add them to the schema in libs/contracts): ${extra.slice(0, 10).join(', ')}`
+      : null;
   }
   const codes = errorCodesByStatus(contract).get(status);
   if (!codes) return `status ${status} is not declared (declared: ${[...Object.keys(contract.responses), ...errorCodesByStatus(contract).keys()].join(', ')})`;
