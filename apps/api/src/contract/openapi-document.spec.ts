@@ -115,3 +115,20 @@ test('a route Nest serves without a contract is reported with what to add', asyn
     await app.close();
   }
 });
+
+test('every example in the document is valid for its schema', () => {
+  const problems: string[] = [];
+  let examples = 0;
+  for (const r of allRouteContracts()) {
+    const check = (what: string, schema: z.ZodType | undefined, example: unknown) => {
+      if (example === undefined || !schema) return;
+      examples++;
+      const parsed = schema.safeParse(example);
+      if (!parsed.success) problems.push(`${r.method.toUpperCase()} ${r.path} ${what}: ${parsed.error.message}`);
+    };
+    check('request', r.body?.schema, r.body?.example);
+    for (const [status, res] of Object.entries(r.responses)) check(status, res.schema, res.example);
+  }
+  assert.ok(examples >= 5);
+  assert.deepEqual(problems, []);
+});

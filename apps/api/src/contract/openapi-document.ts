@@ -67,10 +67,14 @@ export function errorCodesByStatus(r: RouteContractEntry): Map<number, AnyCode[]
   return new Map([...byStatus.entries()].sort((a, b) => a[0] - b[0]));
 }
 
+/** One example per error code of the status, named by the code, so a reader sees the envelope each one comes in. */
 function errorResponse(codes: AnyCode[]): ResponseConfig {
+  const examples = Object.fromEntries(
+    codes.map((code) => [code, { summary: code, value: { error: { code, message: `what went wrong and what to do about it (${code})` } } }]),
+  );
   const r: ResponseConfig & { 'x-error-codes': string[] } = {
     description: `Error codes: ${codes.join(', ')}`,
-    content: { 'application/json': { schema: ErrorEnvelopeSchema } },
+    content: { 'application/json': { schema: ErrorEnvelopeSchema, examples } },
     'x-error-codes': codes,
   };
   return r;
