@@ -182,7 +182,7 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
       ...agentEnv,
     });
     await waitFor(`the desktop agent to register (see ${agent.logPath})`, async () => /consuming device\./.test(agent.ownLog()), 120_000);
-    const devices = await getJson('/devices');
+    const devices = (await getJson('/devices?limit=1000')).items;
     const device = devices.find((d) => d.transport === 'local' && d.status !== 'offline');
     if (!device) throw new Error('the desktop agent registered no online device');
     log(`desktop agent online: ${device.name} with ${device.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ')}`);
@@ -191,7 +191,7 @@ export async function startFarmStack({ farmDir, port, pgPort, log, onExit, agent
       await waitFor(
         `${serials.length} emulated phone(s) online (see ${agent.logPath})`,
         async () => {
-          const list = await getJson('/devices');
+          const list = (await getJson('/devices?limit=1000')).items;
           phones = list.filter((d) => serials.includes(d.serial) && d.status === 'online' && d.frameworks.length > 0);
           return phones.length === serials.length;
         },

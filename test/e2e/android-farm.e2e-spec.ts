@@ -62,7 +62,7 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
   const redisUrl = requireEnv('TEST_REDIS_URL');
 
   let lastDevices: unknown;
-  const devices = async () => (lastDevices = (await api<DeviceRow[]>(h.url, 'GET', '/devices')).body) as DeviceRow[];
+  const devices = async () => (lastDevices = (await api<{ items: DeviceRow[] }>(h.url, 'GET', '/devices?limit=1000')).body.items) as DeviceRow[];
   const deviceBySerial = async (serial: string) => (await devices()).find((d) => d.serial === serial);
   const phoneId = async (p: EmulatedAndroidDevice) => (await deviceBySerial(p.serial))!.id;
 

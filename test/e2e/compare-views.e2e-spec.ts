@@ -28,6 +28,7 @@ import {
   type AgentHandle,
   type ApiHandle,
   type WorkerHandle,
+  listDevices,
 } from '../fixtures/stack.js';
 
 const OPTIONS = { warmupRuns: 3, timedRuns: 20, profileRuns: 3 };
@@ -45,7 +46,7 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     h = await startApi({ databaseUrl: await createTestDatabase('compare_views'), redisUrl });
     worker = await startWorker(h, { redisUrl });
     agent = await startAgent(h, { redisUrl });
-    deviceId = (await api(h.url, 'GET', '/devices')).body[0].id;
+    deviceId = (await listDevices(h.url))[0]!.id;
   });
   afterAll(async () => {
     await agent?.kill();

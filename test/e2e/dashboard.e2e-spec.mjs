@@ -106,11 +106,11 @@ beforeAll(async () => {
     apiUrl,
     'FARM_API_URL is not set: run this test through the e2e script that starts the stack, or set FARM_API_URL to a running farm API (e.g. http://localhost:3000)',
   );
-  const modelId = process.env.FARM_MODEL_ID ?? (await getJson('/models'))[0]?.id;
+  const modelId = process.env.FARM_MODEL_ID ?? (await getJson('/models')).items[0]?.id;
   assert.ok(modelId, `no FARM_MODEL_ID given and ${apiUrl}/models is empty: upload and benchmark a model first`);
   compare = await getJson(`/compare?modelId=${encodeURIComponent(modelId)}`);
   assert.ok(compare.cells.length > 0, `model ${modelId} has no results in /compare: benchmark it first`);
-  devices = await getJson('/devices');
+  devices = (await getJson('/devices?limit=1000')).items;
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
@@ -284,7 +284,7 @@ test('the devices view lists every device with its state; an emulated device is 
   );
   assert.deepEqual(rows.map((r) => r.id).sort(), devices.map((d) => d.id).sort());
   // Statuses may move between the two reads (a job starts): compare against a fresh list when they differ.
-  const fresh = new Map((await getJson('/devices')).map((d) => [d.id, d]));
+  const fresh = new Map((await getJson('/devices?limit=1000')).items.map((d) => [d.id, d]));
   for (const d of devices) {
     const r = rows.find((x) => x.id === d.id);
     const statuses = [d.status, fresh.get(d.id)?.status];

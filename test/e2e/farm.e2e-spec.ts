@@ -34,7 +34,11 @@ import {
   type AgentHandle,
   type ApiHandle,
   type WorkerHandle,
+  listDevices,
+  client,
+  local,
 } from '../fixtures/stack.js';
+import { unwrap } from '@farm/api-client';
 
 describe('farm end to end (Redis backend, real agent, real engines)', () => {
   let h: ApiHandle;
@@ -56,9 +60,9 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     const onnx = await upload(h.url, SAMPLE.onnx, { name: 'blazeface' });
     modelId = onnx.body.model.id;
     await upload(h.url, SAMPLE.tflite, { modelId });
-    const devices = await api(h.url, 'GET', '/devices');
-    assert.equal(devices.body.length, 1);
-    deviceId = devices.body[0].id;
+    const devices = await listDevices(h.url);
+    assert.equal(devices.length, 1);
+    deviceId = devices[0]!.id;
   });
 
   afterAll(async () => {
@@ -68,7 +72,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   });
 
   test('the desktop reports itself with all three frameworks (and native-int8 when its runtime is built)', async () => {
-    const d = (await api(h.url, 'GET', '/devices')).body[0];
+    const d = (await listDevices(h.url))[0]!;
     assert.equal(d.status, 'online');
     assert.equal(d.transport, 'local');
     const expected = ['onnxruntime', 'opencv-dnn', 'tflite', ...(existsSync(INT8_RUNNER) ? ['native-int8'] : [])].sort();
@@ -76,21 +80,19 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   });
 
   test('BlazeFace under ONNX Runtime, TFLite and OpenCV DNN: results, per-layer rows in Postgres, comparison', async () => {
-    const created = await api(h.url, 'POST', '/benchmarks', {
-      modelId,
-      targets: { platform: 'linux' },
-      options: { warmupRuns: 3, timedRuns: 20, profileRuns: 3 },
-    });
-    assert.equal(created.status, 202, JSON.stringify(created.body));
-    assert.equal(created.body.jobs, 3);
-    const run = await waitForRun(h.url, created.body.runId);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
+    const farm = client(h.url);
+    const created = await unwrap(
+      farm.POST('/benchmarks', { body: { modelId, targets: { platform: 'linux' }, options: { warmupRuns: 3, timedRuns: 20, profileRuns: 3 } } }),
+    );
+    assert.equal(created.jobs, 3);
+    const run = await waitForRun(h.url, created.runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j) => [j.framework, j.error])));
 
     const rows = await sql<{ framework: string; runs: number; layers: string; median_ms: number }>(
       h.databaseUrl,
       `SELECT r.framework, r.runs, r.median_ms, (SELECT count(*) FROM layer_timings l WHERE l.result_id = r.id)::text AS layers
          FROM benchmark_results r JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = $1 ORDER BY r.framework`,
-      [created.body.runId],
+      [created.runId],
     );
     assert.deepEqual(
       rows.map((r) => r.framework),
@@ -101,7 +103,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
       assert.ok(Number(r.layers) > 10, `${r.framework} stored ${r.layers} layer rows`);
       assert.ok(r.median_ms > 0);
     }
-    const cmp = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
+    const cmp = local(await unwrap(farm.GET('/compare', { params: { query: { modelId } } })));
     assert.deepEqual(cmp.frameworks, ['onnxruntime', 'opencv-dnn', 'tflite']);
     for (const c of cmp.cells) {
       assert.ok(c.opClasses.length >= 3, `${c.framework} has an op-class breakdown`);
@@ -117,10 +119,10 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
       const share = c.opClasses.reduce((s: number, o: { share: number }) => s + o.share, 0);
       assert.ok(Math.abs(share - 1) < 1e-6);
     }
-    const detail = (await api(h.url, 'GET', `/results/${run.jobs[0].id}`)).body;
+    const detail = await unwrap(farm.GET('/results/{jobId}', { params: { path: { jobId: run.jobs[0]!.id } } }));
     assert.equal(detail.latenciesMs.length, 20);
     assert.ok(detail.loadMs > 0 && detail.firstInferenceMs > 0);
-    assert.ok(detail.peakMemoryBytes > 1_000_000);
+    assert.ok(detail.peakMemoryBytes! > 1_000_000);
     assert.match(detail.outputDigest, /^[0-9a-f]{64}$/);
     assert.ok(detail.environment.cpuModel.length > 0);
     assert.equal(detail.environment.cpuAffinity, runnerCpu);
@@ -128,7 +130,8 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
 
   test('the dashboard renders the matrix, the per-layer chart and the devices view in headless Chromium', async () => {
     // A phone host played over HTTP: an emulated phone with one result of this model, and an unauthorized phone.
-    const onnxArtifact = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts.find((a: { format: string }) => a.format === 'onnx');
+    const model = await unwrap(client(h.url).GET('/models/{id}', { params: { path: { id: modelId } } }));
+    const onnxArtifact = model.artifacts.find((a) => a.format === 'onnx')!;
     const phones = await seedPhones(h, modelId, onnxArtifact.id);
     const spec = join(ROOT, 'test/e2e/dashboard.e2e-spec.mjs');
     assert.ok(existsSync(spec), `missing ${spec}`);
@@ -169,8 +172,8 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     const run = await waitForRun(h.url, created.body.runId, 60_000);
     const job = run.jobs[0];
     assert.equal(job.status, 'failed');
-    assert.equal(job.error.code, 'RUNNER_MODEL_REJECTED');
-    assert.match(job.error.message, /NotARealOp/);
+    assert.equal(job.error?.code, 'RUNNER_MODEL_REJECTED');
+    assert.match(job.error?.message ?? '', /NotARealOp/);
     assert.equal(job.attempts, 1);
   });
 

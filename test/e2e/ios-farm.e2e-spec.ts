@@ -51,7 +51,7 @@ describeUnless(appiumMissingReason())(
     let modelId: string;
     const redisUrl = requireEnv('TEST_REDIS_URL');
 
-    const iphone = async () => (await api<DeviceRow[]>(h.url, 'GET', '/devices')).body.find((d) => d.serial === UDID);
+    const iphone = async () => (await api<{ items: DeviceRow[] }>(h.url, 'GET', '/devices?limit=1000')).body.items.find((d) => d.serial === UDID);
 
     beforeAll(async () => {
       appium = await startAppium([IPHONE_STANDIN]);

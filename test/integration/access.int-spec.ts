@@ -24,6 +24,8 @@ import {
   type ApiHandle,
   type EnrolledAgent,
   testEnvironment,
+  listDevices,
+  listModels,
 } from '../fixtures/stack.js';
 
 const run = promisify(execFile);
@@ -194,11 +196,22 @@ describe('access control', () => {
     test('the OpenAPI document declares the security schemes and which endpoints need them', async () => {
       const doc = (await api(h.url, 'GET', '/docs/json')).body;
       assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['agentBootstrap', 'agentCredential', 'apiKey', 'apiKeyHeader']);
-      assert.deepEqual(doc.paths['/models'].post.security, [{ apiKey: [] }, { apiKeyHeader: [] }]);
-      assert.deepEqual(doc.paths['/models'].get.security, [{ apiKey: [] }, { apiKeyHeader: [] }, {}], 'reads are open on this API');
+      assert.deepEqual(doc.paths['/models'].post.security, [{ apiKey: ['write'] }, { apiKeyHeader: ['write'] }]);
+      assert.deepEqual(doc.paths['/models'].get.security, [{ apiKey: ['read'] }, { apiKeyHeader: ['read'] }, {}], 'reads may be open (READ_ACCESS)');
+      assert.deepEqual(doc.paths['/keys'].get.security, [{ apiKey: ['admin'] }, { apiKeyHeader: ['admin'] }]);
       assert.deepEqual(doc.paths['/health'].get.security, []);
       assert.deepEqual(doc.paths['/agent/enroll'].post.security, [{ agentBootstrap: [] }]);
       assert.deepEqual(doc.paths['/agent/register'].post.security, [{ agentCredential: [] }]);
+    });
+
+    test('the served document covers every route Nest serves, and is the checked-in docs/openapi.json', async () => {
+      const doc = (await api(h.url, 'GET', '/docs/json')).body;
+      const missing = Object.values(doc.paths as Record<string, Record<string, { 'x-missing-contract'?: string }>>)
+        .flatMap((item) => Object.values(item))
+        .map((op) => op['x-missing-contract'])
+        .filter(Boolean);
+      assert.deepEqual(missing, [], missing.join('\n'));
+      assert.deepEqual(doc, JSON.parse(readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8')), 'the API serves what `npm run openapi` wrote');
     });
   });
 
@@ -309,7 +322,7 @@ describe('access control', () => {
       assert.equal(reg.status, 200);
       assert.equal(reg.body.agentId, b.agentId);
       assert.notEqual(reg.body.agentId, a.agentId);
-      const devices = (await api(h.url, 'GET', '/devices')).body as { id: string; status: string }[];
+      const devices = await listDevices(h.url);
       assert.equal(devices.find((d) => d.id === deviceA)!.status, 'online');
       const hb = await agentCall(b, 'POST', '/agent/heartbeat', { agentId: a.agentId, busyDeviceIds: [deviceA] });
       assert.equal(hb.status, 404);
@@ -329,7 +342,7 @@ describe('access control', () => {
 
       // Admin scope only.
       assert.equal((await api(h.url, 'GET', '/agents', undefined, { key: writeKey })).status, 403);
-      const listed = (await api(h.url, 'GET', '/agents')).body as { id: string; credentialActive: boolean; devices: { id: string; queue: string }[] }[];
+      const listed = (await api(h.url, 'GET', '/agents')).body.items as { id: string; credentialActive: boolean; devices: { id: string; queue: string }[] }[];
       assert.deepEqual(listed.find((x) => x.id === a.agentId)!.devices, [{ id: deviceA, serial: 'desk-a', status: 'online', queue: `device.${deviceA}` }]);
 
       const issued = await api(h.url, 'POST', `/agents/${a.agentId}/credential`);
@@ -342,7 +355,7 @@ describe('access control', () => {
       assert.equal(revoked.status, 200);
       const after = await agentCall(installed, 'POST', '/agent/heartbeat', { agentId: a.agentId });
       assert.equal(after.body.error.code, 'AGENT_CREDENTIAL_REVOKED');
-      const devices = (await api(h.url, 'GET', '/devices')).body as { id: string; status: string }[];
+      const devices = await listDevices(h.url);
       assert.equal(devices.find((d) => d.id === deviceA)!.status, 'offline');
       assert.equal((await api(h.url, 'DELETE', '/agents/00000000-0000-4000-8000-000000000000/credential')).body.error.code, 'AGENT_NOT_FOUND');
     });
@@ -351,7 +364,7 @@ describe('access control', () => {
   test('a request that expands to more jobs than MAX_JOBS_PER_REQUEST gets 422 and stores nothing', async () => {
     const device = await registerDevice(h, 'cap-desk');
     // A model already uploaded: the admin key's upload budget (3 per window here) is spent by now.
-    const modelId = (await api(h.url, 'GET', '/models')).body[0].id as string;
+    const modelId = (await listModels(h.url))[0]!.id;
     const before = await counts(h.databaseUrl);
     const r = await api(h.url, 'POST', '/benchmarks', {
       modelId,

@@ -30,7 +30,12 @@ import {
   type EnrolledAgent,
   type WorkerHandle,
   testEnvironment,
+  client,
+  listDevices,
+  listModels,
+  local,
 } from '../fixtures/stack.js';
+import { listAll, unwrap } from '@farm/api-client';
 
 const TABLES = ['models', 'model_artifacts', 'benchmark_runs', 'benchmark_jobs', 'benchmark_results', 'layer_timings'];
 
@@ -434,5 +439,50 @@ describe('API against real Postgres and Redis', () => {
       }
       assert.equal((await api(h.url, 'GET', '/compare')).status, 400);
     });
+  });
+
+  test('lists are paged: limit and an opaque cursor, newest models first, no item skipped or repeated when one is added meanwhile', async () => {
+    const farm = client(h.url);
+    const uploadTiny = async (n: number) =>
+      (await uploadBytes(h.url, oneNodeOnnx('Relu', [1, n]), `paged-${n}.onnx`, { name: `paged-${n}` })).body.model.id as string;
+    for (const n of [101, 102, 103]) await uploadTiny(n);
+    const all = await listModels(h.url);
+    const first = local(await unwrap(farm.GET('/models', { params: { query: { limit: 2 } } })));
+    assert.equal(first.items.length, 2);
+    assert.deepEqual(
+      first.items.map((m) => m.id),
+      all.slice(0, 2).map((m) => m.id),
+    );
+    assert.ok(first.nextCursor, 'more pages follow');
+    const added = await uploadTiny(104);
+    assert.equal(
+      all.some((m) => m.id === added),
+      false,
+    );
+    const rest = await listAll((cursor) => farm.GET('/models', { params: { query: { limit: 2, cursor: cursor ?? first.nextCursor! } } }));
+    assert.deepEqual(
+      rest.map((m) => m.id),
+      all.slice(2).map((m) => m.id),
+      'the pages after the first hold exactly the older models, once each; the one added meanwhile is on no later page',
+    );
+    assert.equal((await listModels(h.url))[0]!.id, added, 'newest first');
+    for (const [query, field] of [
+      ['limit=0', 'limit'],
+      ['limit=1001', 'limit'],
+      ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
+      ['offset=3', 'offset'],
+    ]) {
+      const r = await api(h.url, 'GET', `/models?${query}`);
+      assert.equal(r.status, 400, query);
+      assert.equal(r.body.error.code, 'VALIDATION_FAILED');
+      assert.match(r.body.error.message, new RegExp(field));
+    }
+    await registerDevice(h, 'paged-desk');
+    const devices = local(await unwrap(farm.GET('/devices', { params: { query: { limit: 1 } } })));
+    const allDevices = await listDevices(h.url);
+    assert.ok(allDevices.length >= 2);
+    assert.equal(devices.items.length, 1);
+    assert.equal(devices.items[0]!.id, allDevices[0]!.id, 'devices in registration order');
+    assert.ok(devices.nextCursor, 'more devices follow');
   });
 });

@@ -63,7 +63,7 @@ describe('conversions through the worker', () => {
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
     assert.equal(done.reused, false);
     assert.equal(done.attempts, 1);
-    assert.equal(done.report.syntheticCalibration, true);
+    assert.equal((done.report as { syntheticCalibration?: boolean }).syntheticCalibration, true);
     const variant = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts.find((a: { id: string }) => a.id === done.artifactId);
     assert.equal(variant.variant, 'int8_qdq');
     assert.equal(variant.derivedFromId, done.sourceArtifactId);
@@ -183,8 +183,8 @@ describe('conversions through the worker', () => {
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const conversion = await waitForConversion(h.url, created.body.conversions[0].id);
     assert.equal(conversion.status, 'failed');
-    assert.equal(conversion.error.code, 'CONVERSION_TIMEOUT');
-    assert.match(conversion.error.message, /did not finish within 100 ms \(CONVERSION_TIMEOUT_MS\)/);
+    assert.equal(conversion.error?.code, 'CONVERSION_TIMEOUT');
+    assert.match(conversion.error?.message ?? '', /did not finish within 100 ms \(CONVERSION_TIMEOUT_MS\)/);
     assert.equal(conversion.attempts, 1, 'a timeout is permanent: not retried');
     const job = await waitFor('the waiting int8 cell to fail', async () => {
       const run = (await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body;

@@ -9,7 +9,19 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { deviceQueueName, type DeviceReport, type TensorSpec, type UnreachableDevice } from '@farm/contracts';
 import { createQueueFactory } from '@farm/queue';
-import { agentOfDevice, api, createTestDatabase, registerDevice, requireEnv, SAMPLE, sql, startApi, upload, type ApiHandle } from '../fixtures/stack.js';
+import {
+  agentOfDevice,
+  api,
+  createTestDatabase,
+  listDevices,
+  registerDevice,
+  requireEnv,
+  SAMPLE,
+  sql,
+  startApi,
+  upload,
+  type ApiHandle,
+} from '../fixtures/stack.js';
 import { EMULATED_DEVICE_ENV, emulatedPhone, PHONE_OPTS as OPTS, agentPost as post, snapshot, submitMeasuredResult } from '../fixtures/phones.js';
 
 const phone = emulatedPhone;
@@ -40,7 +52,7 @@ describe('phones: registration, unreachable devices, heartbeats, targeting and e
     return r.body as { devices: { id: string; serial: string }[] };
   };
   const devices = async () => {
-    const list = (await api(h.url, 'GET', '/devices')).body as { id: string; serial: string; agent: { name: string } }[];
+    const list = await listDevices(h.url);
     return new Map(list.filter((d) => d.agent.name === 'phone-host').map((d) => [d.serial, d as any]));
   };
 
@@ -202,7 +214,7 @@ describe('phones: registration, unreachable devices, heartbeats, targeting and e
     // A device of another agent is not this agent's to update.
     const other = await registerDevice(h, 'other-desk');
     await beat([other], [{ deviceId: other, cooling: true, snapshot: hot }]);
-    const desk = ((await api(h.url, 'GET', '/devices')).body as { id: string; status: string; lastSnapshotAt: string | null }[]).find((x) => x.id === other)!;
+    const desk = (await listDevices(h.url)).find((x) => x.id === other)!;
     assert.equal(desk.status, 'online');
     assert.equal(desk.lastSnapshotAt, null);
     ids.desk = other;

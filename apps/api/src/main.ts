@@ -2,14 +2,27 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppModule } from './app.module.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
 import { DomainExceptionFilter } from './common/domain-exception.filter.js';
-import { applyAccessToDocument, SECURITY_SCHEMES } from './common/openapi.js';
+import { farmOpenApiDocument } from './contract/all-route-contracts.js';
+import { allRouteContracts } from './contract/route-contract.js';
+import { routeGaps, type RouteGap } from './contract/route-coverage.js';
+import { responseCheckMiddleware } from './contract/response-check.middleware.js';
+
+/** The generated document, with any route that has no contract listed as an operation without responses (the contract test names it). */
+function servedDocument(gaps: RouteGap[]) {
+  const doc = farmOpenApiDocument();
+  for (const g of gaps) {
+    const item = ((doc.paths ??= {})[g.path] ??= {}) as Record<string, unknown>;
+    item[g.method] ??= { summary: 'NO CONTRACT', description: g.problem, 'x-missing-contract': g.problem, responses: {} };
+  }
+  return doc;
+}
 
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { logger: ['error', 'warn', 'log'] });
@@ -20,18 +33,12 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useStaticAssets(webDir, { index: 'index.html' });
   // Chart.js is served from the installed package, so the dashboard needs no CDN.
   app.useStaticAssets(join(dirname(fileURLToPath(import.meta.resolve('chart.js'))), '..', 'dist'), { prefix: '/vendor/chart.js/' });
-  const builder = new DocumentBuilder()
-    .setTitle('Benchmark farm API')
-    .setDescription(
-      'Upload models, run benchmark matrices on devices, read results and comparisons. Writes need an API key with write scope, ' +
-        `key management an admin key; reads ${config.readsNeedKey ? 'need a key too' : 'are open on this deployment (READ_ACCESS)'}. ` +
-        'State-changing requests from web pages of another origin are refused (403 CROSS_SITE_REQUEST).',
-    )
-    .setVersion('0.1.0');
-  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) builder.addSecurity(name, { ...scheme });
-  const doc = SwaggerModule.createDocument(app, builder.build());
-  applyAccessToDocument(doc as unknown as Parameters<typeof applyAccessToDocument>[0], config.readsNeedKey);
-  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/json' });
+  // The document is generated from the route contracts; a route Nest serves without one is listed in it as a gap.
+  const contracts = allRouteContracts();
+  const gaps = routeGaps(app, contracts);
+  for (const g of gaps) new Logger('Contract').error(g.problem);
+  if (config.contractCheck) app.use(responseCheckMiddleware(contracts, gaps));
+  SwaggerModule.setup('docs', app, servedDocument(gaps) as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/json' });
   return app;
 }
 

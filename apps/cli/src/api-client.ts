@@ -1,185 +1,136 @@
 /**
- * Typed HTTP client of the farm API. Every response is validated, and every failure surfaces as
- * an ApiError with the API's error code (or a client-side code when the API could not be reached).
+ * The CLI's calls to the farm API, through the typed client generated from the API's OpenAPI
+ * document (@farm/api-client). Every failure surfaces as an ApiError with the API's error code, or a
+ * client-side code when the API could not be reached or did not answer as a farm API.
  */
-import {
-  AdviceResponseSchema,
-  ApiKeyViewSchema,
-  CompareResponseSchema,
-  CreatedApiKeySchema,
-  DeviceViewSchema,
-  LayerCompareResponseSchema,
-  RegressionViewSchema,
-  SuiteNightViewSchema,
-  SuiteViewSchema,
-  type AdviceResponse,
-  type CreateSuiteRequestInput,
-  type RegressionState,
-  type RegressionView,
-  type SuiteNightView,
-  type SuiteView,
-  type ApiKeyView,
-  type BenchmarkRequestInput,
-  type CompareResponse,
-  type CreateApiKey,
-  type CreatedApiKey,
-  type DeviceView,
-  type LayerCompareResponse,
-} from '@farm/contracts';
-import { z } from 'zod';
-import {
-  CreateRunResponseSchema,
-  ErrorBodySchema,
-  ModelSchema,
-  RunStatusSchema,
-  UploadResponseSchema,
-  type CreateRunResponse,
-  type Model,
-  type RunStatus,
-  type UploadResponse,
-} from './api-schemas.js';
+import { createFarmClient, FarmApiError, listAll, unwrap, uploadModel, type FarmClient, type Schemas } from '@farm/api-client';
+import type { BenchmarkRequestInput, CreateApiKey, CreateSuiteRequestInput, RegressionState, SETTABLE_REGRESSION_STATES } from '@farm/contracts';
 
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
+export { FarmApiError as ApiError } from '@farm/api-client';
+
+export type Model = Schemas['Model'];
+export type RunStatus = Schemas['RunStatus'];
+export type RunJob = Schemas['RunJob'];
+export type UploadResponse = Schemas['UploadResponse'];
+export type DeviceView = Schemas['Device'];
+export type CompareResponse = Schemas['CompareResponse'];
+export type CompareCell = Schemas['CompareCell'];
+export type LayerCompareResponse = Schemas['LayerCompareResponse'];
+export type AdviceResponse = Schemas['AdviceResponse'];
+export type SuiteView = Schemas['Suite'];
+export type SuiteNightView = Schemas['SuiteNight'];
+export type RegressionView = Schemas['Regression'];
 
 export class ApiClient {
+  private readonly client: FarmClient;
+
   constructor(
     readonly baseUrl: string,
     private readonly apiKey?: string,
-  ) {}
-
-  createKey(req: CreateApiKey): Promise<CreatedApiKey> {
-    return this.request('POST', '/keys', CreatedApiKeySchema, req);
+  ) {
+    this.client = createFarmClient(baseUrl, { apiKey, headers: { accept: 'application/json' } });
   }
 
-  listKeys(): Promise<ApiKeyView[]> {
-    return this.request('GET', '/keys', z.array(ApiKeyViewSchema));
+  createKey(req: CreateApiKey) {
+    return this.call(this.client.POST('/keys', { body: req }));
   }
 
-  createSuite(req: CreateSuiteRequestInput): Promise<SuiteView> {
-    return this.request('POST', '/suites', SuiteViewSchema, req);
+  listKeys() {
+    return this.all((cursor) => this.client.GET('/keys', { params: { query: { limit: 1000, cursor } } }));
   }
 
-  listSuites(): Promise<SuiteView[]> {
-    return this.request('GET', '/suites', z.array(SuiteViewSchema));
+  createSuite(req: CreateSuiteRequestInput) {
+    return this.call(this.client.POST('/suites', { body: req as Schemas['CreateSuiteRequest'] }));
   }
 
-  runSuite(id: string): Promise<SuiteNightView> {
-    return this.request('POST', `/suites/${encodeURIComponent(id)}/run`, SuiteNightViewSchema);
+  listSuites() {
+    return this.call(this.client.GET('/suites'));
   }
 
-  listRegressions(filter: { state?: RegressionState; suiteId?: string }): Promise<RegressionView[]> {
-    const q = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined)).toString();
-    return this.request('GET', `/regressions${q ? `?${q}` : ''}`, z.array(RegressionViewSchema));
+  runSuite(id: string) {
+    return this.call(this.client.POST('/suites/{id}/run', { params: { path: { id } } }));
   }
 
-  setRegressionState(id: string, state: RegressionState): Promise<RegressionView> {
-    return this.request('PATCH', `/regressions/${encodeURIComponent(id)}`, RegressionViewSchema, { state });
+  listRegressions(filter: { state?: RegressionState; suiteId?: string }) {
+    return this.call(this.client.GET('/regressions', { params: { query: filter } }));
   }
 
-  revokeKey(id: string): Promise<ApiKeyView> {
-    return this.request('DELETE', `/keys/${encodeURIComponent(id)}`, ApiKeyViewSchema);
+  setRegressionState(id: string, state: (typeof SETTABLE_REGRESSION_STATES)[number]) {
+    return this.call(this.client.PATCH('/regressions/{id}', { params: { path: { id } }, body: { state } }));
   }
 
-  listModels(): Promise<Model[]> {
-    return this.request('GET', '/models', z.array(ModelSchema));
+  revokeKey(id: string) {
+    return this.call(this.client.DELETE('/keys/{id}', { params: { path: { id } } }));
   }
 
-  listDevices(): Promise<DeviceView[]> {
-    return this.request('GET', '/devices', z.array(DeviceViewSchema));
+  listModels() {
+    return this.all((cursor) => this.client.GET('/models', { params: { query: { limit: 1000, cursor } } }));
   }
 
-  compare(modelId: string): Promise<CompareResponse> {
-    return this.request('GET', `/compare?modelId=${encodeURIComponent(modelId)}`, CompareResponseSchema);
+  listDevices() {
+    return this.all((cursor) => this.client.GET('/devices', { params: { query: { limit: 1000, cursor } } }));
+  }
+
+  compare(modelId: string) {
+    return this.call(this.client.GET('/compare', { params: { query: { modelId } } }));
   }
 
   /** Exactly one of deviceId (every framework there) or framework (that framework on every device). */
-  layers(modelId: string, scope: { deviceId: string } | { framework: string }): Promise<LayerCompareResponse> {
-    const q = 'deviceId' in scope ? `deviceId=${encodeURIComponent(scope.deviceId)}` : `framework=${encodeURIComponent(scope.framework)}`;
-    return this.request('GET', `/compare/layers?modelId=${encodeURIComponent(modelId)}&${q}`, LayerCompareResponseSchema);
+  layers(modelId: string, scope: { deviceId: string } | { framework: string }) {
+    return this.call(this.client.GET('/compare/layers', { params: { query: { modelId, ...scope } } }));
   }
 
-  advice(modelId: string, deviceId?: string): Promise<AdviceResponse> {
-    const q = deviceId ? `&deviceId=${encodeURIComponent(deviceId)}` : '';
-    return this.request('GET', `/compare/advice?modelId=${encodeURIComponent(modelId)}${q}`, AdviceResponseSchema);
+  advice(modelId: string, deviceId?: string) {
+    return this.call(this.client.GET('/compare/advice', { params: { query: { modelId, ...(deviceId ? { deviceId } : {}) } } }));
   }
 
   layersViewUrl(modelId: string, deviceId: string): string {
     return `${this.dashboardUrl(modelId)}&deviceId=${encodeURIComponent(deviceId)}#layers-section`;
   }
 
-  uploadModel(file: { bytes: Uint8Array; fileName: string }, fields: { name?: string; modelId?: string }): Promise<UploadResponse> {
-    const form = new FormData();
-    form.set('file', new Blob([file.bytes]), file.fileName);
-    if (fields.name !== undefined) form.set('name', fields.name);
-    if (fields.modelId !== undefined) form.set('modelId', fields.modelId);
-    return this.request('POST', '/models', UploadResponseSchema, form);
+  uploadModel(file: { bytes: Uint8Array; fileName: string }, fields: { name?: string; modelId?: string; slug?: string }): Promise<UploadResponse> {
+    return this.call(uploadModel(this.client, file, fields));
   }
 
-  createBenchmark(req: BenchmarkRequestInput): Promise<CreateRunResponse> {
-    return this.request('POST', '/benchmarks', CreateRunResponseSchema, req);
+  createBenchmark(req: BenchmarkRequestInput) {
+    return this.call(this.client.POST('/benchmarks', { body: req as Schemas['BenchmarkRequest'] }));
   }
 
   benchmarkStatus(runId: string): Promise<RunStatus> {
-    return this.request('GET', `/benchmarks/${encodeURIComponent(runId)}`, RunStatusSchema);
+    return this.call(this.client.GET('/benchmarks/{id}', { params: { path: { id: runId } } }));
   }
 
   dashboardUrl(modelId: string): string {
     return `${this.baseUrl}/?modelId=${encodeURIComponent(modelId)}`;
   }
 
-  /** What to do about a refused key, in CLI terms. */
-  private hint(code: string, message: string): string {
-    if (code === 'API_KEY_REQUIRED' && !this.apiKey) return `${message}; set FARM_API_KEY (an admin creates keys with \`farm keys create\`)`;
-    return message;
+  private all<T>(page: Parameters<typeof listAll<T>>[0]): Promise<T[]> {
+    return this.guard(listAll(page));
   }
 
-  private async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: FormData | object): Promise<T> {
-    const url = `${this.baseUrl}${path}`;
-    const init: RequestInit = { method, headers: { accept: 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) } };
-    if (body instanceof FormData) init.body = body;
-    else if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { ...init.headers, 'content-type': 'application/json' };
-    }
-    let res: Response;
+  private call<T>(answer: Parameters<typeof unwrap<T>>[0]): Promise<T> {
+    return this.guard(unwrap(answer));
+  }
+
+  /** What to do about a refused key or an unreachable API, in CLI terms. */
+  private async guard<T>(p: Promise<T>): Promise<T> {
     try {
-      res = await fetch(url, init);
+      return await p;
     } catch (e) {
+      if (e instanceof FarmApiError) {
+        if (e.code === 'API_KEY_REQUIRED' && !this.apiKey) {
+          throw new FarmApiError(e.code, `${e.message}; set FARM_API_KEY (an admin creates keys with \`farm keys create\`)`, e.status, e.details);
+        }
+        throw e;
+      }
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new ApiError(
-        'API_UNREACHABLE',
-        `cannot reach ${this.baseUrl} (${cause?.code ?? cause?.message ?? (e as Error).message}); is the API running? set --api or FARM_API_URL`,
-      );
+      if (e instanceof TypeError && cause) {
+        throw new FarmApiError(
+          'API_UNREACHABLE',
+          `cannot reach ${this.baseUrl} (${cause.code ?? cause.message}); is the API running? set --api or FARM_API_URL`,
+        );
+      }
+      throw new FarmApiError('BAD_RESPONSE', `unexpected response from ${this.baseUrl} (${(e as Error).message}); is it a farm API of this version?`);
     }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new ApiError('BAD_RESPONSE', `${method} ${path} answered ${res.status} with a body that is not JSON`, res.status);
-    }
-    if (!res.ok) {
-      const err = ErrorBodySchema.safeParse(json);
-      if (err.success) throw new ApiError(err.data.error.code, this.hint(err.data.error.code, err.data.error.message), res.status);
-      throw new ApiError(`HTTP_${res.status}`, `${method} ${path} failed with status ${res.status}`, res.status);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ApiError(
-        'BAD_RESPONSE',
-        `${method} ${path}: unexpected response (${issue?.path.join('.') || '(root)'}: ${issue?.message}); is ${this.baseUrl} a farm API of this version?`,
-      );
-    }
-    return parsed.data;
   }
 }

@@ -3,7 +3,7 @@
  * (source nodes or fused groups, each framework's time or share, the delta between the first
  * two columns), the coverage per framework, the end-to-end verdicts, and the advice.
  */
-import type { AdviceResponse, LayerCompareResponse } from '@farm/contracts';
+import type { AdviceResponse, LayerCompareResponse } from './api-client.js';
 import { formatMs, formatPercent, renderTable } from './table-format.js';
 
 /** The last two path segments of a node name: enough to recognise it, short enough for a terminal. */

@@ -3,7 +3,7 @@ import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import type { CompareResponse, DeviceView } from '@farm/contracts';
 import { describeRunning, formatCompareTable, formatDevicesTable, formatFailures, formatMs, formatPercent, renderTable } from './table-format.js';
-import type { RunJob } from './api-schemas.js';
+import type { RunJob } from './api-client.js';
 
 const device = { id: 'd1', name: 'vm (desktop)', platform: 'linux', emulated: false };
 type Cell = CompareResponse['cells'][number];
@@ -140,9 +140,15 @@ const job = (over: Partial<RunJob>): RunJob => ({
   device: { id: device.id, name: device.name, emulated: false },
   framework: 'onnxruntime',
   artifact: { id: 'a1', format: 'onnx', variant: 'original' },
+  conversionId: null,
+  options: {},
   status: 'queued',
+  attempts: 0,
   progress: null,
   error: null,
+  queuedAt: '2026-01-01T00:00:00.000Z',
+  startedAt: null,
+  finishedAt: null,
   summary: null,
   ...over,
 });

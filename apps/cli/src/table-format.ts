@@ -2,8 +2,8 @@
  * Plain-text tables for the terminal: the framework x device comparison, devices and models.
  * Pure functions of API responses, so they are unit-tested without a server.
  */
-import { NOISY_SPREAD, type CompareCell, type CompareResponse, type DeviceView } from '@farm/contracts';
-import type { Model, RunJob } from './api-schemas.js';
+import { NOISY_SPREAD } from '@farm/contracts';
+import type { CompareCell, CompareResponse, DeviceView, Model, RunJob } from './api-client.js';
 
 /** Marks a device whose timings are emulation (test and demo infrastructure), never phone performance. */
 export const EMULATED_MARK = 'EMULATED';

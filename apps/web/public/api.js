@@ -51,6 +51,18 @@ export async function api(path) {
   return body;
 }
 
+/** Every item of a paged list endpoint ({ items, nextCursor }): follows the cursor to the last page. */
+export async function apiList(path) {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await api(`${path}?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
 /** POST with a JSON body (the advisor's one-click benchmarks); errors as for api(). */
 export async function apiPost(path, body) {
   let res;

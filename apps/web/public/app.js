@@ -1,7 +1,7 @@
 // Dashboard logic: loads models, the /compare matrix of the chosen model and /results of the chosen cell,
 // and renders them with plain DOM calls and Chart.js (global `Chart` from /vendor/chart.js/chart.umd.js).
 // The devices view lives in devices.js; fetch and DOM helpers in api.js and dom.js.
-import { api } from './api.js';
+import { api, apiList } from './api.js';
 import { $, el, emulatedBadge, OP_CLASS_COLOURS } from './dom.js';
 import { loadDevices } from './devices.js';
 import { loadLayerViews } from './layers.js';
@@ -77,7 +77,7 @@ async function init() {
 
   let models;
   try {
-    models = await api('/models');
+    models = await apiList('/models');
   } catch (e) {
     showStatus('error', `Could not list models: ${e.code}: ${e.message}`);
     return setDone('error');

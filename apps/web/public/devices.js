@@ -1,7 +1,7 @@
 // Devices view: every device of GET /devices with its platform, SoC, state (online, busy, cooling,
 // offline, unauthorized), latest temperature and battery; emulated devices carry a badge. It loads on
 // its own, so it shows even when no model has been uploaded yet.
-import { api } from './api.js';
+import { apiList } from './api.js';
 import { $, el, emulatedBadge } from './dom.js';
 
 /** What each state means, for the state badge's tooltip. */
@@ -52,7 +52,7 @@ export async function loadDevices() {
   section.dataset.ready = 'false';
   let devices;
   try {
-    devices = await api('/devices');
+    devices = await apiList('/devices');
   } catch (e) {
     $('devices-status').textContent = `Could not list devices: ${e.code}: ${e.message}`;
     $('devices-status').className = 'status error';

@@ -61,29 +61,33 @@ export const AdviceLayerSchema = z.object({
   factor: z.number().nullable(),
 });
 
-export const AdviceItemSchema = z.object({
-  rule: z.enum(ADVICE_RULES),
-  severity: z.enum(['high', 'medium', 'info']),
-  title: z.string(),
-  detail: z.string(),
-  deviceId: z.string().nullable(),
-  nodes: z.array(z.string()),
-  evidence: z.array(AdviceEvidenceSchema),
-  /** The largest share among the evidence: what "costly" was judged on. */
-  maxShare: z.number(),
-  ratio: AdviceRatioSchema.nullable(),
-  layers: z.array(AdviceLayerSchema),
-  /** A measured gain with its interval, or a sentence saying it was not measured. */
-  expectedGain: z.string(),
-  actions: z.array(AdviceActionSchema),
-});
+export const AdviceItemSchema = z
+  .object({
+    rule: z.enum(ADVICE_RULES),
+    severity: z.enum(['high', 'medium', 'info']),
+    title: z.string(),
+    detail: z.string(),
+    deviceId: z.string().nullable(),
+    nodes: z.array(z.string()),
+    evidence: z.array(AdviceEvidenceSchema),
+    /** The largest share among the evidence: what "costly" was judged on. */
+    maxShare: z.number(),
+    ratio: AdviceRatioSchema.nullable(),
+    layers: z.array(AdviceLayerSchema),
+    /** A measured gain with its interval, or a sentence saying it was not measured. */
+    expectedGain: z.string(),
+    actions: z.array(AdviceActionSchema),
+  })
+  .meta({ id: 'AdviceItem' });
 export type AdviceItem = z.infer<typeof AdviceItemSchema>;
 
-export const AdviceResponseSchema = z.object({
-  modelId: z.string(),
-  modelName: z.string(),
-  /** The thresholds the rules used, so a client can say why something was or was not flagged. */
-  thresholds: z.object({ costlyShare: z.number(), largeShare: z.number(), farSlowerFactor: z.number() }),
-  items: z.array(AdviceItemSchema),
-});
+export const AdviceResponseSchema = z
+  .object({
+    modelId: z.string(),
+    modelName: z.string(),
+    /** The thresholds the rules used, so a client can say why something was or was not flagged. */
+    thresholds: z.object({ costlyShare: z.number(), largeShare: z.number(), farSlowerFactor: z.number() }),
+    items: z.array(AdviceItemSchema),
+  })
+  .meta({ id: 'AdviceResponse' });
 export type AdviceResponse = z.infer<typeof AdviceResponseSchema>;

@@ -29,24 +29,28 @@ export const DeviceReportSchema = z.object({
 });
 export type DeviceReport = z.infer<typeof DeviceReportSchema>;
 
-export const AgentRegisterSchema = z.object({
-  name: z.string().min(1).max(200),
-  hostname: z.string(),
-  version: z.string(),
-  devices: z.array(DeviceReportSchema),
-  /**
-   * Devices seen but not usable (unauthorized, offline): listed so users see them and why. An agent
-   * registers again, with its whole current list, whenever a device comes, goes or changes state.
-   */
-  unreachable: z.array(UnreachableDeviceSchema).max(256).default([]),
-});
+export const AgentRegisterSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    hostname: z.string(),
+    version: z.string(),
+    devices: z.array(DeviceReportSchema),
+    /**
+     * Devices seen but not usable (unauthorized, offline): listed so users see them and why. An agent
+     * registers again, with its whole current list, whenever a device comes, goes or changes state.
+     */
+    unreachable: z.array(UnreachableDeviceSchema).max(256).default([]),
+  })
+  .meta({ id: 'AgentRegisterRequest' });
 export type AgentRegister = z.infer<typeof AgentRegisterSchema>;
 
-export const AgentRegisteredSchema = z.object({
-  agentId: z.string(),
-  devices: z.array(z.object({ id: z.string(), serial: z.string(), queue: z.string() })),
-  heartbeatIntervalMs: z.number().int().positive(),
-});
+export const AgentRegisteredSchema = z
+  .object({
+    agentId: z.string(),
+    devices: z.array(z.object({ id: z.string(), serial: z.string(), queue: z.string() })),
+    heartbeatIntervalMs: z.number().int().positive(),
+  })
+  .meta({ id: 'AgentRegistered' });
 export type AgentRegistered = z.infer<typeof AgentRegisteredSchema>;
 
 /** cooling: waiting in the cooldown gate before a job; unauthorized: adb sees it but the host key is not accepted on the phone. */

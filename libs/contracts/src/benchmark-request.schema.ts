@@ -52,22 +52,27 @@ export const BenchmarkRequestSchema = z
         if (unitsProblem) ctx.addIssue({ code: 'custom', path: at('computeUnits'), message: unitsProblem });
       }
     }
-  });
+  })
+  .meta({ id: 'BenchmarkRequest' });
 export type BenchmarkRequest = z.infer<typeof BenchmarkRequestSchema>;
 export type BenchmarkRequestInput = z.input<typeof BenchmarkRequestSchema>;
 
-export const JobProgressSchema = z.object({
-  attempt: z.number().int().positive(),
-  phase: z.enum(['download', 'load', 'warmup', 'timed', 'profile']),
-  done: z.number().int().nonnegative(),
-  total: z.number().int().nonnegative(),
-});
+export const JobProgressSchema = z
+  .object({
+    attempt: z.number().int().positive(),
+    phase: z.enum(['download', 'load', 'warmup', 'timed', 'profile']),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+  })
+  .meta({ id: 'JobProgress' });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
-export const HeartbeatSchema = z.object({
-  agentId: z.string().uuid(),
-  busyDeviceIds: z.array(z.string().uuid()).default([]),
-  /** Live state per device (cooling, latest temperature and battery); devices not listed keep theirs. */
-  devices: z.array(DeviceLiveStateSchema).max(256).default([]),
-});
+export const HeartbeatSchema = z
+  .object({
+    agentId: z.string().uuid(),
+    busyDeviceIds: z.array(z.string().uuid()).default([]),
+    /** Live state per device (cooling, latest temperature and battery); devices not listed keep theirs. */
+    devices: z.array(DeviceLiveStateSchema).max(256).default([]),
+  })
+  .meta({ id: 'Heartbeat' });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;

@@ -34,22 +34,24 @@ export const QuantizeInt8ResultSchema = z
 export type QuantizeInt8Result = z.infer<typeof QuantizeInt8ResultSchema>;
 
 /** GET /conversions/:id, and the body of POST /models/:id/quantize. */
-export const ConversionViewSchema = z.object({
-  id: z.string().uuid(),
-  modelId: z.string().uuid(),
-  kind: z.enum(CONVERSION_KINDS),
-  sourceArtifactId: z.string().uuid(),
-  calibration: z.enum(CALIBRATION_METHODS),
-  status: z.enum(CONVERSION_STATUSES),
-  /** The variant, once it exists. */
-  artifactId: z.string().uuid().nullable(),
-  /** True when an earlier conversion's variant was reused rather than made again. */
-  reused: z.boolean(),
-  attempts: z.number().int().min(0),
-  report: z.unknown().nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-});
+export const ConversionViewSchema = z
+  .object({
+    id: z.string().uuid(),
+    modelId: z.string().uuid(),
+    kind: z.enum(CONVERSION_KINDS),
+    sourceArtifactId: z.string().uuid(),
+    calibration: z.enum(CALIBRATION_METHODS),
+    status: z.enum(CONVERSION_STATUSES),
+    /** The variant, once it exists. */
+    artifactId: z.string().uuid().nullable(),
+    /** True when an earlier conversion's variant was reused rather than made again. */
+    reused: z.boolean(),
+    attempts: z.number().int().min(0),
+    report: z.unknown().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Conversion' });
 export type ConversionView = z.infer<typeof ConversionViewSchema>;

@@ -78,8 +78,3 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 }
-
-/** The body of every 4xx/5xx the API returns. */
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}

@@ -23,3 +23,8 @@ export * from './auth.schema.js';
 export * from './suite.schema.js';
 export * from './regression.schema.js';
 export * from './suite-job.schema.js';
+export * from './api-common.schema.js';
+export * from './model-view.schema.js';
+export * from './result-view.schema.js';
+export * from './run-view.schema.js';
+export * from './agent-view.schema.js';

@@ -74,22 +74,24 @@ export type LayerCompareRow = z.infer<typeof LayerCompareRowSchema>;
 
 export const UnmatchedLayerSchema = z.object({ name: z.string(), opType: z.string(), share: z.number(), timeMs: z.number().nullable() });
 
-export const LayerCompareResponseSchema = z.object({
-  modelId: z.string(),
-  modelName: z.string(),
-  /** device: every framework on one device; framework: one framework across devices. */
-  scope: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('device'), deviceId: z.string(), deviceName: z.string() }),
-    z.object({ kind: z.literal('framework'), framework: z.string() }),
-  ]),
-  source: z.object({ artifactId: z.string(), format: z.string(), fileName: z.string(), nodes: z.number().int() }),
-  lowConfidenceBelow: z.number(),
-  columns: z.array(LayerCompareColumnSchema),
-  rows: z.array(LayerCompareRowSchema),
-  /** Per column key: layers that could not be placed in the source graph (engine-inserted ops, unknown names). */
-  unmatched: z.record(z.string(), z.array(UnmatchedLayerSchema)),
-  opClasses: z.array(z.object({ opClass: z.enum(OP_CLASSES), cells: z.record(z.string(), z.object({ share: z.number(), timeMs: z.number().nullable() })) })),
-  /** End-to-end verdicts (ratio of medians, bootstrap interval) between columns on the same device. */
-  pairs: z.array(ComparePairSchema),
-});
+export const LayerCompareResponseSchema = z
+  .object({
+    modelId: z.string(),
+    modelName: z.string(),
+    /** device: every framework on one device; framework: one framework across devices. */
+    scope: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('device'), deviceId: z.string(), deviceName: z.string() }),
+      z.object({ kind: z.literal('framework'), framework: z.string() }),
+    ]),
+    source: z.object({ artifactId: z.string(), format: z.string(), fileName: z.string(), nodes: z.number().int() }),
+    lowConfidenceBelow: z.number(),
+    columns: z.array(LayerCompareColumnSchema),
+    rows: z.array(LayerCompareRowSchema),
+    /** Per column key: layers that could not be placed in the source graph (engine-inserted ops, unknown names). */
+    unmatched: z.record(z.string(), z.array(UnmatchedLayerSchema)),
+    opClasses: z.array(z.object({ opClass: z.enum(OP_CLASSES), cells: z.record(z.string(), z.object({ share: z.number(), timeMs: z.number().nullable() })) })),
+    /** End-to-end verdicts (ratio of medians, bootstrap interval) between columns on the same device. */
+    pairs: z.array(ComparePairSchema),
+  })
+  .meta({ id: 'LayerCompareResponse' });
 export type LayerCompareResponse = z.infer<typeof LayerCompareResponseSchema>;

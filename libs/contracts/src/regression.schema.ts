@@ -66,29 +66,31 @@ export const AttributionSchema = z.object({
 });
 export type Attribution = z.infer<typeof AttributionSchema>;
 
-export const RegressionViewSchema = z.object({
-  id: z.string(),
-  suiteId: z.string(),
-  suiteName: z.string(),
-  nightId: z.string(),
-  nightKey: z.string(),
-  modelId: z.string(),
-  deviceId: z.string(),
-  deviceName: z.string(),
-  framework: z.string(),
-  options: z.unknown(),
-  direction: z.enum(['slower', 'faster']),
-  state: z.enum(REGRESSION_STATES),
-  detection: DetectionSchema,
-  confirmation: DetectionSchema.nullable(),
-  attribution: AttributionSchema.nullable(),
-  likelyCause: z.string().nullable(),
-  resultId: z.string(),
-  baselineResultId: z.string(),
-  confirmResultId: z.string().nullable(),
-  alertedAt: z.string().nullable(),
-  createdAt: z.string(),
-});
+export const RegressionViewSchema = z
+  .object({
+    id: z.string(),
+    suiteId: z.string(),
+    suiteName: z.string(),
+    nightId: z.string(),
+    nightKey: z.string(),
+    modelId: z.string(),
+    deviceId: z.string(),
+    deviceName: z.string(),
+    framework: z.string(),
+    options: z.unknown(),
+    direction: z.enum(['slower', 'faster']),
+    state: z.enum(REGRESSION_STATES),
+    detection: DetectionSchema,
+    confirmation: DetectionSchema.nullable(),
+    attribution: AttributionSchema.nullable(),
+    likelyCause: z.string().nullable(),
+    resultId: z.string(),
+    baselineResultId: z.string(),
+    confirmResultId: z.string().nullable(),
+    alertedAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Regression' });
 export type RegressionView = z.infer<typeof RegressionViewSchema>;
 
 export const UpdateRegressionRequestSchema = z.object({ state: z.enum(SETTABLE_REGRESSION_STATES) }).strict();
@@ -134,5 +136,5 @@ export const TrendCellSchema = z.object({
   framework: z.string(),
   points: z.array(TrendPointSchema),
 });
-export const SuiteTrendsSchema = z.object({ suiteId: z.string(), cells: z.array(TrendCellSchema) });
+export const SuiteTrendsSchema = z.object({ suiteId: z.string(), cells: z.array(TrendCellSchema) }).meta({ id: 'SuiteTrends' });
 export type SuiteTrends = z.infer<typeof SuiteTrendsSchema>;

@@ -80,35 +80,41 @@ export const CreateSuiteRequestSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'CreateSuiteRequest' });
 export type CreateSuiteRequest = z.infer<typeof CreateSuiteRequestSchema>;
 export type CreateSuiteRequestInput = z.input<typeof CreateSuiteRequestSchema>;
 
 export const NIGHT_KINDS = ['night', 'confirmation'] as const;
 export const NIGHT_STATUSES = ['running', 'confirming', 'evaluated', 'failed'] as const;
 
-export const SuiteNightViewSchema = z.object({
-  id: z.string(),
-  suiteId: z.string(),
-  nightKey: z.string(),
-  kind: z.enum(NIGHT_KINDS),
-  trigger: z.string(),
-  parentId: z.string().nullable(),
-  status: z.enum(NIGHT_STATUSES),
-  resolved: z.array(z.object({ modelId: z.string(), slug: z.string(), version: z.number(), artifactIds: z.array(z.string()) })),
-  runIds: z.array(z.string()),
-  error: z.string().nullable(),
-  createdAt: z.string(),
-  evaluatedAt: z.string().nullable(),
-});
+export const SuiteNightViewSchema = z
+  .object({
+    id: z.string(),
+    suiteId: z.string(),
+    nightKey: z.string(),
+    kind: z.enum(NIGHT_KINDS),
+    trigger: z.string(),
+    parentId: z.string().nullable(),
+    status: z.enum(NIGHT_STATUSES),
+    resolved: z.array(z.object({ modelId: z.string(), slug: z.string(), version: z.number(), artifactIds: z.array(z.string()) })),
+    runIds: z.array(z.string()),
+    error: z.string().nullable(),
+    createdAt: z.string(),
+    evaluatedAt: z.string().nullable(),
+  })
+  .meta({ id: 'SuiteNight' });
 export type SuiteNightView = z.infer<typeof SuiteNightViewSchema>;
 
-export const SuiteViewSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  spec: SuiteSpecSchema,
-  schedule: z.object({ cron: z.string(), timezone: z.string() }).nullable(),
-  createdAt: z.string(),
-  lastNight: SuiteNightViewSchema.nullable(),
-});
+export const SuiteViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    spec: SuiteSpecSchema,
+    schedule: z.object({ cron: z.string(), timezone: z.string() }).nullable(),
+    createdAt: z.string(),
+    // A union, not .nullable(): the generator would make the named SuiteNight component itself nullable.
+    lastNight: z.union([SuiteNightViewSchema, z.null()]),
+  })
+  .meta({ id: 'Suite' });
 export type SuiteView = z.infer<typeof SuiteViewSchema>;

@@ -1,32 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res, UseGuards, Req, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createReadStream } from 'node:fs';
 import type { Response } from 'express';
-import {
-  AgentEnrollSchema,
-  AgentRegisterSchema,
-  HeartbeatSchema,
-  JobFailureSchema,
-  JobProgressSchema,
-  JobStartedSchema,
-  ResultSubmissionSchema,
-} from '@farm/contracts';
+import { AgentEnrollSchema, AgentRegisterSchema, HeartbeatSchema, JobProgressSchema } from '@farm/contracts';
 import type { AgentEnroll, AgentRegister, Heartbeat, JobFailure, JobProgress, JobStarted, ResultSubmission } from '@farm/contracts';
 import { AgentAuthGuard, BootstrapTokenGuard, type AgentRequest } from './agent-auth.guard.js';
 import { AgentEndpoint } from '../auth/access.decorators.js';
 import { AgentsService } from './agents.service.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
-import { openApiSchema } from '../common/openapi.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
-
-// The job id comes from the path; a copy in the body is ignored.
-const StartedBody = JobStartedSchema.omit({ jobId: true });
-const FailureBody = JobFailureSchema.omit({ jobId: true });
-const ResultBody = ResultSubmissionSchema.omit({ jobId: true });
+import { RouteContract } from '../contract/route-contract.js';
+import { AgentsContract, FailureBody, ResultBody, StartedBody } from './agents.contract.js';
 
 /** Enrollment: the one agent endpoint the shared bootstrap token opens. */
-@ApiTags('agent')
-@ApiBearerAuth('agentBootstrap')
 @AgentEndpoint()
 @UseGuards(BootstrapTokenGuard)
 @Controller('agent')
@@ -35,16 +20,13 @@ export class AgentEnrollmentController {
 
   @Post('enroll')
   @HttpCode(201)
-  @ApiOperation({ summary: "Enroll a new agent with the bootstrap token; returns the agent's own credential (shown once)" })
-  @ApiBody({ schema: openApiSchema(AgentEnrollSchema) })
+  @RouteContract(AgentsContract.enroll)
   enroll(@Body(zodPipe(AgentEnrollSchema)) body: AgentEnroll) {
     return this.agents.enroll(body);
   }
 }
 
 /** Endpoints for enrolled device agents only (their own credential). */
-@ApiTags('agent')
-@ApiBearerAuth('agentCredential')
 @AgentEndpoint()
 @UseGuards(AgentAuthGuard)
 @Controller('agent')
@@ -53,28 +35,27 @@ export class AgentsController {
 
   @Post('credential/rotate')
   @HttpCode(200)
-  @ApiOperation({ summary: "Replace the calling agent's credential; the old one stops working at once" })
+  @RouteContract(AgentsContract.rotateOwn)
   rotate(@Req() req: AgentRequest) {
     return this.agents.rotate(req.agentId!);
   }
 
   @Post('register')
   @HttpCode(200)
-  @ApiOperation({ summary: "Register the calling agent's devices (its whole current list)" })
-  @ApiBody({ schema: openApiSchema(AgentRegisterSchema) })
+  @RouteContract(AgentsContract.register)
   register(@Req() req: AgentRequest, @Body(zodPipe(AgentRegisterSchema)) body: AgentRegister) {
     return this.agents.register(req.agentId!, body);
   }
 
   @Post('heartbeat')
   @HttpCode(200)
-  @ApiBody({ schema: openApiSchema(HeartbeatSchema) })
+  @RouteContract(AgentsContract.heartbeat)
   heartbeat(@Req() req: AgentRequest, @Body(zodPipe(HeartbeatSchema)) body: Heartbeat) {
     return this.agents.heartbeat(req.agentId!, body);
   }
 
   @Get('artifacts/:sha256')
-  @ApiOperation({ summary: 'Download an artifact by sha256 (the agent verifies the digest)' })
+  @RouteContract(AgentsContract.artifact)
   async artifact(@Param('sha256') sha256: string, @Res({ passthrough: true }) res: Response) {
     const path = await this.agents.artifactPath(sha256);
     res.setHeader('content-type', 'application/octet-stream');
@@ -83,7 +64,7 @@ export class AgentsController {
 
   @Post('jobs/:jobId/started')
   @HttpCode(200)
-  @ApiBody({ schema: openApiSchema(StartedBody) })
+  @RouteContract(AgentsContract.started)
   started(
     @Req() req: AgentRequest,
     @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string,
@@ -94,14 +75,14 @@ export class AgentsController {
 
   @Post('jobs/:jobId/progress')
   @HttpCode(200)
-  @ApiBody({ schema: openApiSchema(JobProgressSchema) })
+  @RouteContract(AgentsContract.progress)
   progress(@Req() req: AgentRequest, @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string, @Body(zodPipe(JobProgressSchema)) body: JobProgress) {
     return this.agents.progress(req.agentId!, jobId, body);
   }
 
   @Post('jobs/:jobId/failure')
   @HttpCode(200)
-  @ApiBody({ schema: openApiSchema(FailureBody) })
+  @RouteContract(AgentsContract.failure)
   failure(
     @Req() req: AgentRequest,
     @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string,
@@ -111,8 +92,7 @@ export class AgentsController {
   }
 
   @Put('jobs/:jobId/result')
-  @ApiOperation({ summary: 'Deliver a result; idempotent per job (201 stored, 200 already stored)' })
-  @ApiBody({ schema: openApiSchema(ResultBody) })
+  @RouteContract(AgentsContract.result)
   async result(
     @Req() req: AgentRequest,
     @Param('jobId', new UuidPipe('JOB_NOT_FOUND', 'job')) jobId: string,

@@ -1,5 +1,7 @@
 /** Database access for agents, their credentials and their devices. */
 import { Injectable } from '@nestjs/common';
+import type { PageQuery } from '@farm/contracts';
+import { pageArgs } from '../common/page.js';
 import { isTargetableStatus, type AgentRegister, type DeviceStatus, type Heartbeat } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -38,9 +40,9 @@ export class AgentsRepository {
     });
   }
 
-  listAgents() {
+  listAgents(page: PageQuery) {
     return this.prisma.agent.findMany({
-      orderBy: { createdAt: 'asc' },
+      ...pageArgs(page),
       include: { devices: { select: { id: true, serial: true, status: true } }, credentials: { select: { createdAt: true, revokedAt: true } } },
     });
   }

@@ -18,6 +18,8 @@ import {
   type JobStarted,
   type ResultSubmission,
 } from '@farm/contracts';
+import type { AgentView, Page, PageQuery } from '@farm/contracts';
+import { toPage } from '../common/page.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AgentsRepository } from './agents.repository.js';
 import { newSecret, sha256Hex } from '../auth/secrets.js';
@@ -62,8 +64,8 @@ export class AgentsService {
     return { agentId, revoked: true };
   }
 
-  async list() {
-    return (await this.repo.listAgents()).map((a) => ({
+  async list(page: PageQuery): Promise<Page<AgentView>> {
+    return toPage(await this.repo.listAgents(page), page, (a) => ({
       id: a.id,
       name: a.name,
       hostname: a.hostname,

@@ -1,16 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { CreateApiKeySchema, type CreateApiKey } from '@farm/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CreateApiKeySchema, PageQuerySchema, type CreateApiKey, type PageQuery } from '@farm/contracts';
 import { ApiKeysService } from './api-keys.service.js';
 import { AdminOnly } from './access.decorators.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
-import { openApiSchema } from '../common/openapi.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
+import { RouteContract } from '../contract/route-contract.js';
+import { ApiKeysContract } from './api-keys.contract.js';
 
 /** Key management: admin scope only. */
-@ApiTags('keys')
-@ApiBearerAuth('apiKey')
-@ApiSecurity('apiKeyHeader')
 @AdminOnly()
 @Controller('keys')
 export class ApiKeysController {
@@ -18,20 +15,19 @@ export class ApiKeysController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create an API key; the answer is the only place the key itself appears' })
-  @ApiBody({ schema: openApiSchema(CreateApiKeySchema) })
+  @RouteContract(ApiKeysContract.create)
   create(@Body(zodPipe(CreateApiKeySchema)) body: CreateApiKey) {
     return this.keys.create(body);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List API keys (prefix, scopes, revocation; never the key)' })
-  list() {
-    return this.keys.list();
+  @RouteContract(ApiKeysContract.list)
+  list(@Query(zodPipe(PageQuerySchema)) page: PageQuery) {
+    return this.keys.list(page);
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Revoke an API key; it stops working at once' })
+  @RouteContract(ApiKeysContract.revoke)
   revoke(@Param('id', new UuidPipe('API_KEY_NOT_FOUND', 'API key')) id: string) {
     return this.keys.revoke(id);
   }

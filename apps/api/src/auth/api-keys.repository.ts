@@ -1,5 +1,7 @@
 /** Database access for API keys. */
 import { Injectable } from '@nestjs/common';
+import type { PageQuery } from '@farm/contracts';
+import { pageArgs } from '../common/page.js';
 import type { ApiKeyScope } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 
@@ -20,8 +22,8 @@ export class ApiKeysRepository {
     return this.prisma.apiKey.findFirst({ where: { keyHash, revokedAt: null } });
   }
 
-  list() {
-    return this.prisma.apiKey.findMany({ orderBy: { createdAt: 'asc' } });
+  list(page: PageQuery) {
+    return this.prisma.apiKey.findMany(pageArgs(page));
   }
 
   /** Returns the row as it is after the call, or null when there is no such key. */

@@ -1,6 +1,16 @@
 /** API keys: creation (the key is shown once), listing, revocation, and the check each request makes. */
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { API_KEY_SCOPES, DomainError, type ApiKeyScope, type ApiKeyView, type CreateApiKey, type CreatedApiKey } from '@farm/contracts';
+import {
+  API_KEY_SCOPES,
+  DomainError,
+  type ApiKeyScope,
+  type ApiKeyView,
+  type CreateApiKey,
+  type CreatedApiKey,
+  type Page,
+  type PageQuery,
+} from '@farm/contracts';
+import { toPage } from '../common/page.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { displayPrefix, newApiKey, sha256Hex } from './secrets.js';
@@ -44,8 +54,8 @@ export class ApiKeysService implements OnModuleInit {
     return { ...view(row), key };
   }
 
-  async list(): Promise<ApiKeyView[]> {
-    return (await this.repo.list()).map(view);
+  async list(page: PageQuery): Promise<Page<ApiKeyView>> {
+    return toPage(await this.repo.list(page), page, view);
   }
 
   async revoke(id: string): Promise<ApiKeyView> {

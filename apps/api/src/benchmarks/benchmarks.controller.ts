@@ -1,17 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { BenchmarkRequestSchema, type BenchmarkRequest } from '@farm/contracts';
 import { BenchmarksService } from './benchmarks.service.js';
 import { ResultsService } from '../results/results.service.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
-import { openApiSchema } from '../common/openapi.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { RateLimitGuard, UPLOAD_THROTTLER } from '../auth/rate-limit.guard.js';
+import { RouteContract } from '../contract/route-contract.js';
+import { BenchmarksContract } from './benchmarks.contract.js';
 
 const runId = new UuidPipe('RUN_NOT_FOUND', 'benchmark run');
 
-@ApiTags('benchmarks')
 @Controller('benchmarks')
 export class BenchmarksController {
   constructor(
@@ -23,26 +22,25 @@ export class BenchmarksController {
   @HttpCode(202)
   @UseGuards(RateLimitGuard)
   @SkipThrottle({ [UPLOAD_THROTTLER]: true })
-  @ApiOperation({ summary: 'Queue a benchmark matrix: one job per (device, framework, artifact, option set)' })
-  @ApiBody({ schema: openApiSchema(BenchmarkRequestSchema) })
+  @RouteContract(BenchmarksContract.create)
   create(@Body(zodPipe(BenchmarkRequestSchema)) req: BenchmarkRequest) {
     return this.benchmarks.create(req);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Run status with per-job progress' })
+  @RouteContract(BenchmarksContract.status)
   status(@Param('id', runId) id: string) {
     return this.benchmarks.status(id);
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Cancel the jobs of a run that are still queued' })
+  @RouteContract(BenchmarksContract.cancel)
   cancel(@Param('id', runId) id: string) {
     return this.benchmarks.cancel(id);
   }
 
   @Get(':id/results')
-  @ApiOperation({ summary: 'Statistics and per-layer timings of every finished job of a run' })
+  @RouteContract(BenchmarksContract.results)
   runResults(@Param('id', runId) id: string) {
     return this.results.forRun(id);
   }

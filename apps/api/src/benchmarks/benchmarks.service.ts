@@ -14,6 +14,10 @@ import {
   type BenchmarkRequest,
   type Framework,
   type TensorSpec,
+  type RunJob,
+  type CreateRunResponse,
+  type RunStatusView,
+  type CancelRunResponse,
 } from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ModelsRepository, type ArtifactRow } from '../models/models.repository.js';
@@ -42,7 +46,7 @@ export class BenchmarksService {
   ) {}
 
   /** link.nightId: the suite night (or confirmation) the run belongs to. */
-  async create(req: BenchmarkRequest, link: { nightId?: string } = {}) {
+  async create(req: BenchmarkRequest, link: { nightId?: string } = {}): Promise<CreateRunResponse> {
     const model = await this.models.findModel(req.modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${req.modelId}"; list models with GET /models`);
     let artifacts = model.artifacts;
@@ -53,7 +57,7 @@ export class BenchmarksService {
     }
     let devices: DeviceRow[];
     const status = (d: DeviceRow) => effectiveStatus(d, this.config.offlineAfterMs);
-    let skipped: { id: string; name: string; status: string }[] = [];
+    let skipped: CreateRunResponse['skippedDevices'] = [];
     if (req.targets.deviceIds) {
       const ids = [...new Set(req.targets.deviceIds)];
       devices = await this.devices.findMany(ids);
@@ -169,10 +173,10 @@ export class BenchmarksService {
     }
   }
 
-  async status(runId: string) {
+  async status(runId: string): Promise<RunStatusView> {
     const run = await this.repo.findRun(runId);
     if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
-    const counts: Record<string, number> = { waiting: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    const counts: RunStatusView['counts'] = { waiting: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
     for (const j of run.jobs) counts[j.status] = (counts[j.status] ?? 0) + 1;
     return {
       id: run.id,
@@ -192,10 +196,10 @@ export class BenchmarksService {
             ? { id: null, format: j.artifact.format, variant: 'int8_qdq' }
             : { id: j.artifact.id, format: j.artifact.format, variant: j.artifact.variant },
         conversionId: j.conversionId,
-        options: j.options,
+        options: j.options as Record<string, unknown>,
         status: j.status,
         attempts: j.attempts,
-        progress: j.progress,
+        progress: j.progress as RunJob['progress'],
         error: j.errorCode ? { code: j.errorCode, message: j.errorMessage } : null,
         queuedAt: j.queuedAt.toISOString(),
         startedAt: j.startedAt?.toISOString() ?? null,
@@ -208,7 +212,7 @@ export class BenchmarksService {
   }
 
   /** Cancels the jobs still waiting in the queue; a job already on a device finishes (a half-run benchmark is worthless anyway). */
-  async cancel(runId: string) {
+  async cancel(runId: string): Promise<CancelRunResponse> {
     const run = await this.repo.findRun(runId);
     if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
     const cancellable: string[] = [];

@@ -7,7 +7,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ZodError } from 'zod';
-import { DomainError, ERROR_CODES, type ErrorBody } from '@farm/contracts';
+import { DomainError, ERROR_CODES, type ErrorEnvelope } from '@farm/contracts';
 
 const HTTP_CODE_NAMES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -45,7 +45,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
     res.status(status).json(body);
   }
 
-  private toBody(e: unknown): [number, ErrorBody] {
+  private toBody(e: unknown): [number, ErrorEnvelope] {
     if (e instanceof DomainError) {
       return [ERROR_CODES[e.code], { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } }];
     }

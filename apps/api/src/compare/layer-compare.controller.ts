@@ -1,10 +1,11 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@farm/contracts';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { LayerCompareService, type LayerScope } from './layer-compare.service.js';
 import { layerCompareCsv } from './layer-compare-csv.js';
+import { RouteContract } from '../contract/route-contract.js';
+import { CompareContract } from './compare.contract.js';
 
 /** Query parameters of the layer views: a model, and either a device (all its frameworks) or a framework (all devices). */
 export function layerScope(modelId: string | undefined, deviceId: string | undefined, framework: string | undefined): { modelId: string; scope: LayerScope } {
@@ -19,30 +20,19 @@ export function layerScope(modelId: string | undefined, deviceId: string | undef
   return { modelId: id, scope: deviceId ? { deviceId: new UuidPipe('DEVICE_NOT_FOUND', 'device').transform(deviceId) } : { framework: framework! } };
 }
 
-@ApiTags('compare')
 @Controller('compare/layers')
 export class LayerCompareController {
   constructor(private readonly layers: LayerCompareService) {}
 
   @Get()
-  @ApiOperation({
-    summary:
-      "Layers aligned across frameworks on the model's source graph (fused groups as sets of source nodes, match confidence), with each framework's time and share per row, an op-class roll-up and end-to-end verdicts",
-  })
-  @ApiQuery({ name: 'modelId', required: true })
-  @ApiQuery({ name: 'deviceId', required: false, description: 'every framework on this device' })
-  @ApiQuery({ name: 'framework', required: false, description: 'this framework label (as /compare names it) on every device' })
+  @RouteContract(CompareContract.layers)
   get(@Query('modelId') modelId?: string, @Query('deviceId') deviceId?: string, @Query('framework') framework?: string) {
     const q = layerScope(modelId, deviceId, framework);
     return this.layers.layers(q.modelId, q.scope);
   }
 
   @Get('export')
-  @ApiOperation({ summary: 'The same comparison as a download: ?format=csv (one line per aligned row) or ?format=json (the /compare/layers body)' })
-  @ApiQuery({ name: 'modelId', required: true })
-  @ApiQuery({ name: 'deviceId', required: false })
-  @ApiQuery({ name: 'framework', required: false })
-  @ApiQuery({ name: 'format', required: true, enum: ['csv', 'json'] })
+  @RouteContract(CompareContract.layersExport)
   async export(
     @Res() res: Response,
     @Query('modelId') modelId?: string,

@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   FARM_ADMIN_KEY: z.string().min(24, 'FARM_ADMIN_KEY must be at least 24 characters (e.g. fk_ and 32 random bytes, base64url)').optional(),
   /** open: GETs need no key; key: they need a key with read scope. Default: open only when HOST is loopback. */
   READ_ACCESS: z.enum(['open', 'key']).optional(),
+  CONTRACT_CHECK: z.enum(['0', '1']).default('0'),
   /** Per key (or per client address without one), per RATE_WINDOW_S. */
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
   RUN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(60),
@@ -110,6 +111,8 @@ export interface AppConfig {
   adminKey: string | undefined;
   /** Whether GET endpoints need a key with read scope. */
   readsNeedKey: boolean;
+  /** Test stacks: every JSON answer is checked against its route contract; a mismatch becomes 500 CONTRACT_VIOLATION. */
+  contractCheck: boolean;
   rateLimits: { windowMs: number; uploads: number; runs: number };
   maxJobsPerRequest: number;
   maxCalibrationBytes: number;
@@ -157,6 +160,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // A loopback-only API is reachable by local users alone, and a web page of another origin cannot
     // read its answers (no CORS), so reads may stay open there; anywhere else they need a key.
     readsNeedKey: (e.READ_ACCESS ?? (isLoopbackHost(e.HOST) ? 'open' : 'key')) === 'key',
+    contractCheck: e.CONTRACT_CHECK === '1',
     rateLimits: { windowMs: e.RATE_WINDOW_S * 1000, uploads: e.UPLOAD_RATE_LIMIT, runs: e.RUN_RATE_LIMIT },
     maxJobsPerRequest: e.MAX_JOBS_PER_REQUEST,
     maxCalibrationBytes: Math.round(e.MAX_CALIBRATION_MB * 1024 * 1024),

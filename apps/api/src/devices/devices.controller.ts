@@ -1,10 +1,13 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { PageQuerySchema, type DeviceView, type Page, type PageQuery } from '@farm/contracts';
+import { zodPipe } from '../common/zod-body.pipe.js';
+import { toPage } from '../common/page.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DevicesRepository } from './devices.repository.js';
 import { deviceView } from './device-view.js';
+import { RouteContract } from '../contract/route-contract.js';
+import { DevicesContract } from './devices.contract.js';
 
-@ApiTags('devices')
 @Controller('devices')
 export class DevicesController {
   constructor(
@@ -13,11 +16,8 @@ export class DevicesController {
   ) {}
 
   @Get()
-  @ApiOperation({
-    summary:
-      'Devices with status (online, busy, cooling, offline, unauthorized), capabilities (SoC, CPU, cores, RAM, OS, frameworks with versions), the emulated flag, and the latest temperature and battery',
-  })
-  async list() {
-    return (await this.devices.list()).map((d) => deviceView(d, this.config.offlineAfterMs));
+  @RouteContract(DevicesContract.list)
+  async list(@Query(zodPipe(PageQuerySchema)) page: PageQuery): Promise<Page<DeviceView>> {
+    return toPage(await this.devices.page(page), page, (d) => deviceView(d, this.config.offlineAfterMs));
   }
 }

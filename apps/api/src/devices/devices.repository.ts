@@ -1,5 +1,7 @@
 /** Database access for devices. */
 import { Injectable } from '@nestjs/common';
+import type { PageQuery } from '@farm/contracts';
+import { pageArgs } from '../common/page.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -12,6 +14,11 @@ export class DevicesRepository {
 
   list(where: Prisma.DeviceWhereInput = {}): Promise<DeviceRow[]> {
     return this.prisma.device.findMany({ where, include: deviceInclude, orderBy: [{ platform: 'asc' }, { name: 'asc' }] });
+  }
+
+  /** One page in registration order (the stable order of the cursor). */
+  page(page: PageQuery): Promise<DeviceRow[]> {
+    return this.prisma.device.findMany({ include: deviceInclude, ...pageArgs(page) });
   }
 
   findMany(ids: string[]): Promise<DeviceRow[]> {

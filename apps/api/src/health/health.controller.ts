@@ -1,9 +1,11 @@
-import { Controller, Get, HttpException, type OnModuleDestroy } from '@nestjs/common';
+import { Controller, Get, type OnModuleDestroy } from '@nestjs/common';
+import { DomainError } from '@farm/contracts';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/access.decorators.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
+import { RouteContract } from '../contract/route-contract.js';
+import { HealthContract } from './health.contract.js';
 
 async function check(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<{ ok: boolean; error?: string; ms: number }> {
   const t0 = performance.now();
@@ -18,7 +20,6 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<{ ok
 /** Event-loop delay over the last one to two windows: how long a request could have waited for the loop, seen from inside. */
 const LOOP_WINDOW_MS = 5_000;
 
-@ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController implements OnModuleDestroy {
@@ -48,7 +49,7 @@ export class HealthController implements OnModuleDestroy {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Checks the database and the queue; 503 when either is down' })
+  @RouteContract(HealthContract.health)
   async health() {
     const [database, queue] = await Promise.all([check(() => this.prisma.$queryRaw`SELECT 1`), check(() => this.producer.ping())]);
     const current = this.window();
@@ -58,7 +59,7 @@ export class HealthController implements OnModuleDestroy {
       p99DelayMs: Math.max(current.p99Ms, this.previousWindow.p99Ms),
     };
     const body = { status: database.ok && queue.ok ? 'ok' : 'degraded', database, queue: { backend: this.producer.backend, ...queue }, eventLoop };
-    if (body.status !== 'ok') throw new HttpException({ error: { code: 'SERVICE_UNAVAILABLE', message: 'database or queue unavailable', details: body } }, 503);
+    if (body.status !== 'ok') throw new DomainError('SERVICE_UNAVAILABLE', 'database or queue unavailable', body);
     return body;
   }
 }

@@ -1,7 +1,8 @@
-/** The JSON shape of a model and its artifacts in API responses (BigInt and storage paths kept out). */
+/** A model and its artifacts as the API shows them (ModelViewSchema in @farm/contracts; BigInt and storage paths kept out). */
+import type { ArtifactView, ModelView, TensorSpec } from '@farm/contracts';
 import type { ArtifactRow, ModelWithArtifacts } from './models.repository.js';
 
-export function artifactView(a: ArtifactRow) {
+export function artifactView(a: ArtifactRow): ArtifactView {
   return {
     id: a.id,
     sha256: a.sha256,
@@ -12,18 +13,17 @@ export function artifactView(a: ArtifactRow) {
     fileName: a.fileName,
     sizeBytes: a.sizeBytes,
     weights: a.weightsSha256 ? { sha256: a.weightsSha256, sizeBytes: a.weightsSizeBytes ?? 0 } : null,
-    inputs: a.inputs,
-    outputs: a.outputs,
-    opHistogram: a.opHistogram,
+    inputs: a.inputs as unknown as TensorSpec[],
+    outputs: a.outputs as unknown as TensorSpec[],
+    opHistogram: a.opHistogram as Record<string, number>,
     nodeCount: a.nodeCount,
     parameterCount: Number(a.parameterCount),
-    metadata: a.metadata,
+    metadata: a.metadata as Record<string, unknown>,
     createdAt: a.createdAt.toISOString(),
   };
 }
 
-export function modelView(m: ModelWithArtifacts) {
+export function modelView(m: ModelWithArtifacts): ModelView {
   const version = m.artifacts.reduce((v, a) => Math.max(v, a.version), 0);
   return { id: m.id, name: m.name, slug: m.slug, version, createdAt: m.createdAt.toISOString(), artifacts: m.artifacts.map(artifactView) };
 }
-export type ModelView = ReturnType<typeof modelView>;

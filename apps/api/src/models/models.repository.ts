@@ -1,7 +1,9 @@
 /** Database access for models and their artifacts. */
 import { Injectable } from '@nestjs/common';
 import type { ModelInfo } from '@farm/model-inspect';
+import type { PageQuery } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { pageArgs } from '../common/page.js';
 import type { ArtifactVariant, Prisma } from '../generated/prisma/client.js';
 
 export interface NewArtifact {
@@ -39,8 +41,9 @@ export class ModelsRepository {
     return this.prisma.model.findUnique({ where: { id }, include: withArtifacts });
   }
 
-  listModels(): Promise<ModelWithArtifacts[]> {
-    return this.prisma.model.findMany({ include: withArtifacts, orderBy: { createdAt: 'desc' }, take: 500 });
+  /** Newest first: the model just uploaded is the one a user looks for. */
+  listModels(page: PageQuery): Promise<ModelWithArtifacts[]> {
+    return this.prisma.model.findMany({ include: withArtifacts, ...pageArgs(page, 'desc') });
   }
 
   findModelBySlug(slug: string): Promise<ModelWithArtifacts | null> {

@@ -6,11 +6,12 @@
  * the .param's layers read, is stored beside it under its own sha256.
  */
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@farm/contracts';
+import { DomainError, type ModelView, type Page, type PageQuery } from '@farm/contracts';
 import { isNcnnParam } from '@farm/model-inspect';
 import { ArtifactStore, sha256HexYielding } from './artifact-store.service.js';
 import { ModelsRepository } from './models.repository.js';
-import { modelView, type ModelView } from './model-view.js';
+import { modelView } from './model-view.js';
+import { toPage } from '../common/page.js';
 import { ModelInspector } from './model-inspector.service.js';
 
 export interface UploadInput {
@@ -112,8 +113,8 @@ export class ModelsService {
     return modelView(m);
   }
 
-  async list(): Promise<ModelView[]> {
-    return (await this.repo.listModels()).map(modelView);
+  async list(page: PageQuery): Promise<Page<ModelView>> {
+    return toPage(await this.repo.listModels(page), page, modelView);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DeviceRunEnvironment } from '@farm/contracts';
+import type { DeviceRunEnvironment, Environment, OpClass, ResultView } from '@farm/contracts';
 import type { ResultRow } from './results.repository.js';
 import { robustStats, storedLayerSum } from './stored-stats.js';
 
@@ -16,7 +16,7 @@ export function resultEmulated(r: Pick<ResultRow, 'environment'> & { job: { devi
  * a phone's before/after snapshots and cooldown under environment.device), the artifact with its model
  * version, and per-layer timings.
  */
-export function resultView(r: ResultRow) {
+export function resultView(r: ResultRow): ResultView {
   const robust = robustStats(r);
   const layerSum = storedLayerSum(r);
   return {
@@ -27,7 +27,7 @@ export function resultView(r: ResultRow) {
     framework: r.framework,
     frameworkVersion: r.frameworkVersion,
     artifact: r.job.artifact,
-    options: r.job.options,
+    options: r.job.options as Record<string, unknown>,
     attempt: r.attempt,
     threads: r.threads,
     stats: {
@@ -52,12 +52,12 @@ export function resultView(r: ResultRow) {
     peakMemoryBytes: r.peakMemoryBytes === null ? null : Number(r.peakMemoryBytes),
     outputDigest: r.outputDigest,
     latenciesMs: r.latenciesMs,
-    environment: r.environment,
+    environment: r.environment as Environment,
     notes: r.notes,
-    agreement: r.agreement,
+    agreement: r.agreement as ResultView['agreement'],
     profiledRuns: r.profiledRuns,
     startedAt: r.startedAt.toISOString(),
     finishedAt: r.finishedAt.toISOString(),
-    layers: r.layers.map((l) => ({ name: l.name, opType: l.opType, opClass: l.opClass, timeMs: l.timeMs, share: l.share })),
+    layers: r.layers.map((l) => ({ name: l.name, opType: l.opType, opClass: l.opClass as OpClass, timeMs: l.timeMs, share: l.share })),
   };
 }

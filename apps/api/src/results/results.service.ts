@@ -3,7 +3,7 @@
  * acknowledged and dropped) and result reads.
  */
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, judgeLayerSum, type ResultSubmission } from '@farm/contracts';
+import { DomainError, judgeLayerSum, type ResultSubmission, type ResultView, type RunResults } from '@farm/contracts';
 import { latencyStats } from '@farm/stats';
 import { ResultsRepository } from './results.repository.js';
 import { resultView } from './result-view.js';
@@ -35,7 +35,7 @@ export class ResultsService {
     return outcome;
   }
 
-  async forJob(jobId: string) {
+  async forJob(jobId: string): Promise<ResultView> {
     const r = await this.repo.findByJob(jobId);
     if (!r) {
       const job = await this.jobs.findJob(jobId);
@@ -48,7 +48,7 @@ export class ResultsService {
     return resultView(r);
   }
 
-  async forRun(runId: string) {
+  async forRun(runId: string): Promise<RunResults> {
     const run = await this.jobs.findRun(runId);
     if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
     return { runId, status: run.status, results: (await this.repo.findByRun(runId)).map(resultView) };

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { BenchmarkRequestSchema, type BenchmarkRequestInput } from '@farm/contracts';
 import { ApiClient, ApiError } from '../api-client.js';
-import type { RunStatus, UploadResponse } from '../api-schemas.js';
+import type { RunStatus, UploadResponse } from '../api-client.js';
 import { describeRunning, formatCompareTable, formatFailures } from '../table-format.js';
 
 export interface BenchOptions {

@@ -1,7 +1,7 @@
 /** Nightly suites from the command line: `farm suites create|list|run` and `farm regressions`. */
 import { readFile } from 'node:fs/promises';
-import { CreateSuiteRequestSchema, type RegressionState, type RegressionView } from '@farm/contracts';
-import { ApiError, type ApiClient } from '../api-client.js';
+import { CreateSuiteRequestSchema, type RegressionState, type SETTABLE_REGRESSION_STATES } from '@farm/contracts';
+import { ApiError, type ApiClient, type RegressionView } from '../api-client.js';
 
 /** `farm suites create <file.json>`: the file holds a CreateSuiteRequest, checked here with the API's own schema first. */
 export async function createSuite(api: ApiClient, file: string, json: boolean, out: (line: string) => void): Promise<number> {
@@ -64,7 +64,12 @@ export async function regressions(
   return 0;
 }
 
-export async function setRegressionState(api: ApiClient, id: string, state: RegressionState, out: (line: string) => void): Promise<number> {
+export async function setRegressionState(
+  api: ApiClient,
+  id: string,
+  state: (typeof SETTABLE_REGRESSION_STATES)[number],
+  out: (line: string) => void,
+): Promise<number> {
   const r = await api.setRegressionState(id, state);
   out(`regression ${r.id} is ${r.state}`);
   return 0;

@@ -1,0 +1,147 @@
+/** Route contracts of the agent endpoints and the admin's agent views (see contract/route-contract.ts). */
+import { z } from 'zod';
+import {
+  AckSchema,
+  AgentCredentialSchema,
+  AgentEnrollSchema,
+  AgentPageSchema,
+  AgentRegisterSchema,
+  AgentRegisteredSchema,
+  AgentRevokedSchema,
+  HeartbeatSchema,
+  JobFailureSchema,
+  JobProgressSchema,
+  JobStartedSchema,
+  PageQuerySchema,
+  ResultIngestSchema,
+  ResultSubmissionSchema,
+} from '@farm/contracts';
+import { defineRoute } from '../contract/route-contract.js';
+import { IdParams, JobIdParams } from '../contract/route-params.js';
+
+// The job id comes from the path; a copy in the body is ignored.
+export const StartedBody = JobStartedSchema.omit({ jobId: true });
+export const FailureBody = JobFailureSchema.omit({ jobId: true });
+export const ResultBody = ResultSubmissionSchema.omit({ jobId: true });
+
+const agentJob = (name: string, op: string, summary: string, body: z.ZodType) =>
+  defineRoute({
+    method: 'post',
+    path: `/agent/jobs/{jobId}/${name}`,
+    operationId: op,
+    summary,
+    tag: 'agent',
+    access: 'agent',
+    params: JobIdParams,
+    body: { schema: body },
+    responses: { 200: { description: 'recorded', schema: AckSchema } },
+    errors: ['JOB_NOT_FOUND', 'JOB_STATE_CONFLICT'],
+  });
+
+export const AgentsContract = {
+  enroll: defineRoute({
+    method: 'post',
+    path: '/agent/enroll',
+    operationId: 'enrollAgent',
+    summary: "Enroll a new agent with the bootstrap token; returns the agent's own credential (shown once)",
+    tag: 'agent',
+    access: 'agentBootstrap',
+    body: { schema: AgentEnrollSchema },
+    responses: { 201: { description: 'the new agent and its credential', schema: AgentCredentialSchema } },
+    errors: [],
+  }),
+  rotateOwn: defineRoute({
+    method: 'post',
+    path: '/agent/credential/rotate',
+    operationId: 'rotateOwnCredential',
+    summary: "Replace the calling agent's credential; the old one stops working at once",
+    tag: 'agent',
+    access: 'agent',
+    responses: { 200: { description: 'the new credential', schema: AgentCredentialSchema } },
+    errors: ['AGENT_NOT_FOUND'],
+  }),
+  register: defineRoute({
+    method: 'post',
+    path: '/agent/register',
+    operationId: 'registerAgent',
+    summary: "Register the calling agent's devices (its whole current list)",
+    tag: 'agent',
+    access: 'agent',
+    body: { schema: AgentRegisterSchema },
+    responses: { 200: { description: 'device ids and queue names', schema: AgentRegisteredSchema } },
+    errors: [],
+  }),
+  heartbeat: defineRoute({
+    method: 'post',
+    path: '/agent/heartbeat',
+    operationId: 'agentHeartbeat',
+    summary: 'Heartbeat with busy devices and live device state',
+    tag: 'agent',
+    access: 'agent',
+    body: { schema: HeartbeatSchema },
+    responses: { 200: { description: 'recorded', schema: AckSchema } },
+    errors: ['AGENT_NOT_FOUND'],
+  }),
+  artifact: defineRoute({
+    method: 'get',
+    path: '/agent/artifacts/{sha256}',
+    operationId: 'downloadArtifact',
+    summary: 'Download an artifact by sha256 (the agent verifies the digest)',
+    tag: 'agent',
+    access: 'agent',
+    params: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+    responses: { 200: { description: 'the file', contentType: 'application/octet-stream' } },
+    errors: ['ARTIFACT_NOT_FOUND'],
+  }),
+  started: agentJob('started', 'jobStarted', 'A job started on a device', StartedBody),
+  progress: agentJob('progress', 'jobProgress', "A job's progress (phase, done, total)", JobProgressSchema),
+  failure: agentJob('failure', 'jobFailure', 'A job attempt failed (permanent, or retried by the queue)', FailureBody),
+  result: defineRoute({
+    method: 'put',
+    path: '/agent/jobs/{jobId}/result',
+    operationId: 'deliverResult',
+    summary: 'Deliver a result; idempotent per job (201 stored, 200 already stored)',
+    tag: 'agent',
+    access: 'agent',
+    params: JobIdParams,
+    body: { schema: ResultBody },
+    responses: {
+      201: { description: 'stored', schema: ResultIngestSchema },
+      200: { description: 'stored before; the stored result is kept', schema: ResultIngestSchema },
+    },
+    errors: ['JOB_NOT_FOUND', 'RESULT_MISMATCH', 'JOB_STATE_CONFLICT'],
+  }),
+  list: defineRoute({
+    method: 'get',
+    path: '/agents',
+    operationId: 'listAgents',
+    summary: 'List enrolled agents with their devices, queue names and credential state, oldest first, one page at a time',
+    tag: 'agents',
+    access: 'admin',
+    query: PageQuerySchema,
+    responses: { 200: { description: 'a page of agents', schema: AgentPageSchema } },
+    errors: [],
+  }),
+  rotate: defineRoute({
+    method: 'post',
+    path: '/agents/{id}/credential',
+    operationId: 'issueAgentCredential',
+    summary: "Issue a new credential for an agent (the old one stops working); install it in the agent's data dir",
+    tag: 'agents',
+    access: 'admin',
+    params: IdParams,
+    responses: { 200: { description: 'the new credential', schema: AgentCredentialSchema } },
+    errors: ['AGENT_NOT_FOUND'],
+  }),
+  revoke: defineRoute({
+    method: 'delete',
+    path: '/agents/{id}/credential',
+    operationId: 'revokeAgentCredential',
+    summary: "Revoke an agent's credentials and take its devices offline",
+    tag: 'agents',
+    access: 'admin',
+    params: IdParams,
+    responses: { 200: { description: 'revoked', schema: AgentRevokedSchema } },
+    errors: ['AGENT_NOT_FOUND'],
+  }),
+};

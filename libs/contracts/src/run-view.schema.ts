@@ -1,0 +1,82 @@
+/** POST /benchmarks, GET /benchmarks/:id, DELETE /benchmarks/:id and GET /benchmarks/:id/results: a run and its jobs. */
+import { z } from 'zod';
+import { DEVICE_STATUSES } from './agent.schema.js';
+import { JOB_STATUSES, RUN_STATUSES } from './job.schema.js';
+import { MODEL_FORMATS } from './frameworks.js';
+import { ARTIFACT_VARIANTS } from './job.schema.js';
+import { ResultViewSchema } from './result-view.schema.js';
+
+export const CreateRunResponseSchema = z
+  .object({
+    runId: z.string().uuid(),
+    jobs: z.number().int(),
+    queued: z.number().int(),
+    /** int8 cells stored waiting for the worker to make their variant. */
+    waiting: z.number().int(),
+    /** The conversions those cells wait for (poll GET /conversions/:id). */
+    conversions: z.array(z.object({ id: z.string().uuid(), sourceArtifactId: z.string().uuid() })),
+    /** Targeted devices nothing was queued on (unauthorized, offline). */
+    skippedDevices: z.array(z.object({ id: z.string().uuid(), name: z.string(), status: z.enum(DEVICE_STATUSES) })),
+  })
+  .meta({ id: 'CreateRunResponse' });
+export type CreateRunResponse = z.infer<typeof CreateRunResponseSchema>;
+
+export const RunJobSchema = z
+  .object({
+    id: z.string().uuid(),
+    device: z.object({ id: z.string().uuid(), name: z.string(), emulated: z.boolean() }),
+    framework: z.string(),
+    /** id is null while the job waits for its int8 variant to be made. */
+    artifact: z.object({ id: z.string().uuid().nullable(), format: z.enum(MODEL_FORMATS), variant: z.enum(ARTIFACT_VARIANTS) }),
+    conversionId: z.string().uuid().nullable(),
+    options: z.record(z.string(), z.unknown()),
+    status: z.enum(JOB_STATUSES),
+    attempts: z.number().int(),
+    /** The latest progress the agent reported. */
+    progress: z.object({ phase: z.string(), done: z.number(), total: z.number() }).passthrough().nullable(),
+    error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+    queuedAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    /** robustSpread is null for results stored before it was computed. */
+    summary: z.object({ medianMs: z.number(), p90Ms: z.number(), cv: z.number(), robustSpread: z.number().nullable(), runs: z.number().int() }).nullable(),
+  })
+  .meta({ id: 'RunJob' });
+export type RunJob = z.infer<typeof RunJobSchema>;
+
+export const RunStatusViewSchema = z
+  .object({
+    id: z.string().uuid(),
+    modelId: z.string().uuid(),
+    status: z.enum(RUN_STATUSES),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+    /** Jobs per status. */
+    counts: z.record(z.enum(JOB_STATUSES), z.number().int()),
+    /** Share of jobs that ended (0-1). */
+    progress: z.number(),
+    jobs: z.array(RunJobSchema),
+  })
+  .meta({ id: 'RunStatus' });
+export type RunStatusView = z.infer<typeof RunStatusViewSchema>;
+
+export const CancelRunResponseSchema = z
+  .object({
+    runId: z.string().uuid(),
+    /** Jobs cancelled by this request. */
+    cancelled: z.number().int(),
+    /** Jobs already on a device: they finish. */
+    stillRunning: z.number().int(),
+    status: z.enum(RUN_STATUSES),
+  })
+  .meta({ id: 'CancelRunResponse' });
+export type CancelRunResponse = z.infer<typeof CancelRunResponseSchema>;
+
+export const RunResultsSchema = z
+  .object({
+    runId: z.string().uuid(),
+    status: z.enum(RUN_STATUSES),
+    results: z.array(ResultViewSchema),
+  })
+  .meta({ id: 'RunResults' });
+export type RunResults = z.infer<typeof RunResultsSchema>;
