@@ -9,9 +9,11 @@ import { OP_CLASSES } from './op-class.js';
  * TFLite-only model), and a row is the smallest set of source nodes that every compared engine
  * times as a whole (one node, or a fused group such as conv+BN+ReLU).
  *
- * Per-layer times are what each profiler reports: a median over the profiled runs, without the
- * per-run samples. So a row carries no interval of its own: the end-to-end comparison (`pairs`,
- * from the raw latencies) is the one with an interval, and clients say so next to layer deltas.
+ * Per-layer times are what each profiler reports: a median over the profiled runs. Where the
+ * runner also sent each layer's time in every profiled run, a row's cell sums them per run, and
+ * every pair of columns gets a per-layer delta with a bootstrap interval (`deltas`); without those
+ * samples the delta has no interval and says so (verdict "unknown"). The end-to-end comparison
+ * (`pairs`, from the raw latencies) sits beside them.
  */
 
 export const MATCH_METHODS = ['name', 'output', 'qdq', 'sequence', 'shape', 'unmatched'] as const;
@@ -54,8 +56,34 @@ export const LayerCompareCellSchema = z.object({
   /** Match confidence of those layers weighted by their time (1 = all by exact name); zero-time cells take their lowest. */
   confidence: z.number(),
   methods: z.array(z.enum(MATCH_METHODS)),
+  /** Per-run samples behind this cell (0 when its runner gave no runs apart). */
+  runs: z.number().int().nonnegative(),
 });
 export type LayerCompareCell = z.infer<typeof LayerCompareCellSchema>;
+
+/**
+ * One row's comparison of column b against column a (a before b in `columns`): b / a and b - a of
+ * the per-run medians, in milliseconds when both columns' layer times are, else in shares of each
+ * column's per-run profiled time. The intervals are percentile bootstraps of the medians over the
+ * per-run samples; null when either side has no samples (verdict "unknown").
+ */
+export const LayerDeltaSchema = z.object({
+  a: z.string(),
+  b: z.string(),
+  basis: z.enum(['ms', 'shares']),
+  /** null when a's value is zero. */
+  ratio: z.number().nullable(),
+  ratioLow: z.number().nullable(),
+  ratioHigh: z.number().nullable(),
+  difference: z.number(),
+  differenceLow: z.number().nullable(),
+  differenceHigh: z.number().nullable(),
+  level: z.number().nullable(),
+  /** b against a: "faster"/"slower" when the difference interval excludes 0, "same" (no detectable difference) when it holds 0. */
+  verdict: z.enum(['faster', 'slower', 'same', 'unknown']),
+  runs: z.object({ a: z.number().int(), b: z.number().int() }),
+});
+export type LayerDelta = z.infer<typeof LayerDeltaSchema>;
 
 export const LayerCompareRowSchema = z.object({
   key: z.string(),
@@ -69,6 +97,8 @@ export const LayerCompareRowSchema = z.object({
   lowConfidence: z.boolean(),
   /** Column key -> that column's time here; null when that engine reported nothing for these nodes. */
   cells: z.record(z.string(), LayerCompareCellSchema.nullable()),
+  /** Every pair of columns that both timed this row. */
+  deltas: z.array(LayerDeltaSchema),
 });
 export type LayerCompareRow = z.infer<typeof LayerCompareRowSchema>;
 

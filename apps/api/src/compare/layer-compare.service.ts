@@ -16,7 +16,8 @@ import { frameworkLabel, opClassBreakdown } from './compare.service.js';
 import { pairVerdicts } from './pair-verdicts.js';
 import { LayerAlignmentRepository } from './layer-alignment.repository.js';
 import { alignByName, alignTfliteOnOnnx, alignTfliteOnTflite, LOW_CONFIDENCE, type LayerMatch, type ProfiledLayer } from './alignment/layer-alignment.js';
-import { alignedRows, coverage, type AlignedColumn } from './alignment/aligned-rows.js';
+import { coverage, type AlignedColumn } from './alignment/aligned-rows.js';
+import { comparedRows } from './layer-deltas.js';
 import { onnxSourceGraph, tfliteSourceGraph, type SourceGraph } from './alignment/source-graph.js';
 
 export type LayerScope = { deviceId: string } | { framework: string };
@@ -96,6 +97,7 @@ export class LayerCompareService {
         opType: l.opType,
         opClass: l.opClass as ProfiledLayer['opClass'],
         timeMs: l.timeMs,
+        samplesMs: l.samplesMs,
       }));
       let matches = stored.get(r.id);
       if (!matches || matches.length !== layers.length) {
@@ -191,7 +193,7 @@ export class LayerCompareService {
       source: { artifactId: artifact.id, format: artifact.format, fileName: artifact.fileName, nodes: graph.nodes.length },
       lowConfidenceBelow: LOW_CONFIDENCE,
       columns,
-      rows: alignedRows(
+      rows: comparedRows(
         graph,
         results.map((x) => x.column),
       ),
