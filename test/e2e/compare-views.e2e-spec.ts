@@ -93,6 +93,30 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     for (const c of view.columns) assert.ok(first.cells[c.key], `${c.framework} times the first conv`);
     assert.ok(view.pairs.length >= 3 && view.pairs.every((p) => p.low <= p.ratio && p.ratio <= p.high));
 
+    // Per-run layer samples: one real[] per layer row (no extra rows), one sample per profiled run for the
+    // runners whose profilers give runs apart, none for TFLite's summary.
+    const counts = await sql<{ framework: string; n: number; runs: number; rows: string }>(
+      h.databaseUrl,
+      `SELECT r.framework, min(coalesce(array_length(t.samples_ms, 1), 0)) AS n, max(coalesce(array_length(t.samples_ms, 1), 0)) AS runs, count(*)::text AS rows
+         FROM layer_timings t JOIN benchmark_results r ON r.id = t.result_id GROUP BY r.framework, r.id`,
+    );
+    for (const c of counts) {
+      const expected = c.framework === 'tflite' ? 0 : OPTIONS.profileRuns;
+      assert.deepEqual([c.n, c.runs], [expected, expected], `${c.framework}: samples per layer row`);
+    }
+    const ort = view.columns.find((c) => c.framework === 'onnxruntime')!;
+    const cv = view.columns.find((c) => c.framework === 'opencv-dnn')!;
+    const tf = view.columns.find((c) => c.framework === 'tflite')!;
+    const withBoth = view.rows.filter((r) => r.cells[ort.key] && r.cells[cv.key]);
+    const ortCv = withBoth.map((r) => r.deltas.find((d) => [d.a, d.b].sort().join() === [ort.key, cv.key].sort().join())!);
+    assert.ok(ortCv.length > 0 && ortCv.every((d) => d.verdict !== 'unknown' && d.differenceLow! <= d.difference && d.difference <= d.differenceHigh!));
+    for (const r of view.rows.filter((x) => x.cells[tf.key] && x.cells[ort.key])) {
+      const d = r.deltas.find((x) => [x.a, x.b].includes(tf.key) && [x.a, x.b].includes(ort.key))!;
+      assert.equal(d.verdict, 'unknown', 'TFLite gives no runs apart: no interval is claimed');
+    }
+    const tally = (v: string) => ortCv.filter((d) => d.verdict === v).length;
+    console.log(`per-layer opencv-dnn vs onnxruntime over ${OPTIONS.profileRuns} profiled runs: ${tally('faster')} faster, ${tally('slower')} slower, ${tally('same')} no detectable difference (of ${ortCv.length} rows)`);
+
     // Stored once per result: a second request reads the same rows back.
     const stored = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM layer_alignments');
     assert.equal(

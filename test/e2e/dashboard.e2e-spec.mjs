@@ -373,13 +373,29 @@ test('sorting by a column orders rows by its share; the delta column is the rati
   const deltas = await page.$$eval('[data-testid="layer-compare-row"]', (trs) =>
     trs.map((tr) => ({ key: tr.dataset.key, text: tr.querySelector('[data-testid="layer-delta"]').textContent })),
   );
+  const verdicts = new Set();
   for (const d of deltas) {
     const r = layers.rows.find((x) => x.key === d.key);
-    const [ca, cb] = [r.cells[a.key], r.cells[b.key]];
-    const ms = a.layerBasis === 'ms' && b.layerBasis === 'ms';
-    const expected = ca && cb && (ms ? ca.timeMs : ca.share) > 0 ? `${((ms ? cb.timeMs : cb.share) / (ms ? ca.timeMs : ca.share)).toFixed(2)}×` : '–';
-    assert.equal(d.text, expected, `delta of ${d.key}`);
+    // The default pickers are B = the second column over A = the first, the API's own orientation.
+    const x = r.deltas.find((y) => y.a === a.key && y.b === b.key);
+    if (!x) {
+      assert.equal(d.text, '–', `delta of ${d.key}`);
+      continue;
+    }
+    verdicts.add(x.verdict);
+    if (x.ratio === null) continue;
+    const point = `${x.ratio.toFixed(2)}×`;
+    if (x.verdict === 'unknown') assert.equal(d.text, `${point} (no interval)`, `delta of ${d.key}`);
+    else {
+      assert.ok(x.differenceLow <= x.difference && x.difference <= x.differenceHigh, `${d.key}: the difference sits in its interval`);
+      const interval = `[${x.ratioLow.toFixed(2)}, ${x.ratioHigh.toFixed(2)}]`;
+      assert.equal(d.text, x.verdict === 'same' ? `no detectable difference (${point} ${interval})` : `${point} ${interval}`, `delta of ${d.key}`);
+    }
   }
+  // ORT, OpenCV and int8 runners send per-run layer times: a pair of them has intervals, not only "no interval".
+  if (layers.columns.slice(0, 2).every((c) => ['onnxruntime', 'opencv-dnn', 'onnxruntime (int8)', 'native-int8'].includes(c.framework)))
+    assert.ok([...verdicts].some((v) => v !== 'unknown'), `verdicts: ${[...verdicts]}`);
+  console.log(`layer delta verdicts of ${b.framework} / ${a.framework}: ${[...verdicts].join(', ')}`);
   await page.click('[data-testid="sort"][data-sort="order"]');
   mkdirSync(SHOTS, { recursive: true });
   await page.locator('[data-testid="layer-table"]').screenshot({ path: join(SHOTS, 'compare-layer-table.png') });
