@@ -30,7 +30,8 @@ import {
   type WorkerHandle,
 } from '../fixtures/stack.js';
 
-const OPTIONS = { warmupRuns: 3, timedRuns: 20, profileRuns: 3 };
+// 10 profiled runs (the default): per-layer intervals need at least 5 per side.
+const OPTIONS = { warmupRuns: 3, timedRuns: 20, profileRuns: 10 };
 
 describe('comparison views: aligned layers and the advisor (real engines)', () => {
   let h: ApiHandle;

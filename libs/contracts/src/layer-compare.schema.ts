@@ -18,6 +18,20 @@ import { OP_CLASSES } from './op-class.js';
 
 export const MATCH_METHODS = ['name', 'output', 'qdq', 'sequence', 'shape', 'unmatched'] as const;
 
+const DeviceSideSchema = z.object({ deviceId: z.string(), deviceName: z.string(), emulated: z.boolean(), jobId: z.string(), artifactId: z.string() });
+
+/**
+ * One framework on two devices: the cross-device ratio median(a) / median(b) of the raw
+ * latencies with its seeded bootstrap interval; `a` is the device with the lower median. A pair
+ * with an emulated device says so in its text: emulation timings are not device performance.
+ */
+export const CrossDevicePairSchema = ComparePairSchema.omit({ deviceId: true, deviceName: true, a: true, b: true }).extend({
+  framework: z.string(),
+  a: DeviceSideSchema,
+  b: DeviceSideSchema,
+});
+export type CrossDevicePair = z.infer<typeof CrossDevicePairSchema>;
+
 /** One compared result: a (device, framework, artifact) cell. */
 export const LayerCompareColumnSchema = z.object({
   /** The result's job id: the key of this column in every row's `cells`. */
@@ -65,7 +79,8 @@ export type LayerCompareCell = z.infer<typeof LayerCompareCellSchema>;
  * One row's comparison of column b against column a (a before b in `columns`): b / a and b - a of
  * the per-run medians, in milliseconds when both columns' layer times are, else in shares of each
  * column's per-run profiled time. The intervals are percentile bootstraps of the medians over the
- * per-run samples; null when either side has no samples (verdict "unknown").
+ * per-run samples; null when either side has fewer than 5 (no samples, or too few profiled runs
+ * for a bootstrap to mean anything): verdict "unknown".
  */
 export const LayerDeltaSchema = z.object({
   a: z.string(),
@@ -121,5 +136,7 @@ export const LayerCompareResponseSchema = z.object({
   opClasses: z.array(z.object({ opClass: z.enum(OP_CLASSES), cells: z.record(z.string(), z.object({ share: z.number(), timeMs: z.number().nullable() })) })),
   /** End-to-end verdicts (ratio of medians, bootstrap interval) between columns on the same device. */
   pairs: z.array(ComparePairSchema),
+  /** Framework scope: the same framework on two devices, end to end (empty in device scope). */
+  devicePairs: z.array(CrossDevicePairSchema),
 });
 export type LayerCompareResponse = z.infer<typeof LayerCompareResponseSchema>;

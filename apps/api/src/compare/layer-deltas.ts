@@ -12,6 +12,12 @@ import type { SourceGraph } from './alignment/source-graph.js';
 /** Per-layer samples are the profiled runs (10 by default): 1000 resamples keep a 100-row, 10-pair table well under a second. */
 export const LAYER_DELTA_RESAMPLES = 1000;
 
+/**
+ * Fewer runs than this on a side and no interval is given: a percentile bootstrap of a median over
+ * 3 runs can only span those 3 values and claims differences it cannot support.
+ */
+export const MIN_LAYER_RUNS = 5;
+
 /** Each column's profiled time in every run (the sum of all its layers' samples in that run). */
 function runTotals(col: AlignedColumn): number[] | null {
   const runs = columnRuns(col);
@@ -63,7 +69,7 @@ export function layerDeltas(
           verdict: 'unknown',
           runs: { a: ca.runs, b: cb.runs },
         };
-        if (!sa || !sb || sa.length === 0 || sb.length === 0) {
+        if (!sa || !sb || sa.length < MIN_LAYER_RUNS || sb.length < MIN_LAYER_RUNS) {
           deltas.push(base);
           continue;
         }
@@ -102,7 +108,11 @@ const pp = (x: number) => `${(x * 100).toFixed(1)} pts`;
 export function layerDeltaText(d: LayerDelta, labelA: string, labelB: string): string {
   const unit = d.basis === 'ms' ? ms : pp;
   const sign = (x: number) => (x >= 0 ? '+' : '-') + unit(Math.abs(x));
-  if (d.verdict === 'unknown') return `${labelB} vs ${labelA} on this layer: ${sign(d.difference)} (no interval: per-run layer samples are missing)`;
+  if (d.verdict === 'unknown') {
+    const few = Math.min(d.runs.a, d.runs.b);
+    const why = few === 0 ? 'per-run layer samples are missing' : `only ${few} profiled runs, an interval needs ${MIN_LAYER_RUNS}`;
+    return `${labelB} vs ${labelA} on this layer: ${sign(d.difference)} (no interval: ${why})`;
+  }
   const ratio = d.ratio !== null && d.ratioLow !== null && d.ratioHigh !== null ? ` (x${d.ratio.toFixed(2)} [${d.ratioLow.toFixed(2)}, ${d.ratioHigh.toFixed(2)}])` : '';
   const interval = `[${sign(d.differenceLow!)}, ${sign(d.differenceHigh!)}]`;
   const head = d.verdict === 'same' ? `no detectable difference, ${sign(d.difference)} ${interval}` : `${sign(d.difference)} ${interval}${ratio}`;

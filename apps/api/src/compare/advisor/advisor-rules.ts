@@ -368,9 +368,10 @@ function layerDelta(r: LayerCompareRow, x: string, y: string) {
 
 function layerIntervalText(r: LayerCompareRow, fast: AdvisorCell, slow: AdvisorCell): string {
   const d = layerDelta(r, fast.jobId, slow.jobId);
-  if (!d || d.verdict === 'unknown') return "From each profiler's per-layer median (no per-layer interval: per-run layer samples are missing)";
+  if (!d) return "From each profiler's per-layer median (no per-layer interval: per-run layer samples are missing)";
   const [a, b] = d.a === fast.jobId ? [fast, slow] : [slow, fast];
-  return `Per layer, from the profiled runs: ${layerDeltaText(d, a.framework, b.framework)}`;
+  const text = layerDeltaText(d, a.framework, b.framework);
+  return d.verdict === 'unknown' ? `From each profiler's per-layer median; ${text}` : `Per layer, from the profiled runs: ${text}`;
 }
 
 export function advise(input: AdvisorInput): AdviceItem[] {
