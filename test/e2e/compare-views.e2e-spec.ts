@@ -36,6 +36,7 @@ const OPTIONS = { warmupRuns: 3, timedRuns: 20, profileRuns: 10 };
 describe('comparison views: aligned layers and the advisor (real engines)', () => {
   let h: ApiHandle;
   let agent: AgentHandle;
+  let second: AgentHandle | undefined;
   // Quantization (the int8 variant of BlazeFace) runs in the worker.
   let worker: WorkerHandle;
   let deviceId: string;
@@ -50,6 +51,7 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
   });
   afterAll(async () => {
     await agent?.kill();
+    await second?.kill();
     await worker?.kill();
     await h?.kill();
   });
@@ -231,13 +233,35 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     assert.deepEqual(quantize.request.targets, { deviceIds: [deviceId] });
   });
 
+  test('one framework across devices: a second agent\'s device runs onnxruntime, and the cross-device ratio carries its interval', async () => {
+    assert.ok(blazefaceId, 'the BlazeFace test ran first');
+    // A second desktop agent enrolls as a second device on this host (the same CPU: the ratio checks the plumbing, not hardware).
+    second = await startAgent(h, { redisUrl });
+    const devices = (await api<{ id: string }[]>(h.url, 'GET', '/devices')).body;
+    const other = devices.find((d) => d.id !== deviceId)!;
+    assert.ok(other, 'the second agent registered a device');
+    const created = await api(h.url, 'POST', '/benchmarks', { modelId: blazefaceId, targets: { deviceIds: [other.id] }, frameworks: ['onnxruntime'], options: OPTIONS });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    await waitForRun(h.url, created.body.runId);
+    const view = LayerCompareResponseSchema.parse((await api(h.url, 'GET', `/compare/layers?modelId=${blazefaceId}&framework=onnxruntime`)).body);
+    assert.deepEqual(view.columns.map((c) => c.deviceId).sort(), [deviceId, other.id].sort());
+    assert.equal(view.devicePairs.length, 1);
+    const p = view.devicePairs[0]!;
+    assert.ok(p.low <= p.ratio && p.ratio <= p.high && p.a.deviceId !== p.b.deviceId);
+    const medians = new Map(view.columns.map((c) => [c.key, c.medianMs]));
+    assert.ok(medians.get(p.a.jobId)! <= medians.get(p.b.jobId)!, 'a is the device with the lower median');
+    // Layer deltas across the two devices come from both runners' per-run samples.
+    assert.ok(view.rows.some((r) => r.deltas.some((d) => d.verdict !== 'unknown')));
+    console.log(`across devices: ${p.text}`);
+  });
+
   test('in Chromium: the side-by-side table, op-class bars, distributions, fp32 vs int8 and the advice show the API figures (the README screenshots)', async () => {
     assert.ok(blazefaceId, 'the BlazeFace test ran first');
     // The dashboard tier is its own jest project (plain ESM, run against a live farm as a user would).
     const r = await new Promise<{ status: number | null; out: string }>((resolve, reject) => {
       const child = spawn('bash', [join(ROOT, 'scripts/jest.sh'), '--selectProjects', 'dashboard', '--ci'], {
         cwd: ROOT,
-        env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: blazefaceId, FARM_DOCS_SCREENSHOTS: '1' },
+        env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: blazefaceId, FARM_DOCS_SCREENSHOTS: '1', FARM_EXPECT_ACROSS: '1' },
         timeout: 600_000,
       });
       let out = '';
