@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { AdviceResponseSchema, BenchmarkRequestSchema, LayerCompareResponseSchema, type LayerCompareResponse } from '@farm/contracts';
-import { advisorFixtureOnnx } from '../fixtures/onnx-fixtures.js';
+import { advisorFixtureOnnx, dilatedConvOnnx } from '../fixtures/onnx-fixtures.js';
 import {
   api,
   ROOT,
@@ -231,6 +231,29 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     assert.ok(quantize, JSON.stringify(best.actions));
     assert.ok(BenchmarkRequestSchema.safeParse(quantize.request).success);
     assert.deepEqual(quantize.request.targets, { deviceIds: [deviceId] });
+  });
+
+  test('the advisor flags a dilated conv with the share ONNX Runtime and OpenCV DNN measured', async () => {
+    const up = await uploadBytes(h.url, dilatedConvOnnx(), 'dilated.onnx', { name: 'dilated fixture' });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const modelId = up.body.model.id;
+    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, frameworks: ['onnxruntime', 'opencv-dnn'], options: OPTIONS });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const run = await waitForRun(h.url, created.body.runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
+    const layers = LayerCompareResponseSchema.parse((await api(h.url, 'GET', `/compare/layers?modelId=${modelId}&deviceId=${deviceId}`)).body);
+    const advice = AdviceResponseSchema.parse((await api(h.url, 'GET', `/compare/advice?modelId=${modelId}`)).body);
+    const item = advice.items.find((i) => i.rule === 'dilated-conv' && i.nodes.includes('d1'));
+    assert.ok(item, JSON.stringify(advice.items.map((i) => [i.rule, i.nodes])));
+    assert.match(item.title, /Dilated convolution d1 \(dilations 2x2\)/);
+    assert.equal(item.evidence.length, 2, 'one measured share per engine');
+    for (const e of item.evidence) {
+      const row = layers.rows.find((r) => r.sourceNodes.includes('d1'))!;
+      assert.ok(e.share > 0 && Math.abs(e.share - row.cells[e.jobId]!.share) < 1e-9, `${e.framework}: the aligned row's share`);
+    }
+    assert.ok(item.maxShare >= advice.thresholds.costlyShare);
+    assert.match(item.expectedGain, /^not measured/);
+    console.log(`dilated-conv: ${item.evidence.map((e) => `${e.framework} ${(e.share * 100).toFixed(1)}%`).join(', ')}`);
   });
 
   test('one framework across devices: a second agent\'s device runs onnxruntime, and the cross-device ratio carries its interval', async () => {
