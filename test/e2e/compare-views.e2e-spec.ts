@@ -118,7 +118,9 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
       assert.equal(d.verdict, 'unknown', 'TFLite gives no runs apart: no interval is claimed');
     }
     const tally = (v: string) => ortCv.filter((d) => d.verdict === v).length;
-    console.log(`per-layer opencv-dnn vs onnxruntime over ${OPTIONS.profileRuns} profiled runs: ${tally('faster')} faster, ${tally('slower')} slower, ${tally('same')} no detectable difference (of ${ortCv.length} rows)`);
+    console.log(
+      `per-layer opencv-dnn vs onnxruntime over ${OPTIONS.profileRuns} profiled runs: ${tally('faster')} faster, ${tally('slower')} slower, ${tally('same')} no detectable difference (of ${ortCv.length} rows)`,
+    );
 
     // Stored once per result: a second request reads the same rows back.
     const stored = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM layer_alignments');
@@ -237,7 +239,12 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     const up = await uploadBytes(h.url, dilatedConvOnnx(), 'dilated.onnx', { name: 'dilated fixture' });
     assert.equal(up.status, 201, JSON.stringify(up.body));
     const modelId = up.body.model.id;
-    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [deviceId] }, frameworks: ['onnxruntime', 'opencv-dnn'], options: OPTIONS });
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [deviceId] },
+      frameworks: ['onnxruntime', 'opencv-dnn'],
+      options: OPTIONS,
+    });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const run = await waitForRun(h.url, created.body.runId);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
@@ -256,14 +263,19 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     console.log(`dilated-conv: ${item.evidence.map((e) => `${e.framework} ${(e.share * 100).toFixed(1)}%`).join(', ')}`);
   });
 
-  test('one framework across devices: a second agent\'s device runs onnxruntime, and the cross-device ratio carries its interval', async () => {
+  test("one framework across devices: a second agent's device runs onnxruntime, and the cross-device ratio carries its interval", async () => {
     assert.ok(blazefaceId, 'the BlazeFace test ran first');
     // A second desktop agent enrolls as a second device on this host (the same CPU: the ratio checks the plumbing, not hardware).
     second = await startAgent(h, { redisUrl });
     const devices = (await api<{ id: string }[]>(h.url, 'GET', '/devices')).body;
     const other = devices.find((d) => d.id !== deviceId)!;
     assert.ok(other, 'the second agent registered a device');
-    const created = await api(h.url, 'POST', '/benchmarks', { modelId: blazefaceId, targets: { deviceIds: [other.id] }, frameworks: ['onnxruntime'], options: OPTIONS });
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId: blazefaceId,
+      targets: { deviceIds: [other.id] },
+      frameworks: ['onnxruntime'],
+      options: OPTIONS,
+    });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     await waitForRun(h.url, created.body.runId);
     const view = LayerCompareResponseSchema.parse((await api(h.url, 'GET', `/compare/layers?modelId=${blazefaceId}&framework=onnxruntime`)).body);

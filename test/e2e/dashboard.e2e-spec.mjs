@@ -394,7 +394,10 @@ test('sorting by a column orders rows by its share; the delta column is the rati
   }
   // ORT, OpenCV and int8 runners send per-run layer times: a pair of them has intervals, not only "no interval".
   if (layers.columns.slice(0, 2).every((c) => ['onnxruntime', 'opencv-dnn', 'onnxruntime (int8)', 'native-int8'].includes(c.framework)))
-    assert.ok([...verdicts].some((v) => v !== 'unknown'), `verdicts: ${[...verdicts]}`);
+    assert.ok(
+      [...verdicts].some((v) => v !== 'unknown'),
+      `verdicts: ${[...verdicts]}`,
+    );
   console.log(`layer delta verdicts of ${b.framework} / ${a.framework}: ${[...verdicts].join(', ')}`);
   await page.click('[data-testid="sort"][data-sort="order"]');
   mkdirSync(SHOTS, { recursive: true });
@@ -472,10 +475,18 @@ test('one framework across devices: each device median, the cross-device ratio w
   const devicesShown = await page.$$eval('[data-testid="across-device"]', (lis) => lis.map((li) => ({ key: li.dataset.key, text: li.textContent })));
   for (const c of view.columns) {
     const s = devicesShown.find((x) => x.key === c.key);
-    assert.ok(s?.text.includes(`median ${formatMs(c.medianMs)} ms [${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}]`), `${c.deviceName}: ${s?.text}`);
+    assert.ok(
+      s?.text.includes(`median ${formatMs(c.medianMs)} ms [${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}]`),
+      `${c.deviceName}: ${s?.text}`,
+    );
   }
   const ratios = await page.$$eval('[data-testid="across-pair"]', (lis) =>
-    lis.map((li) => ({ a: li.dataset.a, b: li.dataset.b, ratio: li.querySelector('[data-testid="across-ratio"]').textContent, text: li.querySelector('[data-testid="across-text"]').textContent })),
+    lis.map((li) => ({
+      a: li.dataset.a,
+      b: li.dataset.b,
+      ratio: li.querySelector('[data-testid="across-ratio"]').textContent,
+      text: li.querySelector('[data-testid="across-text"]').textContent,
+    })),
   );
   assert.equal(ratios.length, view.devicePairs.length);
   assert.ok(view.devicePairs.length >= 1);
@@ -488,7 +499,11 @@ test('one framework across devices: each device median, the cross-device ratio w
   // Layer deltas: each device against the first, as the API computed them.
   const [first, second] = view.columns;
   const shown = await page.$$eval('[data-testid="across-row"]', (trs) =>
-    trs.map((tr) => ({ key: tr.dataset.key, delta: tr.querySelector('[data-testid="across-delta"]')?.textContent, verdict: tr.querySelector('[data-testid="across-delta"]')?.dataset.verdict })),
+    trs.map((tr) => ({
+      key: tr.dataset.key,
+      delta: tr.querySelector('[data-testid="across-delta"]')?.textContent,
+      verdict: tr.querySelector('[data-testid="across-delta"]')?.dataset.verdict,
+    })),
   );
   assert.equal(shown.length, view.rows.length);
   let withInterval = 0;
@@ -507,7 +522,9 @@ test('one framework across devices: each device median, the cross-device ratio w
       assert.equal(s.delta, d.verdict === 'same' ? `no detectable difference (${point} ${interval})` : `${point} ${interval}`, r.key);
     }
   }
-  console.log(`across devices (${framework}): ${view.devicePairs.map((p) => p.text).join('; ')}; ${withInterval} of ${view.rows.length} layer deltas with an interval`);
+  console.log(
+    `across devices (${framework}): ${view.devicePairs.map((p) => p.text).join('; ')}; ${withInterval} of ${view.rows.length} layer deltas with an interval`,
+  );
   mkdirSync(SHOTS, { recursive: true });
   await page.locator('[data-testid="across-section"]').screenshot({ path: join(SHOTS, 'compare-across-devices.png') });
   assert.deepEqual(pageErrors, []);

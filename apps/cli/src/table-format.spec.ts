@@ -232,7 +232,10 @@ test('devices table: platform, SoC, state, last temperature, battery and the EMU
   };
   const iphone: DeviceView = { ...base, id: 'd4', name: 'iPhone 15', platform: 'ios', transport: 'appium', lastThermalState: 'serious', frameworks: [] };
   const lines = formatDevicesTable([base, phone, locked, iphone]).split('\n');
-  assert.match(lines.find((l) => l.startsWith('iPhone 15'))!, /ios +AMD EPYC +online +thermal serious +- +-$/);
+  assert.match(
+    lines.find((l) => l.startsWith('iPhone 15'))!,
+    /ios +AMD EPYC +online +thermal serious +- +-$/,
+  );
   assert.match(lines[0]!, /^name +id +platform +soc \/ cpu +state +temp +battery +frameworks$/);
   assert.match(
     lines.find((l) => l.startsWith('bench-desktop'))!,

@@ -79,7 +79,11 @@ function renderRatios(data) {
     el(
       'li',
       { class: `verdict ${p.verdict}`, dataset: { testid: 'across-pair', verdict: p.verdict, a: p.a.jobId, b: p.b.jobId } },
-      el('span', { dataset: { testid: 'across-ratio' } }, `${p.a.deviceName} / ${p.b.deviceName} = ${p.ratio.toFixed(2)} [${p.low.toFixed(2)}, ${p.high.toFixed(2)}]`),
+      el(
+        'span',
+        { dataset: { testid: 'across-ratio' } },
+        `${p.a.deviceName} / ${p.b.deviceName} = ${p.ratio.toFixed(2)} [${p.low.toFixed(2)}, ${p.high.toFixed(2)}]`,
+      ),
       ': ',
       el('span', { dataset: { testid: 'across-text' } }, p.text),
     ),
@@ -99,7 +103,13 @@ function renderLayers(data) {
       el('th', {}, 'source node(s)'),
       el('th', {}, 'op'),
       ...data.columns.map((c) => el('th', { class: 'num' }, `${c.deviceName} ${c.layerBasis === 'ms' ? 'ms' : 'share'}`)),
-      ...rest.map((c) => el('th', { class: 'num', title: 'ratio of per-layer medians with its 95% bootstrap interval from the per-run layer samples' }, `${c.deviceName} / ${first.deviceName}`)),
+      ...rest.map((c) =>
+        el(
+          'th',
+          { class: 'num', title: 'ratio of per-layer medians with its 95% bootstrap interval from the per-run layer samples' },
+          `${c.deviceName} / ${first.deviceName}`,
+        ),
+      ),
     ),
   );
   const body = el(
@@ -113,7 +123,11 @@ function renderLayers(data) {
         el('td', { class: 'small' }, r.opTypes.join('+')),
         ...data.columns.map((c) => {
           const x = r.cells[c.key];
-          return el('td', { class: 'num', dataset: { testid: 'across-cell', col: c.key } }, !x ? '–' : c.layerBasis === 'ms' ? formatMs(x.timeMs) : `${(x.share * 100).toFixed(1)}%`);
+          return el(
+            'td',
+            { class: 'num', dataset: { testid: 'across-cell', col: c.key } },
+            !x ? '–' : c.layerBasis === 'ms' ? formatMs(x.timeMs) : `${(x.share * 100).toFixed(1)}%`,
+          );
         }),
         ...rest.map((c) => {
           const d = r.deltas.find((x) => x.a === first.key && x.b === c.key) ?? null;

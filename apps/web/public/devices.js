@@ -46,7 +46,11 @@ function deviceRow(d) {
       celsius(d.lastTemperatureC),
       // iOS gives apps no temperature, only ProcessInfo's thermal state: shown in its place.
       d.lastThermalState
-        ? el('div', { class: `small thermal-${d.lastThermalState}`, dataset: { testid: 'device-thermal' }, title: 'thermal state (iOS exposes no temperature)' }, `thermal ${d.lastThermalState}`)
+        ? el(
+            'div',
+            { class: `small thermal-${d.lastThermalState}`, dataset: { testid: 'device-thermal' }, title: 'thermal state (iOS exposes no temperature)' },
+            `thermal ${d.lastThermalState}`,
+          )
         : null,
     ),
     el('td', { dataset: { testid: 'device-battery' } }, batteryText(d.battery)),

@@ -148,10 +148,12 @@ export function flipDelta(d) {
 /** "1.84× [1.62, 2.10]", "no detectable difference (1.03× [0.91, 1.18])", or "1.20× (no interval)" without per-run samples. */
 export function deltaText(d) {
   if (d === null) return '–';
-  const unit = d.basis === 'ms' ? (x) => `${x >= 0 ? '+' : '−'}${formatMs(Math.abs(x))} ms` : (x) => `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)} pts`;
+  const unit =
+    d.basis === 'ms' ? (x) => `${x >= 0 ? '+' : '−'}${formatMs(Math.abs(x))} ms` : (x) => `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)} pts`;
   const point = d.ratio !== null ? `${d.ratio.toFixed(2)}×` : unit(d.difference);
   if (d.verdict === 'unknown') return `${point} (no interval)`;
-  const interval = d.ratioLow !== null && d.ratio !== null ? `[${d.ratioLow.toFixed(2)}, ${d.ratioHigh.toFixed(2)}]` : `[${unit(d.differenceLow)}, ${unit(d.differenceHigh)}]`;
+  const interval =
+    d.ratioLow !== null && d.ratio !== null ? `[${d.ratioLow.toFixed(2)}, ${d.ratioHigh.toFixed(2)}]` : `[${unit(d.differenceLow)}, ${unit(d.differenceHigh)}]`;
   return d.verdict === 'same' ? `no detectable difference (${point} ${interval})` : `${point} ${interval}`;
 }
 

@@ -68,7 +68,11 @@ function bootstrapMedians(a: readonly number[], b: readonly number[], opts: Boot
 }
 
 /** Ratio and difference of medians from one bootstrap (the same resamples), for views that show both. */
-export function medianComparison(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): { ratio: MedianRatio; difference: MedianDifference } {
+export function medianComparison(
+  a: readonly number[],
+  b: readonly number[],
+  opts: BootstrapOptions = {},
+): { ratio: MedianRatio; difference: MedianDifference } {
   const { resamples, level, interval } = bootstrapMedians(a, b, opts);
   return {
     ratio: { ratio: median(a) / median(b), ...interval((x, y) => x / y), level, resamples },

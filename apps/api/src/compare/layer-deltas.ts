@@ -113,7 +113,8 @@ export function layerDeltaText(d: LayerDelta, labelA: string, labelB: string): s
     const why = few === 0 ? 'per-run layer samples are missing' : `only ${few} profiled runs, an interval needs ${MIN_LAYER_RUNS}`;
     return `${labelB} vs ${labelA} on this layer: ${sign(d.difference)} (no interval: ${why})`;
   }
-  const ratio = d.ratio !== null && d.ratioLow !== null && d.ratioHigh !== null ? ` (x${d.ratio.toFixed(2)} [${d.ratioLow.toFixed(2)}, ${d.ratioHigh.toFixed(2)}])` : '';
+  const ratio =
+    d.ratio !== null && d.ratioLow !== null && d.ratioHigh !== null ? ` (x${d.ratio.toFixed(2)} [${d.ratioLow.toFixed(2)}, ${d.ratioHigh.toFixed(2)}])` : '';
   const interval = `[${sign(d.differenceLow!)}, ${sign(d.differenceHigh!)}]`;
   const head = d.verdict === 'same' ? `no detectable difference, ${sign(d.difference)} ${interval}` : `${sign(d.difference)} ${interval}${ratio}`;
   return `${labelB} vs ${labelA} on this layer: ${head} over ${d.runs.b} and ${d.runs.a} profiled runs`;

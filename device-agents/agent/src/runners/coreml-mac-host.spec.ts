@@ -50,7 +50,10 @@ describe('Core ML on a Mac agent: COREML_HOST through the local transport (stand
   it('COREML_HOST is accepted on macOS only, and must be an executable file', () => {
     const cfg = loadAgentConfig({ ...base, COREML_HOST: STANDIN }, 'darwin');
     assert.equal(cfg.runnerSettings.coremlHost, STANDIN);
-    assert.throws(() => loadAgentConfig({ ...base, COREML_HOST: STANDIN }, 'linux'), /COREML_HOST: the Core ML host runs on macOS only, and this agent runs on linux/);
+    assert.throws(
+      () => loadAgentConfig({ ...base, COREML_HOST: STANDIN }, 'linux'),
+      /COREML_HOST: the Core ML host runs on macOS only, and this agent runs on linux/,
+    );
     assert.throws(() => loadAgentConfig({ ...base, COREML_HOST: join(dir, 'missing') }, 'darwin'), /COREML_HOST: .*missing does not exist/);
     const plain = join(dir, 'not-executable');
     copyFileSync(STANDIN, plain);
@@ -80,11 +83,20 @@ describe('Core ML on a Mac agent: COREML_HOST through the local transport (stand
     assert.equal(out.framework, 'opencv-dnn');
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
     assert.ok(out.layers.length > 50 && out.layers.some((l) => l.opType === 'Convolution'));
-    assert.ok(out.notes.some((n) => /\(stand-in host\)/.test(n)), out.notes.join('; '));
+    assert.ok(
+      out.notes.some((n) => /\(stand-in host\)/.test(n)),
+      out.notes.join('; '),
+    );
     assert.match(out.outputDigest, /^[0-9a-f]{64}$/);
     // A request the host refuses comes back as the contract's error line, permanent.
     await assert.rejects(
-      host.run({ device, modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS, options: { ...QUICK, computeUnits: 'cpuOnly' } }),
+      host.run({
+        device,
+        modelPath: SAMPLE.blazefaceOnnx,
+        inputs: BLAZEFACE_ONNX_INPUTS,
+        outputs: BLAZEFACE_ONNX_OUTPUTS,
+        options: { ...QUICK, computeUnits: 'cpuOnly' },
+      }),
       (e: unknown) => e instanceof RunnerError && e.permanent && /no --compute-units/.test(e.message),
     );
   });

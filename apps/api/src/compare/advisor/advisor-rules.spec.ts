@@ -113,7 +113,10 @@ test('layer-far-slower reads the per-layer interval: stated when it excludes 0, 
     }).filter((i) => i.rule === 'layer-far-slower');
   const clear = run(delta('slower', 0.6, 1.0));
   assert.equal(clear.length, 1);
-  assert.match(clear[0]!.detail, /Per layer, from the profiled runs: opencv-dnn vs onnxruntime on this layer: \+0\.800 ms \[\+0\.600 ms, \+1\.000 ms\] \(x2\.14 \[1\.86, 2\.43\]\) over 10 and 10 profiled runs/);
+  assert.match(
+    clear[0]!.detail,
+    /Per layer, from the profiled runs: opencv-dnn vs onnxruntime on this layer: \+0\.800 ms \[\+0\.600 ms, \+1\.000 ms\] \(x2\.14 \[1\.86, 2\.43\]\) over 10 and 10 profiled runs/,
+  );
   assert.equal(run(delta('same', -0.1, 1.6)).length, 0, 'an interval holding 0 is no evidence of a slower layer');
 });
 
