@@ -187,8 +187,12 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     assert.match(best.expectedGain, /^measured: /);
   });
 
-  test('the advisor flags a 12-channel conv, an unfolded BatchNormalization and a transposed conv, each with its measured share', async () => {
-    const up = await uploadBytes(h.url, advisorFixtureOnnx(), 'advisor-fixture.onnx', { name: 'advisor fixture' });
+  /**
+   * Uploads a model built here, benchmarks it for real under ONNX Runtime and OpenCV DNN, and returns
+   * the advice with a check that finds a rule's item on a node and holds its evidence to the aligned rows.
+   */
+  async function benchmarkAndAdvise(bytes: Uint8Array, fileName: string) {
+    const up = await uploadBytes(h.url, bytes, fileName, { name: fileName });
     assert.equal(up.status, 201, JSON.stringify(up.body));
     const modelId = up.body.model.id;
     const created = await api(h.url, 'POST', '/benchmarks', {
@@ -215,6 +219,11 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
       assert.equal(item.maxShare, Math.max(...item.evidence.map((e) => e.share)));
       return item;
     };
+    return { advice, flagged };
+  }
+
+  test('the advisor flags a 12-channel conv, an unfolded BatchNormalization and a transposed conv, each with its measured share', async () => {
+    const { advice, flagged } = await benchmarkAndAdvise(advisorFixtureOnnx(), 'advisor-fixture.onnx');
     const channels = flagged('channels-not-multiple-of-8', 'c1');
     assert.match(channels.title, /12 output channels/);
     assert.ok(channels.maxShare >= advice.thresholds.costlyShare);
@@ -236,28 +245,9 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
   });
 
   test('the advisor flags a dilated conv with the share ONNX Runtime and OpenCV DNN measured', async () => {
-    const up = await uploadBytes(h.url, dilatedConvOnnx(), 'dilated.onnx', { name: 'dilated fixture' });
-    assert.equal(up.status, 201, JSON.stringify(up.body));
-    const modelId = up.body.model.id;
-    const created = await api(h.url, 'POST', '/benchmarks', {
-      modelId,
-      targets: { deviceIds: [deviceId] },
-      frameworks: ['onnxruntime', 'opencv-dnn'],
-      options: OPTIONS,
-    });
-    assert.equal(created.status, 202, JSON.stringify(created.body));
-    const run = await waitForRun(h.url, created.body.runId);
-    assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { framework: string; error: unknown }) => [j.framework, j.error])));
-    const layers = LayerCompareResponseSchema.parse((await api(h.url, 'GET', `/compare/layers?modelId=${modelId}&deviceId=${deviceId}`)).body);
-    const advice = AdviceResponseSchema.parse((await api(h.url, 'GET', `/compare/advice?modelId=${modelId}`)).body);
-    const item = advice.items.find((i) => i.rule === 'dilated-conv' && i.nodes.includes('d1'));
-    assert.ok(item, JSON.stringify(advice.items.map((i) => [i.rule, i.nodes])));
+    const { advice, flagged } = await benchmarkAndAdvise(dilatedConvOnnx(), 'dilated.onnx');
+    const item = flagged('dilated-conv', 'd1');
     assert.match(item.title, /Dilated convolution d1 \(dilations 2x2\)/);
-    assert.equal(item.evidence.length, 2, 'one measured share per engine');
-    for (const e of item.evidence) {
-      const row = layers.rows.find((r) => r.sourceNodes.includes('d1'))!;
-      assert.ok(e.share > 0 && Math.abs(e.share - row.cells[e.jobId]!.share) < 1e-9, `${e.framework}: the aligned row's share`);
-    }
     assert.ok(item.maxShare >= advice.thresholds.costlyShare);
     assert.match(item.expectedGain, /^not measured/);
     console.log(`dilated-conv: ${item.evidence.map((e) => `${e.framework} ${(e.share * 100).toFixed(1)}%`).join(', ')}`);

@@ -45,6 +45,21 @@ function verdictOf(a: PairCell, b: PairCell, memo?: Map<string, RatioVerdict>): 
   return v;
 }
 
+/** The verdict's figures as a pair carries them (the bootstrap's internals stay out). */
+function verdictFields(v: RatioVerdict) {
+  return {
+    ratio: v.ratio,
+    low: v.low,
+    high: v.high,
+    level: v.level,
+    resamples: v.resamples,
+    verdict: v.verdict,
+    differencePct: v.differencePct,
+    differenceLowPct: v.differenceLowPct,
+    differenceHighPct: v.differenceHighPct,
+  };
+}
+
 /** Lower median first, ties broken by framework and job id so the order (and so the sentence) is stable. */
 function byMedian(cells: readonly PairCell[]): PairCell[] {
   return [...cells].sort((x, y) => x.medianMs - y.medianMs || x.framework.localeCompare(y.framework) || x.jobId.localeCompare(y.jobId));
@@ -69,15 +84,7 @@ export function crossDevicePairs(framework: string, cells: readonly (PairCell & 
         framework,
         a: side(a),
         b: side(b),
-        ratio: v.ratio,
-        low: v.low,
-        high: v.high,
-        level: v.level,
-        resamples: v.resamples,
-        verdict: v.verdict,
-        differencePct: v.differencePct,
-        differenceLowPct: v.differenceLowPct,
-        differenceHighPct: v.differenceHighPct,
+        ...verdictFields(v),
         text: `${framework}: ${verdictText(label(a), label(b), v)}`,
       });
     }
@@ -106,15 +113,7 @@ export function pairVerdicts(cells: readonly PairCell[], memo?: Map<string, Rati
           deviceName: a.deviceName,
           a: { framework: a.framework, artifactId: a.artifactId, jobId: a.jobId },
           b: { framework: b.framework, artifactId: b.artifactId, jobId: b.jobId },
-          ratio: v.ratio,
-          low: v.low,
-          high: v.high,
-          level: v.level,
-          resamples: v.resamples,
-          verdict: v.verdict,
-          differencePct: v.differencePct,
-          differenceLowPct: v.differenceLowPct,
-          differenceHighPct: v.differenceHighPct,
+          ...verdictFields(v),
           text: verdictText(a.framework, b.framework, v),
         });
       }
