@@ -16,6 +16,7 @@ import { HostAppRunner } from './host-app.runner.js';
 import { desktopRunners } from './registry.js';
 import { RunnerError, type DeviceTarget } from './runner.js';
 import {
+  assertLayerSamples,
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
   ensureOpencvRunner,
@@ -83,6 +84,8 @@ describe('Core ML on a Mac agent: COREML_HOST through the local transport (stand
     assert.equal(out.framework, 'opencv-dnn');
     assert.equal(out.latenciesMs.length, QUICK.timedRuns);
     assert.ok(out.layers.length > 50 && out.layers.some((l) => l.opType === 'Convolution'));
+    // The stand-in's layers are measured (OpenCV's profiler), so their per-run samples come through.
+    assertLayerSamples(out.layers, out.profiledRuns);
     assert.ok(
       out.notes.some((n) => /\(stand-in host\)/.test(n)),
       out.notes.join('; '),
