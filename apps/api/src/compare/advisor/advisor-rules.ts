@@ -226,7 +226,9 @@ function int8Rule(input: AdvisorInput): AdviceItem[] {
           detail:
             `${text}. Where int8 is slower, quantization is usually simulated ("fake quant": Q/DQ pairs around float kernels) or the engine lacks int8 kernels for some ops, ` +
             `so it pays conversions without integer arithmetic. ` +
-            (layers.length ? `The layers where int8 costs more (profiler medians, no per-layer interval): ${layers.map((x) => x.r.key).join(', ')}.` : ''),
+            (layers.length
+              ? `The layers where int8 costs more (profiler medians; their per-layer intervals are in the layer table): ${layers.map((x) => x.r.key).join(', ')}.`
+              : ''),
           nodes: layers.flatMap((x) => x.r.sourceNodes),
           evidence: evidenceFor(
             layers.flatMap((x) => x.r.sourceNodes),
