@@ -312,7 +312,10 @@ int main(int argc, char** argv) {
     const std::vector<ncnn::Layer*>& layers = model.net.layers();
     for (size_t i = 0; i < layerMs.size(); i++) {
       os << (i ? "," : "") << "{\"name\":" << json_string(layers[i]->name) << ",\"opType\":" << json_string(layers[i]->type)
-         << ",\"timeMs\":" << json_number(layerMs[i]) << "}";
+         << ",\"timeMs\":" << json_number(layerMs[i]) << ",\"samplesMs\":[";
+      // The layer's time in each profiled run, so the farm can put an interval on per-layer deltas.
+      for (size_t r = 0; r < runLayerMs.size(); r++) os << (r ? "," : "") << json_number(runLayerMs[r][i]);
+      os << "]}";
     }
     os << "],\"outputs\":[";
     for (size_t i = 0; i < outs.size(); i++) {

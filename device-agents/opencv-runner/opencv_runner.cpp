@@ -154,7 +154,10 @@ int main(int argc, char** argv) {
         const int id = net.getLayerId(layerNames[i]);
         const cv::Ptr<cv::dnn::Layer> layer = net.getLayer(id);
         os << (i ? "," : "") << "{\"name\":" << json_string(layerNames[i]) << ",\"opType\":" << json_string(layer->type)
-           << ",\"timeMs\":" << json_number(i < layerMs.size() ? layerMs[i] : 0.0) << "}";
+           << ",\"timeMs\":" << json_number(i < layerMs.size() ? layerMs[i] : 0.0) << ",\"samplesMs\":[";
+        // The layer's time in each profiled run, so the farm can put an interval on per-layer deltas.
+        for (size_t r = 0; r < runLayerMs.size(); r++) os << (r ? "," : "") << json_number(runLayerMs[r][i]);
+        os << "]}";
       }
     }
     os << "],\"outputs\":[";

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { AdviceResponseSchema, BenchmarkRequestSchema, LayerCompareResponseSchema, type LayerCompareResponse } from '@farm/contracts';
-import { advisorFixtureOnnx } from '../fixtures/onnx-fixtures.js';
+import { advisorFixtureOnnx, dilatedConvOnnx } from '../fixtures/onnx-fixtures.js';
 import {
   api,
   ROOT,
@@ -31,11 +31,13 @@ import {
   listDevices,
 } from '../fixtures/stack.js';
 
-const OPTIONS = { warmupRuns: 3, timedRuns: 20, profileRuns: 3 };
+// 10 profiled runs (the default): per-layer intervals need at least 5 per side.
+const OPTIONS = { warmupRuns: 3, timedRuns: 20, profileRuns: 10 };
 
 describe('comparison views: aligned layers and the advisor (real engines)', () => {
   let h: ApiHandle;
   let agent: AgentHandle;
+  let second: AgentHandle | undefined;
   // Quantization (the int8 variant of BlazeFace) runs in the worker.
   let worker: WorkerHandle;
   let deviceId: string;
@@ -50,6 +52,7 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
   });
   afterAll(async () => {
     await agent?.kill();
+    await second?.kill();
     await worker?.kill();
     await h?.kill();
   });
@@ -93,6 +96,32 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     assert.ok(first.group && first.sourceNodes.includes('StatefulPartitionedCall/functional_1/conv2d/Relu'));
     for (const c of view.columns) assert.ok(first.cells[c.key], `${c.framework} times the first conv`);
     assert.ok(view.pairs.length >= 3 && view.pairs.every((p) => p.low <= p.ratio && p.ratio <= p.high));
+
+    // Per-run layer samples: one real[] per layer row (no extra rows), one sample per profiled run for the
+    // runners whose profilers give runs apart, none for TFLite's summary.
+    const counts = await sql<{ framework: string; n: number; runs: number; rows: string }>(
+      h.databaseUrl,
+      `SELECT r.framework, min(coalesce(array_length(t.samples_ms, 1), 0)) AS n, max(coalesce(array_length(t.samples_ms, 1), 0)) AS runs, count(*)::text AS rows
+         FROM layer_timings t JOIN benchmark_results r ON r.id = t.result_id GROUP BY r.framework, r.id`,
+    );
+    for (const c of counts) {
+      const expected = c.framework === 'tflite' ? 0 : OPTIONS.profileRuns;
+      assert.deepEqual([c.n, c.runs], [expected, expected], `${c.framework}: samples per layer row`);
+    }
+    const ort = view.columns.find((c) => c.framework === 'onnxruntime')!;
+    const cv = view.columns.find((c) => c.framework === 'opencv-dnn')!;
+    const tf = view.columns.find((c) => c.framework === 'tflite')!;
+    const withBoth = view.rows.filter((r) => r.cells[ort.key] && r.cells[cv.key]);
+    const ortCv = withBoth.map((r) => r.deltas.find((d) => [d.a, d.b].sort().join() === [ort.key, cv.key].sort().join())!);
+    assert.ok(ortCv.length > 0 && ortCv.every((d) => d.verdict !== 'unknown' && d.differenceLow! <= d.difference && d.difference <= d.differenceHigh!));
+    for (const r of view.rows.filter((x) => x.cells[tf.key] && x.cells[ort.key])) {
+      const d = r.deltas.find((x) => [x.a, x.b].includes(tf.key) && [x.a, x.b].includes(ort.key))!;
+      assert.equal(d.verdict, 'unknown', 'TFLite gives no runs apart: no interval is claimed');
+    }
+    const tally = (v: string) => ortCv.filter((d) => d.verdict === v).length;
+    console.log(
+      `per-layer opencv-dnn vs onnxruntime over ${OPTIONS.profileRuns} profiled runs: ${tally('faster')} faster, ${tally('slower')} slower, ${tally('same')} no detectable difference (of ${ortCv.length} rows)`,
+    );
 
     // Stored once per result: a second request reads the same rows back.
     const stored = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM layer_alignments');
@@ -159,8 +188,12 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     assert.match(best.expectedGain, /^measured: /);
   });
 
-  test('the advisor flags a 12-channel conv, an unfolded BatchNormalization and a transposed conv, each with its measured share', async () => {
-    const up = await uploadBytes(h.url, advisorFixtureOnnx(), 'advisor-fixture.onnx', { name: 'advisor fixture' });
+  /**
+   * Uploads a model built here, benchmarks it for real under ONNX Runtime and OpenCV DNN, and returns
+   * the advice with a check that finds a rule's item on a node and holds its evidence to the aligned rows.
+   */
+  async function benchmarkAndAdvise(bytes: Uint8Array, fileName: string) {
+    const up = await uploadBytes(h.url, bytes, fileName, { name: fileName });
     assert.equal(up.status, 201, JSON.stringify(up.body));
     const modelId = up.body.model.id;
     const created = await api(h.url, 'POST', '/benchmarks', {
@@ -187,6 +220,11 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
       assert.equal(item.maxShare, Math.max(...item.evidence.map((e) => e.share)));
       return item;
     };
+    return { advice, flagged };
+  }
+
+  test('the advisor flags a 12-channel conv, an unfolded BatchNormalization and a transposed conv, each with its measured share', async () => {
+    const { advice, flagged } = await benchmarkAndAdvise(advisorFixtureOnnx(), 'advisor-fixture.onnx');
     const channels = flagged('channels-not-multiple-of-8', 'c1');
     assert.match(channels.title, /12 output channels/);
     assert.ok(channels.maxShare >= advice.thresholds.costlyShare);
@@ -207,13 +245,49 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     assert.deepEqual(quantize.request.targets, { deviceIds: [deviceId] });
   });
 
+  test('the advisor flags a dilated conv with the share ONNX Runtime and OpenCV DNN measured', async () => {
+    const { advice, flagged } = await benchmarkAndAdvise(dilatedConvOnnx(), 'dilated.onnx');
+    const item = flagged('dilated-conv', 'd1');
+    assert.match(item.title, /Dilated convolution d1 \(dilations 2x2\)/);
+    assert.ok(item.maxShare >= advice.thresholds.costlyShare);
+    assert.match(item.expectedGain, /^not measured/);
+    console.log(`dilated-conv: ${item.evidence.map((e) => `${e.framework} ${(e.share * 100).toFixed(1)}%`).join(', ')}`);
+  });
+
+  test("one framework across devices: a second agent's device runs onnxruntime, and the cross-device ratio carries its interval", async () => {
+    assert.ok(blazefaceId, 'the BlazeFace test ran first');
+    // A second desktop agent enrolls as a second device on this host (the same CPU: the ratio checks the plumbing, not hardware).
+    second = await startAgent(h, { redisUrl });
+    const devices = (await api<{ id: string }[]>(h.url, 'GET', '/devices')).body;
+    const other = devices.find((d) => d.id !== deviceId)!;
+    assert.ok(other, 'the second agent registered a device');
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId: blazefaceId,
+      targets: { deviceIds: [other.id] },
+      frameworks: ['onnxruntime'],
+      options: OPTIONS,
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    await waitForRun(h.url, created.body.runId);
+    const view = LayerCompareResponseSchema.parse((await api(h.url, 'GET', `/compare/layers?modelId=${blazefaceId}&framework=onnxruntime`)).body);
+    assert.deepEqual(view.columns.map((c) => c.deviceId).sort(), [deviceId, other.id].sort());
+    assert.equal(view.devicePairs.length, 1);
+    const p = view.devicePairs[0]!;
+    assert.ok(p.low <= p.ratio && p.ratio <= p.high && p.a.deviceId !== p.b.deviceId);
+    const medians = new Map(view.columns.map((c) => [c.key, c.medianMs]));
+    assert.ok(medians.get(p.a.jobId)! <= medians.get(p.b.jobId)!, 'a is the device with the lower median');
+    // Layer deltas across the two devices come from both runners' per-run samples.
+    assert.ok(view.rows.some((r) => r.deltas.some((d) => d.verdict !== 'unknown')));
+    console.log(`across devices: ${p.text}`);
+  });
+
   test('in Chromium: the side-by-side table, op-class bars, distributions, fp32 vs int8 and the advice show the API figures (the README screenshots)', async () => {
     assert.ok(blazefaceId, 'the BlazeFace test ran first');
     // The dashboard tier is its own jest project (plain ESM, run against a live farm as a user would).
     const r = await new Promise<{ status: number | null; out: string }>((resolve, reject) => {
       const child = spawn('bash', [join(ROOT, 'scripts/jest.sh'), '--selectProjects', 'dashboard', '--ci'], {
         cwd: ROOT,
-        env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: blazefaceId, FARM_DOCS_SCREENSHOTS: '1' },
+        env: { ...process.env, FARM_API_URL: h.url, FARM_MODEL_ID: blazefaceId, FARM_DOCS_SCREENSHOTS: '1', FARM_EXPECT_ACROSS: '1' },
         timeout: 600_000,
       });
       let out = '';

@@ -373,13 +373,32 @@ test('sorting by a column orders rows by its share; the delta column is the rati
   const deltas = await page.$$eval('[data-testid="layer-compare-row"]', (trs) =>
     trs.map((tr) => ({ key: tr.dataset.key, text: tr.querySelector('[data-testid="layer-delta"]').textContent })),
   );
+  const verdicts = new Set();
   for (const d of deltas) {
     const r = layers.rows.find((x) => x.key === d.key);
-    const [ca, cb] = [r.cells[a.key], r.cells[b.key]];
-    const ms = a.layerBasis === 'ms' && b.layerBasis === 'ms';
-    const expected = ca && cb && (ms ? ca.timeMs : ca.share) > 0 ? `${((ms ? cb.timeMs : cb.share) / (ms ? ca.timeMs : ca.share)).toFixed(2)}×` : '–';
-    assert.equal(d.text, expected, `delta of ${d.key}`);
+    // The default pickers are B = the second column over A = the first, the API's own orientation.
+    const x = r.deltas.find((y) => y.a === a.key && y.b === b.key);
+    if (!x) {
+      assert.equal(d.text, '–', `delta of ${d.key}`);
+      continue;
+    }
+    verdicts.add(x.verdict);
+    if (x.ratio === null) continue;
+    const point = `${x.ratio.toFixed(2)}×`;
+    if (x.verdict === 'unknown') assert.equal(d.text, `${point} (no interval)`, `delta of ${d.key}`);
+    else {
+      assert.ok(x.differenceLow <= x.difference && x.difference <= x.differenceHigh, `${d.key}: the difference sits in its interval`);
+      const interval = `[${x.ratioLow.toFixed(2)}, ${x.ratioHigh.toFixed(2)}]`;
+      assert.equal(d.text, x.verdict === 'same' ? `no detectable difference (${point} ${interval})` : `${point} ${interval}`, `delta of ${d.key}`);
+    }
   }
+  // ORT, OpenCV and int8 runners send per-run layer times: a pair of them has intervals, not only "no interval".
+  if (layers.columns.slice(0, 2).every((c) => ['onnxruntime', 'opencv-dnn', 'onnxruntime (int8)', 'native-int8'].includes(c.framework)))
+    assert.ok(
+      [...verdicts].some((v) => v !== 'unknown'),
+      `verdicts: ${[...verdicts]}`,
+    );
+  console.log(`layer delta verdicts of ${b.framework} / ${a.framework}: ${[...verdicts].join(', ')}`);
   await page.click('[data-testid="sort"][data-sort="order"]');
   mkdirSync(SHOTS, { recursive: true });
   await page.locator('[data-testid="layer-table"]').screenshot({ path: join(SHOTS, 'compare-layer-table.png') });
@@ -438,5 +457,75 @@ test('fp32 vs int8 shows the verdict with its interval and the agreement figures
   });
   mkdirSync(SHOTS, { recursive: true });
   await page.locator('[data-testid="layers-section"]').screenshot({ path: join(SHOTS, 'compare-views.png') });
+  assert.deepEqual(pageErrors, []);
+});
+
+// ---- One framework across devices (across.js): medians, cross-device ratios and layer deltas read back against the API. ----
+
+test('one framework across devices: each device median, the cross-device ratio with its interval, and layer deltas show the API figures', async () => {
+  await page.waitForSelector('[data-testid="across-section"][data-ready="true"]', { state: 'attached', timeout: 60_000 });
+  if (await page.isHidden('[data-testid="across-section"]')) {
+    // FARM_EXPECT_ACROSS=1 (the compare-views test runs a second device) makes a missing view a failure, not a skip.
+    assert.notEqual(process.env.FARM_EXPECT_ACROSS, '1', 'FARM_EXPECT_ACROSS=1 but no framework has results on two devices');
+    return console.warn('SKIPPED (nothing to look at): no framework has results on two devices');
+  }
+  const framework = await page.inputValue('[data-testid="across-framework"]');
+  const view = await getJson(`/compare/layers?modelId=${encodeURIComponent(compare.modelId)}&framework=${encodeURIComponent(framework)}`);
+  assert.ok(view.columns.length >= 2);
+  const devicesShown = await page.$$eval('[data-testid="across-device"]', (lis) => lis.map((li) => ({ key: li.dataset.key, text: li.textContent })));
+  for (const c of view.columns) {
+    const s = devicesShown.find((x) => x.key === c.key);
+    assert.ok(
+      s?.text.includes(`median ${formatMs(c.medianMs)} ms [${formatMs(c.medianCi.lowMs)}, ${formatMs(c.medianCi.highMs)}]`),
+      `${c.deviceName}: ${s?.text}`,
+    );
+  }
+  const ratios = await page.$$eval('[data-testid="across-pair"]', (lis) =>
+    lis.map((li) => ({
+      a: li.dataset.a,
+      b: li.dataset.b,
+      ratio: li.querySelector('[data-testid="across-ratio"]').textContent,
+      text: li.querySelector('[data-testid="across-text"]').textContent,
+    })),
+  );
+  assert.equal(ratios.length, view.devicePairs.length);
+  assert.ok(view.devicePairs.length >= 1);
+  for (const p of view.devicePairs) {
+    const s = ratios.find((x) => x.a === p.a.jobId && x.b === p.b.jobId);
+    assert.equal(s.ratio, `${p.a.deviceName} / ${p.b.deviceName} = ${p.ratio.toFixed(2)} [${p.low.toFixed(2)}, ${p.high.toFixed(2)}]`);
+    assert.equal(s.text, p.text);
+    assert.ok(p.low <= p.ratio && p.ratio <= p.high);
+  }
+  // Layer deltas: each device against the first, as the API computed them.
+  const [first, second] = view.columns;
+  const shown = await page.$$eval('[data-testid="across-row"]', (trs) =>
+    trs.map((tr) => ({
+      key: tr.dataset.key,
+      delta: tr.querySelector('[data-testid="across-delta"]')?.textContent,
+      verdict: tr.querySelector('[data-testid="across-delta"]')?.dataset.verdict,
+    })),
+  );
+  assert.equal(shown.length, view.rows.length);
+  let withInterval = 0;
+  for (const r of view.rows) {
+    const d = r.deltas.find((x) => x.a === first.key && x.b === second.key);
+    const s = shown.find((x) => x.key === r.key);
+    if (!d) {
+      assert.equal(s.delta, '–', r.key);
+      continue;
+    }
+    assert.equal(s.verdict, d.verdict, r.key);
+    if (d.verdict !== 'unknown' && d.ratio !== null) {
+      withInterval++;
+      const point = `${d.ratio.toFixed(2)}×`;
+      const interval = `[${d.ratioLow.toFixed(2)}, ${d.ratioHigh.toFixed(2)}]`;
+      assert.equal(s.delta, d.verdict === 'same' ? `no detectable difference (${point} ${interval})` : `${point} ${interval}`, r.key);
+    }
+  }
+  console.log(
+    `across devices (${framework}): ${view.devicePairs.map((p) => p.text).join('; ')}; ${withInterval} of ${view.rows.length} layer deltas with an interval`,
+  );
+  mkdirSync(SHOTS, { recursive: true });
+  await page.locator('[data-testid="across-section"]').screenshot({ path: join(SHOTS, 'compare-across-devices.png') });
   assert.deepEqual(pageErrors, []);
 });

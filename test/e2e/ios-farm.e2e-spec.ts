@@ -40,6 +40,8 @@ interface DeviceRow {
   emulated: boolean;
   osVersion: string;
   frameworks: { framework: string; version: string }[];
+  lastTemperatureC: number | null;
+  lastThermalState: string | null;
 }
 
 describeUnless(appiumMissingReason())(
@@ -93,6 +95,9 @@ describeUnless(appiumMissingReason())(
         ['opencv-dnn'],
       );
       assert.match(d.frameworks[0]!.version, /farm-test-host-standin opencv_runner/);
+      // The devices view carries the thermal state of the latest heartbeat snapshot (iOS gives no temperature).
+      await waitFor('a snapshot with the thermal state', async () => (await iphone())?.lastThermalState === 'nominal', 30_000);
+      assert.equal((await iphone())!.lastTemperatureC, null);
     });
 
     testUnless(false)('a benchmark job stores results, per-layer timings, device info and the state before and after', async () => {

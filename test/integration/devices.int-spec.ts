@@ -101,6 +101,7 @@ describe('phones: registration, unreachable devices, heartbeats, targeting and e
         abi: null,
         frameworks: [],
         lastTemperatureC: null,
+        lastThermalState: null,
         battery: null,
         lastSnapshotAt: null,
         agent: undefined,

@@ -12,7 +12,6 @@ const shortName = (n: string) => n.split('/').slice(-2).join('/');
 export function formatLayersTable(view: LayerCompareResponse, opts: { top?: number } = {}): string {
   const cols = view.columns;
   const [a, b] = cols;
-  const both = a && b && a.layerBasis === 'ms' && b.layerBasis === 'ms';
   // Largest first by the share they take in whichever framework they take the most.
   const rows = [...view.rows]
     .sort((x, y) => Math.max(...cols.map((c) => y.cells[c.key]?.share ?? 0)) - Math.max(...cols.map((c) => x.cells[c.key]?.share ?? 0)))
@@ -27,13 +26,7 @@ export function formatLayersTable(view: LayerCompareResponse, opts: { top?: numb
       return c.layerBasis === 'ms' ? formatMs(x.timeMs!) : formatPercent(x.share);
     });
     const line = [name, r.opTypes.join('+'), ...cells];
-    if (a && b) {
-      const ca = r.cells[a.key];
-      const cb = r.cells[b.key];
-      const va = ca ? (both ? ca.timeMs! : ca.share) : 0;
-      const vb = cb ? (both ? cb.timeMs! : cb.share) : 0;
-      line.push(ca && cb && va > 0 ? `${(vb / va).toFixed(2)}x` : '-');
-    }
+    if (a && b) line.push(deltaCell(r.deltas.find((d) => d.a === a.key && d.b === b.key)));
     return line;
   });
   const right = new Set(headers.map((_, i) => i).filter((i) => i >= 2));
@@ -49,8 +42,17 @@ export function formatLayersTable(view: LayerCompareResponse, opts: { top?: numb
     ...view.pairs.map((p) => `  ${p.text}`),
     renderTable(headers, body, right),
     `[group]: engines fused these source nodes; ~: matched by order or shape (confidence below ${view.lowConfidenceBelow}).` +
-      ' Per-layer figures are profiler medians with no per-layer interval; the verdicts above carry the end-to-end intervals.',
+      ' Per-layer figures are medians over the profiled runs; the last column is their ratio with a 95% bootstrap interval' +
+      ' from each layer\u2019s per-run times ("same": no detectable difference; "no interval": that runner gives no runs apart).',
   ].join('\n');
+}
+
+/** "1.84x [1.62, 2.10]", "same 1.03x [0.91, 1.18]" (no detectable difference), or "1.20x no interval". */
+function deltaCell(d: LayerCompareResponse['rows'][number]['deltas'][number] | undefined): string {
+  if (!d || d.ratio === null) return '-';
+  if (d.verdict === 'unknown') return `${d.ratio.toFixed(2)}x no interval`;
+  const interval = d.ratioLow !== null && d.ratioHigh !== null ? ` [${d.ratioLow.toFixed(2)}, ${d.ratioHigh.toFixed(2)}]` : '';
+  return `${d.verdict === 'same' ? 'same ' : ''}${d.ratio.toFixed(2)}x${interval}`;
 }
 
 export function formatAdvice(advice: AdviceResponse): string {

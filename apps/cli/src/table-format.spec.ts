@@ -204,6 +204,7 @@ test('devices table: platform, SoC, state, last temperature, battery and the EMU
     abi: 'x64',
     frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }],
     lastTemperatureC: null,
+    lastThermalState: null,
     battery: null,
     lastSnapshotAt: null,
     agent,
@@ -235,7 +236,12 @@ test('devices table: platform, SoC, state, last temperature, battery and the EMU
     abi: null,
     frameworks: [],
   };
-  const lines = formatDevicesTable([base, phone, locked]).split('\n');
+  const iphone: DeviceView = { ...base, id: 'd4', name: 'iPhone 15', platform: 'ios', transport: 'appium', lastThermalState: 'serious', frameworks: [] };
+  const lines = formatDevicesTable([base, phone, locked, iphone]).split('\n');
+  assert.match(
+    lines.find((l) => l.startsWith('iPhone 15'))!,
+    /ios +AMD EPYC +online +thermal serious +- +-$/,
+  );
   assert.match(lines[0]!, /^name +id +platform +soc \/ cpu +state +temp +battery +frameworks$/);
   assert.match(
     lines.find((l) => l.startsWith('bench-desktop'))!,

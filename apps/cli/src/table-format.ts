@@ -113,9 +113,10 @@ function topOpClassesText(opClasses: CompareCell['opClasses'], n: number): strin
   return top.map((o) => `${o.opClass} ${(o.share * 100).toFixed(0)}%`).join(', ');
 }
 
-/** "41.5 C", or "-" when the device never reported a temperature. */
-function temperatureText(c: number | null): string {
-  return c === null ? '-' : `${c.toFixed(1)} C`;
+/** "41.5 C"; "thermal nominal" for a device that reports a thermal state instead (iOS); "-" when it reported neither. */
+function temperatureText(c: number | null, thermal: DeviceView['lastThermalState'] = null): string {
+  const parts = [c === null ? null : `${c.toFixed(1)} C`, thermal === null ? null : `thermal ${thermal}`].filter((x) => x !== null);
+  return parts.length ? parts.join(', ') : '-';
 }
 
 /** "87% charging, 33.1 C"; "-" without a battery reading. */
@@ -141,7 +142,7 @@ export function formatDevicesTable(devices: DeviceView[]): string {
     d.platform,
     d.soc ?? d.cpuModel ?? '-',
     d.status,
-    temperatureText(d.lastTemperatureC),
+    temperatureText(d.lastTemperatureC, d.lastThermalState),
     batteryText(d.battery),
     d.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ') || '-',
   ]);

@@ -6,6 +6,7 @@ import { $, el, emulatedBadge, OP_CLASS_COLOURS } from './dom.js';
 import { loadDevices } from './devices.js';
 import { loadLayerViews } from './layers.js';
 import { loadNightly } from './nightly.js';
+import { loadAcrossView } from './across.js';
 
 /** Robust spread (IQR / median) above this flags a cell as noisy: NOISY_SPREAD from libs/contracts, as /compare reports it. */
 let noisySpread = null;
@@ -139,7 +140,7 @@ async function loadModel(modelId) {
   renderMatrix(cmp);
   $('matrix-section').hidden = false;
   renderVerdicts(cmp);
-  const layersLoaded = loadLayerViews(cmp);
+  const layersLoaded = Promise.all([loadLayerViews(cmp), loadAcrossView(cmp)]);
   const hardware = cmp.cells.some((c) => !c.emulated) ? cmp.cells.filter((c) => !c.emulated) : cmp.cells;
   const fastest = hardware.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
   await selectCell(fastest);

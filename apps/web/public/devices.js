@@ -40,7 +40,19 @@ function deviceRow(d) {
     el('td', {}, d.platform === 'ios' ? 'iOS' : d.platform, el('div', { class: 'muted small' }, d.transport === 'appium' ? 'appium (XCUITest)' : d.transport)),
     el('td', {}, chip, d.cores ? el('div', { class: 'muted small' }, `${d.cores} cores${freqs ? `, ${freqs}` : ''}`) : null),
     el('td', {}, el('span', { class: `state state-${d.status}`, dataset: { testid: 'device-state' }, title: STATE_TITLES[d.status] ?? '' }, d.status)),
-    el('td', { class: 'num', dataset: { testid: 'device-temperature' } }, celsius(d.lastTemperatureC)),
+    el(
+      'td',
+      { class: 'num', dataset: { testid: 'device-temperature' } },
+      celsius(d.lastTemperatureC),
+      // iOS gives apps no temperature, only ProcessInfo's thermal state: shown in its place.
+      d.lastThermalState
+        ? el(
+            'div',
+            { class: `small thermal-${d.lastThermalState}`, dataset: { testid: 'device-thermal' }, title: 'thermal state (iOS exposes no temperature)' },
+            `thermal ${d.lastThermalState}`,
+          )
+        : null,
+    ),
     el('td', { dataset: { testid: 'device-battery' } }, batteryText(d.battery)),
     el('td', {}, d.frameworks.map((f) => `${f.framework} ${f.version}`).join(', ') || '–'),
     el('td', { class: 'muted small' }, d.lastSnapshotAt ? new Date(d.lastSnapshotAt).toLocaleString() : '–'),

@@ -113,25 +113,55 @@ function renderDeltaPickers(data) {
   }
 }
 
-/** B / A on this row; on shares-only columns the ratio of shares of each profiled time. */
-function rowDelta(r) {
+/**
+ * B against A on this row, from the API's per-layer delta (ms, or shares of each run's profiled
+ * time when a column is shares only), turned round when the API compared them the other way.
+ */
+export function rowDelta(r) {
   const a = view.data.columns.find((c) => c.key === view.deltaA);
   const b = view.data.columns.find((c) => c.key === view.deltaB);
   if (!a || !b || a === b) return null;
-  const ca = r.cells[a.key];
-  const cb = r.cells[b.key];
-  if (!ca || !cb) return null;
-  const both = a.layerBasis === 'ms' && b.layerBasis === 'ms';
-  const va = both ? ca.timeMs : ca.share;
-  const vb = both ? cb.timeMs : cb.share;
-  return va > 0 ? vb / va : null;
+  const d = r.deltas.find((x) => (x.a === a.key && x.b === b.key) || (x.a === b.key && x.b === a.key));
+  if (!d) return null;
+  return d.a === a.key ? d : flipDelta(d);
+}
+
+export function flipDelta(d) {
+  const inv = (x) => (x === null || x === 0 ? null : 1 / x);
+  const neg = (x) => (x === null ? null : -x);
+  const verdict = { faster: 'slower', slower: 'faster', same: 'same', unknown: 'unknown' }[d.verdict];
+  return {
+    ...d,
+    a: d.b,
+    b: d.a,
+    ratio: inv(d.ratio),
+    ratioLow: inv(d.ratioHigh),
+    ratioHigh: inv(d.ratioLow),
+    difference: -d.difference,
+    differenceLow: neg(d.differenceHigh),
+    differenceHigh: neg(d.differenceLow),
+    verdict,
+    runs: { a: d.runs.b, b: d.runs.a },
+  };
+}
+
+/** "1.84× [1.62, 2.10]", "no detectable difference (1.03× [0.91, 1.18])", or "1.20× (no interval)" without per-run samples. */
+export function deltaText(d) {
+  if (d === null) return '–';
+  const unit =
+    d.basis === 'ms' ? (x) => `${x >= 0 ? '+' : '−'}${formatMs(Math.abs(x))} ms` : (x) => `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)} pts`;
+  const point = d.ratio !== null ? `${d.ratio.toFixed(2)}×` : unit(d.difference);
+  if (d.verdict === 'unknown') return `${point} (no interval)`;
+  const interval =
+    d.ratioLow !== null && d.ratio !== null ? `[${d.ratioLow.toFixed(2)}, ${d.ratioHigh.toFixed(2)}]` : `[${unit(d.differenceLow)}, ${unit(d.differenceHigh)}]`;
+  return d.verdict === 'same' ? `no detectable difference (${point} ${interval})` : `${point} ${interval}`;
 }
 
 function sortRows(rows) {
   const { key, dir } = view.sort;
   const value = (r, i) => {
     if (key === 'order') return i;
-    if (key === 'delta') return rowDelta(r) ?? -Infinity;
+    if (key === 'delta') return rowDelta(r)?.ratio ?? -Infinity;
     const c = view.data.columns.find((x) => x.key === key);
     return c ? (r.cells[c.key]?.share ?? -Infinity) : i;
   };
@@ -184,7 +214,7 @@ function renderTable() {
       header(
         a && b && a !== b ? `${columnLabel(b)} / ${columnLabel(a)}` : 'delta',
         'delta',
-        'ratio of the two per-layer profiler medians (no per-layer interval: runners store per-layer medians, not each run)',
+        'ratio of the two per-layer medians over the profiled runs, with its 95% bootstrap interval from the per-run layer samples ("no interval" where a runner gave no runs apart)',
       ),
     ),
   );
@@ -227,8 +257,13 @@ function renderTable() {
         }),
         el(
           'td',
-          { class: 'num', style: { background: deltaColour(d) }, dataset: { testid: 'layer-delta', ...(d !== null ? { delta: String(d) } : {}) } },
-          d === null ? '–' : `${d.toFixed(2)}×`,
+          {
+            class: 'num',
+            // Coloured only where the interval shows a difference.
+            style: { background: d && (d.verdict === 'faster' || d.verdict === 'slower') && d.ratio !== null ? deltaColour(d.ratio) : 'transparent' },
+            dataset: { testid: 'layer-delta', ...(d !== null ? { verdict: d.verdict } : {}) },
+          },
+          deltaText(d),
         ),
       );
     }),

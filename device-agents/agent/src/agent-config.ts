@@ -105,6 +105,8 @@ const EnvSchema = z.object({
       return z.NEVER;
     })
     .optional(),
+  /** macOS only: the command-line Core ML host (farm-coreml-host, device-agents/ios-host) the desktop runs Core ML jobs with. */
+  COREML_HOST: z.string().min(1).optional(),
   /** The benchmark host app (device-agents/ios-host): a signed .ipa or .app; in tests the stand-in .app folder. */
   IOS_HOST_APP: z.string().min(1).optional(),
   IOS_HOST_BUNDLE_ID: z
@@ -146,7 +148,8 @@ export interface AgentConfig {
 
 export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
 
-export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
+/** @param platform the OS the agent runs on (a parameter so the macOS-only settings can be checked anywhere). */
+export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): AgentConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new Error(`invalid agent configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
@@ -156,6 +159,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     throw new Error(
       'invalid agent configuration:\n  IOS_HOST_APP: IOS=on needs the benchmark host app (a signed .ipa or .app, see device-agents/ios-host/README.md)',
     );
+  if (e.COREML_HOST) coremlHostProblem(e.COREML_HOST, platform);
   return {
     apiUrl: e.API_URL.replace(/\/+$/, ''),
     bootstrapToken: e.AGENT_BOOTSTRAP_TOKEN ?? e.AGENT_TOKEN,
@@ -191,6 +195,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
       ...(e.ANDROID_ORT_PERF_TEST ? { androidOrtPerfTest: e.ANDROID_ORT_PERF_TEST } : {}),
       ...(e.NCNN_RUNNER ? { ncnnRunnerBinary: resolve(e.NCNN_RUNNER) } : {}),
       ...(e.ANDROID_NCNN_RUNNER ? { androidNcnnRunnerBinary: resolve(e.ANDROID_NCNN_RUNNER) } : {}),
+      ...(e.COREML_HOST ? { coremlHost: resolve(e.COREML_HOST) } : {}),
       ...(e.RUNNER_CPUS ? { cpus: e.RUNNER_CPUS } : {}),
       ...runnerMemoryLimit(e.RUNNER_MEMORY_LIMIT_MB),
     },
@@ -268,3 +273,18 @@ function checkRunnerCpus(list: string, ctx: z.RefinementCtx): string {
 }
 
 export const AGENT_VERSION = '0.1.0';
+
+/** Core ML exists on macOS only, and the host must be a program there: anything else fails start-up, naming the setting. */
+function coremlHostProblem(path: string, platform: NodeJS.Platform): void {
+  const fail = (why: string) => {
+    throw new Error(`invalid agent configuration:\n  COREML_HOST: ${why}`);
+  };
+  if (platform !== 'darwin') fail(`the Core ML host runs on macOS only, and this agent runs on ${platform}; unset COREML_HOST`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return fail(`${path} does not exist; build farm-coreml-host (device-agents/ios-host/README.md) and point COREML_HOST at it`);
+  }
+  if (!st.isFile() || (st.mode & 0o111) === 0) fail(`${path} is not an executable file`);
+}

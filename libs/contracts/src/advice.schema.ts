@@ -57,7 +57,7 @@ export const AdviceLayerSchema = z.object({
   opTypes: z.array(z.string()),
   /** framework label -> its time (ms, or null with shares only) and share in this row. */
   cells: z.record(z.string(), z.object({ timeMs: z.number().nullable(), share: z.number() })),
-  /** Slower over faster, from the two profilers' per-layer medians (no per-layer interval: see /compare/layers). */
+  /** Slower over faster, from the two profilers' per-layer medians (the row's interval, where the runners sent per-run samples, is in /compare/layers `deltas`). */
   factor: z.number().nullable(),
 });
 

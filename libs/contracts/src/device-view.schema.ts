@@ -35,6 +35,8 @@ export const DeviceViewSchema = z
     frameworks: z.array(z.object({ framework: z.string(), version: z.string() })),
     /** The hottest thermal zone in the latest snapshot, in degrees Celsius. */
     lastTemperatureC: z.number().nullable(),
+    /** iOS and macOS: ProcessInfo's thermal state in the latest snapshot (they expose no temperature); null elsewhere. */
+    lastThermalState: z.enum(['nominal', 'fair', 'serious', 'critical']).nullable(),
     battery: BatteryStateSchema.nullable(),
     /** When the latest snapshot was taken (null: the agent never sent one, e.g. a desktop). */
     lastSnapshotAt: z.string().nullable(),

@@ -17,6 +17,7 @@
  * of the report's `outputs`.
  */
 import { z } from 'zod';
+import { RunnerLayerTimingSchema } from './result.schema.js';
 
 export const NATIVE_RUNNER_DTYPES = ['float32', 'int32', 'int8', 'uint8'] as const;
 
@@ -37,8 +38,11 @@ export const NativeRunnerReportSchema = NativeRunnerVersionSchema.extend({
   firstInferenceMs: z.number().nonnegative(),
   latenciesMs: z.array(z.number().nonnegative()).min(1),
   profiledRuns: z.number().int().nonnegative(),
-  /** One entry per layer in execution order; timeMs is the layer's median over the profiled runs (empty with no profiled run). */
-  layers: z.array(z.object({ name: z.string(), opType: z.string(), timeMs: z.number().nonnegative() })),
+  /**
+   * One entry per layer in execution order; timeMs is the layer's median over the profiled runs,
+   * samplesMs its time in each profiled run, in run order (empty with no profiled run).
+   */
+  layers: z.array(RunnerLayerTimingSchema),
   /** The runner process's peak resident memory. */
   peakMemoryBytes: z.number().int().nonnegative(),
   outputs: z.array(z.object({ name: z.string(), dtype: z.string(), shape: z.array(z.number().int().nonnegative()) })),

@@ -3,11 +3,20 @@ import { LAYER_BASES } from './layer-sum.js';
 import { OP_CLASSES } from './op-class.js';
 import { DeviceRunEnvironmentSchema } from './device-state.schema.js';
 
-/** One layer as the framework's own profiler named it, with its mean time per inference. */
+/** Most per-run samples one layer may carry (the profiled runs of a job are far fewer). */
+export const MAX_LAYER_SAMPLES = 10_000;
+
+/**
+ * One layer as the framework's own profiler named it, with its time per inference (the median
+ * over the profiled runs) and, where the profiler gives each run apart, that layer's time in every
+ * profiled run, in run order (sample i of every layer comes from the same run). Per-layer
+ * intervals are computed from these samples; a layer without them gets none.
+ */
 export const RunnerLayerTimingSchema = z.object({
   name: z.string(),
   opType: z.string(),
   timeMs: z.number().nonnegative(),
+  samplesMs: z.array(z.number().nonnegative()).max(MAX_LAYER_SAMPLES).optional(),
 });
 export type RunnerLayerTiming = z.infer<typeof RunnerLayerTimingSchema>;
 
@@ -79,7 +88,17 @@ export const ResultSubmissionSchema = z.object({
   attempt: z.number().int().positive(),
   startedAt: z.string().datetime(),
   finishedAt: z.string().datetime(),
-  output: RunnerOutputSchema.extend({ layers: z.array(LayerTimingSchema) }),
+  output: RunnerOutputSchema.extend({ layers: z.array(LayerTimingSchema) }).superRefine((o, ctx) => {
+    // Sample i of every layer is one run: a ragged set could not be summed per run into fused rows.
+    const counts = new Set(o.layers.map((l) => l.samplesMs?.length ?? 0));
+    if (counts.size > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['layers'],
+        message: `every layer must carry the same number of per-run samples (one per profiled run), or none; got counts ${[...counts].sort((a, b) => a - b).join(', ')}`,
+      });
+    }
+  }),
   environment: EnvironmentSchema,
 });
 export type ResultSubmission = z.infer<typeof ResultSubmissionSchema>;

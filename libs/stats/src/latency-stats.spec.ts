@@ -1,7 +1,7 @@
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { latencyStats, medianInterval, percentile } from './latency-stats.js';
-import { ratioVerdict } from './median-ratio.js';
+import { medianComparison, medianDifference, ratioVerdict } from './median-ratio.js';
 import { mulberry32 } from './seeded-random.js';
 
 test('percentile interpolates between closest ranks', () => {
@@ -102,4 +102,21 @@ test('ratioVerdict: the bootstrap medians (quickselect) equal sorted medians, fo
     assert.equal(v.low, percentile(ratios, 2.5), `low, ${na} vs ${nb}`);
     assert.equal(v.high, percentile(ratios, 97.5), `high, ${na} vs ${nb}`);
   }
+});
+
+test('medianDifference: the interval brackets the difference of medians, excludes 0 for a clear shift and includes it for none; ratio and difference share resamples', () => {
+  const rand = mulberry32(5);
+  const a = Array.from({ length: 40 }, () => 2 + rand() * 0.1);
+  const b = Array.from({ length: 40 }, () => 1.5 + rand() * 0.1);
+  const d = medianDifference(a, b);
+  assert.ok(d.low <= d.difference && d.difference <= d.high);
+  assert.ok(d.low > 0, 'a is clearly higher: the interval stays above 0');
+  const c = Array.from({ length: 40 }, () => 2 + rand() * 0.1);
+  const none = medianDifference(a, c);
+  assert.ok(none.low <= 0 && none.high >= 0, 'same distribution: the interval contains 0');
+  const both = medianComparison(a, b);
+  assert.deepEqual(both.difference, d);
+  assert.equal(both.ratio.ratio, ratioVerdict(a, b).ratio);
+  assert.equal(both.ratio.low, ratioVerdict(a, b).low, 'the same seeded resamples as ratioVerdict');
+  assert.throws(() => medianDifference([], [1]), RangeError);
 });

@@ -29,25 +29,70 @@ export interface RatioVerdict extends MedianRatio {
   differenceHighPct: number;
 }
 
-export function medianRatio(a: readonly number[], b: readonly number[], opts: { resamples?: number; level?: number; seed?: number } = {}): MedianRatio {
-  if (a.length === 0 || b.length === 0) throw new RangeError('a median ratio needs two non-empty samples');
+export interface MedianDifference {
+  /** median(a) - median(b), in the samples' unit. Below 0: a is lower. */
+  difference: number;
+  low: number;
+  high: number;
+  level: number;
+  resamples: number;
+}
+
+type BootstrapOptions = { resamples?: number; level?: number; seed?: number };
+
+/**
+ * One seeded bootstrap of both medians: each resample draws a and b with replacement and keeps
+ * the pair of medians, so the ratio and the difference come from the same resamples.
+ */
+function bootstrapMedians(a: readonly number[], b: readonly number[], opts: BootstrapOptions) {
+  if (a.length === 0 || b.length === 0) throw new RangeError('a median comparison needs two non-empty samples');
   const resamples = opts.resamples ?? 2000;
   const level = opts.level ?? 0.95;
   const rand = mulberry32(opts.seed ?? 0x5eed);
-  const ratios = new Float64Array(resamples);
+  const ma = new Float64Array(resamples);
+  const mb = new Float64Array(resamples);
   const bufA = new Float64Array(a.length);
   const bufB = new Float64Array(b.length);
   for (let r = 0; r < resamples; r++) {
     for (let i = 0; i < a.length; i++) bufA[i] = a[Math.floor(rand() * a.length)]!;
     for (let i = 0; i < b.length; i++) bufB[i] = b[Math.floor(rand() * b.length)]!;
-    ratios[r] = selectMedian(bufA) / selectMedian(bufB);
+    ma[r] = selectMedian(bufA);
+    mb[r] = selectMedian(bufB);
   }
-  const sorted = Array.from(ratios).sort((x, y) => x - y);
   const tail = ((1 - level) / 2) * 100;
-  return { ratio: median(a) / median(b), low: percentile(sorted, tail), high: percentile(sorted, 100 - tail), level, resamples };
+  const interval = (f: (x: number, y: number) => number) => {
+    const sorted = Array.from(ma, (x, r) => f(x, mb[r]!)).sort((x, y) => x - y);
+    return { low: percentile(sorted, tail), high: percentile(sorted, 100 - tail) };
+  };
+  return { resamples, level, interval };
 }
 
-export function ratioVerdict(a: readonly number[], b: readonly number[], opts?: { resamples?: number; level?: number; seed?: number }): RatioVerdict {
+/** Ratio and difference of medians from one bootstrap (the same resamples), for views that show both. */
+export function medianComparison(
+  a: readonly number[],
+  b: readonly number[],
+  opts: BootstrapOptions = {},
+): { ratio: MedianRatio; difference: MedianDifference } {
+  const { resamples, level, interval } = bootstrapMedians(a, b, opts);
+  return {
+    ratio: { ratio: median(a) / median(b), ...interval((x, y) => x / y), level, resamples },
+    difference: { difference: median(a) - median(b), ...interval((x, y) => x - y), level, resamples },
+  };
+}
+
+export function medianRatio(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): MedianRatio {
+  return medianComparison(a, b, opts).ratio;
+}
+
+/**
+ * The difference of medians with its percentile bootstrap interval: for per-layer times, where a
+ * layer can take ~0 ms on one engine and a ratio says little, the difference in milliseconds does.
+ */
+export function medianDifference(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): MedianDifference {
+  return medianComparison(a, b, opts).difference;
+}
+
+export function ratioVerdict(a: readonly number[], b: readonly number[], opts?: BootstrapOptions): RatioVerdict {
   const r = medianRatio(a, b, opts);
   const verdict = r.high < 1 ? 'faster' : r.low > 1 ? 'slower' : 'same';
   const pct = (x: number) => Math.abs(1 - x) * 100;

@@ -13,10 +13,11 @@ import { ResultsRepository, type ResultRow } from '../results/results.repository
 import { robustStats, storedLayerSum } from '../results/stored-stats.js';
 import { resultEmulated } from '../results/result-view.js';
 import { frameworkLabel, opClassBreakdown } from './compare.service.js';
-import { pairVerdicts } from './pair-verdicts.js';
+import { crossDevicePairs, pairVerdicts } from './pair-verdicts.js';
 import { LayerAlignmentRepository } from './layer-alignment.repository.js';
 import { alignByName, alignTfliteOnOnnx, alignTfliteOnTflite, LOW_CONFIDENCE, type LayerMatch, type ProfiledLayer } from './alignment/layer-alignment.js';
-import { alignedRows, coverage, type AlignedColumn } from './alignment/aligned-rows.js';
+import { coverage, type AlignedColumn } from './alignment/aligned-rows.js';
+import { comparedRows } from './layer-deltas.js';
 import { onnxSourceGraph, tfliteSourceGraph, type SourceGraph } from './alignment/source-graph.js';
 
 export type LayerScope = { deviceId: string } | { framework: string };
@@ -96,6 +97,7 @@ export class LayerCompareService {
         opType: l.opType,
         opClass: l.opClass as ProfiledLayer['opClass'],
         timeMs: l.timeMs,
+        samplesMs: l.samplesMs,
       }));
       let matches = stored.get(r.id);
       if (!matches || matches.length !== layers.length) {
@@ -170,17 +172,17 @@ export class LayerCompareService {
         classes.set(c.opClass, entry);
       }
     }
-    const pairs = pairVerdicts(
-      results.map(({ result: r }) => ({
-        deviceId: r.job.device.id,
-        deviceName: r.job.device.name,
-        framework: frameworkLabel(r.framework, r.job.artifact.variant),
-        artifactId: r.job.artifact.id,
-        jobId: r.jobId,
-        medianMs: r.medianMs,
-        latenciesMs: r.latenciesMs,
-      })),
-    );
+    const pairCells = results.map(({ result: r }) => ({
+      deviceId: r.job.device.id,
+      deviceName: r.job.device.name,
+      emulated: resultEmulated(r),
+      framework: frameworkLabel(r.framework, r.job.artifact.variant),
+      artifactId: r.job.artifact.id,
+      jobId: r.jobId,
+      medianMs: r.medianMs,
+      latenciesMs: r.latenciesMs,
+    }));
+    const pairs = pairVerdicts(pairCells);
     return {
       modelId: model.id,
       modelName: model.name,
@@ -191,7 +193,7 @@ export class LayerCompareService {
       source: { artifactId: artifact.id, format: artifact.format, fileName: artifact.fileName, nodes: graph.nodes.length },
       lowConfidenceBelow: LOW_CONFIDENCE,
       columns,
-      rows: alignedRows(
+      rows: comparedRows(
         graph,
         results.map((x) => x.column),
       ),
@@ -200,6 +202,7 @@ export class LayerCompareService {
         (a, b) => Math.max(...Object.values(b.cells).map((c) => c.share)) - Math.max(...Object.values(a.cells).map((c) => c.share)),
       ),
       pairs,
+      devicePairs: 'framework' in scope ? crossDevicePairs(scope.framework, pairCells) : [],
     };
   }
 }

@@ -2,7 +2,7 @@
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mulberry32, type RatioVerdict } from '@farm/stats';
-import { pairVerdicts, resamplesFor, verdictText, type PairCell } from './pair-verdicts.js';
+import { crossDevicePairs, pairVerdicts, resamplesFor, verdictText, type PairCell } from './pair-verdicts.js';
 
 const rand = mulberry32(7);
 const sample = (centre: number, n = 40) => Array.from({ length: n }, () => centre * (1 + rand() * 0.04));
@@ -67,4 +67,25 @@ test('long runs get fewer resamples; a memo serves repeated requests', () => {
   assert.equal(memo.size, 1);
   assert.deepEqual(pairVerdicts(cells, memo), first);
   assert.deepEqual(pairVerdicts(cells), first, 'the bootstrap is seeded: the memo changes nothing but the work');
+});
+
+test('crossDevicePairs: one framework on two devices gets a cross-device ratio with its interval; same-device cells are not paired; emulated devices are named so', () => {
+  const cells = [
+    { ...cell('d1', 'onnxruntime', sample(8)), emulated: false },
+    { ...cell('d2', 'onnxruntime', sample(4)), emulated: true },
+    { ...cell('d3', 'onnxruntime', sample(4.02)), emulated: false },
+    { ...cell('d3', 'onnxruntime', sample(6)), jobId: 'job-d3-second', emulated: false },
+  ];
+  const pairs = crossDevicePairs('onnxruntime', cells);
+  // d1-d2, d1-d3 (x2), d2-d3 (x2); never d3 with d3.
+  assert.equal(pairs.length, 5);
+  assert.ok(pairs.every((p) => p.a.deviceId !== p.b.deviceId && p.low <= p.ratio && p.ratio <= p.high));
+  const d1d2 = pairs.find((p) => [p.a.deviceId, p.b.deviceId].sort().join() === 'd1,d2')!;
+  assert.equal(d1d2.a.deviceId, 'd2', 'the lower median first');
+  assert.equal(d1d2.verdict, 'faster');
+  assert.ok(d1d2.ratio < 0.6 && d1d2.high < 1);
+  assert.match(d1d2.text, /^onnxruntime: dev d2 \(emulated\) is faster than dev d1 by \d+% \[\d+%, \d+%\]$/);
+  const close = pairs.find((p) => p.a.jobId === 'job-d2-onnxruntime' && p.b.jobId === 'job-d3-onnxruntime')!;
+  assert.equal(close.verdict, 'same');
+  assert.match(close.text, /no detectable difference/);
 });

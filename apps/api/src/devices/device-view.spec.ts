@@ -42,6 +42,7 @@ test('a phone shows its emulated flag, SoC, core frequencies, state, latest temp
   assert.equal(v.soc, 'Tensor G3');
   assert.deepEqual(v.coreMaxFreqMHz, [1704, 1704, 2367, 2913]);
   assert.equal(v.lastTemperatureC, 41.5);
+  assert.equal(v.lastThermalState, null, 'Android gives temperatures, no thermal state');
   assert.deepEqual(v.battery, { levelPercent: 87, temperatureC: 33.1, charging: true });
   assert.equal(v.lastSnapshotAt, '2026-11-30T11:59:58.000Z');
   assert.equal(v.ramBytes, 8 * 2 ** 30);
@@ -68,11 +69,23 @@ test('an unauthorized phone nothing was read from has null description fields an
   const v = DeviceViewSchema.parse(deviceView(row, 15_000, now));
   assert.equal(v.status, 'unauthorized');
   assert.deepEqual(
-    [v.cpuModel, v.cores, v.ramBytes, v.coreMaxFreqMHz, v.lastTemperatureC, v.battery, v.lastSnapshotAt],
-    [null, null, null, null, null, null, null],
+    [v.cpuModel, v.cores, v.ramBytes, v.coreMaxFreqMHz, v.lastTemperatureC, v.lastThermalState, v.battery, v.lastSnapshotAt],
+    [null, null, null, null, null, null, null, null],
   );
 });
 
 test('a silent agent makes its devices offline whatever the row says', () => {
   assert.equal(deviceView({ ...base, lastHeartbeatAt: new Date(now - 20_000) }, 15_000, now).status, 'offline');
+});
+
+test('an iPhone shows the thermal state of its latest snapshot in place of a temperature', () => {
+  const row: DeviceRow = {
+    ...base,
+    platform: 'ios',
+    transport: 'appium',
+    lastSnapshot: { takenAt: '2026-11-30T11:59:58.000Z', cores: [], temperatureC: null, battery: null, thermalState: 'fair' },
+  };
+  const v = DeviceViewSchema.parse(deviceView(row, 15_000, now));
+  assert.equal(v.lastThermalState, 'fair');
+  assert.equal(v.lastTemperatureC, null);
 });

@@ -31,6 +31,7 @@ export function deviceView(d: DeviceRow, offlineAfterMs: number, now = Date.now(
     abi: d.abi,
     frameworks: deviceFrameworks(d),
     lastTemperatureC: snapshot?.temperatureC ?? null,
+    lastThermalState: snapshot?.thermalState ?? null,
     battery: snapshot?.battery ?? null,
     lastSnapshotAt: d.lastSnapshotAt?.toISOString() ?? null,
     agent: d.agent,

@@ -86,9 +86,13 @@ export class ResultsRepository {
       const layers = o.layers;
       if (layers.length > 0) {
         const total = layers.reduce((s, l) => s + l.timeMs, 0);
+        // Per-run samples travel as one flat real[] that each row slices by its run count (the
+        // contract makes every layer carry the same count), so the insert stays one statement.
+        const runs = layers[0]!.samplesMs?.length ?? 0;
         await tx.$executeRaw`
-          INSERT INTO layer_timings (result_id, idx, name, op_type, op_class, time_ms, share)
-          SELECT ${resultId}::uuid, t.idx, t.name, t.op_type, t.op_class, t.time_ms, t.share
+          INSERT INTO layer_timings (result_id, idx, name, op_type, op_class, time_ms, share, samples_ms)
+          SELECT ${resultId}::uuid, t.idx, t.name, t.op_type, t.op_class, t.time_ms, t.share,
+                 COALESCE((${layers.flatMap((l) => l.samplesMs ?? [])}::real[])[t.idx * ${runs}::int + 1 : (t.idx + 1) * ${runs}::int], '{}')
             FROM UNNEST(${layers.map((_, i) => i)}::int[], ${layers.map((l) => l.name)}::text[], ${layers.map((l) => l.opType)}::text[],
                         ${layers.map((l) => l.opClass)}::text[], ${layers.map((l) => l.timeMs)}::float8[],
                         ${layers.map((l) => (total > 0 ? l.timeMs / total : 0))}::float8[])

@@ -189,7 +189,13 @@ export class HostAppRunner implements Runner {
       latenciesMs: report.latenciesMs,
       peakMemoryBytes: report.peakMemoryBytes,
       outputDigest: createHash('sha256').update(outputBytes).digest('hex'),
-      layers: report.layers.map((l) => ({ name: l.name, opType: l.opType, timeMs: l.timeMs })),
+      // Per-run samples only for measured layers: an estimate has no runs to put an interval on.
+      layers: report.layers.map((l) => ({
+        name: l.name,
+        opType: l.opType,
+        timeMs: l.timeMs,
+        ...(!l.estimated && l.samplesMs ? { samplesMs: l.samplesMs } : {}),
+      })),
       profiledRuns: report.profiledRuns,
       ...(layerBasis ? { layerBasis } : {}),
       notes,

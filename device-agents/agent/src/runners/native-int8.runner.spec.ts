@@ -14,6 +14,7 @@ import { REFERENCE_FRAMEWORK } from './reference-agreement.js';
 import { runIsolated } from '../host/run-isolated.js';
 import { median, RunnerError, type DeviceTarget } from './runner.js';
 import {
+  assertLayerSamples,
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
   ensureSampleModels,
@@ -84,6 +85,7 @@ describeUnless(skip)('NativeInt8Runner (int8-runner)', () => {
     assert.ok(a.loadMs > 0 && a.firstInferenceMs > 0);
     assert.ok(a.peakMemoryBytes! > 0);
     const types = new Set(a.layers.map((l) => l.opType));
+    assertLayerSamples(a.layers, a.profiledRuns);
     for (const t of ['quantize', 'conv2d', 'depthwise_conv2d', 'add', 'dequantize']) assert.ok(types.has(t), `no ${t} layer in ${[...types].join(', ')}`);
     const sum = a.layers.reduce((s, l) => s + l.timeMs, 0);
     assert.ok(plausibleLayerSum(sum, median(a.latenciesMs)), `layer sum ${sum} ms vs median ${median(a.latenciesMs)} ms`);

@@ -5,7 +5,7 @@
  * which lets the warm-up inferences be left out and the typical runs be picked.
  */
 import type { RunnerLayerTiming } from '@farm/contracts';
-import { layerMedians } from './profile-warmup.js';
+import { layerRunTimes } from './profile-warmup.js';
 
 interface TraceEvent {
   cat?: string;
@@ -19,7 +19,8 @@ const KERNEL_SUFFIX = '_kernel_time';
 
 /**
  * @param skipRuns leading inferences to leave out (the profiled session's warm-up).
- * Of the rest, each node's time is its median over the runs (see layerMedians). Times are summed
+ * Of the rest, each node's time is its median over the runs (see layerMedians), and its time in
+ * each run is kept as its samples. Times are summed
  * per node within an inference first, so a node that runs twice per inference reports its total
  * per inference. `runs` is how many profiled inferences were kept after the warm-up.
  */
@@ -47,7 +48,10 @@ export function parseOrtProfile(trace: unknown, skipRuns = 0): { layers: RunnerL
     perRun[run]!.set(name, (perRun[run]!.get(name) ?? 0) + (typeof ev.dur === 'number' ? ev.dur : 0));
   }
   const names = [...opTypes.keys()];
-  const medians = layerMedians(perRun.map((m) => names.map((n) => m.get(n) ?? 0)));
-  const layers = names.map((name, i) => ({ name, opType: opTypes.get(name)!, timeMs: medians[i]! / 1000 }));
+  const times = layerRunTimes(
+    perRun.map((m) => names.map((n) => m.get(n) ?? 0)),
+    1 / 1000,
+  );
+  const layers = names.map((name, i) => ({ name, opType: opTypes.get(name)!, ...times[i]! }));
   return { layers, runs: kept.length };
 }

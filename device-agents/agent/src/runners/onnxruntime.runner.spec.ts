@@ -7,6 +7,7 @@ import { RunnerOutputSchema } from '@farm/contracts';
 import { OnnxruntimeRunner } from './onnxruntime.runner.js';
 import { median, RunnerError, type DeviceTarget } from './runner.js';
 import {
+  assertLayerSamples,
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
   ensureSampleModels,
@@ -50,6 +51,7 @@ describe('OnnxruntimeRunner (onnxruntime-node, CPU)', () => {
     assert.equal(a.profiledRuns, QUICK.profileRuns);
     assert.ok(a.layers.length > 50, `expected one entry per kernel, got ${a.layers.length}`);
     assert.ok(a.layers.some((l) => l.opType === 'Conv'));
+    assertLayerSamples(a.layers, a.profiledRuns);
     const sum = a.layers.reduce((s, l) => s + l.timeMs, 0);
     assert.ok(plausibleLayerSum(sum, median(a.latenciesMs)), `layer sum ${sum} ms vs median ${median(a.latenciesMs)} ms`);
     assert.equal(a.outputDigest, b.outputDigest);

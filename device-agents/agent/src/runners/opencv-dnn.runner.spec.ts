@@ -6,6 +6,7 @@ import { RunnerOutputSchema } from '@farm/contracts';
 import { OpencvDnnRunner } from './opencv-dnn.runner.js';
 import { median, RunnerError, type DeviceTarget } from './runner.js';
 import {
+  assertLayerSamples,
   BLAZEFACE_ONNX_INPUTS,
   BLAZEFACE_ONNX_OUTPUTS,
   ensureOpencvRunner,
@@ -63,6 +64,7 @@ describe('OpencvDnnRunner (native opencv_runner)', () => {
     assert.equal(a.latenciesMs.length, QUICK.timedRuns);
     assert.ok(a.layers.length > 50, `got ${a.layers.length} layers`);
     assert.ok(a.layers.some((l) => l.opType === 'Convolution'));
+    assertLayerSamples(a.layers, a.profiledRuns);
     assert.ok(a.peakMemoryBytes! > 0);
     const sum = a.layers.reduce((s, l) => s + l.timeMs, 0);
     assert.ok(plausibleLayerSum(sum, median(a.latenciesMs)), `layer sum ${sum} ms vs median ${median(a.latenciesMs)} ms`);

@@ -76,5 +76,13 @@ describe('profiled-run warm-up and selection', () => {
         ['relu', 'Relu', 2.05],
       ],
     );
+    // Each node's time in every kept run, in run order: the samples its median came from.
+    assert.deepEqual(
+      layers.map((l) => l.samplesMs!.map((x) => Number(x.toFixed(6)))),
+      [
+        [1, 1.1, 0.9, 5],
+        [2, 2.1, 1.9, 6],
+      ],
+    );
   });
 });

@@ -55,6 +55,15 @@ export function layerMedians(runs: readonly (readonly number[])[]): number[] {
   });
 }
 
+/**
+ * Each layer's median and its time in every run, from the same `runs[r][l]` matrix: the samples
+ * let the API put an interval on a per-layer comparison. `scale` converts the unit (µs to ms).
+ */
+export function layerRunTimes(runs: readonly (readonly number[])[], scale = 1): { timeMs: number; samplesMs: number[] }[] {
+  const medians = layerMedians(runs);
+  return medians.map((m, l) => ({ timeMs: m * scale, samplesMs: runs.map((r) => (r[l] ?? 0) * scale) }));
+}
+
 export function settleNote(framework: string, outcome: SettleOutcome): string | null {
   return outcome.settled ? null : `${framework}: profiled inferences had not settled after ${outcome.runs} warm-up runs; per-layer times may read high`;
 }

@@ -15,13 +15,17 @@ import type { RunnerSettings } from './runner-settings.js';
 import { TfliteRunner } from './tflite.runner.js';
 
 export function desktopRunners(settings: RunnerSettings = {}): Runner[] {
-  return [
+  const runners: Runner[] = [
     new OnnxruntimeRunner(),
     new TfliteRunner(),
     new OpencvDnnRunner(settings.opencvRunnerBinary ?? DEFAULT_OPENCV_RUNNER_BINARY),
     new NativeInt8Runner(settings.int8RunnerBinary ?? DEFAULT_INT8_RUNNER_BINARY),
     new NcnnRunner(settings.ncnnRunnerBinary ?? DEFAULT_NCNN_RUNNER_BINARY),
   ];
+  // A Mac agent: Core ML through the host's command-line target on the local transport. It claims
+  // the desktop only when the host's --version names coreml, so no other program is offered as Core ML.
+  if (settings.coremlHost) runners.push(new HostAppRunner('coreml', FRAMEWORK_FORMATS.coreml, settings.coremlHost));
+  return runners;
 }
 
 /**

@@ -22,6 +22,8 @@ export const RunnerSettingsSchema = z
     androidOrtPerfTest: z.string().min(1).optional(),
     /** Host path of the static aarch64 ncnn-runner pushed to Android phones (device-agents/ncnn-runner/build.sh aarch64). */
     androidNcnnRunnerBinary: z.string().min(1).optional(),
+    /** Path of the macOS command-line Core ML host (farm-coreml-host, device-agents/ios-host); set only on a Mac agent. */
+    coremlHost: z.string().min(1).optional(),
     /** CPU list every runner process is pinned to ("1", "2-3", "0,2"); unset: the scheduler decides. */
     cpus: z.string().min(1).optional(),
     /** Memory cap of each runner process in MiB (RLIMIT_AS through prlimit on the local device); unset: no cap. */

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The stand-in benchmark host (test infrastructure): launched by the project's Appium test driver
  * as the "app" with the host-app contract's arguments (device-agents/ios-host/CONTRACT.md), it
@@ -8,11 +9,14 @@
  * Container paths ("/x") resolve against the app's Documents folder (its working directory);
  * relative ones against the parent of --farm-exec. A file "crash-next-launch" in the device folder
  * makes the next launch die by SIGKILL mid-run, as an app crash would, without an exit file.
+ *
+ * Without --farm-exec it follows the macOS command-line target's side of the contract instead
+ * (report on stdout, error on stderr, exit status), as a Mac agent's local transport runs it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { release } from 'node:os';
-import { dirname, join, normalize } from 'node:path';
+import { dirname, join, normalize, resolve } from 'node:path';
 
 const documents = process.env.FARM_APP_DOCUMENTS ?? process.cwd();
 const deviceDir = process.env.FARM_TEST_DEVICE_DIR;
@@ -31,10 +35,17 @@ const inDocs = (p) => {
 };
 const execDir = get('--farm-exec') ? inDocs(get('--farm-exec')) : null;
 const workspace = execDir ? dirname(execDir) : documents;
-const resolvePath = (p) => (p.startsWith('/') ? inDocs(p.slice(1)) : normalize(join(workspace, p)));
+// macOS (no --farm-exec): ordinary paths, relative ones against the working directory.
+const resolvePath = (p) => (!execDir ? resolve(p) : p.startsWith('/') ? inDocs(p.slice(1)) : normalize(join(workspace, p)));
 
 function finish(stdout, stderr, status) {
-  if (!execDir) process.exit(3);
+  if (!execDir) {
+    // The macOS command-line contract (no --farm-exec): the report on stdout, an error on stderr, the status as exit code.
+    // Synchronous writes: process.exit must not cut a report short on a pipe.
+    if (stdout) writeSync(1, `${stdout}\n`);
+    if (stderr) writeSync(2, `${stderr}\n`);
+    process.exit(status);
+  }
   mkdirSync(execDir, { recursive: true });
   writeFileSync(join(execDir, 'stdout'), stdout ? `${stdout}\n` : '');
   writeFileSync(join(execDir, 'stderr'), stderr ? `${stderr}\n` : '');

@@ -175,7 +175,12 @@ int main(int argc, char** argv) {
     const std::vector<double> op_ms = farm::layer_medians(run_op_ms);
     json layers = json::array();
     if (profile_runs > 0) {
-      for (size_t i = 0; i < rt->num_ops(); i++) layers.push_back({{"name", rt->op(i).name}, {"opType", rt->op(i).type}, {"timeMs", op_ms[i]}});
+      for (size_t i = 0; i < rt->num_ops(); i++) {
+        // The op's time in each profiled run, so the farm can put an interval on per-layer deltas.
+        json samples = json::array();
+        for (const auto& run : run_op_ms) samples.push_back(run[i]);
+        layers.push_back({{"name", rt->op(i).name}, {"opType", rt->op(i).type}, {"timeMs", op_ms[i]}, {"samplesMs", samples}});
+      }
     }
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);

@@ -1235,8 +1235,28 @@ export interface components {
                         layers: string[];
                         confidence: number;
                         methods: ("name" | "output" | "qdq" | "sequence" | "shape" | "unmatched")[];
+                        runs: number;
                     } | null;
                 };
+                deltas: {
+                    a: string;
+                    b: string;
+                    /** @enum {string} */
+                    basis: "ms" | "shares";
+                    ratio: number | null;
+                    ratioLow: number | null;
+                    ratioHigh: number | null;
+                    difference: number;
+                    differenceLow: number | null;
+                    differenceHigh: number | null;
+                    level: number | null;
+                    /** @enum {string} */
+                    verdict: "faster" | "slower" | "same" | "unknown";
+                    runs: {
+                        a: number;
+                        b: number;
+                    };
+                }[];
             }[];
             unmatched: {
                 [key: string]: {
@@ -1257,6 +1277,34 @@ export interface components {
                 };
             }[];
             pairs: components["schemas"]["ComparePair"][];
+            devicePairs: {
+                ratio: number;
+                low: number;
+                high: number;
+                level: number;
+                resamples: number;
+                /** @enum {string} */
+                verdict: "faster" | "slower" | "same";
+                differencePct: number;
+                differenceLowPct: number;
+                differenceHighPct: number;
+                text: string;
+                framework: string;
+                a: {
+                    deviceId: string;
+                    deviceName: string;
+                    emulated: boolean;
+                    jobId: string;
+                    artifactId: string;
+                };
+                b: {
+                    deviceId: string;
+                    deviceName: string;
+                    emulated: boolean;
+                    jobId: string;
+                    artifactId: string;
+                };
+            }[];
         };
         Conversion: {
             /** Format: uuid */
@@ -1311,6 +1359,8 @@ export interface components {
                 version: string;
             }[];
             lastTemperatureC: number | null;
+            /** @enum {string|null} */
+            lastThermalState: "nominal" | "fair" | "serious" | "critical" | null;
             battery: {
                 levelPercent: number | null;
                 temperatureC: number | null;
@@ -2293,6 +2343,7 @@ export interface operations {
                             name: string;
                             opType: string;
                             timeMs: number;
+                            samplesMs?: number[];
                             /** @enum {string} */
                             opClass: "conv" | "depthwise_conv" | "fully_connected" | "pool" | "elementwise" | "activation" | "resize" | "reshape_transpose" | "softmax" | "quantize" | "other";
                         }[];

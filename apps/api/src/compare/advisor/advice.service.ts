@@ -8,7 +8,7 @@ import type { AdviceResponse, ModelFormat } from '@farm/contracts';
 import { DevicesRepository } from '../../devices/devices.repository.js';
 import { frameworkLabel } from '../compare.service.js';
 import { LayerCompareService } from '../layer-compare.service.js';
-import { alignedRows } from '../alignment/aligned-rows.js';
+import { comparedRows } from '../layer-deltas.js';
 import { advise, COSTLY_SHARE, FAR_SLOWER_FACTOR, LARGE_SHARE, type AdvisorDevice } from './advisor-rules.js';
 
 @Injectable()
@@ -38,7 +38,7 @@ export class AdviceService {
         medianMs: r.medianMs,
         latenciesMs: r.latenciesMs,
       })),
-      rows: alignedRows(
+      rows: comparedRows(
         graph,
         rs.map((x) => x.column),
       ),

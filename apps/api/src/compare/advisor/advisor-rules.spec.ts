@@ -22,7 +22,7 @@ const cell = (jobId: string, framework: string, variant: string, centre: number)
   medianMs: centre,
   latenciesMs: sample(centre),
 });
-const row = (nodes: string[], opTypes: string[], cells: Record<string, [number, number] | null>): LayerCompareRow => ({
+const row = (nodes: string[], opTypes: string[], cells: Record<string, [number, number] | null>, deltas: LayerCompareRow['deltas'] = []): LayerCompareRow => ({
   key: nodes[0]!,
   sourceNodes: nodes,
   opTypes,
@@ -30,8 +30,9 @@ const row = (nodes: string[], opTypes: string[], cells: Record<string, [number, 
   group: nodes.length > 1,
   lowConfidence: false,
   cells: Object.fromEntries(
-    Object.entries(cells).map(([k, v]) => [k, v && { timeMs: v[0], share: v[1], layers: nodes, confidence: 1, methods: ['name' as const] }]),
+    Object.entries(cells).map(([k, v]) => [k, v && { timeMs: v[0], share: v[1], layers: nodes, confidence: 1, methods: ['name' as const], runs: 0 }]),
   ),
+  deltas,
 });
 
 test('graph rules fire with their measured shares; int8 slower and best framework carry intervals; actions are POST /benchmarks bodies', () => {
@@ -75,6 +76,48 @@ test('graph rules fire with their measured shares; int8 slower and best framewor
 
   const far = by('layer-far-slower');
   assert.ok(far.some((i) => i.nodes.includes('up1') && i.layers[0]!.factor! > 2));
+  assert.match(far.find((i) => i.nodes.includes('up1'))!.detail, /per-run layer samples are missing/);
+});
+
+test('layer-far-slower reads the per-layer interval: stated when it excludes 0, and no item when it holds no detectable difference', () => {
+  const graph = onnxSourceGraph(advisorFixtureOnnx());
+  const cells = [cell('ort', 'onnxruntime', 'original', 1.0), cell('cv', 'opencv-dnn', 'original', 2.0)];
+  const delta = (verdict: 'slower' | 'same', low: number, high: number): LayerCompareRow['deltas'][number] => ({
+    a: 'ort',
+    b: 'cv',
+    basis: 'ms',
+    ratio: 1.5 / 0.7,
+    ratioLow: (0.7 + low) / 0.7,
+    ratioHigh: (0.7 + high) / 0.7,
+    difference: 0.8,
+    differenceLow: low,
+    differenceHigh: high,
+    level: 0.95,
+    verdict,
+    runs: { a: 10, b: 10 },
+  });
+  const run = (d: LayerCompareRow['deltas'][number]) =>
+    advise({
+      modelId: '00000000-0000-4000-8000-000000000001',
+      graph,
+      formats: ['onnx'],
+      devices: [
+        {
+          deviceId: 'd1',
+          deviceName: 'desk',
+          offered: [],
+          cells,
+          rows: [row(['up1', 'relu2'], ['ConvTranspose', 'Relu'], { ort: [0.7, 0.7], cv: [1.5, 0.75] }, [d])],
+        },
+      ],
+    }).filter((i) => i.rule === 'layer-far-slower');
+  const clear = run(delta('slower', 0.6, 1.0));
+  assert.equal(clear.length, 1);
+  assert.match(
+    clear[0]!.detail,
+    /Per layer, from the profiled runs: opencv-dnn vs onnxruntime on this layer: \+0\.800 ms \[\+0\.600 ms, \+1\.000 ms\] \(x2\.14 \[1\.86, 2\.43\]\) over 10 and 10 profiled runs/,
+  );
+  assert.equal(run(delta('same', -0.1, 1.6)).length, 0, 'an interval holding 0 is no evidence of a slower layer');
 });
 
 test('untried frameworks and int8 become one-click benchmark bodies', () => {

@@ -17,6 +17,7 @@ import {
 } from '@farm/contracts';
 import { ratioVerdict } from '@farm/stats';
 import { resamplesFor, verdictText } from '../pair-verdicts.js';
+import { layerDeltaText } from '../layer-deltas.js';
 import type { SourceGraph, SourceNode } from '../alignment/source-graph.js';
 
 /** A node set taking at least this share of some engine's profiled time is worth changing. */
@@ -225,7 +226,9 @@ function int8Rule(input: AdvisorInput): AdviceItem[] {
           detail:
             `${text}. Where int8 is slower, quantization is usually simulated ("fake quant": Q/DQ pairs around float kernels) or the engine lacks int8 kernels for some ops, ` +
             `so it pays conversions without integer arithmetic. ` +
-            (layers.length ? `The layers where int8 costs more (profiler medians, no per-layer interval): ${layers.map((x) => x.r.key).join(', ')}.` : ''),
+            (layers.length
+              ? `The layers where int8 costs more (profiler medians; their per-layer intervals are in the layer table): ${layers.map((x) => x.r.key).join(', ')}.`
+              : ''),
           nodes: layers.flatMap((x) => x.r.sourceNodes),
           evidence: evidenceFor(
             layers.flatMap((x) => x.r.sourceNodes),
@@ -328,6 +331,8 @@ function farSlowerRule(input: AdvisorInput): AdviceItem[] {
       const slow = timed[timed.length - 1]!;
       const factor = slow.cell!.timeMs! / fast.cell!.timeMs!;
       if (factor < FAR_SLOWER_FACTOR || slow.cell!.share < COSTLY_SHARE || r.lowConfidence) continue;
+      // With per-run samples, a layer whose interval holds no difference is not "far slower".
+      if (layerDelta(r, fast.c.jobId, slow.c.jobId)?.verdict === 'same') continue;
       found.push({ r, slow: slow.c, fast: fast.c, factor, excess: slow.cell!.timeMs! - fast.cell!.timeMs!, share: slow.cell!.share });
     }
     found.sort((a, b) => b.excess - a.excess);
@@ -341,7 +346,7 @@ function farSlowerRule(input: AdvisorInput): AdviceItem[] {
           deviceId: d.deviceId,
           title: `${f.r.opTypes.join('+')} ${f.r.key}: ${f.slow.framework} takes ${f.factor.toFixed(1)}x the time of ${f.fast.framework} on ${d.deviceName}`,
           detail:
-            `From each profiler's per-layer median (no per-layer interval is available); this row is ${pct(f.share)} of ${f.slow.framework}'s profiled time. ` +
+            `${layerIntervalText(f.r, f.fast, f.slow)}; this row is ${pct(f.share)} of ${f.slow.framework}'s profiled time. ` +
             `End to end on this device: ${text}.`,
           nodes: f.r.sourceNodes,
           evidence: evidenceFor(f.r.sourceNodes, [{ ...d, cells: [f.slow, f.fast] }]),
@@ -356,6 +361,19 @@ function farSlowerRule(input: AdvisorInput): AdviceItem[] {
     }
   }
   return items;
+}
+
+/** The row's delta between two cells, whichever way round the columns were ordered. */
+function layerDelta(r: LayerCompareRow, x: string, y: string) {
+  return r.deltas.find((d) => (d.a === x && d.b === y) || (d.a === y && d.b === x));
+}
+
+function layerIntervalText(r: LayerCompareRow, fast: AdvisorCell, slow: AdvisorCell): string {
+  const d = layerDelta(r, fast.jobId, slow.jobId);
+  if (!d) return "From each profiler's per-layer median (no per-layer interval: per-run layer samples are missing)";
+  const [a, b] = d.a === fast.jobId ? [fast, slow] : [slow, fast];
+  const text = layerDeltaText(d, a.framework, b.framework);
+  return d.verdict === 'unknown' ? `From each profiler's per-layer median; ${text}` : `Per layer, from the profiled runs: ${text}`;
 }
 
 export function advise(input: AdvisorInput): AdviceItem[] {

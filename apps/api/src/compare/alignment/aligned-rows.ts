@@ -64,7 +64,19 @@ export function coverage(col: AlignedColumn): ColumnCoverage {
   };
 }
 
-export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[]): LayerCompareRow[] {
+/** Row key -> column key -> that cell's time in each profiled run (ms), for the cells whose layers all carry samples. */
+export type CellSamples = Map<string, Map<string, number[]>>;
+
+/** The column's per-run sample count: every layer carries the same count (the result contract checks it), 0 without samples. */
+export function columnRuns(col: AlignedColumn): number {
+  return col.layers[0]?.samplesMs?.length ?? 0;
+}
+
+/**
+ * @param samplesOut filled, when given, with each cell's per-run times: the sum over the cell's
+ *   layers of their time in run i, so a fused group's samples cover the same runs as its parts.
+ */
+export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[], samplesOut?: CellSamples): Omit<LayerCompareRow, 'deltas'>[] {
   const uf = new UnionFind();
   for (const c of columns) for (const m of c.matches) for (const s of m.sourceNodes.slice(1)) uf.union(m.sourceNodes[0]!, s);
   const order = new Map(graph.nodes.map((n, i) => [n.name, i]));
@@ -81,10 +93,14 @@ export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[
 
   const cells = new Map<
     string,
-    Map<string, { ms: number; layers: string[]; confidence: number; weight: number; minConfidence: number; methods: Set<LayerMatch['method']> }>
+    Map<
+      string,
+      { ms: number; samples: number[] | null; layers: string[]; confidence: number; weight: number; minConfidence: number; methods: Set<LayerMatch['method']> }
+    >
   >();
   for (const c of columns) {
     const byIdx = new Map(c.layers.map((l) => [l.idx, l]));
+    const runs = columnRuns(c);
     for (const m of c.matches) {
       if (m.sourceNodes.length === 0) continue;
       const l = byIdx.get(m.idx);
@@ -92,8 +108,18 @@ export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[
       const r = uf.find(m.sourceNodes[0]!);
       const perCol = cells.get(r) ?? new Map();
       cells.set(r, perCol);
-      const cell = perCol.get(c.key) ?? { ms: 0, layers: [], confidence: 0, weight: 0, minConfidence: 1, methods: new Set() };
+      const cell = perCol.get(c.key) ?? {
+        ms: 0,
+        samples: runs > 0 ? new Array<number>(runs).fill(0) : null,
+        layers: [],
+        confidence: 0,
+        weight: 0,
+        minConfidence: 1,
+        methods: new Set(),
+      };
       cell.ms += l.timeMs;
+      if (cell.samples && l.samplesMs?.length === runs) for (let i = 0; i < runs; i++) cell.samples[i]! += l.samplesMs[i]!;
+      else cell.samples = null;
       cell.layers.push(l.name);
       // Time-weighted: a conv matched by name keeps its row's confidence when a small layout
       // conversion placed by order joins it; a row whose time is mostly placed by order does not.
@@ -106,7 +132,7 @@ export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[
   }
 
   const covs = new Map(columns.map((c) => [c.key, coverage(c)]));
-  const rows: LayerCompareRow[] = [];
+  const rows: Omit<LayerCompareRow, 'deltas'>[] = [];
   for (const [root, nodes] of rowNodes) {
     const names = [...nodes].sort((a, b) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9));
     const srcNodes = names.map((n) => nodeByName.get(n)).filter((n) => n !== undefined);
@@ -128,7 +154,13 @@ export function alignedRows(graph: SourceGraph, columns: readonly AlignedColumn[
         layers: cell.layers,
         confidence,
         methods: [...cell.methods],
+        runs: cell.samples?.length ?? 0,
       };
+      if (cell.samples && samplesOut) {
+        const perRow = samplesOut.get(names[0]!) ?? new Map<string, number[]>();
+        perRow.set(c.key, cell.samples);
+        samplesOut.set(names[0]!, perRow);
+      }
     }
     rows.push({
       key: names[0]!,

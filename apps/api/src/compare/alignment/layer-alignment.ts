@@ -26,6 +26,8 @@ export interface ProfiledLayer {
   opType: string;
   opClass: OpClass;
   timeMs: number;
+  /** The layer's time in each profiled run (empty when the runner gave no runs apart). */
+  samplesMs?: readonly number[];
 }
 
 export interface LayerMatch {

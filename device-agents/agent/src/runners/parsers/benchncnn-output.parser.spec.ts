@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import { runnerOutput } from '../../../../../test/fixtures/runner-outputs.js';
 import { parseBenchncnnOutput } from './benchncnn-output.parser.js';
+import { assertLayerSamples } from '../../../../../test/fixtures/runner-fixtures.js';
 import { ncnnLayerPasses, ncnnLayerTimings, parseNcnnLayerLines } from './ncnn-layer-timings.parser.js';
 import { RunnerOutputFormatError } from './runner-output-format.error.js';
 
@@ -108,7 +109,15 @@ describe('NCNN_BENCHMARK per-layer lines', () => {
   it('splits passes, drops warm-up passes and refuses lines from two different layer sequences', () => {
     const lines = parseNcnnLayerLines(runnerOutput('benchncnn.ncnn-benchmark-layers.txt'));
     assert.equal(ncnnLayerPasses(lines).length, 12);
-    assert.equal(ncnnLayerTimings(lines, 8).passes, 4);
+    const kept = ncnnLayerTimings(lines, 8);
+    assert.equal(kept.passes, 4);
+    // Each layer's time in every kept pass, in pass order: the samples its median comes from.
+    const passes = ncnnLayerPasses(lines).slice(8);
+    assert.deepEqual(
+      kept.layers[0]!.samplesMs,
+      passes.map((p) => p.filter((l) => l.name === kept.layers[0]!.name).reduce((s, l) => s + l.timeMs, 0)),
+    );
+    assertLayerSamples(kept.layers, kept.passes);
     assert.throws(() => ncnnLayerTimings(lines, 12), /12 forward passes, none left after 12 warm-up passes/);
     const mixed = [...lines.slice(0, 8), ...lines.slice(0, 3)];
     assert.throws(() => ncnnLayerPasses(mixed), /forward pass 2 of 2 does not run the same 8 layers/);

@@ -5,7 +5,7 @@
  * layer per forward pass, so a run of N passes prints the layer sequence N times.
  */
 import type { RunnerLayerTiming } from '@farm/contracts';
-import { layerMedians } from '../profile-warmup.js';
+import { layerRunTimes } from '../profile-warmup.js';
 import { outputLines, RunnerOutputFormatError, stripLogcatPrefix, toNumber } from './runner-output-format.error.js';
 
 const TOOL = 'NCNN_BENCHMARK layer timings';
@@ -98,6 +98,6 @@ export function ncnnLayerTimings(lines: readonly NcnnLayerLine[], warmupPasses: 
     for (const l of pass) row[index.get(l.name)!]! += l.timeMs;
     return row;
   });
-  const medians = layerMedians(perPass);
-  return { layers: layers.map((l, i) => ({ ...l, timeMs: medians[i]! })), passes: kept.length };
+  const times = layerRunTimes(perPass);
+  return { layers: layers.map((l, i) => ({ ...l, ...times[i]! })), passes: kept.length };
 }
