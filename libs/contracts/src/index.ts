@@ -8,6 +8,8 @@ export * from './result.schema.js';
 export * from './agent.schema.js';
 export * from './compare.schema.js';
 export * from './error-codes.js';
+export * from './engine-errors.js';
+export * from './input-spec.schema.js';
 export * from './benchmark-request.schema.js';
 export * from './layer-sum.js';
 export * from './queue-names.js';

@@ -194,7 +194,10 @@ export class BenchmarksService {
         status: j.status,
         attempts: j.attempts,
         progress: j.progress,
-        error: j.errorCode ? { code: j.errorCode, message: j.errorMessage } : null,
+        // The engine's message verbatim, its class, and what to change (engine-errors.ts).
+        error: j.errorCode
+          ? { code: j.errorCode, message: j.errorMessage, ...(j.errorClass ? { class: j.errorClass } : {}), ...(j.errorHint ? { hint: j.errorHint } : {}) }
+          : null,
         queuedAt: j.queuedAt.toISOString(),
         startedAt: j.startedAt?.toISOString() ?? null,
         finishedAt: j.finishedAt?.toISOString() ?? null,

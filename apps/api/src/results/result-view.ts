@@ -53,6 +53,7 @@ export function resultView(r: ResultRow) {
     latenciesMs: r.latenciesMs,
     environment: r.environment,
     notes: r.notes,
+    inputSources: r.inputSources ?? null,
     agreement: r.agreement,
     profiledRuns: r.profiledRuns,
     startedAt: r.startedAt.toISOString(),

@@ -5,7 +5,7 @@
  * retried; transient ones are rethrown for the queue's backoff.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BenchmarkJobPayloadSchema, type BenchmarkJobPayload, type JobProgress, type RunnerOutput } from '@farm/contracts';
+import { BenchmarkJobPayloadSchema, inputSources, type BenchmarkJobPayload, type JobProgress, type RunnerOutput } from '@farm/contracts';
 import { UnrecoverableError, type Job } from '@farm/queue';
 import { AGENT_CONFIG, type AgentConfig } from '../agent-config.js';
 import { ApiClient, ApiError } from '../api/api-client.js';
@@ -77,7 +77,8 @@ export class BenchmarkJobService {
           attempt,
           startedAt: startedAt.toISOString(),
           finishedAt: new Date().toISOString(),
-          output: output.output,
+          // Which inputs carried the request's values and which were synthetic: a result says what it measured.
+          output: { ...output.output, inputSources: inputSources(p.model.inputs, p.options.inputs) },
           environment: output.environment,
         },
       });
@@ -87,7 +88,16 @@ export class BenchmarkJobService {
       const final = err.permanent || attempt >= maxAttempts;
       this.outbox.put({
         kind: 'failure',
-        body: { jobId: p.jobId, attempt, permanent: err.permanent, code: err.code, message: err.message.slice(0, 8000), final },
+        body: {
+          jobId: p.jobId,
+          attempt,
+          permanent: err.permanent,
+          code: err.code,
+          message: err.message.slice(0, 8000),
+          final,
+          ...(err.errorClass ? { errorClass: err.errorClass } : {}),
+          ...(err.hint ? { hint: err.hint.slice(0, 1000) } : {}),
+        },
       });
       if (err.permanent) throw new UnrecoverableError(`${err.code}: ${err.message}`);
       throw err;
