@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { sampleRateBranchOnnx } from '../fixtures/onnx-fixtures.js';
+import { float32TensorProto, npyBytes } from '../fixtures/tensor-files.js';
 import {
   api,
   createTestDatabase,
@@ -89,5 +90,41 @@ describe('model inputs and engine error classes (real API, agent and ONNX Runtim
     }
     const after = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_jobs');
     assert.equal(after[0]!.n, before[0]!.n, 'nothing queued');
+  });
+
+  test('uploaded tensors (.npy, TensorProto .pb) feed named inputs; the result records them as files', async () => {
+    const sr = await uploadBytes(h.url, npyBytes('<i8', [], BigInt64Array.from([16000n])), 'sr.npy', {}, '/tensors');
+    assert.equal(sr.status, 201, JSON.stringify(sr.body));
+    assert.deepEqual([sr.body.format, sr.body.dtype, sr.body.shape], ['npy', 'int64', []]);
+    const ones = await uploadBytes(h.url, float32TensorProto([1, 16], new Float32Array(16).fill(1)), 'x.pb', {}, '/tensors');
+    const twos = await uploadBytes(h.url, npyBytes('<f4', [1, 16], new Float32Array(16).fill(2)), 'x2.npy', {}, '/tensors');
+    assert.equal(ones.status, 201, JSON.stringify(ones.body));
+    assert.equal(ones.body.format, 'onnx-pb');
+
+    const digests: string[] = [];
+    for (const x of [ones.body.id, twos.body.id]) {
+      const created = await bench({ inputs: { sr: { kind: 'file', tensorId: sr.body.id }, x: { kind: 'file', tensorId: x } } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const run = await waitForRun(h.url, created.body.runId, 120_000);
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs[0].error));
+      const result = (await api(h.url, 'GET', `/results/${run.jobs[0].id}`)).body;
+      assert.deepEqual(result.inputSources, { x: 'file', sr: 'file' });
+      digests.push(result.outputDigest);
+    }
+    assert.notEqual(digests[0], digests[1], 'the uploaded values reached the engine');
+
+    // A tensor whose shape or dtype does not fit the input is refused before anything is queued.
+    const wrong = await bench({ inputs: { x: { kind: 'file', tensorId: sr.body.id } } });
+    assert.equal(wrong.status, 422, JSON.stringify(wrong.body));
+    assert.equal(wrong.body.error.code, 'INPUT_SPEC_MISMATCH');
+    assert.match(wrong.body.error.message, /is int64; the input is float32 \[1, 16\]/);
+    const unknown = await bench({ inputs: { x: { kind: 'file', tensorId: '00000000-0000-4000-8000-000000000000' } } });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'TENSOR_NOT_FOUND');
+    const short = npyBytes('<f4', [1, 16], new Float32Array(8));
+    const bad = await uploadBytes(h.url, short, 'short.npy', {}, '/tensors');
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    assert.equal(bad.body.error.code, 'TENSOR_INVALID');
+    assert.match(bad.body.error.message, /holds 32 bytes; shape \[1, 16\] of float32 needs 64/);
   });
 });

@@ -35,6 +35,9 @@ import { LayerAlignmentRepository } from './compare/layer-alignment.repository.j
 import { AdviceController } from './compare/advisor/advice.controller.js';
 import { AdviceService } from './compare/advisor/advice.service.js';
 import { HealthController } from './health/health.controller.js';
+import { TensorsController } from './tensors/tensors.controller.js';
+import { TensorsRepository } from './tensors/tensors.repository.js';
+import { TensorsService } from './tensors/tensors.service.js';
 
 @Module({})
 export class AppModule {
@@ -66,6 +69,7 @@ export class AppModule {
         LayerCompareController,
         AdviceController,
         HealthController,
+        TensorsController,
       ],
       providers: [
         // Every route passes the access guard first: cross-site check, then key and scope.
@@ -85,6 +89,8 @@ export class AppModule {
         LayerAlignmentRepository,
         LayerCompareService,
         AdviceService,
+        TensorsRepository,
+        TensorsService,
       ],
     };
   }

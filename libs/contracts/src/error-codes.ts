@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   INPUT_TOO_LARGE: 422,
   /** options.inputs does not fit the model's declared inputs (an unknown name, a value count, a dtype): details name the input. */
   INPUT_SPEC_MISMATCH: 422,
+  /** An uploaded tensor that is neither a readable .npy nor an ONNX TensorProto, or whose data does not fill its shape. */
+  TENSOR_INVALID: 422,
+  TENSOR_TOO_LARGE: 413,
+  TENSOR_NOT_FOUND: 404,
   MODEL_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   NO_MATCHING_DEVICE: 422,

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { DomainError } from './error-codes.js';
 import type { ResolvedTensor } from './tensor-shapes.js';
-import type { TensorDtype } from './tensor.schema.js';
+import { TensorDtypeSchema, type TensorDtype } from './tensor.schema.js';
 
 /** Inline constant tensors stay small: a request body is not an upload. */
 export const INPUT_SPEC_LIMITS = { inlineValues: 4096, inputs: 64 } as const;
@@ -29,6 +29,23 @@ export const InputSpecSchema = z.discriminatedUnion('kind', [
     .object({ kind: z.literal('integers'), min: z.number().int(), max: z.number().int() })
     .strict()
     .refine((s) => s.min <= s.max, { message: 'integers needs min <= max' }),
+  /**
+   * A tensor uploaded with POST /tensors (.npy or ONNX TensorProto). sha256, dtype and shape are
+   * the stored tensor's, written by the API when it creates the jobs (a request's own are
+   * replaced): the agent fetches the bytes by sha256 and checks them against dtype and shape.
+   */
+  z
+    .object({
+      kind: z.literal('file'),
+      tensorId: z.string().uuid(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
+      dtype: TensorDtypeSchema.optional(),
+      shape: z.array(z.number().int().nonnegative()).max(8).optional(),
+    })
+    .strict(),
 ]);
 export type InputSpec = z.infer<typeof InputSpecSchema>;
 export type InputSpecKind = InputSpec['kind'];
@@ -39,7 +56,7 @@ export const InputSpecsSchema = z
 export type InputSpecs = z.infer<typeof InputSpecsSchema>;
 
 /** Where an input's values came from, as results record it. */
-export const INPUT_SOURCES = ['synthetic', 'constant', 'uniform', 'normal', 'integers'] as const;
+export const INPUT_SOURCES = ['synthetic', 'constant', 'uniform', 'normal', 'integers', 'file'] as const;
 export type InputSource = (typeof INPUT_SOURCES)[number];
 
 export function inputSources(inputs: readonly { name: string }[], specs: InputSpecs = {}): Record<string, InputSource> {
@@ -81,6 +98,10 @@ export function checkInputSpecs(resolved: readonly ResolvedTensor[], specs: Inpu
         fail(`${values.length} values given; the input is ${kind}, ${count} elements (give 1 value to fill it, or ${count})`);
       const bad = values.find((v) => !inRange(v));
       if (bad !== undefined) fail(`${bad} does not fit ${dtype}${range ? ` (integers ${range[0]}..${range[1]})` : ''}`);
+    } else if (spec.kind === 'file') {
+      if (!spec.dtype || !spec.shape || !spec.sha256) fail(`tensor ${spec.tensorId} was not resolved to a stored tensor`);
+      if (spec.dtype !== dtype) fail(`tensor ${spec.tensorId} is ${spec.dtype}; the input is ${kind}`);
+      if (spec.shape!.join(',') !== shape.join(',')) fail(`tensor ${spec.tensorId} has shape [${spec.shape!.join(', ')}]; the input is ${kind}`);
     } else if (spec.kind === 'integers') {
       if (!inRange(spec.min) || !inRange(spec.max)) fail(`the range ${spec.min}..${spec.max} does not fit ${dtype}`);
     } else if (range) {

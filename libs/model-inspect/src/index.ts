@@ -12,3 +12,4 @@ export type { ModelInfo, ModelNode, NcnnModelMetadata, OnnxModelMetadata, OnnxOp
 export { ACCEPTED_FORMATS_HINT } from './model-errors.js';
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse-limits.js';
 export { TFLITE_BUILTIN_OPERATORS, tfliteBuiltinOperatorName } from './tflite-builtin-ops.js';
+export { parseTensorFile, TENSOR_FILE_FORMATS, type ParsedTensor, type TensorFileFormat } from './tensor-file.js';

@@ -25,6 +25,7 @@ import { expandMatrix, targetableDevices } from './benchmark-matrix.js';
 import { checkInputSizes } from './input-size.js';
 import { ConversionsService, existingVariant, isQuantizable, type PreparedConversion } from '../conversions/conversions.service.js';
 import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
+import { TensorsService } from '../tensors/tensors.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 @Injectable()
@@ -38,10 +39,13 @@ export class BenchmarksService {
     private readonly producer: BenchmarkQueueProducer,
     private readonly conversions: ConversionsService,
     private readonly lifecycle: JobLifecycleService,
+    private readonly tensors: TensorsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(req: BenchmarkRequest) {
+  async create(request: BenchmarkRequest) {
+    // Uploaded input tensors named by id become the sha256, dtype and shape the jobs carry.
+    const req = await this.tensors.resolve(request);
     const model = await this.models.findModel(req.modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${req.modelId}"; list models with GET /models`);
     let artifacts = model.artifacts;

@@ -76,6 +76,7 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
     inputs: req.inputs,
     outputs: req.outputs,
     options: req.options,
+    ...(req.inputFiles ? { inputFiles: req.inputFiles } : {}),
     settings,
     transportRoot: transport.root,
     workspaceDir: workspace.dir,

@@ -91,7 +91,7 @@ export class HostAppRunner implements Runner {
     const local = mkdtempSync(join(tmpdir(), 'farm-host-'));
     try {
       const argv = [host, ...(await this.modelArgs(device, req.modelPath, local))];
-      for (const [i, input] of buildInputs(req.inputs, options).entries()) {
+      for (const [i, input] of buildInputs(req.inputs, options, req.inputFiles).entries()) {
         const file = join(local, `input-${i}.bin`);
         writeFileSync(file, byteView(input.data));
         argv.push('--input', nativeRunnerInputArg(input.name, input.shape, (await device.transport.push(device.workspace, file)).remotePath));

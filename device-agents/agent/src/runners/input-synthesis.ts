@@ -4,7 +4,17 @@
  * Dynamic dims are resolved by @farm/contracts' resolveInputShapes, the same check the API ran.
  */
 import { mulberry32 } from '@farm/stats';
-import { checkInputSpecs, DomainError, resolveInputShapes, type BenchmarkOptions, type InputSpec, type ResolvedTensor, type TensorSpec } from '@farm/contracts';
+import { readFileSync } from 'node:fs';
+import {
+  checkInputSpecs,
+  DomainError,
+  DTYPE_BYTES,
+  resolveInputShapes,
+  type BenchmarkOptions,
+  type InputSpec,
+  type ResolvedTensor,
+  type TensorSpec,
+} from '@farm/contracts';
 
 export { isDynamicDim, resolveInputShapes, type ResolvedTensor } from '@farm/contracts';
 export { mulberry32 } from '@farm/stats';
@@ -27,7 +37,11 @@ export function synthesizeInputs(inputs: readonly TensorSpec[], seed: number, in
  * (checked again here with the API's own check), the others synthetic. Every runner feeds these,
  * in-process or as files pushed to the device.
  */
-export function buildInputs(inputs: readonly TensorSpec[], options: Pick<BenchmarkOptions, 'seed' | 'inputShapes' | 'inputs'>): SynthesizedInput[] {
+export function buildInputs(
+  inputs: readonly TensorSpec[],
+  options: Pick<BenchmarkOptions, 'seed' | 'inputShapes' | 'inputs'>,
+  files: Record<string, string> = {},
+): SynthesizedInput[] {
   const resolved = resolveInputShapes(inputs, options.inputShapes);
   checkInputSpecs(resolved, options.inputs);
   return resolved.map((t, index) => {
@@ -35,8 +49,23 @@ export function buildInputs(inputs: readonly TensorSpec[], options: Pick<Benchma
     const next = mulberry32((options.seed + Math.imul(index + 1, 0x9e3779b9)) >>> 0);
     const count = t.shape.reduce((a, b) => a * b, 1);
     const spec = options.inputs?.[t.name];
+    if (spec?.kind === 'file') return { ...t, data: fromFile(t, count, files[t.name]) };
     return { ...t, data: spec ? fromSpec(t, count, spec, next) : fill(t, count, next) };
   });
+}
+
+/** An uploaded tensor's bytes (row-major, little-endian, as the API stored them), checked against the input once more. */
+function fromFile(t: ResolvedTensor, count: number, path: string | undefined): SynthesizedData {
+  if (!path) throw new DomainError('INPUT_SPEC_MISMATCH', `options.inputs["${t.name}"]: the uploaded tensor was not fetched`);
+  const bytes = readFileSync(path);
+  const need = count * DTYPE_BYTES[t.dtype];
+  if (bytes.length !== need) {
+    throw new DomainError('INPUT_SPEC_MISMATCH', `options.inputs["${t.name}"]: the stored tensor has ${bytes.length} bytes, the input needs ${need}`);
+  }
+  // A copy into a fresh buffer: typed views need their element alignment.
+  const buf = new ArrayBuffer(need);
+  new Uint8Array(buf).set(bytes);
+  return typed(t, count, () => 0, buf);
 }
 
 /** Values per the specification, in the input's element type (checkInputSpecs already matched kinds to dtypes). */
@@ -57,6 +86,8 @@ function fromSpec(t: ResolvedTensor, count: number, spec: InputSpec, next: () =>
     case 'integers':
       value = () => spec.min + Math.floor(next() * (spec.max - spec.min + 1));
       break;
+    case 'file':
+      throw new DomainError('INPUT_SPEC_MISMATCH', `options.inputs["${t.name}"]: an uploaded tensor is read from its file`);
   }
   return typed(t, count, value);
 }
@@ -66,7 +97,23 @@ function standardNormal(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
 
-function typed(t: ResolvedTensor, count: number, value: (i: number) => number): SynthesizedData {
+/** A typed array of the input's element type: filled by `value`, or viewing `raw` bytes when given. */
+function typed(t: ResolvedTensor, count: number, value: (i: number) => number, raw?: ArrayBuffer): SynthesizedData {
+  if (raw) {
+    const views: Record<Exclude<ResolvedTensor['dtype'], 'unknown'>, (b: ArrayBuffer) => SynthesizedData> = {
+      float32: (b) => new Float32Array(b),
+      float64: (b) => new Float64Array(b),
+      float16: (b) => new Uint16Array(b),
+      int8: (b) => new Int8Array(b),
+      uint8: (b) => new Uint8Array(b),
+      bool: (b) => new Uint8Array(b),
+      int16: (b) => new Int16Array(b),
+      int32: (b) => new Int32Array(b),
+      int64: (b) => new BigInt64Array(b),
+    };
+    if (t.dtype === 'unknown') throw new DomainError('INPUT_SPEC_MISMATCH', `input "${t.name}" has an element type the farm cannot feed`);
+    return views[t.dtype](raw);
+  }
   const at = { length: count };
   switch (t.dtype) {
     case 'float32':

@@ -115,7 +115,7 @@ export abstract class NativeBinaryRunner implements Runner {
    * (OpenCV DNN, NCNN); Float32Array bytes are little-endian on every host this runs on.
    */
   protected float32Inputs(req: RunRequest, engine: string): NativeInput[] {
-    return buildInputs(req.inputs, req.options).map((input) => {
+    return buildInputs(req.inputs, req.options, req.inputFiles).map((input) => {
       if (input.dtype !== 'float32') {
         throw new RunnerError('VALIDATION_FAILED', `${this.framework}: input "${input.name}" is ${input.dtype}; ${engine} blobs are fed as float32 only`, true);
       }

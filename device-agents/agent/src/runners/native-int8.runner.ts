@@ -43,7 +43,7 @@ export class NativeInt8Runner extends NativeBinaryRunner {
   async run(req: RunRequest): Promise<RunnerOutput> {
     checkDelegate(this.framework, 'int8 runtime', req.options.delegate, []);
     const { options, device } = req;
-    const inputs = buildInputs(req.inputs, options);
+    const inputs = buildInputs(req.inputs, options, req.inputFiles);
     const dir = mkdtempSync(join(tmpdir(), 'farm-int8-'));
     try {
       req.onProgress?.('load', 0, 1);

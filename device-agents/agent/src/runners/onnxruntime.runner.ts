@@ -67,7 +67,7 @@ export class OnnxruntimeRunner implements Runner {
       throw RunnerError.unavailable(this.framework, errorMessage(err));
     });
     const { options } = req;
-    const inputs = buildInputs(req.inputs, options);
+    const inputs = buildInputs(req.inputs, options, req.inputFiles);
     const sessionOptions: OrtTypes.InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       intraOpNumThreads: options.threads,

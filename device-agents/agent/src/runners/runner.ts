@@ -44,6 +44,8 @@ export interface RunRequest {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   options: BenchmarkOptions;
+  /** Local paths of the uploaded tensors options.inputs names (kind "file"), by input name; the agent fetched them. */
+  inputFiles?: Record<string, string>;
   onProgress?: (phase: RunPhase, done: number, total: number) => void;
   /**
    * Called once with the first inference's outputs, in the runner's output order. Only the runner

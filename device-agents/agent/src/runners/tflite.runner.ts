@@ -127,7 +127,7 @@ export class TfliteRunner implements Runner {
       throw RunnerError.unavailable(this.framework, errorMessage(err));
     });
     const { options } = req;
-    const inputs = buildInputs(req.inputs, options);
+    const inputs = buildInputs(req.inputs, options, req.inputFiles);
     const notes: string[] = [
       'TFLite runs as WebAssembly (SIMD, XNNPACK delegate) under Node, not as a native build; expect it to be slower than native TFLite on the same CPU',
       'the wasm module is compiled fully optimised before loading (V8 without lazy/baseline wasm compilation), so timed runs do not include JIT tier-up',
