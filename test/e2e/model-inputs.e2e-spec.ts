@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { sampleRateBranchOnnx } from '../fixtures/onnx-fixtures.js';
 import { float32TensorProto, npyBytes } from '../fixtures/tensor-files.js';
+import { tfliteCustomOp } from '../fixtures/tflite-fixtures.js';
 import {
   api,
   createTestDatabase,
@@ -126,5 +127,31 @@ describe('model inputs and engine error classes (real API, agent and ONNX Runtim
     assert.equal(bad.status, 422, JSON.stringify(bad.body));
     assert.equal(bad.body.error.code, 'TENSOR_INVALID');
     assert.match(bad.body.error.message, /holds 32 bytes; shape \[1, 16\] of float32 needs 64/);
+  });
+
+  test('a TFLite custom op is listed at upload, refused at POST /benchmarks with its name, and with tryAnyway fails once', async () => {
+    const up = await uploadBytes(h.url, tfliteCustomOp('FarmCustomOp'), 'custom-op.tflite', { name: 'custom-op' });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const artifact = up.body.model.artifacts[0];
+    assert.deepEqual(artifact.customOps, [{ op: 'FarmCustomOp', domain: 'tflite-custom', count: 1 }]);
+    const tflite = artifact.verdicts.find((v: { framework: string }) => v.framework === 'tflite');
+    assert.equal(tflite.verdict, 'not_runnable');
+    assert.equal(tflite.reasons[0].op, 'FarmCustomOp');
+
+    const request = { modelId: up.body.model.id, targets: { deviceIds: [deviceId] }, frameworks: ['tflite'], options: quick };
+    const refused = await api(h.url, 'POST', '/benchmarks', request);
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'FRAMEWORK_CANNOT_RUN');
+    assert.match(refused.body.error.message, /^tflite cannot run custom-op\.tflite .*custom op FarmCustomOp/);
+    assert.deepEqual(refused.body.error.details.ops, ['FarmCustomOp']);
+
+    const tried = await api(h.url, 'POST', '/benchmarks', { ...request, tryAnyway: true });
+    assert.equal(tried.status, 202, JSON.stringify(tried.body));
+    const run = await waitForRun(h.url, tried.body.runId, 120_000);
+    const job = run.jobs[0];
+    assert.equal(job.status, 'failed');
+    assert.equal(job.error.code, 'RUNNER_MODEL_REJECTED');
+    assert.match(job.error.message, /FarmCustomOp/, 'the engine’s own words name the op');
+    assert.equal(job.attempts, 1, 'failed once, not three times');
   });
 });

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   /** Every targeted device is unauthorized or offline: nothing may be queued on it. */
   DEVICE_UNAVAILABLE: 409,
   FRAMEWORK_UNSUPPORTED: 422,
+  /** A cell whose verdict is not_runnable (an op the engine lacks): details name the artifact, engine and ops; "tryAnyway" queues it. */
+  FRAMEWORK_CANNOT_RUN: 422,
   DYNAMIC_SHAPE_UNRESOLVED: 422,
   RUN_NOT_FOUND: 404,
   JOB_NOT_FOUND: 404,

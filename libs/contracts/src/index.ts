@@ -10,6 +10,7 @@ export * from './compare.schema.js';
 export * from './error-codes.js';
 export * from './engine-errors.js';
 export * from './input-spec.schema.js';
+export * from './model-verdict.schema.js';
 export * from './benchmark-request.schema.js';
 export * from './layer-sum.js';
 export * from './queue-names.js';

@@ -1,5 +1,20 @@
 /** The JSON shape of a model and its artifacts in API responses (BigInt and storage paths kept out). */
+import { isQuantizedOnnx, type FrameworkVerdict } from '@farm/contracts';
+import { frameworkVerdicts, type CustomOp } from '@farm/model-inspect';
 import type { ArtifactRow, ModelWithArtifacts } from './models.repository.js';
+
+/** Per framework that reads the artifact: runnable, not runnable and why, or unknown (from the stored inspection). */
+export function artifactVerdicts(a: Pick<ArtifactRow, 'format' | 'opHistogram' | 'metadata'>): FrameworkVerdict[] {
+  const meta = (a.metadata ?? {}) as { customOps?: CustomOp[]; opset?: number | null };
+  const histogram = (a.opHistogram ?? {}) as Record<string, number>;
+  return frameworkVerdicts({
+    format: a.format,
+    opHistogram: histogram,
+    customOps: meta.customOps,
+    opset: meta.opset ?? null,
+    quantized: a.format === 'onnx' && isQuantizedOnnx(histogram),
+  });
+}
 
 export function artifactView(a: ArtifactRow) {
   return {
@@ -17,6 +32,9 @@ export function artifactView(a: ArtifactRow) {
     nodeCount: a.nodeCount,
     parameterCount: Number(a.parameterCount),
     metadata: a.metadata,
+    /** Custom and non-standard ops found at upload (TFLite custom codes, ONNX ops outside ai.onnx and ai.onnx.ml). */
+    customOps: ((a.metadata ?? {}) as { customOps?: CustomOp[] }).customOps ?? null,
+    verdicts: artifactVerdicts(a),
     createdAt: a.createdAt.toISOString(),
   };
 }
