@@ -1,10 +1,10 @@
 /** The JSON shape of a model and its artifacts in API responses (BigInt and storage paths kept out). */
-import { isQuantizedOnnx, type FrameworkVerdict } from '@farm/contracts';
+import { isQuantizedOnnx, type FrameworkVerdict, type TensorSpec } from '@farm/contracts';
 import { frameworkVerdicts, type CustomOp } from '@farm/model-inspect';
 import type { ArtifactRow, ModelWithArtifacts } from './models.repository.js';
 
 /** Per framework that reads the artifact: runnable, not runnable and why, or unknown (from the stored inspection). */
-export function artifactVerdicts(a: Pick<ArtifactRow, 'format' | 'opHistogram' | 'metadata'>): FrameworkVerdict[] {
+export function artifactVerdicts(a: Pick<ArtifactRow, 'format' | 'opHistogram' | 'metadata' | 'inputs'>): FrameworkVerdict[] {
   const meta = (a.metadata ?? {}) as { customOps?: CustomOp[]; opset?: number | null };
   const histogram = (a.opHistogram ?? {}) as Record<string, number>;
   return frameworkVerdicts({
@@ -13,6 +13,7 @@ export function artifactVerdicts(a: Pick<ArtifactRow, 'format' | 'opHistogram' |
     customOps: meta.customOps,
     opset: meta.opset ?? null,
     quantized: a.format === 'onnx' && isQuantizedOnnx(histogram),
+    inputs: a.inputs as unknown as TensorSpec[],
   });
 }
 

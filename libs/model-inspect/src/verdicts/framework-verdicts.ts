@@ -5,7 +5,7 @@
  * why; "unknown" wherever the data cannot say. Attributes and dtypes are not modelled, so a
  * runnable verdict can still meet an engine refusal, which the job then reports as model_rejected.
  */
-import { FRAMEWORK_FORMATS, FRAMEWORKS, type Framework, type FrameworkVerdict, type ModelFormat } from '@farm/contracts';
+import { FRAMEWORK_FORMATS, FRAMEWORKS, type Framework, type FrameworkVerdict, type ModelFormat, type TensorSpec } from '@farm/contracts';
 import type { CustomOp } from '../model-info.js';
 import { ONNXRUNTIME_COVERAGE } from './coverage/onnxruntime-1.30.js';
 import { OPENCV_ONNX_COVERAGE } from './coverage/opencv-4.6-onnx.js';
@@ -20,6 +20,8 @@ export interface VerdictInput {
   opset?: number | null;
   /** ONNX: whether the graph is quantized (QDQ or QOperator). */
   quantized: boolean;
+  /** The declared inputs: engines that feed float32 blobs only cannot feed other dtypes. */
+  inputs?: readonly TensorSpec[];
 }
 
 type Reason = FrameworkVerdict['reasons'][number];
@@ -61,6 +63,10 @@ function verdictFor(framework: Framework, a: VerdictInput): FrameworkVerdict {
       const refused: Reason[] = [
         ...custom.map((o) => ({ op: o.op, domain: o.domain, why: `${o.domain}::${o.op} is a custom op the ONNX importer cannot parse` })),
         ...ops.filter((op) => (c.unsupportedOps as readonly string[]).includes(op)).map((op) => ({ op, why: `${op}: ${c.engine} has no control-flow layers` })),
+        // opencv_runner (like ncnn-runner) builds float32 blobs: another input dtype cannot be fed.
+        ...(a.inputs ?? [])
+          .filter((i) => i.dtype !== 'float32')
+          .map((i) => ({ why: `input "${i.name}" is ${i.dtype}; opencv_runner feeds float32 blobs only` })),
       ];
       if (refused.length) return v('not_runnable', refused, c.engine);
       const unlisted = ops.filter((op) => !(c.importerOps as readonly string[]).includes(op));
