@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { sampleRateBranchOnnx } from '../fixtures/onnx-fixtures.js';
 import { float32TensorProto, npyBytes } from '../fixtures/tensor-files.js';
 import { tfliteCustomOp } from '../fixtures/tflite-fixtures.js';
@@ -13,6 +15,7 @@ import {
   api,
   createTestDatabase,
   requireEnv,
+  ROOT,
   sql,
   startAgent,
   startApi,
@@ -137,6 +140,21 @@ describe('model inputs and engine error classes (real API, agent and ONNX Runtim
     const tflite = artifact.verdicts.find((v: { framework: string }) => v.framework === 'tflite');
     assert.equal(tflite.verdict, 'not_runnable');
     assert.equal(tflite.reasons[0].op, 'FarmCustomOp');
+
+    // The CLI shows the same verdicts beside the model.
+    const cli = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), 'models', '--api', h.url], {
+        env: { ...process.env, FARM_API_KEY: h.apiKey },
+      });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (out += c));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    assert.equal(cli.code, 0, cli.out);
+    assert.match(cli.out, /custom-op .*tflite\/original +tflite NO +tflite-custom::FarmCustomOp/);
+    assert.match(cli.out, /custom-op tflite\/original: tflite cannot run it: custom op FarmCustomOp/);
+    assert.match(cli.out, /sample-rate-branch .*onnx\/original +onnxruntime yes, opencv-dnn NO, native-int8 NO/);
 
     const request = { modelId: up.body.model.id, targets: { deviceIds: [deviceId] }, frameworks: ['tflite'], options: quick };
     const refused = await api(h.url, 'POST', '/benchmarks', request);

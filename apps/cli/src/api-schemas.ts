@@ -4,7 +4,7 @@
  * uses are declared; zod drops the rest.
  */
 import { z } from 'zod';
-import { JOB_STATUSES, RUN_STATUSES } from '@farm/contracts';
+import { FrameworkVerdictSchema, JOB_STATUSES, RUN_STATUSES } from '@farm/contracts';
 
 export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -14,6 +14,11 @@ export const ArtifactSchema = z.object({
   variant: z.string(),
   fileName: z.string().nullable().optional(),
   sizeBytes: z.number().optional(),
+  customOps: z
+    .array(z.object({ op: z.string(), domain: z.string(), count: z.number() }))
+    .nullable()
+    .optional(),
+  verdicts: z.array(FrameworkVerdictSchema).optional(),
 });
 
 export const ModelSchema = z.object({
@@ -50,7 +55,7 @@ export const RunJobSchema = z.object({
   artifact: z.object({ id: z.string().nullable(), format: z.string(), variant: z.string() }),
   status: z.enum(JOB_STATUSES),
   progress: z.object({ phase: z.string(), done: z.number(), total: z.number() }).nullable(),
-  error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+  error: z.object({ code: z.string(), message: z.string().nullable(), hint: z.string().optional() }).nullable(),
   // robustSpread is null for results stored before it was computed.
   summary: z.object({ medianMs: z.number(), p90Ms: z.number(), cv: z.number(), robustSpread: z.number().nullable().optional(), runs: z.number() }).nullable(),
 });
