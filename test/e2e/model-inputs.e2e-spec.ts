@@ -19,15 +19,21 @@ import {
   sql,
   startAgent,
   startApi,
+  startWorker,
+  upload,
+  SAMPLE,
   uploadBytes,
   waitForRun,
   type AgentHandle,
   type ApiHandle,
+  type WorkerHandle,
 } from '../fixtures/stack.js';
 
 describe('model inputs and engine error classes (real API, agent and ONNX Runtime)', () => {
   let h: ApiHandle;
   let agent: AgentHandle;
+  // Makes the int8 variants (quantization runs in the worker).
+  let worker: WorkerHandle;
   let deviceId: string;
   let modelId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
@@ -35,6 +41,7 @@ describe('model inputs and engine error classes (real API, agent and ONNX Runtim
 
   beforeAll(async () => {
     h = await startApi({ databaseUrl: await createTestDatabase('inputs_e2e'), redisUrl });
+    worker = await startWorker(h, { redisUrl });
     agent = await startAgent(h, { redisUrl });
     const up = await uploadBytes(h.url, sampleRateBranchOnnx(), 'sample-rate-branch.onnx', { name: 'sample-rate-branch' });
     assert.equal(up.status, 201, JSON.stringify(up.body));
@@ -44,6 +51,7 @@ describe('model inputs and engine error classes (real API, agent and ONNX Runtim
 
   afterAll(async () => {
     await agent?.kill();
+    await worker?.kill();
     await h?.kill();
   });
 
@@ -171,5 +179,57 @@ describe('model inputs and engine error classes (real API, agent and ONNX Runtim
     assert.equal(job.error.code, 'RUNNER_MODEL_REJECTED');
     assert.match(job.error.message, /FarmCustomOp/, 'the engine’s own words name the op');
     assert.equal(job.attempts, 1, 'failed once, not three times');
+  });
+
+  test('calibration tensors uploaded as .npy change the int8 agreement figures, and the result says real data was used', async () => {
+    const up = await upload(h.url, SAMPLE.onnx, { name: 'blazeface-calibration' });
+    assert.ok(up.status === 201 || up.status === 200, JSON.stringify(up.body));
+    const blazeface = up.body.model.id;
+    const fp32Id = up.body.model.artifacts.find((a: { format: string }) => a.format === 'onnx').id;
+    // Four samples unlike the benchmark's synthetic inputs: small positive values (an image normalised to [0, 0.1)).
+    const tensorIds: string[] = [];
+    for (let s = 0; s < 4; s++) {
+      const data = Float32Array.from({ length: 128 * 128 * 3 }, (_, i) => (((i * 7919 + s * 104729) % 1000) / 1000) * 0.1);
+      const t = await uploadBytes(h.url, npyBytes('<f4', [1, 128, 128, 3], data), `calib-${s}.npy`, {}, '/tensors');
+      assert.equal(t.status, 201, JSON.stringify(t.body));
+      tensorIds.push(t.body.id);
+    }
+    const set = await api(h.url, 'POST', '/calibration-sets', { tensorIds });
+    assert.equal(set.status, 201, JSON.stringify(set.body));
+    assert.equal(set.body.samples, 4);
+
+    const int8Agreement = async (quantize: object) => {
+      const created = await api(h.url, 'POST', '/benchmarks', {
+        modelId: blazeface,
+        // The fp32 artifact only: each request's int8 cell is then the variant its own calibration makes.
+        artifactIds: [fp32Id],
+        targets: { deviceIds: [deviceId] },
+        frameworks: ['onnxruntime'],
+        quantize,
+        options: quick,
+      });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const run = await waitForRun(h.url, created.body.runId, 300_000);
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs.map((j: { error: unknown }) => j.error)));
+      const int8 = run.jobs.find((j: { artifact: { variant: string } }) => j.artifact.variant === 'int8_qdq');
+      return (await api(h.url, 'GET', `/results/${int8.id}`)).body.agreement;
+    };
+    const synthetic = await int8Agreement({ calibration: 'minmax' });
+    const real = await int8Agreement({ calibration: 'minmax', calibrationSetId: set.body.id });
+    console.log(
+      `int8 vs fp32 on the benchmark's inputs: synthetic calibration cosine ${synthetic.cosine}, max abs ${synthetic.maxAbsError}; uploaded calibration cosine ${real.cosine}, max abs ${real.maxAbsError}`,
+    );
+    assert.equal(synthetic.syntheticCalibration, true);
+    assert.equal(real.syntheticCalibration, false);
+    assert.notEqual(real.cosine, synthetic.cosine, 'other calibration data, other ranges, other agreement');
+    assert.notEqual(real.maxAbsError, synthetic.maxAbsError);
+
+    // A set that does not fit the model's input is refused before anything is made.
+    const other = await uploadBytes(h.url, npyBytes('<f4', [1, 16], new Float32Array(16)), 'small.npy', {}, '/tensors');
+    const wrongSet = await api(h.url, 'POST', '/calibration-sets', { tensorIds: [other.body.id] });
+    const refused = await api(h.url, 'POST', `/models/${blazeface}/quantize`, { calibrationSetId: wrongSet.body.id });
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'CALIBRATION_SET_MISMATCH');
+    assert.match(refused.body.error.message, /input "input:0" is \[1, 128, 128, 3\], the samples are \[1, 16\]/);
   });
 });

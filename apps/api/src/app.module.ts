@@ -36,7 +36,7 @@ import { AdviceController } from './compare/advisor/advice.controller.js';
 import { AdviceService } from './compare/advisor/advice.service.js';
 import { HealthController } from './health/health.controller.js';
 import { TensorsController } from './tensors/tensors.controller.js';
-import { TensorsRepository } from './tensors/tensors.repository.js';
+import { CalibrationSetsController } from './tensors/calibration-sets.controller.js';
 import { TensorsService } from './tensors/tensors.service.js';
 
 @Module({})
@@ -70,6 +70,7 @@ export class AppModule {
         AdviceController,
         HealthController,
         TensorsController,
+        CalibrationSetsController,
       ],
       providers: [
         // Every route passes the access guard first: cross-site check, then key and scope.
@@ -89,7 +90,6 @@ export class AppModule {
         LayerAlignmentRepository,
         LayerCompareService,
         AdviceService,
-        TensorsRepository,
         TensorsService,
       ],
     };

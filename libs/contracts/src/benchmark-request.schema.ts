@@ -33,7 +33,11 @@ export const BenchmarkRequestSchema = z
      */
     tryAnyway: z.boolean().optional(),
     quantize: z
-      .object({ calibration: z.enum(['minmax', 'percentile']).default('percentile') })
+      .object({
+        calibration: z.enum(['minmax', 'percentile']).default('percentile'),
+        /** Uploaded calibration data (POST /calibration-sets); default: seeded synthetic inputs. */
+        calibrationSetId: z.string().uuid().optional(),
+      })
       .strict()
       .optional(),
   })

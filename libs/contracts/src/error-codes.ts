@@ -20,6 +20,9 @@ export const ERROR_CODES = {
   TENSOR_INVALID: 422,
   TENSOR_TOO_LARGE: 413,
   TENSOR_NOT_FOUND: 404,
+  CALIBRATION_SET_NOT_FOUND: 404,
+  /** A calibration set that does not fit the artifact's input (name, shape): details name both. */
+  CALIBRATION_SET_MISMATCH: 422,
   MODEL_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   NO_MATCHING_DEVICE: 422,

@@ -8,6 +8,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   BenchmarkOptionsSchema,
+  calibrationKey,
   DomainError,
   isQuantizedOnnx,
   isTargetableStatus,
@@ -144,12 +145,12 @@ export class BenchmarksService {
       const standIn = (s: ArtifactRow) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true });
       this.checkJobCap(expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map(standIn)], !!req.targets.deviceIds).length);
       for (const s of sources) {
-        const prepared = await this.conversions.prepare(model.id, s, model.artifacts, req.quantize.calibration);
+        const prepared = await this.conversions.prepare(model.id, s, model.artifacts, req.quantize.calibration, req.quantize.calibrationSetId);
         if (prepared.ready) {
           if (!artifacts.some((a) => a.id === prepared.ready!.id)) artifacts = [...artifacts, prepared.ready];
         } else {
           // A variant row whose file went missing is made again by the conversion; its cells wait for that, not run on the lost file.
-          const stale = existingVariant(artifacts, s.id, req.quantize.calibration);
+          const stale = existingVariant(artifacts, s.id, calibrationKey(req.quantize.calibration, req.quantize.calibrationSetId));
           if (stale) artifacts = artifacts.filter((a) => a.id !== stale.id);
           pending.set(`int8-of-${s.id}`, { source: s, prepared });
         }

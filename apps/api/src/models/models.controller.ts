@@ -16,6 +16,8 @@ const QuantizeBodySchema = z
   .object({
     artifactId: z.string().uuid().optional(),
     calibration: z.enum(['minmax', 'percentile']).default('percentile'),
+    /** Uploaded calibration data (POST /calibration-sets); default: seeded synthetic inputs. */
+    calibrationSetId: z.string().uuid().optional(),
   })
   .strict();
 
@@ -98,7 +100,7 @@ export class ModelsController {
     @Body(zodPipe(QuantizeBodySchema)) body: z.infer<typeof QuantizeBodySchema>,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const conversion = await this.conversions.request(id, body.artifactId, body.calibration);
+    const conversion = await this.conversions.request(id, body.artifactId, body.calibration, body.calibrationSetId);
     if (conversion.status === 'succeeded') res.status(200);
     return conversion;
   }

@@ -26,4 +26,12 @@ export class TensorsRepository {
   findMany(ids: string[]) {
     return this.prisma.inputTensor.findMany({ where: { id: { in: ids } } });
   }
+
+  createCalibrationSet(s: { inputName: string | null; tensorIds: string[]; dtype: string; shape: number[]; totalBytes: number }) {
+    return this.prisma.calibrationSet.create({ data: s });
+  }
+
+  findCalibrationSet(id: string) {
+    return this.prisma.calibrationSet.findUnique({ where: { id } });
+  }
 }

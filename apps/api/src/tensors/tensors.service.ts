@@ -26,6 +26,21 @@ export function tensorView(t: TensorRow) {
   };
 }
 
+type CalibrationSetRow = NonNullable<Awaited<ReturnType<TensorsRepository['findCalibrationSet']>>>;
+
+export function calibrationSetView(s: CalibrationSetRow) {
+  return {
+    id: s.id,
+    inputName: s.inputName,
+    tensorIds: s.tensorIds,
+    samples: s.tensorIds.length,
+    dtype: s.dtype,
+    shape: s.shape,
+    totalBytes: s.totalBytes,
+    createdAt: s.createdAt.toISOString(),
+  };
+}
+
 @Injectable()
 export class TensorsService {
   constructor(
@@ -54,6 +69,45 @@ export class TensorsService {
       fileName: fileName.slice(0, 255),
     });
     return tensorView(row);
+  }
+
+  /**
+   * A calibration set from uploaded tensors, one sample each: float32, one shape, at most
+   * CALIBRATION_SET_MAX_SAMPLES, together within MAX_CALIBRATION_MB.
+   */
+  async createCalibrationSet(tensorIds: string[], inputName: string | undefined) {
+    const rows = await this.repo.findMany([...new Set(tensorIds)]);
+    const byId = new Map(rows.map((t) => [t.id, t]));
+    const missing = tensorIds.filter((id) => !byId.has(id));
+    if (missing.length) throw new DomainError('TENSOR_NOT_FOUND', `no tensor with id ${missing.join(', ')}; upload each sample with POST /tensors`);
+    const samples = tensorIds.map((id) => byId.get(id)!);
+    const first = samples[0]!;
+    const odd = samples.find((t) => t.dtype !== 'float32' || t.shape.join(',') !== first.shape.join(','));
+    if (odd) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `calibration samples are float32 tensors of one shape: tensor ${odd.id} is ${odd.dtype} [${odd.shape.join(', ')}], tensor ${first.id} ${first.dtype} [${first.shape.join(', ')}]`,
+      );
+    }
+    const totalBytes = samples.reduce((n, t) => n + t.sizeBytes, 0);
+    if (totalBytes > this.config.maxCalibrationBytes) {
+      throw new DomainError(
+        'CALIBRATION_TOO_LARGE',
+        `the samples take ${totalBytes} bytes, above MAX_CALIBRATION_MB (${this.config.maxCalibrationBytes} bytes)`,
+        {
+          calibrationBytes: totalBytes,
+          limitBytes: this.config.maxCalibrationBytes,
+        },
+      );
+    }
+    const set = await this.repo.createCalibrationSet({ inputName: inputName ?? null, tensorIds, dtype: first.dtype, shape: first.shape, totalBytes });
+    return calibrationSetView(set);
+  }
+
+  async getCalibrationSet(id: string) {
+    const s = await this.repo.findCalibrationSet(id);
+    if (!s) throw new DomainError('CALIBRATION_SET_NOT_FOUND', `no calibration set with id "${id}"; create one with POST /calibration-sets`);
+    return calibrationSetView(s);
   }
 
   async get(id: string) {
