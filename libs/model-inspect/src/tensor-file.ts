@@ -7,6 +7,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { DomainError, DTYPE_BYTES, type TensorDtype } from '@farm/contracts';
+import { onnxDtype } from './onnx-model.js';
 
 export const TENSOR_FILE_FORMATS = ['npy', 'onnx-pb'] as const;
 export type TensorFileFormat = (typeof TENSOR_FILE_FORMATS)[number];
@@ -63,18 +64,6 @@ function parseNpy(bytes: Uint8Array): ParsedTensor {
   return { format: 'npy', dtype, shape, data: exactData(bytes.subarray(start + headerLen), dtype, shape) };
 }
 
-const PB_DTYPES: Record<number, ParsedTensor['dtype']> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-};
-
 function parseTensorProto(bytes: Uint8Array): ParsedTensor {
   let t: onnxProto.onnx.TensorProto;
   try {
@@ -82,7 +71,8 @@ function parseTensorProto(bytes: Uint8Array): ParsedTensor {
   } catch (e) {
     refuse(`neither a .npy file nor an ONNX TensorProto: ${(e as Error).message}`);
   }
-  const dtype = PB_DTYPES[t.dataType] ?? refuse(`TensorProto data type ${t.dataType} is not supported`);
+  const pbType = onnxDtype(t.dataType);
+  const dtype = pbType === 'unknown' ? refuse(`TensorProto data type ${t.dataType} is not supported`) : pbType;
   const shape = t.dims.map((d) => Number(d));
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) refuse('the TensorProto has a negative or huge dim');
   if (t.externalData.length > 0) refuse('a TensorProto with external data cannot be uploaded: store the values in the file');
