@@ -131,6 +131,14 @@ test('a key given in the URL fragment is kept in sessionStorage and removed from
   assert.match(page.url(), /\?modelId=/);
 });
 
+test('beside the model, each artifact’s engine verdicts are the API’s (known at upload)', async () => {
+  const model = await getJson(`/models/${encodeURIComponent(compare.modelId)}`);
+  const expected = model.artifacts.flatMap((a) => a.verdicts.map((v) => `${v.framework}=${v.verdict}`)).sort();
+  const shown = await page.$$eval('[data-testid="engine-verdicts"] .engine-verdict', (els) => els.map((e) => `${e.dataset.framework}=${e.dataset.verdict}`));
+  assert.ok(expected.length > 0, 'the sample model has verdicts');
+  assert.deepEqual(shown.sort(), expected);
+});
+
 test('the matrix has one cell per (framework, device) of /compare, with the API medians', async () => {
   const shown = await page.$$eval('[data-testid="matrix"] td[data-testid="cell"]', (tds) =>
     tds.map((td) => ({ framework: td.dataset.framework, device: td.dataset.device, medianMs: Number(td.dataset.medianMs), text: td.textContent })),

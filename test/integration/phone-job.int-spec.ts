@@ -88,6 +88,24 @@ describeUnless(skip)('a phone job on an emulated arm64 device behind a real adb 
     assert.equal(phone.counts.syncSends, before);
   });
 
+  testUnless(false)('input values the request gives reach the runner on the device in the input file it pushes', async () => {
+    const description = await transport.describe(phone.serial);
+    const given = (jobId: string, seed: number) => ({
+      ...request(jobId),
+      options: { ...OPTIONS, profileRuns: 0, seed, inputs: { 'input:0': { kind: 'constant' as const, value: 0.05 } } },
+    });
+    const synthetic = await runOnPhone(
+      { transport, description },
+      runner,
+      { ...request('inputs-synthetic'), options: { ...OPTIONS, profileRuns: 0 } },
+      settings,
+    );
+    const a = await runOnPhone({ transport, description }, runner, given('inputs-given-a', 1), settings);
+    const b = await runOnPhone({ transport, description }, runner, given('inputs-given-b', 2), settings);
+    assert.notEqual(a.output.outputDigest, synthetic.output.outputDigest, 'the given values, not synthetic ones, were fed');
+    assert.equal(a.output.outputDigest, b.output.outputDigest, 'a constant does not depend on the seed');
+  });
+
   testUnless(false)('a hot device waits in the cooldown gate, runs when it cools, and the wait is recorded', async () => {
     const description = await transport.describe(phone.serial);
     phone.forceTemperature(80);

@@ -35,6 +35,9 @@ import { AdviceService } from './compare/advisor/advice.service.js';
 import { HealthController } from './health/health.controller.js';
 import { RegressionsController, SuitesController } from './suites/suites.controller.js';
 import { SuitesService } from './suites/suites.service.js';
+import { TensorsController } from './tensors/tensors.controller.js';
+import { CalibrationSetsController } from './tensors/calibration-sets.controller.js';
+import { TensorsService } from './tensors/tensors.service.js';
 
 @Module({})
 export class AppModule {
@@ -68,6 +71,8 @@ export class AppModule {
         HealthController,
         SuitesController,
         RegressionsController,
+        TensorsController,
+        CalibrationSetsController,
       ],
       providers: [
         // Every route passes the access guard first: cross-site check, then key and scope.
@@ -86,6 +91,7 @@ export class AppModule {
         LayerCompareService,
         AdviceService,
         SuitesService,
+        TensorsService,
       ],
     };
   }

@@ -151,10 +151,28 @@ export function formatDevicesTable(devices: DeviceView[]): string {
   return [renderTable(['name', 'id', 'platform', 'soc / cpu', 'state', 'temp', 'battery', 'frameworks'], rows), ...notes].join('\n');
 }
 
+const VERDICT_MARK = { runnable: 'yes', not_runnable: 'NO', unknown: '?' } as const;
+
+/**
+ * Models with, per artifact, each framework's verdict (yes / NO / ?) and the custom ops found at
+ * upload; below the table, why each NO (the op and the engine).
+ */
 export function formatModelsTable(models: Model[]): string {
   if (models.length === 0) return 'No models yet: upload one with `farm bench <model.onnx|model.tflite>`.';
-  const rows = models.map((m) => [m.name, m.id, m.artifacts.map((a) => `${a.format}/${a.variant}`).join(', '), m.createdAt ?? '']);
-  return renderTable(['name', 'id', 'artifacts', 'created'], rows);
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const m of models) {
+    m.artifacts.forEach((a, i) => {
+      const verdicts = (a.verdicts ?? []).map((v) => `${v.framework} ${VERDICT_MARK[v.verdict]}`).join(', ');
+      const custom = (a.customOps ?? []).map((c) => `${c.domain}::${c.op}`).join(', ');
+      rows.push([i === 0 ? m.name : '', i === 0 ? m.id : '', `${a.format}/${a.variant}`, verdicts || '-', custom || '-', i === 0 ? (m.createdAt ?? '') : '']);
+      for (const v of a.verdicts ?? []) {
+        if (v.verdict === 'not_runnable')
+          notes.push(`${m.name} ${a.format}/${a.variant}: ${v.framework} cannot run it: ${v.reasons.map((r) => r.why).join('; ')}`);
+      }
+    });
+  }
+  return [renderTable(['name', 'id', 'artifact', 'runs on (verdict)', 'custom ops', 'created'], rows), ...notes].join('\n');
 }
 
 /** One line per failed job: where it ran and the error the agent reported. */
@@ -163,7 +181,7 @@ export function formatFailures(jobs: RunJob[]): string[] {
     .filter((j) => j.status === 'failed' || j.status === 'cancelled')
     .map(
       (j) =>
-        `${j.framework} on ${deviceLabel(j.device.name, j.device.emulated)} (${j.artifact.format}): ${j.status === 'cancelled' ? 'CANCELLED: job was cancelled' : `${j.error?.code ?? 'UNKNOWN'}: ${j.error?.message ?? 'no message'}`}`,
+        `${j.framework} on ${deviceLabel(j.device.name, j.device.emulated)} (${j.artifact.format}): ${j.status === 'cancelled' ? 'CANCELLED: job was cancelled' : `${j.error?.code ?? 'UNKNOWN'}: ${j.error?.message ?? 'no message'}${j.error?.hint ? ` (hint: ${j.error.hint})` : ''}`}`,
     );
 }
 

@@ -100,9 +100,31 @@ async function init() {
   }
   const modelId = wanted ?? models[0].id;
   select.value = modelId;
+  state.models = models;
   await loadModel(modelId);
   await devicesLoaded;
   await nightlyLoaded;
+}
+
+const VERDICT_TEXT = { runnable: 'runs', not_runnable: 'cannot run', unknown: 'unknown' };
+
+/** Beside the model: per artifact, whether each engine can run it (known at upload), the reason on hover. */
+function showEngineVerdicts(model) {
+  const items = (model?.artifacts ?? []).flatMap((a) =>
+    (a.verdicts ?? []).map((v) =>
+      el(
+        'span',
+        {
+          class: `engine-verdict ${v.verdict}`,
+          'data-framework': v.framework,
+          'data-verdict': v.verdict,
+          title: [v.basis, ...v.reasons.map((r) => r.why)].join('\n'),
+        },
+        `${a.format}: ${v.framework} ${VERDICT_TEXT[v.verdict]}`,
+      ),
+    ),
+  );
+  $('engine-verdicts').replaceChildren(...items);
 }
 
 async function loadModel(modelId) {
@@ -111,6 +133,7 @@ async function loadModel(modelId) {
   showStatus('', 'Loading…');
   $('matrix-section').hidden = true;
   $('verdicts-section').hidden = true;
+  showEngineVerdicts(state.models?.find((m) => m.id === modelId));
   $('detail').hidden = true;
   let cmp;
   try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Framework } from './frameworks.js';
+import { InputSpecsSchema } from './input-spec.schema.js';
 
 /**
  * Options of one benchmark cell. Every field is an enum or a bounded number: jobs are data,
@@ -64,6 +65,8 @@ export const BenchmarkOptionsSchema = z
     profileRuns: z.number().int().min(LIMITS.profileRuns.min).max(LIMITS.profileRuns.max).default(10),
     /** Concrete shapes for inputs whose declared shape has dynamic dims. */
     inputShapes: z.record(inputName, z.array(dim).max(LIMITS.rank.max)).optional(),
+    /** Values for named inputs (input-spec.schema.ts); inputs not named get seeded synthetic values. */
+    inputs: InputSpecsSchema.optional(),
     /** Phones: the TFLite delegate or ONNX Runtime execution provider (see DELEGATES); unset keeps each runner's default. */
     delegate: z.enum(DELEGATES).optional(),
     /** Core ML only (see COMPUTE_UNITS). */

@@ -34,8 +34,17 @@ export const BenchmarkRequestSchema = z
      * quantizer, or reused): fp32 and int8 run side by side, and int8 results report their
      * agreement with fp32.
      */
+    /**
+     * Queue cells whose verdict (GET /models/:id) is not_runnable anyway: by default POST
+     * /benchmarks refuses them with 422 FRAMEWORK_CANNOT_RUN naming the op and the engine.
+     */
+    tryAnyway: z.boolean().optional(),
     quantize: z
-      .object({ calibration: z.enum(['minmax', 'percentile']).default('percentile') })
+      .object({
+        calibration: z.enum(['minmax', 'percentile']).default('percentile'),
+        /** Uploaded calibration data (POST /calibration-sets); default: seeded synthetic inputs. */
+        calibrationSetId: z.string().uuid().optional(),
+      })
       .strict()
       .optional(),
   })

@@ -15,6 +15,20 @@ export const CONVERSION_KINDS = ['int8_qdq'] as const;
 export const CONVERSION_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];
 export const CALIBRATION_METHODS = ['minmax', 'percentile'] as const;
+export type CalibrationMethodName = (typeof CALIBRATION_METHODS)[number];
+
+/**
+ * A conversion's calibration as one key (its row is unique per source, kind and key): the method,
+ * plus the uploaded calibration set when one was given ("percentile+set:<uuid>").
+ */
+export function calibrationKey(method: CalibrationMethodName, setId?: string): string {
+  return setId ? `${method}+set:${setId}` : method;
+}
+
+export function parseCalibrationKey(key: string): { method: CalibrationMethodName; setId: string | null } {
+  const [method, set] = key.split('+set:');
+  return { method: method as CalibrationMethodName, setId: set ?? null };
+}
 
 /** The queue carries only the row's id and generation: the database row holds what to do. */
 export const QuantizeInt8PayloadSchema = z
@@ -41,6 +55,8 @@ export const ConversionViewSchema = z
     kind: z.enum(CONVERSION_KINDS),
     sourceArtifactId: z.string().uuid(),
     calibration: z.enum(CALIBRATION_METHODS),
+    /** The uploaded calibration set the ranges came from; null: seeded synthetic inputs. */
+    calibrationSetId: z.string().uuid().nullable(),
     status: z.enum(CONVERSION_STATUSES),
     /** The variant, once it exists. */
     artifactId: z.string().uuid().nullable(),

@@ -14,12 +14,23 @@ export const ERROR_CODES = {
   MODEL_LIMIT_EXCEEDED: 422,
   /** A benchmark's inputs would need more memory than the configured limit or the device's RAM: details give the numbers. */
   INPUT_TOO_LARGE: 422,
+  /** options.inputs does not fit the model's declared inputs (an unknown name, a value count, a dtype): details name the input. */
+  INPUT_SPEC_MISMATCH: 422,
+  /** An uploaded tensor that is neither a readable .npy nor an ONNX TensorProto, or whose data does not fill its shape. */
+  TENSOR_INVALID: 422,
+  TENSOR_TOO_LARGE: 413,
+  TENSOR_NOT_FOUND: 404,
+  CALIBRATION_SET_NOT_FOUND: 404,
+  /** A calibration set that does not fit the artifact's input (name, shape): details name both. */
+  CALIBRATION_SET_MISMATCH: 422,
   MODEL_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   NO_MATCHING_DEVICE: 422,
   /** Every targeted device is unauthorized or offline: nothing may be queued on it. */
   DEVICE_UNAVAILABLE: 409,
   FRAMEWORK_UNSUPPORTED: 422,
+  /** A cell whose verdict is not_runnable (an op the engine lacks): details name the artifact, engine and ops; "tryAnyway" queues it. */
+  FRAMEWORK_CANNOT_RUN: 422,
   DYNAMIC_SHAPE_UNRESOLVED: 422,
   RUN_NOT_FOUND: 404,
   JOB_NOT_FOUND: 404,
@@ -46,7 +57,17 @@ export const ERROR_CODES = {
   ARTIFACT_NOT_FOUND: 404,
   JOB_STATE_CONFLICT: 409,
   SERVICE_UNAVAILABLE: 503,
+  /** Engine failures, one code per class (engine-errors.ts): the engine refused the model. */
   RUNNER_MODEL_REJECTED: 422,
+  /** The engine refused the inputs it was fed (a shape, a dtype, a value that sends the graph down a failing path). */
+  RUNNER_INVALID_INPUT: 422,
+  /** The model or its inputs need more memory than the runner may use: the same on every attempt. */
+  RUNNER_OUT_OF_MEMORY: 422,
+  /** The engine process died or failed without a reason it could name: retried. */
+  RUNNER_CRASHED: 500,
+  /** The run went over the job timeout: retried. */
+  RUNNER_TIMEOUT: 504,
+  /** A failure around the engine (an artifact fetch, an unreadable report): retried. */
   RUNNER_FAILED: 500,
   RUNNER_UNAVAILABLE: 503,
   CONVERSION_NOT_FOUND: 404,

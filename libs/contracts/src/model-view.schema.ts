@@ -4,6 +4,7 @@ import { MODEL_FORMATS } from './frameworks.js';
 import { ARTIFACT_VARIANTS } from './job.schema.js';
 import { TensorSpecSchema } from './tensor.schema.js';
 import { pageSchema } from './api-common.schema.js';
+import { FrameworkVerdictSchema } from './model-verdict.schema.js';
 
 export const ArtifactViewSchema = z
   .object({
@@ -27,6 +28,10 @@ export const ArtifactViewSchema = z
     parameterCount: z.number(),
     /** What inspection found (e.g. depthwise convs, a quantization report for int8 variants). */
     metadata: z.record(z.string(), z.unknown()),
+    /** Custom and non-standard ops found at upload (TFLite custom codes, ONNX ops outside ai.onnx and ai.onnx.ml); null: inspected before this was recorded. */
+    customOps: z.array(z.object({ op: z.string(), domain: z.string(), count: z.number().int() })).nullable(),
+    /** Per framework that reads the artifact: runnable, not runnable and why, or unknown. */
+    verdicts: z.array(FrameworkVerdictSchema),
     createdAt: z.string(),
   })
   .meta({ id: 'Artifact' });
@@ -65,6 +70,11 @@ export const QuantizeRequestSchema = z
   .object({
     artifactId: z.string().uuid().optional().meta({ description: "the fp32 ONNX artifact to quantize; default: the model's one" }),
     calibration: z.enum(['minmax', 'percentile']).default('percentile'),
+    calibrationSetId: z
+      .string()
+      .uuid()
+      .optional()
+      .meta({ description: 'uploaded calibration data (POST /calibration-sets); default: seeded synthetic inputs' }),
   })
   .strict()
   .meta({ id: 'QuantizeRequest' });

@@ -3,6 +3,7 @@
  * latencies, environment (as the agent sent it) and per-layer timings.
  */
 import { z } from 'zod';
+import { INPUT_SOURCES } from './input-spec.schema.js';
 import { LAYER_BASES } from './layer-sum.js';
 import { OP_CLASSES } from './op-class.js';
 import { MODEL_FORMATS } from './frameworks.js';
@@ -57,6 +58,8 @@ export const ResultViewSchema = z
     latenciesMs: z.array(z.number()),
     environment: EnvironmentSchema.passthrough(),
     notes: z.array(z.string()),
+    /** Per graph input: synthetic, or the kind of value the request gave (options.inputs); null for results stored before this was recorded. */
+    inputSources: z.record(z.string(), z.enum(INPUT_SOURCES)).nullable(),
     /** int8 variants: agreement of the outputs with the fp32 reference. */
     agreement: z
       .object({

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { LAYER_BASES } from './layer-sum.js';
 import { OP_CLASSES } from './op-class.js';
 import { DeviceRunEnvironmentSchema } from './device-state.schema.js';
+import { ENGINE_ERROR_CLASSES } from './engine-errors.js';
+import { INPUT_SOURCES } from './input-spec.schema.js';
 
 /** Most per-run samples one layer may carry (the profiled runs of a job are far fewer). */
 export const MAX_LAYER_SAMPLES = 10_000;
@@ -46,6 +48,8 @@ export const RunnerOutputSchema = z.object({
    */
   layerBasis: z.object({ basis: z.enum(LAYER_BASES), note: z.string().max(500).optional() }).optional(),
   notes: z.array(z.string()).default([]),
+  /** Per model input, where its values came from: "synthetic" (seeded random), or the kind of options.inputs entry given. */
+  inputSources: z.record(z.string(), z.enum(INPUT_SOURCES)).optional(),
   /** Set for quantized variants run against their fp32 reference. */
   agreement: z
     .object({
@@ -111,6 +115,10 @@ export const JobFailureSchema = z.object({
   code: z.string(),
   message: z.string().max(8000),
   final: z.boolean(),
+  /** An engine failure's class (engine-errors.ts); absent for failures around the engine. */
+  errorClass: z.enum(ENGINE_ERROR_CLASSES).optional(),
+  /** What the user can change so the next request runs ("pass options.inputs.sr ..."); the engine's message stays in `message`. */
+  hint: z.string().max(1000).optional(),
 });
 export type JobFailure = z.infer<typeof JobFailureSchema>;
 

@@ -1,5 +1,6 @@
 /** POST /benchmarks, GET /benchmarks/:id, DELETE /benchmarks/:id and GET /benchmarks/:id/results: a run and its jobs. */
 import { z } from 'zod';
+import { ENGINE_ERROR_CLASSES } from './engine-errors.js';
 import { DEVICE_STATUSES } from './agent.schema.js';
 import { JOB_STATUSES, RUN_STATUSES } from './job.schema.js';
 import { MODEL_FORMATS } from './frameworks.js';
@@ -34,7 +35,10 @@ export const RunJobSchema = z
     attempts: z.number().int(),
     /** The latest progress the agent reported. */
     progress: z.object({ phase: z.string(), done: z.number(), total: z.number() }).passthrough().nullable(),
-    error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+    /** The engine's message verbatim; for engine failures its class and what to change. */
+    error: z
+      .object({ code: z.string(), message: z.string().nullable(), class: z.enum(ENGINE_ERROR_CLASSES).optional(), hint: z.string().optional() })
+      .nullable(),
     queuedAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),

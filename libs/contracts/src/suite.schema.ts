@@ -4,6 +4,7 @@
  * answers with. Shared by the API, the worker, the CLI and the dashboard.
  */
 import { z } from 'zod';
+import { InputSpecsSchema } from './input-spec.schema.js';
 import { FrameworksSchema, OptionSetsSchema, TargetsSchema } from './benchmark-request.schema.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'a slug is 1-100 lower-case letters, digits, ".", "_" or "-"');
@@ -51,10 +52,10 @@ export const SuiteSpecSchema = z
     frameworks: FrameworksSchema.optional(),
     options: OptionSetsSchema.optional(),
     /**
-     * Per-input generation specs, by input name. Loosely typed for now: the input-spec schema of
-     * the inputs work will tie it down; the suite stores it as given.
+     * Values for named inputs, for every option set of every night (an option set's own
+     * options.inputs entry for the same input wins): the benchmark request's input specs.
      */
-    inputs: z.record(z.string().min(1).max(256), z.unknown()).optional(),
+    inputs: InputSpecsSchema.optional(),
     detection: DetectionSettingsSchema.default(DetectionSettingsSchema.parse({})),
     webhooks: z.array(WebhookSchema).max(8).default([]),
   })

@@ -56,6 +56,7 @@ describe('BlazeFace ONNX (front, 128x128, tf2onnx)', () => {
       producerVersion: '1.7.2',
       opsets: [{ domain: '', version: 12 }],
       opset: 12,
+      customOps: [],
     });
   });
 
@@ -98,6 +99,7 @@ describe('MediaPipe face detection TFLite', () => {
       schemaVersion: 3,
       description: 'keras2tflite_facedetector-front.tflite.generated',
       subgraphCount: 1,
+      customOps: [],
     });
   });
 

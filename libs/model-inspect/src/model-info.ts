@@ -16,6 +16,16 @@ export interface ModelNode {
   outputShape?: number[];
 }
 
+/**
+ * An op outside the standard set, listed at upload: a TFLite custom code (domain "tflite-custom"),
+ * or an ONNX op of a domain other than the default and ai.onnx.ml (its domain, e.g. "com.microsoft").
+ */
+export interface CustomOp {
+  op: string;
+  domain: string;
+  count: number;
+}
+
 export interface OnnxOpset {
   /** '' is the default ai.onnx domain. */
   domain: string;
@@ -30,6 +40,7 @@ export interface OnnxModelMetadata {
   opsets: OnnxOpset[];
   /** Opset of the default domain, null when the model does not import it. */
   opset: number | null;
+  customOps: CustomOp[];
 }
 
 export interface TfliteModelMetadata {
@@ -37,6 +48,7 @@ export interface TfliteModelMetadata {
   schemaVersion: number;
   description: string;
   subgraphCount: number;
+  customOps: CustomOp[];
 }
 
 export interface NcnnModelMetadata {

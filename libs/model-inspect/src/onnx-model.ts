@@ -5,7 +5,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { TensorDtype, TensorSpec } from '@farm/contracts';
-import type { ModelInfo, ModelNode, OnnxOpset } from './model-info.js';
+import type { CustomOp, ModelInfo, ModelNode, OnnxOpset } from './model-info.js';
 import { invalid, truncated, unknownFormat } from './model-errors.js';
 import { DEFAULT_PARSE_LIMITS, limitExceeded, type ParseLimits } from './parse-limits.js';
 import { OnnxWireError, scanOnnxWire } from './onnx-wire-scan.js';
@@ -287,6 +287,9 @@ function isDepthwiseConv(node: onnxProto.onnx.INodeProto, shapes: ShapeIndex): b
   return dataShape !== undefined && dataShape.length >= 2 && dataShape[1] === group;
 }
 
+/** The default domain (by either name) and ai.onnx.ml: every other domain's ops are listed as custom. */
+const STANDARD_DOMAINS = new Set(['', 'ai.onnx', 'ai.onnx.ml']);
+
 export function inspectOnnxModel(model: ModelProto, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ModelInfo {
   const graph = model.graph!;
   for (const [what, list] of [
@@ -302,9 +305,17 @@ export function inspectOnnxModel(model: ModelProto, limits: ParseLimits = DEFAUL
 
   // Counted in a Map, then made an object with own properties: an op type called "__proto__" counts like any other.
   const histogram = new Map<string, number>();
+  const custom = new Map<string, CustomOp>();
   const nodes: ModelNode[] = (graph.node ?? []).map((n) => {
     const opType = n.opType ?? '';
     histogram.set(opType, (histogram.get(opType) ?? 0) + 1);
+    const domain = n.domain ?? '';
+    if (!STANDARD_DOMAINS.has(domain)) {
+      const key = `${domain}\u0000${opType}`;
+      const c = custom.get(key) ?? { op: opType, domain, count: 0 };
+      c.count++;
+      custom.set(key, c);
+    }
     return { name: n.name || n.output?.[0] || '', opType, depthwise: isDepthwiseConv(n, shapes) };
   });
 
@@ -331,6 +342,7 @@ export function inspectOnnxModel(model: ModelProto, limits: ParseLimits = DEFAUL
       producerVersion: model.producerVersion ?? '',
       opsets,
       opset: defaultOpset ? defaultOpset.version : null,
+      customOps: [...custom.values()],
     },
   };
 }

@@ -163,7 +163,13 @@ describe('TFLite inspection of hand-built flatbuffers', () => {
       { name: 'boxes', opType: 'TFLite_Detection_PostProcess', depthwise: false, outputShape: [1, 10, 4] },
     ]);
     assert.deepEqual(info.opHistogram, { DEPTHWISE_CONV_2D: 1, GELU: 1, CONV_2D: 1, TFLite_Detection_PostProcess: 1 });
-    assert.deepEqual(info.metadata, { format: 'tflite', schemaVersion: 3, description: 'unit test', subgraphCount: 1 });
+    assert.deepEqual(info.metadata, {
+      format: 'tflite',
+      schemaVersion: 3,
+      description: 'unit test',
+      subgraphCount: 1,
+      customOps: [{ op: 'TFLite_Detection_PostProcess', domain: 'tflite-custom', count: 1 }],
+    });
   });
 
   it('uses shape_signature for dynamic dims and counts each constant buffer once', () => {

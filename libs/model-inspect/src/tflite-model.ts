@@ -65,9 +65,17 @@ function tensorSpec(fb: CheckedFlatbuffer, t: TensorRecord): TensorSpec {
   return { name: t.name, dtype: tfliteDtype(t.type), shape: dims.map((d) => (d < 0 ? null : d)) };
 }
 
-function opName(fb: CheckedFlatbuffer, code: TableRef): string {
+function builtinCode(fb: CheckedFlatbuffer, code: TableRef): number {
   // Old files only set the byte-wide deprecated field; new ones put 127 there and the real code in builtin_code.
-  const builtin = Math.max(fb.int8(code, OPERATOR_CODE.deprecatedBuiltinCode, 0), fb.int32(code, OPERATOR_CODE.builtinCode, 0));
+  return Math.max(fb.int8(code, OPERATOR_CODE.deprecatedBuiltinCode, 0), fb.int32(code, OPERATOR_CODE.builtinCode, 0));
+}
+
+function isCustom(fb: CheckedFlatbuffer, code: TableRef): boolean {
+  return builtinCode(fb, code) === TFLITE_CUSTOM_CODE;
+}
+
+function opName(fb: CheckedFlatbuffer, code: TableRef): string {
+  const builtin = builtinCode(fb, code);
   if (builtin === TFLITE_CUSTOM_CODE) return fb.string(code, OPERATOR_CODE.customCode) || 'CUSTOM';
   return tfliteBuiltinOperatorName(builtin);
 }
@@ -85,7 +93,12 @@ function inspect(fb: CheckedFlatbuffer, limits: ParseLimits): ModelInfo {
 
   const codesVec = fb.vector(model, MODEL.operatorCodes, 4);
   const opNames: string[] = [];
-  for (let i = 0; i < (codesVec?.length ?? 0); i++) opNames.push(opName(fb, fb.tableAt(codesVec!, i, 'OperatorCode')));
+  const customCode: boolean[] = [];
+  for (let i = 0; i < (codesVec?.length ?? 0); i++) {
+    const code = fb.tableAt(codesVec!, i, 'OperatorCode');
+    opNames.push(opName(fb, code));
+    customCode.push(isCustom(fb, code));
+  }
 
   const subgraphsVec = fb.vector(model, MODEL.subgraphs, 4);
   if (subgraphsVec === null || subgraphsVec.length === 0) throw new FlatbufferCorruptError('the model has no subgraphs');
@@ -129,6 +142,7 @@ function inspect(fb: CheckedFlatbuffer, limits: ParseLimits): ModelInfo {
 
   // Counted in a Map, then made an object with own properties: an op type called "__proto__" counts like any other.
   const histogram = new Map<string, number>();
+  const custom = new Map<string, number>();
   const nodes: ModelNode[] = [];
   const operatorsVec = fb.vector(sg, SUBGRAPH.operators, 4);
   for (let i = 0; i < (operatorsVec?.length ?? 0); i++) {
@@ -137,6 +151,7 @@ function inspect(fb: CheckedFlatbuffer, limits: ParseLimits): ModelInfo {
     const opType = opNames[codeIndex];
     if (opType === undefined) throw new FlatbufferCorruptError(`operator ${i} uses operator code ${codeIndex}, but the model has ${opNames.length}`);
     histogram.set(opType, (histogram.get(opType) ?? 0) + 1);
+    if (customCode[codeIndex]) custom.set(opType, (custom.get(opType) ?? 0) + 1);
     const firstOutput = fb.int32At(fb.vector(op, OPERATOR.outputs, 4), 0);
     const out = firstOutput === undefined || firstOutput < 0 ? undefined : tensorAt(tensors, firstOutput, `operator ${i}`);
     const name = out ? out.name : `${opType}:${i}`;
@@ -161,7 +176,13 @@ function inspect(fb: CheckedFlatbuffer, limits: ParseLimits): ModelInfo {
     nodeCount: nodes.length,
     nodes,
     parameterCount,
-    metadata: { format: 'tflite', schemaVersion, description, subgraphCount: subgraphsVec.length },
+    metadata: {
+      format: 'tflite',
+      schemaVersion,
+      description,
+      subgraphCount: subgraphsVec.length,
+      customOps: [...custom].map(([op, count]) => ({ op, domain: 'tflite-custom', count })),
+    },
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  checkInputSpecs,
   BenchmarkOptionsSchema,
   computeUnitsProblem,
   delegateProblem,
@@ -81,7 +82,8 @@ export const MAX_CELLS = 1000;
 export function expandMatrix(req: BenchmarkRequest, devices: MatrixDevice[], artifacts: MatrixArtifact[], explicitDevices: boolean): Cell[] {
   const optionSets: BenchmarkOptions[] =
     req.options === undefined ? [BenchmarkOptionsSchema.parse({})] : Array.isArray(req.options) ? req.options : [req.options];
-  for (const a of artifacts) for (const o of optionSets) resolveInputShapes(a.inputs, o.inputShapes);
+  // Shapes, then the given input values against them: a request that cannot be fed is refused before anything is queued.
+  for (const a of artifacts) for (const o of optionSets) checkInputSpecs(resolveInputShapes(a.inputs, o.inputShapes), o.inputs);
 
   const formats = [...new Set(artifacts.map((a) => a.format))];
   if (req.frameworks) {

@@ -1,6 +1,6 @@
 /** Database access for benchmark runs and their jobs. */
 import { Injectable } from '@nestjs/common';
-import type { JobStatus, RunStatus } from '@farm/contracts';
+import type { JobFailure, JobStatus, RunStatus } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -103,7 +103,7 @@ export class BenchmarksRepository {
     return this.prisma.$executeRaw`
       UPDATE benchmark_jobs
          SET status = 'running', attempts = attempts + 1, started_at = ${startedAt}, progress = NULL,
-             error_code = NULL, error_message = NULL
+             error_code = NULL, error_message = NULL, error_class = NULL, error_hint = NULL
        WHERE id = ${id}::uuid AND status IN ('queued', 'running')`;
   }
 
@@ -111,13 +111,14 @@ export class BenchmarksRepository {
     await this.prisma.benchmarkJob.updateMany({ where: { id, status: 'running' }, data: { progress } });
   }
 
-  async recordFailure(id: string, code: string, message: string, terminal: boolean, attempt: number): Promise<void> {
+  async recordFailure(id: string, f: Pick<JobFailure, 'code' | 'message' | 'attempt' | 'errorClass' | 'hint'>, terminal: boolean): Promise<void> {
     // attempt is the agent's count, quoted in the message; the attempts column stays the API's own count.
+    const error = { errorCode: f.code, errorClass: f.errorClass ?? null, errorHint: f.hint ?? null };
     await this.prisma.benchmarkJob.updateMany({
       where: { id, status: { in: ['queued', 'running'] } },
       data: terminal
-        ? { status: 'failed', errorCode: code, errorMessage: message, finishedAt: new Date() }
-        : { status: 'queued', errorCode: code, errorMessage: `attempt ${attempt} failed, will retry: ${message}` },
+        ? { status: 'failed', ...error, errorMessage: f.message, finishedAt: new Date() }
+        : { status: 'queued', ...error, errorMessage: `attempt ${f.attempt} failed, will retry: ${f.message}` },
     });
   }
 

@@ -8,11 +8,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   BenchmarkOptionsSchema,
+  calibrationKey,
   DomainError,
   isQuantizedOnnx,
   isTargetableStatus,
   type BenchmarkRequest,
   type Framework,
+  type FrameworkVerdict,
+  type EngineErrorClass,
   type TensorSpec,
   type RunJob,
   type CreateRunResponse,
@@ -29,7 +32,50 @@ import { expandMatrix, targetableDevices } from './benchmark-matrix.js';
 import { checkInputSizes } from './input-size.js';
 import { ConversionsService, existingVariant, isQuantizable, type PreparedConversion } from '../conversions/conversions.service.js';
 import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
+import { TensorsService } from '../tensors/tensors.service.js';
+import { artifactVerdicts } from '../models/model-view.js';
 import type { Prisma } from '../generated/prisma/client.js';
+
+/**
+ * The cells not known to fail. A cell whose artifact's verdict for its framework is not_runnable
+ * (an op the engine lacks) is refused, naming the op and the engine, when the request named that
+ * framework; a framework chosen implicitly (every one the devices have) just leaves it out. Refused
+ * or left out, nothing is stored for it.
+ */
+function withoutKnownFailures<C extends { artifactId: string; framework: Framework }>(
+  cells: C[],
+  artifacts: ArtifactRow[],
+  explicit: readonly Framework[] | undefined,
+): C[] {
+  const byId = new Map(artifacts.map((a) => [a.id, a]));
+  const verdicts = new Map<string, FrameworkVerdict | undefined>();
+  const kept = cells.filter((c) => {
+    const artifact = byId.get(c.artifactId);
+    if (!artifact) return true; // stand-ins for variants still to be made have no verdict yet
+    const key = `${c.artifactId}/${c.framework}`;
+    if (!verdicts.has(key))
+      verdicts.set(
+        key,
+        artifactVerdicts(artifact).find((x) => x.framework === c.framework),
+      );
+    const v = verdicts.get(key);
+    if (v?.verdict !== 'not_runnable') return true;
+    if (!explicit?.includes(c.framework)) return false;
+    const why = v.reasons.map((r) => r.why).join('; ');
+    throw new DomainError(
+      'FRAMEWORK_CANNOT_RUN',
+      `${c.framework} cannot run ${artifact.fileName} (${v.basis}): ${why}. Leave ${c.framework} out, or set "tryAnyway": true to queue it regardless`,
+      { artifactId: artifact.id, framework: c.framework, ops: v.reasons.flatMap((r) => (r.op ? [r.op] : [])), reasons: v.reasons },
+    );
+  });
+  if (kept.length === 0 && cells.length > 0) {
+    throw new DomainError(
+      'FRAMEWORK_CANNOT_RUN',
+      'every framework the chosen devices have is known to fail on these artifacts: see the verdicts in GET /models/:id, or set "tryAnyway": true',
+    );
+  }
+  return kept;
+}
 
 @Injectable()
 export class BenchmarksService {
@@ -42,11 +88,14 @@ export class BenchmarksService {
     private readonly producer: BenchmarkQueueProducer,
     private readonly conversions: ConversionsService,
     private readonly lifecycle: JobLifecycleService,
+    private readonly tensors: TensorsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** link.nightId: the suite night (or confirmation) the run belongs to. */
-  async create(req: BenchmarkRequest, link: { nightId?: string } = {}): Promise<CreateRunResponse> {
+  async create(request: BenchmarkRequest, link: { nightId?: string } = {}): Promise<CreateRunResponse> {
+    // Uploaded input tensors named by id become the sha256, dtype and shape the jobs carry.
+    const req = await this.tensors.resolve(request);
     const model = await this.models.findModel(req.modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${req.modelId}"; list models with GET /models`);
     let artifacts = model.artifacts;
@@ -102,12 +151,12 @@ export class BenchmarksService {
       const standIn = (s: ArtifactRow) => ({ ...asMatrixArtifact(s), id: `int8-of-${s.id}`, quantized: true });
       this.checkJobCap(expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...sources.map(standIn)], !!req.targets.deviceIds).length);
       for (const s of sources) {
-        const prepared = await this.conversions.prepare(model.id, s, model.artifacts, req.quantize.calibration);
+        const prepared = await this.conversions.prepare(model.id, s, model.artifacts, req.quantize.calibration, req.quantize.calibrationSetId);
         if (prepared.ready) {
           if (!artifacts.some((a) => a.id === prepared.ready!.id)) artifacts = [...artifacts, prepared.ready];
         } else {
           // A variant row whose file went missing is made again by the conversion; its cells wait for that, not run on the lost file.
-          const stale = existingVariant(artifacts, s.id, req.quantize.calibration);
+          const stale = existingVariant(artifacts, s.id, calibrationKey(req.quantize.calibration, req.quantize.calibrationSetId));
           if (stale) artifacts = artifacts.filter((a) => a.id !== stale.id);
           pending.set(`int8-of-${s.id}`, { source: s, prepared });
         }
@@ -115,7 +164,8 @@ export class BenchmarksService {
     }
 
     const standIns = [...pending.entries()].map(([id, p]) => ({ ...asMatrixArtifact(p.source), id, quantized: true }));
-    const cells = expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...standIns], !!req.targets.deviceIds);
+    const expanded = expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...standIns], !!req.targets.deviceIds);
+    const cells = req.tryAnyway ? expanded : withoutKnownFailures(expanded, artifacts, req.frameworks);
     this.checkJobCap(cells.length);
     const run = await this.repo.createRun(
       model.id,
@@ -200,7 +250,15 @@ export class BenchmarksService {
         status: j.status,
         attempts: j.attempts,
         progress: j.progress as RunJob['progress'],
-        error: j.errorCode ? { code: j.errorCode, message: j.errorMessage } : null,
+        // The engine's message verbatim, its class, and what to change (engine-errors.ts).
+        error: j.errorCode
+          ? {
+              code: j.errorCode,
+              message: j.errorMessage,
+              ...(j.errorClass ? { class: j.errorClass as EngineErrorClass } : {}),
+              ...(j.errorHint ? { hint: j.errorHint } : {}),
+            }
+          : null,
         queuedAt: j.queuedAt.toISOString(),
         startedAt: j.startedAt?.toISOString() ?? null,
         finishedAt: j.finishedAt?.toISOString() ?? null,

@@ -11,6 +11,7 @@ import '../health/health.contract.js';
 import '../auth/api-keys.contract.js';
 import '../agents/agents.contract.js';
 import '../suites/suites.contract.js';
+import '../tensors/tensors.contract.js';
 import { allRouteContracts } from './route-contract.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi-document.js';
 

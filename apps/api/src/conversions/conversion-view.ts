@@ -1,4 +1,4 @@
-import type { ConversionView } from '@farm/contracts';
+import { parseCalibrationKey, type ConversionView } from '@farm/contracts';
 import type { ConversionRow } from './conversions.repository.js';
 
 export function conversionView(c: ConversionRow): ConversionView {
@@ -7,7 +7,8 @@ export function conversionView(c: ConversionRow): ConversionView {
     modelId: c.modelId,
     kind: c.kind as ConversionView['kind'],
     sourceArtifactId: c.sourceId,
-    calibration: c.calibration as ConversionView['calibration'],
+    calibration: parseCalibrationKey(c.calibration).method,
+    calibrationSetId: parseCalibrationKey(c.calibration).setId,
     status: c.status,
     artifactId: c.artifactId,
     reused: c.reused,

@@ -5,7 +5,7 @@
  * the worker, which makes it in a capped child process. Callers poll the conversion.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DomainError, isQuantizedOnnx, type ConversionView, type TensorSpec } from '@farm/contracts';
+import { calibrationKey, DomainError, isQuantizedOnnx, type ConversionView, type TensorSpec } from '@farm/contracts';
 import { calibrationInputBytes } from '@farm/int8-compiler/calibration-size';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ArtifactStore } from '../models/artifact-store.service.js';
@@ -13,6 +13,7 @@ import { ModelsRepository, type ArtifactRow } from '../models/models.repository.
 import { ConversionQueueProducer } from '../queue/conversion-queue.producer.js';
 import { ConversionsRepository, type ConversionRow } from './conversions.repository.js';
 import { conversionView } from './conversion-view.js';
+import { TensorsRepository } from '../tensors/tensors.repository.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile';
 
@@ -27,7 +28,10 @@ export function existingVariant(artifacts: readonly ArtifactRow[], sourceId: str
     (a) =>
       a.derivedFromId === sourceId &&
       a.variant === 'int8_qdq' &&
-      (a.metadata as { quantization?: { calibration?: string } }).quantization?.calibration === calibration,
+      // calibrationKey: method and calibration set (variants made before sets existed carry the method only).
+      ((q) => (q?.calibrationKey ?? q?.calibration) === calibration)(
+        (a.metadata as { quantization?: { calibration?: string; calibrationKey?: string } }).quantization,
+      ),
   );
 }
 
@@ -48,6 +52,7 @@ export class ConversionsService {
     private readonly models: ModelsRepository,
     private readonly store: ArtifactStore,
     private readonly producer: ConversionQueueProducer,
+    private readonly tensors: TensorsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -75,8 +80,16 @@ export class ConversionsService {
    * caller enqueues once the rows that wait for it are committed). A variant whose file is present
    * is reused; one whose file went missing is made again by the worker, which puts the file back.
    */
-  async prepare(modelId: string, source: ArtifactRow, artifacts: readonly ArtifactRow[], calibration: CalibrationMethod): Promise<PreparedConversion> {
+  async prepare(
+    modelId: string,
+    source: ArtifactRow,
+    artifacts: readonly ArtifactRow[],
+    method: CalibrationMethod,
+    calibrationSetId?: string,
+  ): Promise<PreparedConversion> {
     this.check(source);
+    if (calibrationSetId) await this.checkCalibrationSet(calibrationSetId, source);
+    const calibration = calibrationKey(method, calibrationSetId);
     let conversion = await this.repo.findOrCreate({ modelId, sourceId: source.id, kind: 'int8_qdq', calibration });
     const variant = existingVariant(artifacts, source.id, calibration);
     if (variant && (await this.store.has(variant.sha256))) {
@@ -90,6 +103,26 @@ export class ConversionsService {
     return { conversion, ready: null, enqueue: conversion.status === 'queued' };
   }
 
+  /** The set must feed one of the source's inputs (its only one unless named) with exactly its declared shape. */
+  private async checkCalibrationSet(id: string, source: ArtifactRow): Promise<void> {
+    const set = await this.tensors.findCalibrationSet(id);
+    if (!set) throw new DomainError('CALIBRATION_SET_NOT_FOUND', `no calibration set with id "${id}"; create one with POST /calibration-sets`);
+    const inputs = source.inputs as unknown as TensorSpec[];
+    const mismatch = (why: string) => {
+      throw new DomainError('CALIBRATION_SET_MISMATCH', `calibration set ${id} cannot calibrate artifact ${source.id}: ${why}`, {
+        calibrationSetId: id,
+        artifactId: source.id,
+      });
+    };
+    if (!set.inputName && inputs.length !== 1)
+      mismatch(`the model has ${inputs.length} inputs; name the one the samples feed ("input" in POST /calibration-sets)`);
+    const input = set.inputName ? inputs.find((i) => i.name === set.inputName) : inputs[0];
+    if (!input) return mismatch(`the model has no input "${set.inputName}"`);
+    if (input.dtype !== 'float32') mismatch(`input "${input.name}" is ${input.dtype}; calibration samples are float32`);
+    if (input.shape.join(',') !== set.shape.join(','))
+      mismatch(`input "${input.name}" is [${input.shape.join(', ')}], the samples are [${set.shape.join(', ')}]`);
+  }
+
   /** A conversion that did not reach the queue is re-added by the worker's reconciler. */
   async enqueue(c: PreparedConversion): Promise<void> {
     if (!c.enqueue) return;
@@ -101,7 +134,7 @@ export class ConversionsService {
   }
 
   /** POST /models/:id/quantize: the conversion to poll, succeeded at once when the variant exists. */
-  async request(modelId: string, artifactId: string | undefined, calibration: CalibrationMethod): Promise<ConversionView> {
+  async request(modelId: string, artifactId: string | undefined, calibration: CalibrationMethod, calibrationSetId?: string): Promise<ConversionView> {
     const model = await this.models.findModel(modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${modelId}"`);
     const source = artifactId ? model.artifacts.find((a) => a.id === artifactId) : model.artifacts.find(isQuantizable);
@@ -111,7 +144,7 @@ export class ConversionsService {
         artifactId ? `artifact ${artifactId} does not belong to model ${modelId}` : `model ${modelId} has no fp32 ONNX artifact to quantize`,
       );
     }
-    const prepared = await this.prepare(model.id, source, model.artifacts, calibration);
+    const prepared = await this.prepare(model.id, source, model.artifacts, calibration, calibrationSetId);
     await this.enqueue(prepared);
     return conversionView(prepared.conversion);
   }

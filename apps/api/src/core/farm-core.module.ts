@@ -11,6 +11,7 @@ import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
 import { ConversionQueueProducer } from '../queue/conversion-queue.producer.js';
 import { ArtifactStore } from '../models/artifact-store.service.js';
 import { ModelsRepository } from '../models/models.repository.js';
+import { TensorsRepository } from '../tensors/tensors.repository.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { BenchmarksRepository } from '../benchmarks/benchmarks.repository.js';
 import { ResultsRepository } from '../results/results.repository.js';
@@ -30,6 +31,7 @@ const shared = [
   ConversionQueueProducer,
   ArtifactStore,
   ModelsRepository,
+  TensorsRepository,
   DevicesRepository,
   BenchmarksRepository,
   ResultsRepository,

@@ -52,7 +52,7 @@ export class JobLifecycleService {
   }
 
   async failed(job: JobRow, f: JobFailure): Promise<void> {
-    await this.jobs.recordFailure(job.id, f.code, f.message, f.permanent || f.final, f.attempt);
+    await this.jobs.recordFailure(job.id, f, f.permanent || f.final);
     await this.jobs.refreshRunStatus(job.runId);
     await this.afterRunChange(job.runId);
   }

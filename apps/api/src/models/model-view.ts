@@ -1,6 +1,21 @@
 /** A model and its artifacts as the API shows them (ModelViewSchema in @farm/contracts; BigInt and storage paths kept out). */
-import type { ArtifactView, ModelView, TensorSpec } from '@farm/contracts';
+import { isQuantizedOnnx, type ArtifactView, type FrameworkVerdict, type ModelView, type TensorSpec } from '@farm/contracts';
+import { frameworkVerdicts, type CustomOp } from '@farm/model-inspect';
 import type { ArtifactRow, ModelWithArtifacts } from './models.repository.js';
+
+/** Per framework that reads the artifact: runnable, not runnable and why, or unknown (from the stored inspection). */
+export function artifactVerdicts(a: Pick<ArtifactRow, 'format' | 'opHistogram' | 'metadata' | 'inputs'>): FrameworkVerdict[] {
+  const meta = (a.metadata ?? {}) as { customOps?: CustomOp[]; opset?: number | null };
+  const histogram = (a.opHistogram ?? {}) as Record<string, number>;
+  return frameworkVerdicts({
+    format: a.format,
+    opHistogram: histogram,
+    customOps: meta.customOps,
+    opset: meta.opset ?? null,
+    quantized: a.format === 'onnx' && isQuantizedOnnx(histogram),
+    inputs: a.inputs as unknown as TensorSpec[],
+  });
+}
 
 export function artifactView(a: ArtifactRow): ArtifactView {
   return {
@@ -19,6 +34,9 @@ export function artifactView(a: ArtifactRow): ArtifactView {
     nodeCount: a.nodeCount,
     parameterCount: Number(a.parameterCount),
     metadata: a.metadata as Record<string, unknown>,
+    /** Custom and non-standard ops found at upload (TFLite custom codes, ONNX ops outside ai.onnx and ai.onnx.ml). */
+    customOps: ((a.metadata ?? {}) as { customOps?: CustomOp[] }).customOps ?? null,
+    verdicts: artifactVerdicts(a),
     createdAt: a.createdAt.toISOString(),
   };
 }

@@ -83,7 +83,7 @@ export const ModelsContract = {
       202: { description: 'a conversion was queued (or one in progress is returned)', schema: ConversionViewSchema },
       200: { description: 'the variant exists already', schema: ConversionViewSchema },
     },
-    errors: ['MODEL_NOT_FOUND', 'MODEL_INVALID', 'CALIBRATION_TOO_LARGE'],
+    errors: ['MODEL_NOT_FOUND', 'MODEL_INVALID', 'CALIBRATION_TOO_LARGE', 'CALIBRATION_SET_NOT_FOUND', 'CALIBRATION_SET_MISMATCH'],
   }),
   conversion: defineRoute({
     method: 'get',

@@ -62,7 +62,7 @@ export class ModelsController {
     @Body(zodPipe(QuantizeRequestSchema)) body: QuantizeRequest,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const conversion = await this.conversions.request(id, body.artifactId, body.calibration);
+    const conversion = await this.conversions.request(id, body.artifactId, body.calibration, body.calibrationSetId);
     if (conversion.status === 'succeeded') res.status(200);
     return conversion;
   }

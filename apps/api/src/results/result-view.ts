@@ -54,6 +54,7 @@ export function resultView(r: ResultRow): ResultView {
     latenciesMs: r.latenciesMs,
     environment: r.environment as Environment,
     notes: r.notes,
+    inputSources: (r.inputSources ?? null) as ResultView['inputSources'],
     agreement: r.agreement as ResultView['agreement'],
     profiledRuns: r.profiledRuns,
     startedAt: r.startedAt.toISOString(),

@@ -70,6 +70,7 @@ export class ResultsRepository {
             cpuFreqMHz: env.cpuFreqMHz,
             temperatureC: env.temperatureC,
             notes: o.notes,
+            ...(o.inputSources ? { inputSources: o.inputSources } : {}),
             agreement: agreement as Prisma.InputJsonValue | undefined,
             startedAt: new Date(sub.startedAt),
             finishedAt: new Date(sub.finishedAt),
@@ -100,7 +101,7 @@ export class ResultsRepository {
       }
       await tx.benchmarkJob.update({
         where: { id: sub.jobId },
-        data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null },
+        data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null, errorClass: null, errorHint: null },
       });
       return { stored: true, resultId };
     });

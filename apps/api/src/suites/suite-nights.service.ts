@@ -5,7 +5,7 @@
  * devices). A night key is started at most once (see SuitesRepository.createNight).
  */
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, SuiteSpecSchema, type BenchmarkRequest, type SuiteSpec } from '@farm/contracts';
+import { BenchmarkOptionsSchema, DomainError, SuiteSpecSchema, type BenchmarkOptions, type BenchmarkRequest, type SuiteSpec } from '@farm/contracts';
 import { ModelsRepository } from '../models/models.repository.js';
 import { BenchmarksService } from '../benchmarks/benchmarks.service.js';
 import { SuitesRepository, type NightRow } from './suites.repository.js';
@@ -72,7 +72,7 @@ export class SuiteNightsService {
           artifactIds: m.artifactIds,
           targets: spec.targets,
           ...(spec.frameworks ? { frameworks: spec.frameworks } : {}),
-          ...(spec.options ? { options: spec.options } : {}),
+          ...(spec.options || spec.inputs ? { options: withSuiteInputs(spec.options, spec.inputs) } : {}),
         };
         await this.benchmarks.create(req, { nightId: night.id });
       }
@@ -114,4 +114,12 @@ export class SuiteNightsService {
     }
     return this.suites.findNight(night.id);
   }
+}
+
+/** A suite's input specs go into every option set; an option set's own entry for the same input wins. */
+export function withSuiteInputs(options: SuiteSpec['options'], inputs: SuiteSpec['inputs']): NonNullable<BenchmarkRequest['options']> {
+  const sets = options ?? BenchmarkOptionsSchema.parse({});
+  if (!inputs) return sets;
+  const merge = (o: BenchmarkOptions): BenchmarkOptions => ({ ...o, inputs: { ...inputs, ...o.inputs } });
+  return Array.isArray(sets) ? sets.map(merge) : merge(sets);
 }

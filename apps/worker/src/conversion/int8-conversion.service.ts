@@ -11,12 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DomainError, type ErrorCode, type QuantizeInt8Payload, type QuantizeInt8Result } from '@farm/contracts';
+import { DomainError, parseCalibrationKey, type ErrorCode, type QuantizeInt8Payload, type QuantizeInt8Result } from '@farm/contracts';
 import { inspectModel } from '@farm/model-inspect';
 import { APP_CONFIG, type AppConfig } from '@farm/api/config/app-config';
 import { ArtifactStore, sha256Hex } from '@farm/api/models/artifact-store.service';
 import { ModelsRepository, type ArtifactRow } from '@farm/api/models/models.repository';
 import { ConversionsRepository, type ConversionRow } from '@farm/api/conversions/conversions.repository';
+import { TensorsRepository } from '@farm/api/tensors/tensors.repository';
 import { existingVariant, isQuantizable } from '@farm/api/conversions/conversions.service';
 import { JobLifecycleService } from '@farm/api/jobs/job-lifecycle.service';
 import type { Prisma } from '@farm/api/generated/prisma/client';
@@ -48,6 +49,7 @@ export class Int8ConversionService implements OnModuleInit {
 
   constructor(
     private readonly conversions: ConversionsRepository,
+    private readonly tensors: TensorsRepository,
     private readonly models: ModelsRepository,
     private readonly store: ArtifactStore,
     private readonly lifecycle: JobLifecycleService,
@@ -125,14 +127,15 @@ export class Int8ConversionService implements OnModuleInit {
         { modelId: model.id },
         {
           sha256,
-          fileName: source.fileName.replace(/\.onnx$/i, '') + `.int8-${c.calibration}.onnx`,
+          fileName: source.fileName.replace(/\.onnx$/i, '') + `.int8-${c.calibration.replace('+set:', '-set-')}.onnx`,
           sizeBytes: bytes.length,
           storagePath: path,
           info,
           variant: 'int8_qdq',
           derivedFromId: source.id,
           version: source.version,
-          metadata: { quantization: report },
+          // The key (method and calibration set) is what a later request is matched against.
+          metadata: { quantization: { ...(report as object), calibrationKey: c.calibration } },
         },
       );
       this.logger.log(`quantized artifact ${source.id} (${c.calibration}) in ${Math.round(performance.now() - t0)} ms`);
@@ -145,6 +148,30 @@ export class Int8ConversionService implements OnModuleInit {
     }
   }
 
+  /**
+   * The child's calibration arguments: the method and the byte limit, then for an uploaded set the
+   * input it feeds, its dims, and each sample's file in the artifact store (paths only: data, never
+   * a command).
+   */
+  private async calibrationArgs(c: ConversionRow, source: ArtifactRow): Promise<string[]> {
+    const { method, setId } = parseCalibrationKey(c.calibration);
+    const base = [method, String(this.config.maxCalibrationBytes)];
+    if (!setId) return base;
+    const set = await this.tensors.findCalibrationSet(setId);
+    if (!set) throw new PermanentConversionError('CALIBRATION_SET_NOT_FOUND', `calibration set ${setId} of conversion ${c.id} is gone`);
+    const samples = await this.tensors.findMany(set.tensorIds);
+    const byId = new Map(samples.map((t) => [t.id, t]));
+    const paths: string[] = [];
+    for (const id of set.tensorIds) {
+      const t = byId.get(id);
+      if (!t || !(await this.store.has(t.sha256)))
+        throw new PermanentConversionError('TENSOR_NOT_FOUND', `calibration sample ${id} is missing; upload it again`);
+      paths.push(this.store.pathFor(t.sha256));
+    }
+    const input = set.inputName ?? (source.inputs as unknown as { name: string }[])[0]!.name;
+    return [...base, input, set.shape.join('x'), ...paths];
+  }
+
   /** The quantized bytes and report from a capped child; a crash is thrown as transient, what the child refused as permanent. */
   private async quantizeInChild(c: ConversionRow, source: ArtifactRow): Promise<{ bytes: Uint8Array; report: unknown }> {
     const dir = join(this.config.artifactDir, 'tmp');
@@ -154,7 +181,7 @@ export class Int8ConversionService implements OnModuleInit {
       const o = await runCappedChild(
         {
           script: CHILD_SCRIPT,
-          args: [this.store.pathFor(source.sha256), out, c.calibration, String(this.config.maxCalibrationBytes)],
+          args: [this.store.pathFor(source.sha256), out, ...(await this.calibrationArgs(c, source))],
           memoryBytes: this.config.conversion.memoryBytes,
           heapMb: this.config.conversion.heapMb,
           timeoutMs: this.config.conversion.timeoutMs,

@@ -21,7 +21,7 @@ function answer(a: ChildAnswer): void {
 process.on('disconnect', () => process.exit(70));
 
 async function main(): Promise<void> {
-  const [source, out, calibration, maxBytes] = process.argv.slice(2);
+  const [source, out, calibration, maxBytes, input, dims, ...samplePaths] = process.argv.slice(2);
   if (!source || !out || (calibration !== 'minmax' && calibration !== 'percentile') || !Number(maxBytes)) {
     answer({ ok: false, code: 'CONVERSION_FAILED', message: 'quantize-child: usage: <source> <out> <minmax|percentile> <maxCalibrationBytes>' });
     return;
@@ -38,7 +38,18 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    const result = await quantizeOnnx(bytes, { calibration: calibration as CalibrationMethod });
+    // Uploaded calibration data: one float32 sample per file (raw little-endian, as the API stored it) for `input`.
+    const shape = dims ? dims.split('x').map(Number) : [];
+    const inputs = input
+      ? await Promise.all(
+          samplePaths.map(async (p) => {
+            const raw = await readFile(p);
+            const data = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+            return { [input]: { data, dims: shape } };
+          }),
+        )
+      : undefined;
+    const result = await quantizeOnnx(bytes, { calibration: calibration as CalibrationMethod, ...(inputs ? { inputs } : {}) });
     await writeFile(out, result.model);
     answer({ ok: true, report: result.report });
   } catch (e) {

@@ -1,7 +1,8 @@
 // Runner memory caps and permanent engine failures, through real child processes and real engines.
 import assert from 'node:assert/strict';
 import { beforeAll, describe, it } from '@jest/globals';
-import { permanentFailureReason, RunnerError } from '../runners/runner.js';
+import { classifyEngineFailure } from '../runners/engine-errors.js';
+import { RunnerError } from '../runners/runner.js';
 import { hostAddressSpaceBytes, runIsolated } from './run-isolated.js';
 import {
   BLAZEFACE_ONNX_INPUTS,
@@ -59,7 +60,7 @@ describe('runner memory cap (RLIMIT_AS through prlimit)', () => {
   it('a declared 1x3x100000x100000 input fails once, permanently, not three times as transient', async () => {
     await assert.rejects(
       ortWithInput([1, 3, 100000, 100000]),
-      (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_MODEL_REJECTED' && /Invalid typed array length/.test(e.message),
+      (e: unknown) => e instanceof RunnerError && e.permanent && e.code === 'RUNNER_OUT_OF_MEMORY' && /Invalid typed array length/.test(e.message),
     );
   });
 
@@ -67,21 +68,29 @@ describe('runner memory cap (RLIMIT_AS through prlimit)', () => {
     // 2 GiB of float32 against a 512 MiB cap: the host's heap and address space refuse it.
     await assert.rejects(
       ortWithInput([1, 8, 8192, 8192]),
-      (e: unknown) => e instanceof RunnerError && e.permanent && (e.details as { reason?: string }).reason === 'allocation failed',
+      (e: unknown) => e instanceof RunnerError && e.permanent && e.errorClass === 'out_of_memory' && e.code === 'RUNNER_OUT_OF_MEMORY',
     );
   });
 });
 
 describe('permanent engine failures', () => {
-  it('classifies allocation and invalid-input messages as permanent, others as transient', () => {
-    assert.equal(permanentFailureReason('Invalid typed array length: 30000000000'), 'allocation failed');
-    assert.equal(permanentFailureReason('FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'), 'allocation failed');
-    assert.equal(permanentFailureReason("terminate called after throwing an instance of 'std::bad_alloc'"), 'allocation failed');
-    assert.equal(permanentFailureReason('[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Got invalid dimensions for input: x'), 'invalid input');
-    assert.equal(permanentFailureReason('connection reset by peer'), null);
+  it('classifies allocation failures as out of memory for any engine, and an unnamed failure as a retried crash', () => {
+    for (const message of [
+      'Invalid typed array length: 30000000000',
+      'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory',
+      "terminate called after throwing an instance of 'std::bad_alloc'",
+    ]) {
+      assert.equal(classifyEngineFailure('runner-process', message, { stage: 'run' }).errorClass, 'out_of_memory', message);
+    }
+    const invalid = classifyEngineFailure('onnxruntime-node', '[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Got invalid dimensions for input: x', {
+      stage: 'run',
+    });
+    assert.deepEqual([invalid.errorClass, invalid.retryable], ['invalid_input', false]);
+    assert.deepEqual(classifyEngineFailure('runner-process', 'connection reset by peer', { stage: 'run' }), { errorClass: 'crash', retryable: true });
     const e = RunnerError.from(new RangeError('Array buffer allocation failed'));
     assert.equal(e.permanent, true);
-    assert.equal(e.code, 'RUNNER_MODEL_REJECTED');
-    assert.equal(RunnerError.from(new Error('socket hang up')).permanent, false);
+    assert.equal(e.code, 'RUNNER_OUT_OF_MEMORY');
+    const crash = RunnerError.from(new Error('socket hang up'));
+    assert.deepEqual([crash.permanent, crash.code, crash.errorClass], [false, 'RUNNER_CRASHED', 'crash']);
   });
 });

@@ -88,7 +88,7 @@ describe('runIsolated (runner-host child process)', () => {
     writeFileSync(crasher, "process.stderr.write('engine exploded\\n'); process.kill(process.pid, 'SIGSEGV');\n");
     await assert.rejects(
       runIsolated('onnxruntime', { modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: [], options: QUICK }, { hostScript: crasher }),
-      (e: unknown) => e instanceof RunnerError && !e.permanent && e.code === 'RUNNER_FAILED' && /SIGSEGV/.test(e.message) && /engine exploded/.test(e.message),
+      (e: unknown) => e instanceof RunnerError && !e.permanent && e.code === 'RUNNER_CRASHED' && /SIGSEGV/.test(e.message) && /engine exploded/.test(e.message),
     );
   });
 
@@ -124,7 +124,7 @@ describe('runIsolated (runner-host child process)', () => {
     const transport = new LocalTransport({ root: join(dir, 'device') });
     await assert.rejects(
       runIsolated('onnxruntime', req, { timeoutMs: 1500, hostScript: RUNNER_HOST, transport }),
-      (e: unknown) => e instanceof RunnerError && !e.permanent && /timed out/.test(e.message),
+      (e: unknown) => e instanceof RunnerError && !e.permanent && e.code === 'RUNNER_TIMEOUT' && /timed out/.test(e.message),
     );
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 1500);

@@ -76,6 +76,7 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
     inputs: req.inputs,
     outputs: req.outputs,
     options: req.options,
+    ...(req.inputFiles ? { inputFiles: req.inputFiles } : {}),
     settings,
     transportRoot: transport.root,
     workspaceDir: workspace.dir,
@@ -117,7 +118,7 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
     } catch (err) {
       throw RunnerError.failed(`cannot start the runner host: ${(err as Error).message}`);
     }
-    if (r.timedOut) throw RunnerError.failed(`${framework}: benchmark timed out after ${opts.timeoutMs} ms`, { timeout: true });
+    if (r.timedOut) throw RunnerError.timeout(`${framework}: benchmark timed out after ${opts.timeoutMs} ms`);
     if (r.aborted) throw cancelled();
     if (result && r.exitCode === 0) return result;
     if (reported) throw reported;
@@ -125,10 +126,12 @@ export async function runIsolated(framework: Framework, req: IsolatedRequest, op
     const how = r.signal ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
     const stderr = r.stderr.trim().slice(-8 * 1024);
     // V8's heap limit or a native bad_alloc under the memory cap says so on stderr: permanent. A bare SIGKILL (the OOM killer) stays transient.
-    throw RunnerError.engineFailure(`${framework}: runner process ${how} without a result${stderr ? `; stderr: ${stderr}` : ''}`, {
-      exitCode: r.exitCode,
-      signal: r.signal,
-    });
+    throw RunnerError.engine(
+      'runner-process',
+      `${framework}: runner process ${how} without a result${stderr ? `; stderr: ${stderr}` : ''}`,
+      { stage: 'run', inputs: req.inputs, options: req.options },
+      { exitCode: r.exitCode, signal: r.signal },
+    );
   } finally {
     await transport.cleanup(workspace);
   }

@@ -14,6 +14,8 @@ export const HostRequestSchema = z
     inputs: z.array(TensorSpecSchema),
     outputs: z.array(TensorSpecSchema),
     options: BenchmarkOptionsSchema,
+    /** Uploaded input tensors, by input name: paths in the agent's artifact cache. */
+    inputFiles: z.record(z.string(), z.string().min(1)).optional(),
     settings: RunnerSettingsSchema,
     /** The local transport's root (push cache, workspaces), shared with the agent so a pushed file is cached once. */
     transportRoot: z.string().min(1),

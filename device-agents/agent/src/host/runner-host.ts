@@ -85,6 +85,7 @@ async function main(argv: string[]): Promise<void> {
       inputs: request.inputs,
       outputs: request.outputs,
       options: request.options,
+      ...(request.inputFiles ? { inputFiles: request.inputFiles } : {}),
       onProgress: throttledProgress(),
       ...(request.referenceModelPath ? { onFirstOutputs: (o: FirstOutput[]) => (firstOutputs = o) } : {}),
     });

@@ -5,7 +5,7 @@
  * retried; transient ones are rethrown for the queue's backoff.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BenchmarkJobPayloadSchema, type BenchmarkJobPayload, type JobProgress, type RunnerOutput } from '@farm/contracts';
+import { BenchmarkJobPayloadSchema, inputSources, type BenchmarkJobPayload, type JobProgress, type RunnerOutput } from '@farm/contracts';
 import { UnrecoverableError, type Job } from '@farm/queue';
 import { AGENT_CONFIG, type AgentConfig } from '../agent-config.js';
 import { ApiClient, ApiError } from '../api/api-client.js';
@@ -77,7 +77,8 @@ export class BenchmarkJobService {
           attempt,
           startedAt: startedAt.toISOString(),
           finishedAt: new Date().toISOString(),
-          output: output.output,
+          // Which inputs carried the request's values and which were synthetic: a result says what it measured.
+          output: { ...output.output, inputSources: inputSources(p.model.inputs, p.options.inputs) },
           environment: output.environment,
         },
       });
@@ -87,7 +88,16 @@ export class BenchmarkJobService {
       const final = err.permanent || attempt >= maxAttempts;
       this.outbox.put({
         kind: 'failure',
-        body: { jobId: p.jobId, attempt, permanent: err.permanent, code: err.code, message: err.message.slice(0, 8000), final },
+        body: {
+          jobId: p.jobId,
+          attempt,
+          permanent: err.permanent,
+          code: err.code,
+          message: err.message.slice(0, 8000),
+          final,
+          ...(err.errorClass ? { errorClass: err.errorClass } : {}),
+          ...(err.hint ? { hint: err.hint.slice(0, 1000) } : {}),
+        },
       });
       if (err.permanent) throw new UnrecoverableError(`${err.code}: ${err.message}`);
       throw err;
@@ -118,6 +128,17 @@ export class BenchmarkJobService {
         throw RunnerError.failed(`reference artifact ${p.reference.sha256} could not be fetched: ${(e as Error).message}`);
       }
     }
+    // Uploaded input tensors are read, never opened by an engine: their cache paths are enough.
+    const inputFiles: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(p.options.inputs ?? {})) {
+      if (spec.kind !== 'file') continue;
+      if (!spec.sha256) throw new RunnerError('INPUT_SPEC_MISMATCH', `options.inputs["${name}"]: the job carries no stored tensor`, true);
+      try {
+        inputFiles[name] = await this.artifacts.get(spec.sha256, 'bin');
+      } catch (e) {
+        throw RunnerError.failed(`input tensor ${spec.tensorId} could not be fetched: ${(e as Error).message}`);
+      }
+    }
     progress('download', 1, 1);
     const model = this.artifacts.checkout(modelPath, `${p.jobId}-model`, weightsPath ? [weightsPath] : []);
     const reference = referenceModelPath ? this.artifacts.checkout(referenceModelPath, `${p.jobId}-reference`) : undefined;
@@ -125,6 +146,7 @@ export class BenchmarkJobService {
       modelPath: model.path,
       weightsPath: model.extras[0],
       referenceModelPath: reference?.path,
+      inputFiles,
       release: () => {
         model.release();
         reference?.release();
@@ -134,7 +156,7 @@ export class BenchmarkJobService {
 
   private async run(p: BenchmarkJobPayload, attempt: number, signal?: AbortSignal) {
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, weightsPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath, inputFiles, release } = await this.fetchArtifacts(p, progress);
     try {
       const settings = this.config.runnerSettings;
       const environment = { ...this.transport.environment(), cpuAffinity: settings.cpus ?? null };
@@ -146,6 +168,7 @@ export class BenchmarkJobService {
           inputs: p.model.inputs,
           outputs: p.model.outputs,
           options: p.options,
+          inputFiles,
           ...(referenceModelPath ? { referenceModelPath } : {}),
         },
         {
@@ -176,7 +199,7 @@ export class BenchmarkJobService {
     const runner = session.runners.find((r) => r.framework === p.framework);
     if (!runner) throw RunnerError.unavailable(p.framework, `${session.description.name} has no runner for it`);
     const progress = this.progressReporter(p.jobId, attempt);
-    const { modelPath, weightsPath, referenceModelPath, release } = await this.fetchArtifacts(p, progress);
+    const { modelPath, weightsPath, referenceModelPath, inputFiles, release } = await this.fetchArtifacts(p, progress);
     const signal = jobSignal ? AbortSignal.any([jobSignal, session.gone.signal]) : session.gone.signal;
     try {
       const { output, environment } = await runOnPhone(
@@ -189,8 +212,9 @@ export class BenchmarkJobService {
           inputs: p.model.inputs,
           outputs: p.model.outputs,
           options: p.options,
+          inputFiles,
           onProgress: (phase, done, total) => progress(phase, done, total),
-          ...(referenceModelPath ? { agreement: (out, first) => this.hostAgreement(out, referenceModelPath, p, first) } : {}),
+          ...(referenceModelPath ? { agreement: (out, first) => this.hostAgreement(out, referenceModelPath, p, first, inputFiles) } : {}),
         },
         { ...this.config.phone, timeoutMs: this.config.jobTimeoutMs },
         {
@@ -209,13 +233,19 @@ export class BenchmarkJobService {
     }
   }
 
-  private async hostAgreement(output: RunnerOutput, referenceModelPath: string, p: BenchmarkJobPayload, first: FirstOutput[] | undefined) {
+  private async hostAgreement(
+    output: RunnerOutput,
+    referenceModelPath: string,
+    p: BenchmarkJobPayload,
+    first: FirstOutput[] | undefined,
+    inputFiles: Record<string, string>,
+  ) {
     const workspace = await this.transport.prepare(this.transport.serial, `reference-${p.jobId}`);
     try {
       await attachAgreement(
         output,
         referenceModelPath,
-        { device: { transport: this.transport, workspace }, inputs: p.model.inputs, options: p.options },
+        { device: { transport: this.transport, workspace }, inputs: p.model.inputs, options: p.options, inputFiles },
         first,
       );
     } finally {

@@ -28,7 +28,7 @@ export interface PhoneJobSettings {
   timeoutMs: number;
 }
 
-export interface PhoneJobRequest extends Pick<RunRequest, 'modelPath' | 'weightsPath' | 'inputs' | 'outputs' | 'options' | 'onProgress'> {
+export interface PhoneJobRequest extends Pick<RunRequest, 'modelPath' | 'weightsPath' | 'inputs' | 'outputs' | 'options' | 'inputFiles' | 'onProgress'> {
   jobId: string;
   /** Compares the first outputs with the fp32 reference (int8 variants); runs on the agent host. */
   agreement?: (output: RunnerOutput, firstOutputs: FirstOutput[] | undefined) => Promise<void>;
@@ -88,6 +88,7 @@ export async function runOnPhone(
         inputs: req.inputs,
         outputs: req.outputs,
         options: req.options,
+        ...(req.inputFiles ? { inputFiles: req.inputFiles } : {}),
         onProgress: req.onProgress,
         ...(req.agreement ? { onFirstOutputs: (o: FirstOutput[]) => (firstOutputs = o) } : {}),
       });

@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import type { Framework, FrameworkAvailability, ModelFormat, RunnerOutput } from '@farm/contracts';
 import type { ExecResult, TransportKind } from '../transports/transport.js';
 import { describeEnd, tail } from './native-binary.runner.js';
+import type { Engine } from './engine-errors.js';
 import { errorMessage, RunnerError, type DeviceTarget, type Runner, type RunRequest } from './runner.js';
 
 export abstract class DeviceToolRunner implements Runner {
@@ -21,6 +22,8 @@ export abstract class DeviceToolRunner implements Runner {
   readonly transports: readonly TransportKind[] = ['adb'];
   /** The tool's name in messages ("benchmark_model"). */
   protected abstract readonly program: string;
+  /** Whose table classifies the tool's failures (engine-errors.ts). */
+  protected abstract readonly engine: Engine;
   /** The argv after the binary that makes the tool print its usage and exit. */
   protected abstract readonly helpArgs: readonly string[];
   /** A word every build's usage text contains (a flag name), proving the binary is this tool. */
@@ -81,10 +84,25 @@ export abstract class DeviceToolRunner implements Runner {
     if (r.exitCode === 0) return r;
     const text = `${r.stdout}\n${r.stderr}`;
     const errors = text.split(/\r?\n/).filter((l) => this.isErrorLine(l));
-    if (r.exitCode !== null && !r.timedOut && !r.aborted && errors.length > 0) {
-      throw RunnerError.modelRejected(this.framework, `${this.program}: ${errors.join('; ').slice(0, 2000)}`);
+    if (r.timedOut) throw RunnerError.timeout(`${this.program} timed out; output: ${tail(text)}`);
+    if (r.exitCode !== null && !r.aborted && errors.length > 0) {
+      throw RunnerError.engine(this.engine, `${this.program}: ${errors.join('; ').slice(0, 2000)}`, { stage: 'load' });
     }
-    throw RunnerError.engineFailure(`${this.program} ${describeEnd(r)}; output: ${tail(text)}`);
+    throw RunnerError.engine(this.engine, `${this.program} ${describeEnd(r)}; output: ${tail(text)}`, { stage: 'run' });
+  }
+
+  /**
+   * The tools feed their own random inputs: a job that names input values cannot run on them, and
+   * saying so beats a result that silently ignored the values.
+   */
+  protected refuseGivenInputs(req: RunRequest): void {
+    const given = Object.keys(req.options.inputs ?? {});
+    if (given.length === 0) return;
+    throw new RunnerError(
+      'VALIDATION_FAILED',
+      `${this.framework}: ${this.program} on the phone feeds its own random inputs and cannot take options.inputs (${given.join(', ')}); run this framework without them, or use opencv-dnn, ncnn or native-int8 on the phone`,
+      true,
+    );
   }
 
   /** A line in which the tool reports why it stopped. */

@@ -27,7 +27,7 @@ import {
 } from '@farm/contracts';
 import { hasZipMagic, openMlPackage } from '@farm/model-inspect';
 import type { ExecResult, TransportKind } from '../transports/transport.js';
-import { byteView, synthesizeInputs } from './input-synthesis.js';
+import { buildInputs, byteView } from './input-synthesis.js';
 import { lastLine, reportedError, tail } from './native-binary.runner.js';
 import { errorMessage, RunnerError, type DeviceTarget, type Runner, type RunRequest } from './runner.js';
 
@@ -91,7 +91,7 @@ export class HostAppRunner implements Runner {
     const local = mkdtempSync(join(tmpdir(), 'farm-host-'));
     try {
       const argv = [host, ...(await this.modelArgs(device, req.modelPath, local))];
-      for (const [i, input] of synthesizeInputs(req.inputs, options.seed, options.inputShapes).entries()) {
+      for (const [i, input] of buildInputs(req.inputs, options, req.inputFiles).entries()) {
         const file = join(local, `input-${i}.bin`);
         writeFileSync(file, byteView(input.data));
         argv.push('--input', nativeRunnerInputArg(input.name, input.shape, (await device.transport.push(device.workspace, file)).remotePath));
@@ -110,7 +110,7 @@ export class HostAppRunner implements Runner {
       );
       if (options.computeUnits) argv.push(HOST_APP_ARGS.computeUnits, options.computeUnits);
       req.onProgress?.('load', 0, 1);
-      const report = this.parse(await device.transport.exec(device.workspace, argv));
+      const report = this.parse(await device.transport.exec(device.workspace, argv), req);
       req.onProgress?.('timed', options.timedRuns, options.timedRuns);
       const outFile = join(local, 'outputs.bin');
       await device.transport.pull(device.workspace, 'outputs.bin', outFile);
@@ -136,13 +136,14 @@ export class HostAppRunner implements Runner {
     return args;
   }
 
-  private parse(r: ExecResult): HostAppReport {
-    if (r.timedOut) throw RunnerError.failed(`the ${PROGRAM} timed out and was stopped`, { timeout: true });
+  private parse(r: ExecResult, req: RunRequest): HostAppReport {
+    if (r.timedOut) throw RunnerError.timeout(`the ${PROGRAM} timed out and was stopped`);
     if (r.exitCode !== 0) {
       // No error report: the app crashed or was killed; the transport's stderr says what it saw.
+      const ctx = { stage: 'run' as const, inputs: req.inputs, options: req.options };
       throw (
-        reportedError(this.framework, PROGRAM, r.stderr) ??
-        RunnerError.failed(`the ${PROGRAM} ${r.signal ? `ended abnormally (${r.signal})` : `exited ${r.exitCode}`}: ${tail(r.stderr)}`)
+        reportedError('coreml-host', PROGRAM, r.stderr, ctx) ??
+        RunnerError.engine('coreml-host', `the ${PROGRAM} ${r.signal ? `ended abnormally (${r.signal})` : `exited ${r.exitCode}`}: ${tail(r.stderr)}`, ctx)
       );
     }
     let parsed: unknown;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import { DomainError } from '@farm/contracts';
-import { mulberry32, resolveInputShapes, synthesizeInputs } from './input-synthesis.js';
+import { buildInputs, mulberry32, resolveInputShapes, synthesizeInputs } from './input-synthesis.js';
 
 describe('input synthesis', () => {
   const image = { name: 'image', dtype: 'float32' as const, shape: [1, 3, 8, 8] };
@@ -56,5 +56,43 @@ describe('input synthesis', () => {
     failsWith({ tokens: [4] }, 'VALIDATION_FAILED'); // rank
     failsWith({ tokens: [4, 64] }, 'VALIDATION_FAILED'); // disagrees with the fixed 128
     failsWith({ other: [1, 128] }, 'VALIDATION_FAILED'); // not an input
+  });
+
+  describe('options.inputs', () => {
+    const sr = { name: 'sr', dtype: 'int64' as const, shape: [] };
+    const x = { name: 'x', dtype: 'float32' as const, shape: [2, 3] };
+
+    it('feeds a constant scalar, a constant tensor, and leaves the other inputs synthetic with their own stream', () => {
+      const plain = buildInputs([x, sr], { seed: 5 });
+      const [fx, fsr] = buildInputs([x, sr], { seed: 5, inputs: { sr: { kind: 'constant', value: 16000 } } });
+      assert.deepEqual([...(fsr!.data as BigInt64Array)], [16000n]);
+      assert.deepEqual(fx!.data, plain[0]!.data, 'giving sr does not change the bytes of x');
+      const [tx] = buildInputs([x], { seed: 5, inputs: { x: { kind: 'constant', value: [1, 2, 3, 4, 5, 6] } } });
+      assert.deepEqual([...(tx!.data as Float32Array)], [1, 2, 3, 4, 5, 6]);
+    });
+
+    it('draws ranges and distributions from the seed', () => {
+      const big = { name: 'v', dtype: 'float32' as const, shape: [4096] };
+      const u = buildInputs([big], { seed: 1, inputs: { v: { kind: 'uniform', min: 10, max: 20 } } })[0]!.data as Float32Array;
+      assert.ok(u.every((v) => v >= 10 && v < 20));
+      const n = buildInputs([big], { seed: 1, inputs: { v: { kind: 'normal', mean: 3, std: 0.5 } } })[0]!.data as Float32Array;
+      const mean = n.reduce((a, b) => a + b, 0) / n.length;
+      assert.ok(Math.abs(mean - 3) < 0.05, `mean ${mean}`);
+      const ids = { name: 'ids', dtype: 'int32' as const, shape: [1000] };
+      const i = buildInputs([ids], { seed: 1, inputs: { ids: { kind: 'integers', min: 100, max: 102 } } })[0]!.data as Int32Array;
+      assert.deepEqual([...new Set(i)].sort(), [100, 101, 102]);
+    });
+
+    it('refuses specs that do not fit the declared input, naming it', () => {
+      const refused = (inputs: Record<string, unknown>, pattern: RegExp) =>
+        assert.throws(
+          () => buildInputs([x, sr], { seed: 1, inputs: inputs as never }),
+          (e: unknown) => e instanceof DomainError && e.code === 'INPUT_SPEC_MISMATCH' && pattern.test(e.message),
+        );
+      refused({ rate: { kind: 'constant', value: 1 } }, /options\.inputs\["rate"\]: not an input/);
+      refused({ x: { kind: 'constant', value: [1, 2] } }, /2 values given; the input is float32 \[2, 3\], 6 elements/);
+      refused({ sr: { kind: 'constant', value: 0.5 } }, /0\.5 does not fit int64/);
+      refused({ sr: { kind: 'uniform', min: 0, max: 1 } }, /"uniform" draws floats; the input is int64/);
+    });
   });
 });

@@ -24,7 +24,8 @@ import {
   type RunnerOutput,
 } from '@farm/contracts';
 import type { ExecResult, TransportKind } from '../transports/transport.js';
-import { byteView, synthesizeInputs } from './input-synthesis.js';
+import { buildInputs, byteView } from './input-synthesis.js';
+import type { Engine, EngineFailureContext } from './engine-errors.js';
 import { errorMessage, RunnerError, type DeviceTarget, type Runner, type RunRequest } from './runner.js';
 
 /** One input tensor as the runner program takes it: raw bytes in the model's dtype. */
@@ -41,6 +42,8 @@ export interface NativeInvocation {
   /** A two-file model's second file, passed as --weights, already pushed. */
   remoteWeights?: string;
   inputs: NativeInput[];
+  /** For classifying a failure: the declared inputs and the options that said which were given. */
+  request: Pick<RunRequest, 'inputs' | 'options'>;
   threads: number;
   warmupRuns: number;
   timedRuns: number;
@@ -61,6 +64,8 @@ export abstract class NativeBinaryRunner implements Runner {
   readonly transports: readonly TransportKind[] = ['local', 'adb'];
   /** The program's name in messages ("opencv_runner"). */
   protected abstract readonly program: string;
+  /** Whose table classifies the program's failures (engine-errors.ts). */
+  protected abstract readonly engine: Engine;
   /** What an operator does when the binary is missing. */
   protected abstract readonly buildHint: string;
 
@@ -110,7 +115,7 @@ export abstract class NativeBinaryRunner implements Runner {
    * (OpenCV DNN, NCNN); Float32Array bytes are little-endian on every host this runs on.
    */
   protected float32Inputs(req: RunRequest, engine: string): NativeInput[] {
-    return synthesizeInputs(req.inputs, req.options.seed, req.options.inputShapes).map((input) => {
+    return buildInputs(req.inputs, req.options, req.inputFiles).map((input) => {
       if (input.dtype !== 'float32') {
         throw new RunnerError('VALIDATION_FAILED', `${this.framework}: input "${input.name}" is ${input.dtype}; ${engine} blobs are fed as float32 only`, true);
       }
@@ -119,10 +124,11 @@ export abstract class NativeBinaryRunner implements Runner {
   }
 
   /** The invocation fields that come straight from the job's options. */
-  protected runSettings(req: RunRequest): Pick<NativeInvocation, 'device' | 'threads' | 'warmupRuns' | 'timedRuns' | 'profileRuns' | 'onProgress'> {
+  protected runSettings(req: RunRequest): Pick<NativeInvocation, 'device' | 'request' | 'threads' | 'warmupRuns' | 'timedRuns' | 'profileRuns' | 'onProgress'> {
     const { options } = req;
     return {
       device: req.device,
+      request: req,
       threads: options.threads,
       warmupRuns: options.warmupRuns,
       timedRuns: options.timedRuns,
@@ -171,7 +177,7 @@ export abstract class NativeBinaryRunner implements Runner {
       );
       // The program reports nothing until it is done, so progress is only the phase boundaries.
       inv.onProgress?.('load', 0, 1);
-      const report = this.parse(await device.transport.exec(device.workspace, argv));
+      const report = this.parse(await device.transport.exec(device.workspace, argv), inv.request);
       inv.onProgress?.('load', 1, 1);
       inv.onProgress?.('timed', inv.timedRuns, inv.timedRuns);
       if (inv.profileRuns > 0) inv.onProgress?.('profile', inv.profileRuns, inv.profileRuns);
@@ -184,13 +190,14 @@ export abstract class NativeBinaryRunner implements Runner {
   }
 
   /** The report on stdout, or the RunnerError the program's stderr error line calls for. */
-  private parse(r: ExecResult): NativeRunnerReport {
-    if (r.timedOut) throw RunnerError.failed(`${this.program} timed out and was killed on the device`, { timeout: true });
+  private parse(r: ExecResult, request: NativeInvocation['request']): NativeRunnerReport {
+    if (r.timedOut) throw RunnerError.timeout(`${this.program} timed out and was killed on the device`);
     if (r.exitCode !== 0) {
-      // No report: a crash, which a bad_alloc under the memory cap makes permanent.
+      // No report: a crash, which a bad_alloc under the memory cap makes an out-of-memory failure.
+      const ctx = { stage: 'run' as const, inputs: request.inputs, options: request.options };
       throw (
-        reportedError(this.framework, this.program, r.stderr, RunnerError.engineFailure) ??
-        RunnerError.engineFailure(`${this.program} ${describeEnd(r)} and no error report; stderr: ${tail(r.stderr)}`)
+        reportedError(this.engine, this.program, r.stderr, ctx) ??
+        RunnerError.engine(this.engine, `${this.program} ${describeEnd(r)} and no error report; stderr: ${tail(r.stderr)}`, ctx)
       );
     }
     let parsed: unknown;
@@ -210,12 +217,7 @@ export abstract class NativeBinaryRunner implements Runner {
  * null when there is none (a crash). The engine's own message is kept verbatim for a rejected
  * model: it is what a user needs to fix it. Errors of any other kind are made by `other`.
  */
-export function reportedError(
-  framework: Framework,
-  program: string,
-  stderr: string,
-  other: (message: string) => RunnerError = RunnerError.failed,
-): RunnerError | null {
+export function reportedError(engine: Engine, program: string, stderr: string, ctx: EngineFailureContext): RunnerError | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(lastLine(stderr));
@@ -226,9 +228,9 @@ export function reportedError(
   if (!e.success) return null;
   const { code, message } = e.data.error;
   const kind = nativeRunnerErrorKind(code);
-  if (kind === 'model') return RunnerError.modelRejected(framework, code === 'model_rejected' ? message.trim() : `${code}: ${message}`);
   if (kind === 'request') return new RunnerError('VALIDATION_FAILED', `${program}: ${code}: ${message}`, true);
-  return other(`${program}: ${code}: ${message.trim()}`);
+  const text = kind === 'model' ? (code === 'model_rejected' ? message.trim() : `${code}: ${message}`) : `${program}: ${code}: ${message.trim()}`;
+  return RunnerError.engine(engine, text, { ...ctx, nativeKind: kind, nativeCode: code });
 }
 
 export function describeEnd(r: ExecResult): string {

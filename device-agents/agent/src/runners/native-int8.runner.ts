@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { RunnerOutput } from '@farm/contracts';
 import { compileToPlan, realValues, splitOutputs, type CompileResult, type TensorDecl } from '@farm/int8-compiler';
-import { byteView, synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
+import { buildInputs, byteView, type SynthesizedInput } from './input-synthesis.js';
 import { NativeBinaryRunner } from './native-binary.runner.js';
 import { checkDelegate, errorMessage, msSince, RunnerError, type DeviceTarget, type FirstOutput, type RunRequest } from './runner.js';
 
@@ -31,6 +31,7 @@ export class NativeInt8Runner extends NativeBinaryRunner {
   readonly framework = 'native-int8' as const;
   readonly formats = ['onnx'] as const;
   protected readonly program = 'int8-runner';
+  protected readonly engine = 'native-int8' as const;
   protected readonly buildHint: string;
 
   /** arch: the build's architecture, for the build hint (this host's by default). */
@@ -42,7 +43,7 @@ export class NativeInt8Runner extends NativeBinaryRunner {
   async run(req: RunRequest): Promise<RunnerOutput> {
     checkDelegate(this.framework, 'int8 runtime', req.options.delegate, []);
     const { options, device } = req;
-    const inputs = synthesizeInputs(req.inputs, options.seed, options.inputShapes);
+    const inputs = buildInputs(req.inputs, options, req.inputFiles);
     const dir = mkdtempSync(join(tmpdir(), 'farm-int8-'));
     try {
       req.onProgress?.('load', 0, 1);
@@ -53,7 +54,7 @@ export class NativeInt8Runner extends NativeBinaryRunner {
       } catch (err) {
         // The compiler is deterministic: a model it refuses (an unsupported op, a float-only
         // node) is refused on every attempt, and its message names the node to fix.
-        throw RunnerError.modelRejected(this.framework, errorMessage(err));
+        throw RunnerError.engine(this.engine, errorMessage(err), { stage: 'load' });
       }
       const compileMs = msSince(compileStart);
 
@@ -65,6 +66,7 @@ export class NativeInt8Runner extends NativeBinaryRunner {
           dims: decl.shape.length ? decl.shape : [1],
           bytes: planInputBytes(decl, pickInput(inputs, decl, i)),
         })),
+        request: req,
         // The runtime is single-threaded; a request for more still runs, on one thread (see the note below).
         threads: 1,
         warmupRuns: options.warmupRuns,

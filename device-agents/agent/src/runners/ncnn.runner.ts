@@ -19,6 +19,7 @@ export class NcnnRunner extends NativeBinaryRunner {
   readonly framework = 'ncnn' as const;
   readonly formats = ['ncnn'] as const;
   protected readonly program = 'ncnn-runner';
+  protected readonly engine = 'ncnn' as const;
   protected readonly buildHint = `build NCNN, then NCNN_DIR=<its install> device-agents/ncnn-runner/build.sh ${BUILD_ARCH} (device-agents/ncnn-runner/README.md), or set NCNN_RUNNER`;
 
   constructor(binary: string = DEFAULT_NCNN_RUNNER_BINARY) {

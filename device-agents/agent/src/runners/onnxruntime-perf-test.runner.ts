@@ -72,6 +72,7 @@ export class OnnxruntimePerfTestRunner extends DeviceToolRunner {
   readonly framework = 'onnxruntime' as const;
   readonly formats = ['onnx'] as const;
   protected readonly program = 'onnxruntime_perf_test';
+  protected readonly engine = 'onnxruntime-perf-test' as const;
   protected readonly helpArgs = ['-h'];
   protected readonly usageMarker = 'repeated_times';
 
@@ -83,6 +84,7 @@ export class OnnxruntimePerfTestRunner extends DeviceToolRunner {
   async run(req: RunRequest): Promise<RunnerOutput> {
     const { device, options } = req;
     checkDelegate(this.framework, 'onnxruntime_perf_test runner', options.delegate, EXECUTION_PROVIDERS);
+    this.refuseGivenInputs(req);
     const tool = await this.pushTool(device);
     req.onProgress?.('load', 0, 1);
     const model = await this.pushModel(device, req.modelPath);

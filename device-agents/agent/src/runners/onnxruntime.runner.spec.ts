@@ -1,9 +1,11 @@
 // Real ONNX Runtime on the real BlazeFace model; few runs, so the numbers are checked for shape
 // and consistency, never for speed.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
-import { RunnerOutputSchema } from '@farm/contracts';
+import { RunnerOutputSchema, type TensorSpec } from '@farm/contracts';
+import { sampleRateBranchOnnx } from '../../../../test/fixtures/onnx-fixtures.js';
 import { OnnxruntimeRunner } from './onnxruntime.runner.js';
 import { median, RunnerError, type DeviceTarget } from './runner.js';
 import {
@@ -80,5 +82,28 @@ describe('OnnxruntimeRunner (onnxruntime-node, CPU)', () => {
       out.layers.map((l) => l.opType),
       ['Relu'],
     );
+  });
+
+  it('a graph branching on a synthetic int64 scalar fails as invalid input with a hint naming it, and runs with a constant', async () => {
+    const modelPath = join(dir, 'sample-rate-branch.onnx');
+    writeFileSync(modelPath, sampleRateBranchOnnx());
+    const inputs: TensorSpec[] = [
+      { name: 'x', dtype: 'float32', shape: [1, 16] },
+      { name: 'sr', dtype: 'int64', shape: [] },
+    ];
+    const req = { device, modelPath, inputs, outputs: [{ name: 'y', dtype: 'float32' as const, shape: [1, 16] }] };
+    await assert.rejects(runner.run({ ...req, options: QUICK }), (e: unknown) => {
+      assert.ok(e instanceof RunnerError);
+      assert.equal(e.code, 'RUNNER_INVALID_INPUT');
+      assert.equal(e.errorClass, 'invalid_input');
+      assert.equal(e.permanent, true, 'not retried');
+      assert.match(e.message, /If node/, 'the engine’s own message is kept');
+      assert.match(e.hint ?? '', /input `sr` \(int64 scalar\) needs a value/);
+      assert.match(e.hint ?? '', /options\.inputs\.sr/);
+      return true;
+    });
+    const out = await runner.run({ ...req, options: { ...QUICK, inputs: { sr: { kind: 'constant', value: 16000 } } } });
+    assert.equal(out.latenciesMs.length, QUICK.timedRuns);
+    assert.ok(out.layers.some((l) => l.opType === 'If'));
   });
 });

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as OrtTypes from 'onnxruntime-node';
 import type { FrameworkAvailability, RunnerOutput, TensorDtype } from '@farm/contracts';
-import { synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
+import { buildInputs, type SynthesizedInput } from './input-synthesis.js';
 import { parseOrtProfile } from './onnxruntime-profile.js';
 import { settleNote, warmUntilSettled } from './profile-warmup.js';
 import { checkDelegate, collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type FirstOutput, type Runner, type RunRequest } from './runner.js';
@@ -67,7 +67,7 @@ export class OnnxruntimeRunner implements Runner {
       throw RunnerError.unavailable(this.framework, errorMessage(err));
     });
     const { options } = req;
-    const inputs = synthesizeInputs(req.inputs, options.seed, options.inputShapes);
+    const inputs = buildInputs(req.inputs, options, req.inputFiles);
     const sessionOptions: OrtTypes.InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       intraOpNumThreads: options.threads,
@@ -89,20 +89,20 @@ export class OnnxruntimeRunner implements Runner {
       const outputNames = req.outputs.length > 0 ? req.outputs.map((o) => o.name) : [...session.outputNames];
 
       const firstStart = process.hrtime.bigint();
-      const first = await runOnce(session, feeds, outputNames);
+      const first = await runOnce(session, feeds, outputNames, req);
       const firstInferenceMs = msSince(firstStart);
       const outputDigest = digestOutputs(first, outputNames);
       if (req.onFirstOutputs) req.onFirstOutputs(realOutputs(first, outputNames));
 
       for (let i = 0; i < options.warmupRuns; i++) {
-        await runOnce(session, feeds, outputNames);
+        await runOnce(session, feeds, outputNames, req);
         req.onProgress?.('warmup', i + 1, options.warmupRuns);
       }
       const latenciesMs: number[] = [];
       collectGarbageBeforeTiming();
       for (let i = 0; i < options.timedRuns; i++) {
         const start = process.hrtime.bigint();
-        await runOnce(session, feeds, outputNames);
+        await runOnce(session, feeds, outputNames, req);
         latenciesMs.push(msSince(start));
         req.onProgress?.('timed', i + 1, options.timedRuns);
       }
@@ -145,12 +145,12 @@ export class OnnxruntimeRunner implements Runner {
       const session = await createSession(ort, req.modelPath, { ...base, enableProfiling: true, profileFilePrefix: join(dir, 'ort') });
       let warm;
       try {
-        warm = await warmUntilSettled(() => runOnce(session, feeds, outputNames), { minRuns: Math.max(2, req.options.warmupRuns) });
+        warm = await warmUntilSettled(() => runOnce(session, feeds, outputNames, req), { minRuns: Math.max(2, req.options.warmupRuns) });
         const note = settleNote(this.framework, warm);
         if (note) notes.push(note);
         const runs = req.options.profileRuns;
         for (let i = 0; i < runs; i++) {
-          await runOnce(session, feeds, outputNames);
+          await runOnce(session, feeds, outputNames, req);
           req.onProgress?.('profile', i + 1, runs);
         }
         session.endProfiling();
@@ -171,7 +171,7 @@ async function createSession(ort: Ort, modelPath: string, opts: OrtTypes.Inferen
   try {
     return await ort.InferenceSession.create(modelPath, opts);
   } catch (err) {
-    throw RunnerError.modelRejected('onnxruntime', errorMessage(err));
+    throw RunnerError.engine('onnxruntime-node', errorMessage(err), { stage: 'load' });
   }
 }
 
@@ -179,11 +179,12 @@ async function runOnce(
   session: OrtTypes.InferenceSession,
   feeds: Record<string, OrtTypes.Tensor>,
   outputNames: string[],
+  req: Pick<RunRequest, 'inputs' | 'options'>,
 ): Promise<OrtTypes.InferenceSession.OnnxValueMapType> {
   try {
     return await session.run(feeds, outputNames);
   } catch (err) {
-    throw RunnerError.engineFailure(`onnxruntime: inference failed: ${errorMessage(err)}`);
+    throw RunnerError.engine('onnxruntime-node', errorMessage(err), { stage: 'run', inputs: req.inputs, options: req.options });
   }
 }
 

@@ -73,6 +73,17 @@ describe('OpencvDnnRunner (native opencv_runner)', () => {
     assert.equal((await LOCAL_TRANSPORT.push(device.workspace, SAMPLE.blazefaceOnnx)).pushed, false);
   });
 
+  it('feeds options.inputs through the input files it pushes (opencv_runner unchanged)', async () => {
+    const base = { device, modelPath: SAMPLE.blazefaceOnnx, inputs: BLAZEFACE_ONNX_INPUTS, outputs: BLAZEFACE_ONNX_OUTPUTS };
+    const options = { ...QUICK, profileRuns: 0, timedRuns: 1 };
+    const synthetic = await runner.run({ ...base, options });
+    const given = { ...options, inputs: { 'input:0': { kind: 'constant' as const, value: 0.25 } } };
+    const a = await runner.run({ ...base, options: given });
+    const b = await runner.run({ ...base, options: { ...given, seed: 99 } });
+    assert.notEqual(a.outputDigest, synthetic.outputDigest);
+    assert.equal(a.outputDigest, b.outputDigest, 'a constant does not depend on the seed');
+  });
+
   it('rejects a garbage model permanently, with OpenCV’s own message', async () => {
     const bad = writeGarbage(dir, 'garbage.onnx');
     await assert.rejects(

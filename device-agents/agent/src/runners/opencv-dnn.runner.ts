@@ -16,6 +16,7 @@ export class OpencvDnnRunner extends NativeBinaryRunner {
   readonly framework = 'opencv-dnn' as const;
   readonly formats = ['onnx'] as const;
   protected readonly program = 'opencv_runner';
+  protected readonly engine = 'opencv-dnn' as const;
   protected readonly buildHint = 'build it with device-agents/opencv-runner/build.sh';
 
   constructor(binary: string = DEFAULT_OPENCV_RUNNER_BINARY) {

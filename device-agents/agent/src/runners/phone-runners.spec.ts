@@ -179,7 +179,7 @@ describe('TfliteBenchmarkModelRunner on fixture output', () => {
     const crashed = fixtureDevice(() => ({ ...ok(''), exitCode: null, signal: 'SIGSEGV' }));
     await assert.rejects(
       new TfliteBenchmarkModelRunner('/bm').run({ ...req, device: crashed.device }),
-      (e: RunnerError) => e.code === 'RUNNER_FAILED' && !e.permanent,
+      (e: RunnerError) => e.code === 'RUNNER_CRASHED' && !e.permanent,
     );
   });
 });

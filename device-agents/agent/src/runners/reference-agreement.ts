@@ -14,7 +14,7 @@ type Agreement = NonNullable<RunnerOutput['agreement']>;
 
 export async function referenceAgreement(
   referenceModelPath: string,
-  req: Pick<RunRequest, 'device' | 'inputs' | 'options'>,
+  req: Pick<RunRequest, 'device' | 'inputs' | 'options' | 'inputFiles'>,
   candidate: FirstOutput[],
 ): Promise<Agreement> {
   let reference: FirstOutput[] | undefined;
@@ -22,6 +22,7 @@ export async function referenceAgreement(
     device: req.device,
     modelPath: referenceModelPath,
     inputs: req.inputs,
+    ...(req.inputFiles ? { inputFiles: req.inputFiles } : {}),
     // Every output the reference has; they are matched to the candidate's below.
     outputs: [],
     // One inference is all that is needed; timedRuns cannot be 0, and that run is discarded.
@@ -56,7 +57,7 @@ export async function referenceAgreement(
 export async function attachAgreement(
   output: RunnerOutput,
   referenceModelPath: string,
-  req: Pick<RunRequest, 'device' | 'inputs' | 'options'>,
+  req: Pick<RunRequest, 'device' | 'inputs' | 'options' | 'inputFiles'>,
   candidate: FirstOutput[] | undefined,
 ): Promise<void> {
   try {

@@ -4,8 +4,19 @@
  * device's transport, and turns the engine's output into a RunnerOutput. It knows nothing about
  * queues or the API; the agent decides when and where it runs.
  */
-import { DomainError } from '@farm/contracts';
-import type { BenchmarkOptions, Delegate, ErrorCode, Framework, FrameworkAvailability, ModelFormat, RunnerOutput, TensorSpec } from '@farm/contracts';
+import { DomainError, ENGINE_ERROR_CODES } from '@farm/contracts';
+import type {
+  BenchmarkOptions,
+  Delegate,
+  EngineErrorClass,
+  ErrorCode,
+  Framework,
+  FrameworkAvailability,
+  ModelFormat,
+  RunnerOutput,
+  TensorSpec,
+} from '@farm/contracts';
+import { classifyEngineFailure, type Engine, type EngineFailureContext } from './engine-errors.js';
 import type { Transport, TransportKind, Workspace } from '../transports/transport.js';
 
 export type RunPhase = 'load' | 'warmup' | 'timed' | 'profile';
@@ -33,6 +44,8 @@ export interface RunRequest {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   options: BenchmarkOptions;
+  /** Local paths of the uploaded tensors options.inputs names (kind "file"), by input name; the agent fetched them. */
+  inputFiles?: Record<string, string>;
   onProgress?: (phase: RunPhase, done: number, total: number) => void;
   /**
    * Called once with the first inference's outputs, in the runner's output order. Only the runner
@@ -54,13 +67,23 @@ export interface Runner {
 
 export type RunnerErrorCode = Extract<
   ErrorCode,
-  'RUNNER_MODEL_REJECTED' | 'RUNNER_FAILED' | 'RUNNER_UNAVAILABLE' | 'DYNAMIC_SHAPE_UNRESOLVED' | 'VALIDATION_FAILED'
+  | 'RUNNER_MODEL_REJECTED'
+  | 'RUNNER_INVALID_INPUT'
+  | 'RUNNER_OUT_OF_MEMORY'
+  | 'RUNNER_CRASHED'
+  | 'RUNNER_TIMEOUT'
+  | 'RUNNER_FAILED'
+  | 'RUNNER_UNAVAILABLE'
+  | 'DYNAMIC_SHAPE_UNRESOLVED'
+  | 'VALIDATION_FAILED'
+  | 'INPUT_SPEC_MISMATCH'
 >;
 
 /**
  * A runner failure the job processor can act on: permanent failures (the framework refused the
- * model, the request cannot be satisfied) must not be retried; transient ones (crash, timeout)
- * may succeed on another attempt.
+ * model or its inputs, memory ran out, the request cannot be satisfied) must not be retried; only
+ * a crash, a timeout or a failure around the engine (a fetch) may succeed on another attempt.
+ * Engine failures carry their class and a hint in details (engine-errors.ts).
  */
 export class RunnerError extends DomainError {
   constructor(
@@ -73,11 +96,34 @@ export class RunnerError extends DomainError {
     this.name = 'RunnerError';
   }
 
-  /** The engine's own message is kept verbatim: it is what a user needs to fix the model. */
-  static modelRejected(framework: Framework, engineMessage: string): RunnerError {
-    return new RunnerError('RUNNER_MODEL_REJECTED', engineMessage, true, { framework });
+  get errorClass(): EngineErrorClass | undefined {
+    return (this.details as { errorClass?: EngineErrorClass } | undefined)?.errorClass;
   }
 
+  get hint(): string | undefined {
+    return (this.details as { hint?: string } | undefined)?.hint;
+  }
+
+  /**
+   * An engine's failure, classified by that engine's table (engine-errors.ts). The engine's own
+   * message is kept verbatim: it is what a user needs to fix the model or the request.
+   */
+  static engine(engine: Engine, message: string, ctx: EngineFailureContext, details?: Record<string, unknown>): RunnerError {
+    const f = classifyEngineFailure(engine, message, ctx);
+    return new RunnerError(ENGINE_ERROR_CODES[f.errorClass] as RunnerErrorCode, message, !f.retryable, {
+      ...details,
+      engine,
+      errorClass: f.errorClass,
+      ...(f.hint ? { hint: f.hint } : {}),
+    });
+  }
+
+  /** The job's clock ran out: retried, as a loaded host may finish next time. */
+  static timeout(message: string): RunnerError {
+    return new RunnerError('RUNNER_TIMEOUT', message, false, { errorClass: 'timeout', timeout: true });
+  }
+
+  /** A failure around the engine (a fetch, an unreadable report): transient. */
   static failed(message: string, details?: unknown): RunnerError {
     return new RunnerError('RUNNER_FAILED', message, false, details);
   }
@@ -87,18 +133,7 @@ export class RunnerError extends DomainError {
     return new RunnerError('RUNNER_UNAVAILABLE', `${framework} is not usable on this host: ${reason}`, true, { framework });
   }
 
-  /**
-   * An engine or runtime failure: permanent when its message says the model or its inputs cannot
-   * be run (an allocation over the memory cap, a shape or argument the engine refuses), since
-   * another attempt would fail the same way; transient otherwise.
-   */
-  static engineFailure(message: string, details?: Record<string, unknown>): RunnerError {
-    const reason = permanentFailureReason(message);
-    if (reason === null) return RunnerError.failed(message, details);
-    return new RunnerError('RUNNER_MODEL_REJECTED', message, true, { ...details, reason });
-  }
-
-  /** Wraps anything thrown below a runner: domain errors from request checks are permanent, engine refusals too, the rest transient. */
+  /** Wraps anything thrown below a runner: domain errors from request checks are permanent; anything else is classified as the runner process's failure. */
   static from(err: unknown): RunnerError {
     if (err instanceof RunnerError) return err;
     if (err instanceof DomainError) {
@@ -106,25 +141,8 @@ export class RunnerError extends DomainError {
       return new RunnerError(code, err.message, true, err.details);
     }
     const message = err instanceof Error ? err.message : String(err);
-    return RunnerError.engineFailure(message);
+    return RunnerError.engine('runner-process', message, { stage: 'run' });
   }
-}
-
-/**
- * Messages that mean a job can never succeed as asked. Allocation: V8's typed-array and heap
- * limits, C++ bad_alloc, ONNX Runtime's and TFLite's allocators, ENOMEM under the runner memory
- * cap (RLIMIT_AS), all deterministic for the same model and shapes. Input: ONNX Runtime's
- * INVALID_ARGUMENT family and TFLite's shape checks. A message matching neither stays transient.
- */
-const ALLOCATION_FAILURE =
-  /Invalid typed array length|Array buffer allocation failed|Invalid array length|heap out of memory|Reached heap limit|std::bad_alloc|Failed to allocate|Cannot allocate memory|ENOMEM|out of memory/i;
-const INPUT_FAILURE =
-  /INVALID_ARGUMENT|Got invalid dimensions|Invalid rank for input|Unexpected input data type|input '.*' is missing|Invalid (input )?shape|shape mismatch|dimension mismatch/i;
-
-export function permanentFailureReason(message: string): 'allocation failed' | 'invalid input' | null {
-  if (ALLOCATION_FAILURE.test(message)) return 'allocation failed';
-  if (INPUT_FAILURE.test(message)) return 'invalid input';
-  return null;
 }
 
 /**

@@ -88,6 +88,7 @@ export class TfliteBenchmarkModelRunner extends DeviceToolRunner {
   readonly framework = 'tflite' as const;
   readonly formats = ['tflite'] as const;
   protected readonly program = 'benchmark_model';
+  protected readonly engine = 'tflite-benchmark-model' as const;
   // Flags::Usage lists every flag; --help is not a flag of older builds, but an unknown flag prints the usage too.
   protected readonly helpArgs = ['--help'];
   protected readonly usageMarker = 'num_runs';
@@ -98,6 +99,7 @@ export class TfliteBenchmarkModelRunner extends DeviceToolRunner {
 
   async run(req: RunRequest): Promise<RunnerOutput> {
     const { device, options } = req;
+    this.refuseGivenInputs(req);
     const tool = await this.pushTool(device);
     req.onProgress?.('load', 0, 1);
     const graph = await this.pushModel(device, req.modelPath);

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { FrameworkAvailability, RunnerOutput } from '@farm/contracts';
-import { byteView, synthesizeInputs, type SynthesizedInput } from './input-synthesis.js';
+import { buildInputs, byteView, type SynthesizedInput } from './input-synthesis.js';
 import { checkDelegate, collectGarbageBeforeTiming, errorMessage, msSince, RunnerError, type Runner, type RunRequest } from './runner.js';
 import { parseTfliteProfileSummary, tfliteLayers } from './tflite-profile-summary.js';
 
@@ -60,6 +60,15 @@ const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Arr
 const WASM_BASENAME = 'tflite_web_api_cc_simd';
 
 let modulePromise: Promise<TfliteModule> | undefined;
+/**
+ * The runtime's latest stderr lines: its status carries only "Can't initialize model", while the
+ * reason ("Encountered unresolved custom op: X") is printed. One job per process, so they are this job's.
+ */
+const engineLines: string[] = [];
+function engineSaid(summary: string): string {
+  const said = engineLines.splice(0).filter((l) => !/^INFO:|Created TensorFlow Lite/.test(l));
+  return said.length ? `${summary}; the engine said: ${said.join('; ')}` : summary;
+}
 function loadModule(): Promise<TfliteModule> {
   modulePromise ??= (async () => {
     // V8 otherwise starts wasm on its baseline compiler and swaps in optimised code function by
@@ -74,7 +83,11 @@ function loadModule(): Promise<TfliteModule> {
       wasmBinary: readFileSync(join(dirname(js), `${WASM_BASENAME}.wasm`)),
       // TFLite's INFO lines ("Created TensorFlow Lite XNNPACK delegate") would pollute the host's stdout protocol.
       print: (s) => process.stderr.write(`${s}\n`),
-      printErr: (s) => process.stderr.write(`${s}\n`),
+      printErr: (s) => {
+        engineLines.push(s);
+        if (engineLines.length > 20) engineLines.shift();
+        process.stderr.write(`${s}\n`);
+      },
     });
   })();
   return modulePromise;
@@ -114,7 +127,7 @@ export class TfliteRunner implements Runner {
       throw RunnerError.unavailable(this.framework, errorMessage(err));
     });
     const { options } = req;
-    const inputs = synthesizeInputs(req.inputs, options.seed, options.inputShapes);
+    const inputs = buildInputs(req.inputs, options, req.inputFiles);
     const notes: string[] = [
       'TFLite runs as WebAssembly (SIMD, XNNPACK delegate) under Node, not as a native build; expect it to be slower than native TFLite on the same CPU',
       'the wasm module is compiled fully optimised before loading (V8 without lazy/baseline wasm compilation), so timed runs do not include JIT tier-up',
@@ -138,20 +151,20 @@ export class TfliteRunner implements Runner {
       try {
         feed(runner, inputs);
         const firstStart = process.hrtime.bigint();
-        infer(runner);
+        infer(runner, req);
         firstInferenceMs = msSince(firstStart);
         outputDigest = digestOutputs(
           runner,
           req.outputs.map((o) => o.name),
         );
         for (let i = 0; i < options.warmupRuns; i++) {
-          infer(runner);
+          infer(runner, req);
           req.onProgress?.('warmup', i + 1, options.warmupRuns);
         }
         collectGarbageBeforeTiming();
         for (let i = 0; i < options.timedRuns; i++) {
           const start = process.hrtime.bigint();
-          infer(runner);
+          infer(runner, req);
           latenciesMs.push(msSince(start));
           req.onProgress?.('timed', i + 1, options.timedRuns);
         }
@@ -188,9 +201,9 @@ export class TfliteRunner implements Runner {
     const runner = create(mod, ptr, len, true, Math.min(1_000_000, Math.max(4096, 2048 * inferences)));
     try {
       feed(runner, inputs);
-      infer(runner);
+      infer(runner, req);
       for (let i = 0; i < req.options.profileRuns; i++) {
-        infer(runner);
+        infer(runner, req);
         req.onProgress?.('profile', i + 1, req.options.profileRuns);
       }
       const summary = parseTfliteProfileSummary(runner.GetProfilingSummary());
@@ -205,13 +218,16 @@ export class TfliteRunner implements Runner {
 }
 
 function create(mod: TfliteModule, ptr: number, len: number, enableProfiling: boolean, maxProfilingBufferEntries: number): TfliteModelRunner {
+  engineLines.length = 0;
   const status = mod.TFLiteWebModelRunner.CreateFromBufferAndOptions(ptr, len, { numThreads: 1, enableProfiling, maxProfilingBufferEntries });
-  if (!status.ok()) throw RunnerError.modelRejected('tflite', status.errorMessage());
+  if (!status.ok()) throw RunnerError.engine('tflite-wasm', engineSaid(status.errorMessage()), { stage: 'load' });
   return status.value();
 }
 
-function infer(runner: TfliteModelRunner): void {
-  if (!runner.Infer()) throw RunnerError.failed('tflite: Infer() returned false');
+function infer(runner: TfliteModelRunner, req: Pick<RunRequest, 'inputs' | 'options'>): void {
+  if (!runner.Infer()) {
+    throw RunnerError.engine('tflite-wasm', engineSaid('tflite: Infer() returned false'), { stage: 'run', inputs: req.inputs, options: req.options });
+  }
 }
 
 function shapeOf(t: TfliteTensorInfo): number[] {

@@ -241,6 +241,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calibration-sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Group uploaded tensors into calibration data for quantization, reused by id in POST /models/{id}/quantize */
+        post: operations["createCalibrationSet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calibration-sets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A calibration set: its samples, dtype, shape and size */
+        get: operations["getCalibrationSet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/compare": {
         parameters: {
             query?: never;
@@ -585,6 +619,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tensors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload an input tensor (.npy, or an ONNX TensorProto .pb) to feed a named input with options.inputs {kind: "file", tensorId} */
+        post: operations["uploadTensor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tensors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An uploaded tensor: format, dtype, shape, size */
+        get: operations["getTensor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -769,6 +837,37 @@ export interface components {
                 inputShapes?: {
                     [key: string]: number[];
                 };
+                inputs?: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        kind: "constant";
+                        value: number | number[];
+                    } | {
+                        /** @enum {string} */
+                        kind: "uniform";
+                        min: number;
+                        max: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "normal";
+                        mean: number;
+                        std: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "integers";
+                        min: number;
+                        max: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "file";
+                        /** Format: uuid */
+                        tensorId: string;
+                        sha256?: string;
+                        /** @enum {string} */
+                        dtype?: "float32" | "float16" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float64" | "unknown";
+                        shape?: number[];
+                    };
+                };
                 /** @enum {string} */
                 delegate?: "cpu" | "xnnpack" | "gpu" | "nnapi";
                 /** @enum {string} */
@@ -787,6 +886,37 @@ export interface components {
                 inputShapes?: {
                     [key: string]: number[];
                 };
+                inputs?: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        kind: "constant";
+                        value: number | number[];
+                    } | {
+                        /** @enum {string} */
+                        kind: "uniform";
+                        min: number;
+                        max: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "normal";
+                        mean: number;
+                        std: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "integers";
+                        min: number;
+                        max: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "file";
+                        /** Format: uuid */
+                        tensorId: string;
+                        sha256?: string;
+                        /** @enum {string} */
+                        dtype?: "float32" | "float16" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float64" | "unknown";
+                        shape?: number[];
+                    };
+                };
                 /** @enum {string} */
                 delegate?: "cpu" | "xnnpack" | "gpu" | "nnapi";
                 /** @enum {string} */
@@ -794,12 +924,15 @@ export interface components {
                 /** @default 42 */
                 seed?: number;
             }[];
+            tryAnyway?: boolean;
             quantize?: {
                 /**
                  * @default percentile
                  * @enum {string}
                  */
                 calibration?: "minmax" | "percentile";
+                /** Format: uuid */
+                calibrationSetId?: string;
             };
         };
         CancelRunResponse: {
@@ -866,6 +999,9 @@ export interface components {
             error: {
                 code: string;
                 message: string | null;
+                /** @enum {string} */
+                class?: "model_rejected" | "invalid_input" | "out_of_memory" | "crash" | "timeout";
+                hint?: string;
             } | null;
             queuedAt: string;
             startedAt: string | null;
@@ -1015,6 +1151,9 @@ export interface components {
                 [key: string]: unknown;
             };
             notes: string[];
+            inputSources: {
+                [key: string]: "synthetic" | "constant" | "uniform" | "normal" | "integers" | "file";
+            } | null;
             agreement: {
                 cosine: number;
                 maxAbsError: number;
@@ -1034,6 +1173,21 @@ export interface components {
                 timeMs: number;
                 share: number;
             }[];
+        };
+        CalibrationSet: {
+            /** Format: uuid */
+            id: string;
+            inputName: string | null;
+            tensorIds: string[];
+            samples: number;
+            dtype: string;
+            shape: number[];
+            totalBytes: number;
+            createdAt: string;
+        };
+        CreateCalibrationSetRequest: {
+            tensorIds: string[];
+            input?: string;
         };
         CompareResponse: {
             modelId: string;
@@ -1317,6 +1471,8 @@ export interface components {
             sourceArtifactId: string;
             /** @enum {string} */
             calibration: "minmax" | "percentile";
+            /** Format: uuid */
+            calibrationSetId: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed";
             /** Format: uuid */
@@ -1471,6 +1627,23 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            customOps: {
+                op: string;
+                domain: string;
+                count: number;
+            }[] | null;
+            verdicts: {
+                /** @enum {string} */
+                framework: "onnxruntime" | "tflite" | "opencv-dnn" | "ncnn" | "coreml" | "native-int8";
+                /** @enum {string} */
+                verdict: "runnable" | "not_runnable" | "unknown";
+                reasons: {
+                    op?: string;
+                    domain?: string;
+                    why: string;
+                }[];
+                basis: string;
+            }[];
             createdAt: string;
         };
         UploadResponse: {
@@ -1491,6 +1664,11 @@ export interface components {
              * @enum {string}
              */
             calibration?: "minmax" | "percentile";
+            /**
+             * Format: uuid
+             * @description uploaded calibration data (POST /calibration-sets); default: seeded synthetic inputs
+             */
+            calibrationSetId?: string;
         };
         Regression: {
             id: string;
@@ -1612,6 +1790,37 @@ export interface components {
                     inputShapes?: {
                         [key: string]: number[];
                     };
+                    inputs?: {
+                        [key: string]: {
+                            /** @enum {string} */
+                            kind: "constant";
+                            value: number | number[];
+                        } | {
+                            /** @enum {string} */
+                            kind: "uniform";
+                            min: number;
+                            max: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "normal";
+                            mean: number;
+                            std: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "integers";
+                            min: number;
+                            max: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "file";
+                            /** Format: uuid */
+                            tensorId: string;
+                            sha256?: string;
+                            /** @enum {string} */
+                            dtype?: "float32" | "float16" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float64" | "unknown";
+                            shape?: number[];
+                        };
+                    };
                     /** @enum {string} */
                     delegate?: "cpu" | "xnnpack" | "gpu" | "nnapi";
                     /** @enum {string} */
@@ -1630,6 +1839,37 @@ export interface components {
                     inputShapes?: {
                         [key: string]: number[];
                     };
+                    inputs?: {
+                        [key: string]: {
+                            /** @enum {string} */
+                            kind: "constant";
+                            value: number | number[];
+                        } | {
+                            /** @enum {string} */
+                            kind: "uniform";
+                            min: number;
+                            max: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "normal";
+                            mean: number;
+                            std: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "integers";
+                            min: number;
+                            max: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "file";
+                            /** Format: uuid */
+                            tensorId: string;
+                            sha256?: string;
+                            /** @enum {string} */
+                            dtype?: "float32" | "float16" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float64" | "unknown";
+                            shape?: number[];
+                        };
+                    };
                     /** @enum {string} */
                     delegate?: "cpu" | "xnnpack" | "gpu" | "nnapi";
                     /** @enum {string} */
@@ -1638,7 +1878,35 @@ export interface components {
                     seed?: number;
                 }[];
                 inputs?: {
-                    [key: string]: unknown;
+                    [key: string]: {
+                        /** @enum {string} */
+                        kind: "constant";
+                        value: number | number[];
+                    } | {
+                        /** @enum {string} */
+                        kind: "uniform";
+                        min: number;
+                        max: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "normal";
+                        mean: number;
+                        std: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "integers";
+                        min: number;
+                        max: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "file";
+                        /** Format: uuid */
+                        tensorId: string;
+                        sha256?: string;
+                        /** @enum {string} */
+                        dtype?: "float32" | "float16" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float64" | "unknown";
+                        shape?: number[];
+                    };
                 };
                 /**
                  * @default {
@@ -1722,6 +1990,37 @@ export interface components {
                     inputShapes?: {
                         [key: string]: number[];
                     };
+                    inputs?: {
+                        [key: string]: {
+                            /** @enum {string} */
+                            kind: "constant";
+                            value: number | number[];
+                        } | {
+                            /** @enum {string} */
+                            kind: "uniform";
+                            min: number;
+                            max: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "normal";
+                            mean: number;
+                            std: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "integers";
+                            min: number;
+                            max: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "file";
+                            /** Format: uuid */
+                            tensorId: string;
+                            sha256?: string;
+                            /** @enum {string} */
+                            dtype?: "float32" | "float16" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float64" | "unknown";
+                            shape?: number[];
+                        };
+                    };
                     /** @enum {string} */
                     delegate?: "cpu" | "xnnpack" | "gpu" | "nnapi";
                     /** @enum {string} */
@@ -1740,6 +2039,37 @@ export interface components {
                     inputShapes?: {
                         [key: string]: number[];
                     };
+                    inputs?: {
+                        [key: string]: {
+                            /** @enum {string} */
+                            kind: "constant";
+                            value: number | number[];
+                        } | {
+                            /** @enum {string} */
+                            kind: "uniform";
+                            min: number;
+                            max: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "normal";
+                            mean: number;
+                            std: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "integers";
+                            min: number;
+                            max: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "file";
+                            /** Format: uuid */
+                            tensorId: string;
+                            sha256?: string;
+                            /** @enum {string} */
+                            dtype?: "float32" | "float16" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float64" | "unknown";
+                            shape?: number[];
+                        };
+                    };
                     /** @enum {string} */
                     delegate?: "cpu" | "xnnpack" | "gpu" | "nnapi";
                     /** @enum {string} */
@@ -1748,7 +2078,35 @@ export interface components {
                     seed?: number;
                 }[];
                 inputs?: {
-                    [key: string]: unknown;
+                    [key: string]: {
+                        /** @enum {string} */
+                        kind: "constant";
+                        value: number | number[];
+                    } | {
+                        /** @enum {string} */
+                        kind: "uniform";
+                        min: number;
+                        max: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "normal";
+                        mean: number;
+                        std: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "integers";
+                        min: number;
+                        max: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "file";
+                        /** Format: uuid */
+                        tensorId: string;
+                        sha256?: string;
+                        /** @enum {string} */
+                        dtype?: "float32" | "float16" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool" | "float64" | "unknown";
+                        shape?: number[];
+                    };
                 };
                 /**
                  * @default {
@@ -1811,6 +2169,17 @@ export interface components {
                     regressionId: string | null;
                 }[];
             }[];
+        };
+        Tensor: {
+            /** Format: uuid */
+            id: string;
+            format: string;
+            dtype: string;
+            shape: number[];
+            sizeBytes: number;
+            sha256: string;
+            fileName: string;
+            createdAt: string;
         };
     };
     responses: never;
@@ -2126,6 +2495,9 @@ export interface operations {
                     code: string;
                     message: string;
                     final: boolean;
+                    /** @enum {string} */
+                    errorClass?: "model_rejected" | "invalid_input" | "out_of_memory" | "crash" | "timeout";
+                    hint?: string;
                 };
             };
         };
@@ -2355,6 +2727,9 @@ export interface operations {
                         };
                         /** @default [] */
                         notes?: string[];
+                        inputSources?: {
+                            [key: string]: "synthetic" | "constant" | "uniform" | "normal" | "integers" | "file";
+                        };
                         agreement?: {
                             cosine: number;
                             maxAbsError: number;
@@ -2994,7 +3369,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Error codes: MODEL_NOT_FOUND, DEVICE_NOT_FOUND */
+            /** @description Error codes: MODEL_NOT_FOUND, DEVICE_NOT_FOUND, TENSOR_NOT_FOUND, CALIBRATION_SET_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3021,7 +3396,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Error codes: NO_MATCHING_DEVICE, FRAMEWORK_UNSUPPORTED, DYNAMIC_SHAPE_UNRESOLVED, INPUT_TOO_LARGE, CALIBRATION_TOO_LARGE, TOO_MANY_JOBS, MODEL_INVALID */
+            /** @description Error codes: NO_MATCHING_DEVICE, FRAMEWORK_UNSUPPORTED, DYNAMIC_SHAPE_UNRESOLVED, INPUT_TOO_LARGE, CALIBRATION_TOO_LARGE, TOO_MANY_JOBS, INPUT_SPEC_MISMATCH, FRAMEWORK_CANNOT_RUN, CALIBRATION_SET_MISMATCH, MODEL_INVALID */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3286,6 +3661,177 @@ export interface operations {
                 };
             };
             /** @description Error codes: RUN_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createCalibrationSet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tensorIds": [
+                 *         "6f1e2d3c-4b5a-4968-8776-655443322110"
+                 *       ],
+                 *       "input": "input"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateCalibrationSetRequest"];
+            };
+        };
+        responses: {
+            /** @description the calibration set */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationSet"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED, BAD_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: API_KEY_REQUIRED, API_KEY_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: CROSS_SITE_REQUEST, API_KEY_SCOPE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: TENSOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: CALIBRATION_TOO_LARGE */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getCalibrationSet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the calibration set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationSet"];
+                };
+            };
+            /** @description Error codes: API_KEY_REQUIRED, API_KEY_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: API_KEY_SCOPE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: CALIBRATION_SET_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4390,7 +4936,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Error codes: MODEL_NOT_FOUND */
+            /** @description Error codes: MODEL_NOT_FOUND, CALIBRATION_SET_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4408,7 +4954,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Error codes: MODEL_INVALID, CALIBRATION_TOO_LARGE */
+            /** @description Error codes: MODEL_INVALID, CALIBRATION_TOO_LARGE, CALIBRATION_SET_MISMATCH */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5085,7 +5631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Error codes: SUITE_NOT_FOUND, MODEL_VERSION_NOT_FOUND, MODEL_NOT_FOUND, DEVICE_NOT_FOUND */
+            /** @description Error codes: SUITE_NOT_FOUND, MODEL_VERSION_NOT_FOUND, MODEL_NOT_FOUND, DEVICE_NOT_FOUND, TENSOR_NOT_FOUND, CALIBRATION_SET_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5103,7 +5649,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Error codes: NO_MATCHING_DEVICE, FRAMEWORK_UNSUPPORTED, DYNAMIC_SHAPE_UNRESOLVED, INPUT_TOO_LARGE, CALIBRATION_TOO_LARGE, TOO_MANY_JOBS, MODEL_INVALID */
+            /** @description Error codes: NO_MATCHING_DEVICE, FRAMEWORK_UNSUPPORTED, DYNAMIC_SHAPE_UNRESOLVED, INPUT_TOO_LARGE, CALIBRATION_TOO_LARGE, TOO_MANY_JOBS, INPUT_SPEC_MISMATCH, FRAMEWORK_CANNOT_RUN, CALIBRATION_SET_MISMATCH, MODEL_INVALID */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5171,6 +5717,175 @@ export interface operations {
                 };
             };
             /** @description Error codes: SUITE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    uploadTensor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description a NumPy .npy (C order) or an ONNX TensorProto .pb
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the stored tensor */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tensor"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: API_KEY_REQUIRED, API_KEY_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: CROSS_SITE_REQUEST, API_KEY_SCOPE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: TENSOR_TOO_LARGE, MODEL_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: TENSOR_INVALID */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getTensor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the tensor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tensor"];
+                };
+            };
+            /** @description Error codes: API_KEY_REQUIRED, API_KEY_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: API_KEY_SCOPE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: TENSOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
