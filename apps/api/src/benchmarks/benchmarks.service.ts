@@ -205,18 +205,28 @@ export class BenchmarksService {
     };
   }
 
-  /** Cancels the jobs still waiting in the queue; a job already on a device finishes (a half-run benchmark is worthless anyway). */
+  /**
+   * Cancels the jobs that have not started; a job already on a device finishes (a half-run
+   * benchmark is worthless anyway). Postgres first, in one statement with the run's status, so a
+   * crash or a queue outage cannot leave a cancel half done: an agent that takes a cancelled job
+   * from its queue is refused at start, and the queue entries are removed after the answer.
+   */
   async cancel(runId: string) {
     const run = await this.repo.findRun(runId);
     if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
-    const cancellable: string[] = [];
-    for (const j of run.jobs.filter((j) => j.status === 'queued')) {
-      if (await this.producer.removeIfWaiting(j.deviceId, j.id)) cancellable.push(j.id);
+    const cancelled = await this.repo.cancelUnstarted(runId);
+    void this.removeFromQueues(cancelled);
+    const after = await this.repo.findRun(runId);
+    return { runId, cancelled: cancelled.length, stillRunning: after!.jobs.filter((j) => j.status === 'running').length, status: after!.status };
+  }
+
+  private async removeFromQueues(jobs: { id: string; deviceId: string }[]): Promise<void> {
+    for (const j of jobs) {
+      try {
+        await this.producer.removeIfWaiting(j.deviceId, j.id);
+      } catch (e) {
+        this.logger.warn(`cancelled job ${j.id} stays on its queue (${(e as Error).message}); its agent will be refused at start`);
+      }
     }
-    // Jobs waiting for a conversion are on no queue yet; the conversion itself goes on for other requests.
-    cancellable.push(...run.jobs.filter((j) => j.status === 'waiting').map((j) => j.id));
-    const cancelled = await this.repo.cancelJobs(cancellable);
-    const status = await this.repo.refreshRunStatus(runId);
-    return { runId, cancelled, stillRunning: run.jobs.filter((j) => j.status === 'running').length, status };
   }
 }

@@ -32,6 +32,11 @@ function isDatabaseUnavailable(e: unknown): boolean {
   return /ECONNREFUSED|Can't reach database server|Connection terminated|connection timeout|DatabaseNotReachable/i.test(text);
 }
 
+function isErrorBody(r: unknown): r is ErrorBody {
+  const err = (r as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  return typeof err === 'object' && err !== null && typeof err.code === 'string' && typeof err.message === 'string';
+}
+
 @Catch()
 export class DomainExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -61,6 +66,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
         ];
       }
       const r = e.getResponse();
+      // A body already in the API's shape (GET /health's 503 with each service's check) is the answer as it stands.
+      if (isErrorBody(r)) return [status, r];
       const message =
         typeof r === 'string'
           ? r

@@ -41,9 +41,20 @@ export class ModelsRepository {
     return this.prisma.model.findMany({ include: withArtifacts, orderBy: { createdAt: 'desc' }, take: 500 });
   }
 
-  /** Creates the artifact, and the model too when no modelId is given, in one transaction. */
-  async createArtifact(target: { modelId: string } | { modelName: string }, a: NewArtifact): Promise<ModelWithArtifacts> {
+  /**
+   * Creates the artifact, and the model too when no modelId is given, in one transaction.
+   * storeFiles runs inside it, under a lock on the artifact's sha256 (and its weights'), so the
+   * files are in place before any row naming them commits, and forgetUnstored (which takes the
+   * same lock) can never remove a file a concurrent upload of the same bytes is committing.
+   */
+  async createArtifact(
+    target: { modelId: string } | { modelName: string },
+    a: NewArtifact,
+    storeFiles: () => Promise<unknown> = async () => undefined,
+  ): Promise<ModelWithArtifacts> {
     return this.prisma.$transaction(async (tx) => {
+      await lockShas(tx, [a.sha256, ...(a.weights ? [a.weights.sha256] : [])]);
+      await storeFiles();
       const modelId = 'modelId' in target ? target.modelId : (await tx.model.create({ data: { name: target.modelName } })).id;
       await tx.modelArtifact.create({
         data: {
@@ -66,6 +77,26 @@ export class ModelsRepository {
         },
       });
       return tx.model.findUniqueOrThrow({ where: { id: modelId }, include: withArtifacts });
+      // Writing and fsyncing a large model happens inside: Prisma's 5 s default is too short for it.
+    }, { timeout: 120_000 });
+  }
+
+  /**
+   * After a failed createArtifact: removes each file no artifact row names (as its file or its
+   * weights), under the same per-sha256 lock, so a file a concurrent upload committed stays.
+   */
+  async forgetUnstored(shas: string[], remove: (sha256: string) => Promise<void>): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      await lockShas(tx, shas);
+      for (const sha256 of shas) {
+        const named = await tx.modelArtifact.count({ where: { OR: [{ sha256 }, { weightsSha256: sha256 }] } });
+        if (named === 0) await remove(sha256);
+      }
     });
   }
+}
+
+/** Transaction-scoped advisory locks, taken in sorted order so two callers cannot deadlock. */
+async function lockShas(tx: Prisma.TransactionClient, shas: string[]): Promise<void> {
+  for (const sha of [...new Set(shas)].sort()) await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${sha}, 0))::text`;
 }

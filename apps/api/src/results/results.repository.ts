@@ -8,6 +8,7 @@ import type { LatencyStats } from '@farm/stats';
 import type { LayerSum, ResultSubmission } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { lockRun, refreshRunStatusIn } from '../benchmarks/benchmarks.repository.js';
 
 export interface IngestOutcome {
   stored: boolean;
@@ -29,8 +30,10 @@ export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resul
 export class ResultsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async ingest(sub: ResultSubmission, stats: LatencyStats, layerSum: LayerSum, agreement: object | undefined): Promise<IngestOutcome> {
+  /** The result, its layers, its job's success and its run's status commit together (runId: the job's run). */
+  async ingest(sub: ResultSubmission, runId: string, stats: LatencyStats, layerSum: LayerSum, agreement: object | undefined): Promise<IngestOutcome> {
     return this.prisma.$transaction(async (tx) => {
+      await lockRun(tx, runId);
       const o = sub.output;
       const env = sub.environment;
       const inserted = await tx.benchmarkResult.createManyAndReturn({
@@ -98,6 +101,7 @@ export class ResultsRepository {
         where: { id: sub.jobId },
         data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null },
       });
+      await refreshRunStatusIn(tx, runId);
       return { stored: true, resultId };
     });
   }
