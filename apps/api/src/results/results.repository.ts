@@ -114,19 +114,21 @@ export class ResultsRepository {
     return this.prisma.benchmarkResult.findMany({ where: { job: { runId } }, include: resultInclude, orderBy: { createdAt: 'asc' } });
   }
 
-  /** The latest successful result of each (device, framework, artifact, Core ML compute units) for one model. */
-  latestForModel(modelId: string): Promise<ResultRow[]> {
-    return this.prisma.benchmarkResult
-      .findMany({ where: { job: { artifact: { modelId } } }, include: resultInclude, orderBy: { finishedAt: 'desc' } })
-      .then((rows) => {
-        const seen = new Set<string>();
-        return rows.filter((r) => {
-          const units = (r.job.options as { computeUnits?: unknown } | null)?.computeUnits ?? '';
-          const k = `${r.job.deviceId}|${r.framework}|${r.job.artifactId}|${String(units)}`;
-          if (seen.has(k)) return false;
-          seen.add(k);
-          return true;
-        });
-      });
+  /**
+   * The latest result of each (device, framework, artifact, Core ML compute units) for one model,
+   * picked in SQL (DISTINCT ON over the cell key, newest first; see the model_id/finished_at
+   * indexes), so only those results and their layers leave the database, however many older ones
+   * are stored.
+   */
+  async latestForModel(modelId: string): Promise<ResultRow[]> {
+    const latest = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT DISTINCT ON (j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', '')) r.id
+        FROM benchmark_results r
+        JOIN benchmark_jobs j ON j.id = r.job_id
+        JOIN model_artifacts a ON a.id = j.artifact_id
+       WHERE a.model_id = ${modelId}::uuid
+       ORDER BY j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', ''), r.finished_at DESC, r.id DESC`;
+    if (latest.length === 0) return [];
+    return this.prisma.benchmarkResult.findMany({ where: { id: { in: latest.map((r) => r.id) } }, include: resultInclude, orderBy: { finishedAt: 'desc' } });
   }
 }
