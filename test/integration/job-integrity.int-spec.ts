@@ -13,7 +13,7 @@ import pg from 'pg';
 import { runIsolated } from '@farm/agent/host/run-isolated';
 import { BenchmarkOptionsSchema, deviceQueueName, type RunnerOutput } from '@farm/contracts';
 import { createQueueFactory } from '@farm/queue';
-import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
+import onnxProto from 'onnx-proto';
 import { startTcpProxy, type TcpProxy } from '../fixtures/tcp-proxy.js';
 import {
   agentOfDevice,
@@ -33,6 +33,27 @@ import {
   type ApiHandle,
   type WorkerHandle,
 } from '../fixtures/stack.js';
+
+/** One Add of a float input and a float initializer of `n` elements (4n bytes): a valid model that is slow to write. */
+function weightyOnnx(n: number): Uint8Array {
+  const { onnx } = onnxProto;
+  const data = new Float32Array(n).map((_, i) => (i % 251) / 251);
+  const info = (name: string) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: n }] } } } });
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'farm-tests',
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'weighty_add',
+        node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'], name: 'add_0' }],
+        initializer: [{ name: 'w', dims: [n], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) }],
+        input: [info('x')],
+        output: [info('y')],
+      },
+    }),
+  ).finish();
+}
 
 const redisUrl = () => requireEnv('TEST_REDIS_URL');
 
@@ -97,8 +118,9 @@ describe('one API and worker on Redis', () => {
   });
 
   test('gap 1: concurrent uploads of the same new bytes all answer, and the stored file stays for every one of them', async () => {
-    for (let k = 0; k < 4; k++) {
-      const bytes = oneNodeOnnx('Relu', [1, 1000 + k]);
+    // Large enough that writing the file takes a while, so the concurrent uploads' writes overlap.
+    for (let k = 0; k < 3; k++) {
+      const bytes = weightyOnnx(6_000_000 + k);
       const sha = createHash('sha256').update(bytes).digest('hex');
       const answers = await Promise.all(Array.from({ length: 6 }, () => uploadBytes(h.url, bytes, `race-${k}.onnx`)));
       for (const a of answers) assert.ok(a.status === 201 || a.status === 200, JSON.stringify(a.body));
