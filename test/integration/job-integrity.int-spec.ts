@@ -71,7 +71,14 @@ async function startJob(h: ApiHandle, deviceId: string, jobId: string): Promise<
 
 function submission(jobId: string, layerName?: string) {
   const layers = measured.layers.map((l, i) => ({ ...l, opClass: 'other', ...(i === 0 && layerName !== undefined ? { name: layerName } : {}) }));
-  return { jobId, attempt: 1, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), output: { ...measured, layers }, environment: testEnvironment() };
+  return {
+    jobId,
+    attempt: 1,
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    output: { ...measured, layers },
+    environment: testEnvironment(),
+  };
 }
 
 async function putResult(h: ApiHandle, deviceId: string, body: unknown): Promise<{ status: number; body: any }> {
@@ -168,7 +175,9 @@ describe('one API and worker on Redis', () => {
       const job = await waitFor(
         'the running job to be queued again',
         async () => {
-          const [row] = await sql<{ status: string; error_code: string | null }>(h.databaseUrl, 'SELECT status, error_code FROM benchmark_jobs WHERE id = $1', [jobId]);
+          const [row] = await sql<{ status: string; error_code: string | null }>(h.databaseUrl, 'SELECT status, error_code FROM benchmark_jobs WHERE id = $1', [
+            jobId,
+          ]);
           return row!.status === 'queued' ? row : undefined;
         },
         60_000,
@@ -204,6 +213,43 @@ describe('one API and worker on Redis', () => {
     assert.equal(run!.status, 'succeeded');
   });
 
+  test('GET /benchmarks/:id explains each job: attempts, last error, and why it waits (its place in the device queue, a retry)', async () => {
+    const device = await registerDevice(h, 'integrity-explain');
+    const { runId, jobIds } = await createRun(h, modelId, device, 3);
+    const view = async () => (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs as any[];
+    const byId = (jobs: any[], id: string) => jobs.find((j) => j.id === id);
+    let jobs = await view();
+    assert.deepEqual(
+      jobIds.map((id) => [byId(jobs, id).waiting.reason, byId(jobs, id).waiting.queuePosition]),
+      [
+        ['queue', 0],
+        ['queue', 1],
+        ['queue', 2],
+      ],
+    );
+    assert.equal(await startJob(h, device, jobIds[0]!), 200);
+    const failed = await fetch(`${h.url}/agent/jobs/${jobIds[0]}/failure`, {
+      method: 'POST',
+      headers: agentOfDevice(device).headers,
+      body: JSON.stringify({ attempt: 1, permanent: false, code: 'RUNNER_FAILED', message: 'the runner exited with code 3', final: false }),
+    });
+    assert.ok(failed.status < 300, await failed.text());
+    jobs = await view();
+    const retried = byId(jobs, jobIds[0]!);
+    assert.equal(retried.status, 'queued');
+    assert.equal(retried.attempts, 1);
+    assert.equal(retried.error.code, 'RUNNER_FAILED');
+    assert.equal(retried.waiting.reason, 'retry');
+    assert.match(retried.waiting.message, /the runner exited with code 3/);
+    // Started again, the job keeps saying why its previous attempt failed.
+    assert.equal(await startJob(h, device, jobIds[0]!), 200);
+    jobs = await view();
+    assert.equal(byId(jobs, jobIds[0]!).attempts, 2);
+    assert.equal(byId(jobs, jobIds[0]!).error.code, 'RUNNER_FAILED');
+    assert.equal(byId(jobs, jobIds[0]!).waiting, null);
+    assert.equal(byId(jobs, jobIds[1]!).waiting.queuePosition, 1, 'the running job is ahead of it');
+  });
+
   test('gap 8: /compare reads from the database only the latest result of each cell, not every result ever stored', async () => {
     // Five results on one cell (same device, framework, artifact): compare needs the newest only.
     let lastJob = '';
@@ -219,7 +265,11 @@ describe('one API and worker on Redis', () => {
     await prisma.$connect();
     let rowsRead = 0;
     const count = (v: unknown): void => {
-      if (Array.isArray(v)) for (const x of v) (rowsRead++, count(x));
+      if (Array.isArray(v))
+        for (const x of v) {
+          rowsRead++;
+          count(x);
+        }
       else if (v && typeof v === 'object' && !(v instanceof Date)) for (const x of Object.values(v)) if (Array.isArray(x) && typeof x[0] === 'object') count(x);
     };
     // Passes every call through to Prisma and counts the rows (and nested rows) it returns.
@@ -293,6 +343,12 @@ describe('a device whose agent never comes back', () => {
       assert.equal(j.error.code, 'DEVICE_ABANDONED');
       assert.match(j.error.message, /gone-for-good device has not been heard from since/);
     }
+    // What the dashboard lists: the failed jobs with their reason, without a shell.
+    const attention = await api(h.url, 'GET', '/jobs/attention');
+    assert.equal(attention.status, 200);
+    const listed = attention.body.jobs.filter((j: { runId: string }) => j.runId === runId);
+    assert.equal(listed.length, jobIds.length);
+    for (const j of listed) assert.equal(j.error.code, 'DEVICE_ABANDONED');
   });
 });
 
@@ -335,7 +391,11 @@ describe('the queue unreachable (Redis behind a relay that is cut)', () => {
     // Back on the queue: the cancelled entries are removed.
     const queue = createQueueFactory({ kind: 'redis', url: redisUrl() }).createQueue(deviceQueueName(deviceId));
     try {
-      await waitFor('the cancelled entries to leave the queue', async () => (await Promise.all(jobIds.map((id) => queue.getJob(id)))).every((j) => j === undefined), 30_000);
+      await waitFor(
+        'the cancelled entries to leave the queue',
+        async () => (await Promise.all(jobIds.map((id) => queue.getJob(id)))).every((j) => j === undefined),
+        30_000,
+      );
     } finally {
       await queue.close();
     }

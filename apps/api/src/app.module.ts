@@ -25,6 +25,7 @@ import { ApiAccessGuard } from './auth/api-access.guard.js';
 import { RateLimitGuard, RUN_THROTTLER, UPLOAD_THROTTLER } from './auth/rate-limit.guard.js';
 import { DevicesController } from './devices/devices.controller.js';
 import { BenchmarksService } from './benchmarks/benchmarks.service.js';
+import { JobsController } from './jobs/jobs.controller.js';
 import { BenchmarksController } from './benchmarks/benchmarks.controller.js';
 import { ResultsController } from './results/results.controller.js';
 import { CompareService } from './compare/compare.service.js';
@@ -61,6 +62,7 @@ export class AppModule {
         ApiKeysController,
         DevicesController,
         BenchmarksController,
+        JobsController,
         ResultsController,
         CompareController,
         LayerCompareController,

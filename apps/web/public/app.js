@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { $, el, emulatedBadge, OP_CLASS_COLOURS } from './dom.js';
 import { loadDevices } from './devices.js';
+import { loadAttention } from './attention.js';
 import { loadLayerViews } from './layers.js';
 
 /** Robust spread (IQR / median) above this flags a cell as noisy: NOISY_SPREAD from libs/contracts, as /compare reports it. */
@@ -58,6 +59,7 @@ function uploadHelp() {
 async function init() {
   // The devices view does not depend on any model; it loads alongside.
   const devicesLoaded = loadDevices();
+  const attentionLoaded = loadAttention();
   $('top-n').addEventListener('change', () => {
     const cell = selectedCell();
     if (cell) selectCell(cell);
@@ -99,6 +101,7 @@ async function init() {
   select.value = modelId;
   await loadModel(modelId);
   await devicesLoaded;
+  await attentionLoaded;
 }
 
 async function loadModel(modelId) {

@@ -20,3 +20,4 @@ export * from './layer-compare.schema.js';
 export * from './advice.schema.js';
 export * from './host-app.schema.js';
 export * from './auth.schema.js';
+export * from './run-view.schema.js';

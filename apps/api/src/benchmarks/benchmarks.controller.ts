@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { BenchmarkRequestSchema, type BenchmarkRequest } from '@farm/contracts';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BenchmarkRequestSchema, RunViewSchema, type BenchmarkRequest } from '@farm/contracts';
 import { BenchmarksService } from './benchmarks.service.js';
 import { ResultsService } from '../results/results.service.js';
 import { zodPipe } from '../common/zod-body.pipe.js';
@@ -30,7 +30,8 @@ export class BenchmarksController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Run status with per-job progress' })
+  @ApiOperation({ summary: 'Run status with per-job progress, attempts, last error and why each unstarted job waits' })
+  @ApiOkResponse({ schema: openApiSchema(RunViewSchema) })
   status(@Param('id', runId) id: string) {
     return this.benchmarks.status(id);
   }

@@ -15,7 +15,7 @@ export interface NewJob {
 }
 
 const jobInclude = {
-  device: { select: { id: true, name: true, emulated: true, agentId: true } },
+  device: { select: { id: true, name: true, emulated: true, agentId: true, status: true, lastHeartbeatAt: true } },
   artifact: { include: { derivedFrom: true } },
 } satisfies Prisma.BenchmarkJobInclude;
 export type JobRow = Prisma.BenchmarkJobGetPayload<{ include: typeof jobInclude }>;
@@ -70,8 +70,10 @@ export class BenchmarksRepository {
 
   /** Queues the jobs waiting for this conversion on the variant it made; returns them (only those this call moved). */
   async releaseWaiting(conversionId: string, artifactId: string): Promise<JobRow[]> {
-    const moved = await this.inRuns(await this.runsWaitingOn(conversionId), async (tx) =>
-      tx.$queryRaw<{ id: string }[]>`
+    const moved = await this.inRuns(
+      await this.runsWaitingOn(conversionId),
+      async (tx) =>
+        tx.$queryRaw<{ id: string }[]>`
       UPDATE benchmark_jobs SET status = 'queued', artifact_id = ${artifactId}::uuid, queued_at = now()
        WHERE conversion_id = ${conversionId}::uuid AND status = 'waiting'
    RETURNING id`,
@@ -81,8 +83,10 @@ export class BenchmarksRepository {
 
   /** Fails the jobs waiting for this conversion with its error; returns their runs. */
   async failWaiting(conversionId: string, code: string, message: string): Promise<string[]> {
-    const moved = await this.inRuns(await this.runsWaitingOn(conversionId), async (tx) =>
-      tx.$queryRaw<{ run_id: string }[]>`
+    const moved = await this.inRuns(
+      await this.runsWaitingOn(conversionId),
+      async (tx) =>
+        tx.$queryRaw<{ run_id: string }[]>`
       UPDATE benchmark_jobs SET status = 'failed', error_code = ${code}, error_message = ${message}, finished_at = now()
        WHERE conversion_id = ${conversionId}::uuid AND status = 'waiting'
    RETURNING run_id`,
@@ -187,6 +191,29 @@ export class BenchmarksRepository {
 
   async refreshRunStatus(runId: string): Promise<RunStatus> {
     return this.inRuns([runId], (tx) => refreshRunStatusIn(tx, runId));
+  }
+
+  /** For each queued job of the run: how many jobs are ahead of it on its device (the one running, and those queued before it). */
+  async jobsAhead(runId: string): Promise<Map<string, number>> {
+    const rows = await this.prisma.$queryRaw<{ id: string; ahead: number }[]>`
+      SELECT j.id, (SELECT count(*) FROM benchmark_jobs o
+                     WHERE o.device_id = j.device_id
+                       AND (o.status = 'running' OR (o.status = 'queued' AND (o.queued_at, o.id) < (j.queued_at, j.id))))::int AS ahead
+        FROM benchmark_jobs j
+       WHERE j.run_id = ${runId}::uuid AND j.status = 'queued'`;
+    return new Map(rows.map((r) => [r.id, r.ahead]));
+  }
+
+  /** Failed jobs and unfinished jobs on silent devices, newest first: what GET /jobs/attention shows. */
+  attentionJobs(silentBefore: Date, limit: number) {
+    return this.prisma.benchmarkJob.findMany({
+      where: {
+        OR: [{ status: 'failed' }, { status: { in: ['queued', 'running'] }, device: { lastHeartbeatAt: { lt: silentBefore } } }],
+      },
+      include: jobInclude,
+      orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
   }
 
   /** Unfinished jobs in (queued_at, id) order after a cursor: the reconciler walks all of them, a page at a time. */

@@ -11,7 +11,9 @@ import {
   DomainError,
   isQuantizedOnnx,
   isTargetableStatus,
+  type AttentionJobs,
   type BenchmarkRequest,
+  type RunView,
   type Framework,
   type TensorSpec,
 } from '@farm/contracts';
@@ -20,7 +22,8 @@ import { ModelsRepository, type ArtifactRow } from '../models/models.repository.
 import { DevicesRepository, type DeviceRow } from '../devices/devices.repository.js';
 import { deviceFrameworks, effectiveStatus } from '../devices/device-view.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
-import { BenchmarksRepository } from './benchmarks.repository.js';
+import { BenchmarksRepository, type JobRow } from './benchmarks.repository.js';
+import { jobWait } from './job-wait.js';
 import { expandMatrix, targetableDevices } from './benchmark-matrix.js';
 import { checkInputSizes } from './input-size.js';
 import { ConversionsService, existingVariant, isQuantizable, type PreparedConversion } from '../conversions/conversions.service.js';
@@ -167,9 +170,10 @@ export class BenchmarksService {
     }
   }
 
-  async status(runId: string) {
+  async status(runId: string): Promise<RunView> {
     const run = await this.repo.findRun(runId);
     if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
+    const ahead = run.jobs.some((j) => j.status === 'queued') ? await this.repo.jobsAhead(runId) : new Map<string, number>();
     const counts: Record<string, number> = { waiting: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
     for (const j of run.jobs) counts[j.status] = (counts[j.status] ?? 0) + 1;
     return {
@@ -194,13 +198,38 @@ export class BenchmarksService {
         status: j.status,
         attempts: j.attempts,
         progress: j.progress,
-        error: j.errorCode ? { code: j.errorCode, message: j.errorMessage } : null,
+        error: j.errorCode ? { code: j.errorCode, message: j.errorMessage ?? '' } : null,
+        waiting: this.wait(j, ahead.get(j.id) ?? null),
         queuedAt: j.queuedAt.toISOString(),
         startedAt: j.startedAt?.toISOString() ?? null,
         finishedAt: j.finishedAt?.toISOString() ?? null,
         summary: j.result
           ? { medianMs: j.result.medianMs, p90Ms: j.result.p90Ms, cv: j.result.cv, robustSpread: j.result.robustSpread, runs: j.result.runs }
           : null,
+      })),
+    };
+  }
+
+  private wait(j: JobRow, ahead: number | null) {
+    return jobWait({ ...j, deviceStatus: effectiveStatus(j.device, this.config.offlineAfterMs), ahead }, this.config.abandonAfterMs);
+  }
+
+  /** Failed jobs and jobs stuck on a silent device, across runs, newest first, each with its reason. */
+  async attention(limit = 100): Promise<AttentionJobs> {
+    const jobs = await this.repo.attentionJobs(new Date(Date.now() - this.config.offlineAfterMs), limit);
+    return {
+      limit,
+      jobs: jobs.map((j) => ({
+        id: j.id,
+        runId: j.runId,
+        device: { id: j.device.id, name: j.device.name },
+        framework: j.framework,
+        status: j.status,
+        attempts: j.attempts,
+        error: j.errorCode ? { code: j.errorCode, message: j.errorMessage ?? '' } : null,
+        waiting: this.wait(j, null),
+        queuedAt: j.queuedAt.toISOString(),
+        finishedAt: j.finishedAt?.toISOString() ?? null,
       })),
     };
   }

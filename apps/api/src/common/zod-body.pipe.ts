@@ -34,9 +34,13 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
   transform(value: unknown): z.infer<S> {
     const nul = nulPath(value);
     if (nul)
-      throw new DomainError('VALIDATION_FAILED', `${nul.replace(/^\(body\)\.?/, '') || '(body)'}: contains a NUL character (\\u0000), which cannot be stored; remove or replace it`, {
-        path: nul,
-      });
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `${nul.replace(/^\(body\)\.?/, '') || '(body)'}: contains a NUL character (\\u0000), which cannot be stored; remove or replace it`,
+        {
+          path: nul,
+        },
+      );
     return this.schema.parse(value ?? {});
   }
 }

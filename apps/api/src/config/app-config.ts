@@ -34,7 +34,12 @@ const EnvSchema = z.object({
   JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** A device whose agent has been silent this long has its unfinished jobs failed (DEVICE_ABANDONED), so runs can end. */
-  JOB_ABANDON_AFTER_MS: z.coerce.number().int().min(1_000).max(30 * 86_400_000).default(3_600_000),
+  JOB_ABANDON_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 86_400_000)
+    .default(3_600_000),
   WEB_DIR: z.string().optional(),
   /** An admin key (read, write, admin) the API makes sure exists: how a new farm gets its first key. */
   FARM_ADMIN_KEY: z.string().min(24, 'FARM_ADMIN_KEY must be at least 24 characters (e.g. fk_ and 32 random bytes, base64url)').optional(),

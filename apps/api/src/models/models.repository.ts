@@ -52,33 +52,36 @@ export class ModelsRepository {
     a: NewArtifact,
     storeFiles: () => Promise<unknown> = async () => undefined,
   ): Promise<ModelWithArtifacts> {
-    return this.prisma.$transaction(async (tx) => {
-      await lockShas(tx, [a.sha256, ...(a.weights ? [a.weights.sha256] : [])]);
-      await storeFiles();
-      const modelId = 'modelId' in target ? target.modelId : (await tx.model.create({ data: { name: target.modelName } })).id;
-      await tx.modelArtifact.create({
-        data: {
-          modelId,
-          sha256: a.sha256,
-          format: a.info.format,
-          variant: a.variant ?? 'original',
-          derivedFromId: a.derivedFromId,
-          fileName: a.fileName,
-          sizeBytes: a.sizeBytes,
-          storagePath: a.storagePath,
-          weightsSha256: a.weights?.sha256 ?? null,
-          weightsSizeBytes: a.weights?.sizeBytes ?? null,
-          inputs: a.info.inputs as unknown as Prisma.InputJsonValue,
-          outputs: a.info.outputs as unknown as Prisma.InputJsonValue,
-          opHistogram: a.info.opHistogram,
-          nodeCount: a.info.nodeCount,
-          parameterCount: BigInt(a.info.parameterCount),
-          metadata: { ...(a.info.metadata as object), ...(a.metadata ?? {}) } as Prisma.InputJsonValue,
-        },
-      });
-      return tx.model.findUniqueOrThrow({ where: { id: modelId }, include: withArtifacts });
-      // Writing and fsyncing a large model happens inside: Prisma's 5 s default is too short for it.
-    }, { timeout: 120_000 });
+    return this.prisma.$transaction(
+      async (tx) => {
+        await lockShas(tx, [a.sha256, ...(a.weights ? [a.weights.sha256] : [])]);
+        await storeFiles();
+        const modelId = 'modelId' in target ? target.modelId : (await tx.model.create({ data: { name: target.modelName } })).id;
+        await tx.modelArtifact.create({
+          data: {
+            modelId,
+            sha256: a.sha256,
+            format: a.info.format,
+            variant: a.variant ?? 'original',
+            derivedFromId: a.derivedFromId,
+            fileName: a.fileName,
+            sizeBytes: a.sizeBytes,
+            storagePath: a.storagePath,
+            weightsSha256: a.weights?.sha256 ?? null,
+            weightsSizeBytes: a.weights?.sizeBytes ?? null,
+            inputs: a.info.inputs as unknown as Prisma.InputJsonValue,
+            outputs: a.info.outputs as unknown as Prisma.InputJsonValue,
+            opHistogram: a.info.opHistogram,
+            nodeCount: a.info.nodeCount,
+            parameterCount: BigInt(a.info.parameterCount),
+            metadata: { ...(a.info.metadata as object), ...(a.metadata ?? {}) } as Prisma.InputJsonValue,
+          },
+        });
+        return tx.model.findUniqueOrThrow({ where: { id: modelId }, include: withArtifacts });
+        // Writing and fsyncing a large model happens inside: Prisma's 5 s default is too short for it.
+      },
+      { timeout: 120_000 },
+    );
   }
 
   /**

@@ -165,7 +165,12 @@ export class ResultOutbox {
           // Alone in the outbox it gets longer: nothing waits behind it, and the API may recover.
           if ((t.failures >= this.poisonAfter && t.passedBy > 0) || t.failures >= 4 * this.poisonAfter) {
             this.troubled.delete(f);
-            this.setAside(f, entry, `the API failed on it ${t.failures} times while later entries were delivered; last answer: ${e.message}`, 'RESULT_UNDELIVERABLE');
+            this.setAside(
+              f,
+              entry,
+              `the API failed on it ${t.failures} times while later entries were delivered; last answer: ${e.message}`,
+              'RESULT_UNDELIVERABLE',
+            );
             continue;
           }
           t.notBefore = Date.now() + Math.min(this.maxBackoffMs, 500 * 2 ** (t.failures - 1));
