@@ -47,8 +47,10 @@ interface Row {
 }
 const rows: Row[] = [];
 
+/** How long the API stays down while agents finish (FAULT_API_DOWN_S; bench/fault-injection.sh uses 60). */
+const API_DOWN_MS = Number(process.env.FAULT_API_DOWN_S ?? '10') * 1000;
 /** A silent device's jobs are failed after this long: longer than any outage below, so only the abandoned agent's jobs are. */
-const ABANDON_AFTER_MS = 25_000;
+const ABANDON_AFTER_MS = Math.max(25_000, API_DOWN_MS + 30_000);
 
 function redis(cmd: 'start' | 'stop', port: number, dir: string): string {
   return execFileSync('bash', [join(ROOT, 'scripts/services/redis.sh'), cmd], { env: { ...process.env, REDIS_PORT: String(port), REDIS_DIR: dir } })
@@ -191,6 +193,30 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
     await new Promise((r) => setTimeout(r, 2000));
     redis('start', redisPort, redisDir);
     const row = await settle('Redis SIGKILL + restart (AOF)', [runId], at);
+    assert.equal(row.stored, 3);
+  });
+
+  test(`API down for ${API_DOWN_MS / 1000} s while the agent finishes its jobs`, async () => {
+    const runId = await submit(3, 200);
+    await jobTiming(runId);
+    const at = Date.now();
+    const port = Number(new URL(h.url).port);
+    await h.kill();
+    await new Promise((r) => setTimeout(r, API_DOWN_MS));
+    h = await startApi({ databaseUrl: h.databaseUrl, redisUrl, port, artifactDir: h.artifactDir, token: h.token, apiKey: h.apiKey });
+    const row = await settle(`API down ${API_DOWN_MS / 1000} s`, [runId], at);
+    assert.equal(row.stored, 3);
+  });
+
+  test('Postgres restart mid-run', async () => {
+    const runId = await submit(3, 300);
+    await jobTiming(runId);
+    const pgEnv = { ...process.env, EMBEDDED_PG_DIR: process.env.EMBEDDED_PG_DIR ?? '.farm/test-pg' };
+    const at = Date.now();
+    execFileSync('node', [join(ROOT, 'scripts/services/embedded-postgres.mjs'), 'stop'], { env: pgEnv, cwd: ROOT });
+    await new Promise((r) => setTimeout(r, 3000));
+    execFileSync('node', [join(ROOT, 'scripts/services/embedded-postgres.mjs'), 'start'], { env: pgEnv, cwd: ROOT });
+    const row = await settle('Postgres restart', [runId], at);
     assert.equal(row.stored, 3);
   });
 

@@ -29,7 +29,10 @@ export function zodIssuesMessage(err: ZodError): string {
 /** A lost database is an outage, not a bug: the client should retry, so it gets 503. */
 function isDatabaseUnavailable(e: unknown): boolean {
   const text = `${(e as Error)?.name ?? ''} ${(e as Error)?.message ?? ''} ${String((e as { cause?: unknown })?.cause ?? '')}`;
-  return /ECONNREFUSED|Can't reach database server|Connection terminated|connection timeout|DatabaseNotReachable/i.test(text);
+  // The last three: a server restarting (admin shutdown of our sessions, not accepting them yet).
+  return /ECONNREFUSED|Can't reach database server|Connection terminated|connection timeout|DatabaseNotReachable|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Connection closed/i.test(
+    text,
+  );
 }
 
 function isErrorBody(r: unknown): r is ErrorBody {
