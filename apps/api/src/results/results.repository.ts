@@ -33,7 +33,6 @@ export class ResultsRepository {
   /** The result, its layers, its job's success and its run's status commit together (runId: the job's run). */
   async ingest(sub: ResultSubmission, runId: string, stats: LatencyStats, layerSum: LayerSum, agreement: object | undefined): Promise<IngestOutcome> {
     return this.prisma.$transaction(async (tx) => {
-      await lockRun(tx, runId);
       const o = sub.output;
       const env = sub.environment;
       const inserted = await tx.benchmarkResult.createManyAndReturn({
@@ -97,6 +96,10 @@ export class ResultsRepository {
                         ${layers.map((l) => (total > 0 ? l.timeMs / total : 0))}::float8[])
               AS t(idx, name, op_type, op_class, time_ms, share)`;
       }
+      // The run's row is locked only now, for the job's transition and the run's status: results of
+      // one run insert their layers side by side. (The result row's foreign key takes only a key-share
+      // lock on the job, which no transition holding the run lock waits for, so this order cannot deadlock.)
+      await lockRun(tx, runId);
       await tx.benchmarkJob.update({
         where: { id: sub.jobId },
         data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null },
