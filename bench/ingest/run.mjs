@@ -5,18 +5,12 @@
 // repeated with numbered names to LAYERS layers per result, made before the clock starts; the
 // timed part is the deliveries alone. Prints rows/s and the per-delivery median.
 //   bash bench/ingest/run.sh [--jobs 64] [--layers 20000] [--concurrency 4]
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runIsolated } from '@farm/agent/host/run-isolated';
-import { applyMigrations } from '../../scripts/db/migrate.mjs';
+import { benchDatabase, ROOT, startBenchApi } from '../lib/farm-api.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({
   options: { jobs: { type: 'string', default: '64' }, layers: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '4' } },
 });
@@ -24,49 +18,13 @@ const JOBS = Number(args.jobs);
 const LAYERS = Number(args.layers);
 const CONCURRENCY = Number(args.concurrency);
 
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-
-const admin = new URL(process.env.TEST_PG_URL);
-const db = new URL(admin);
-db.pathname = `/ingest_bench_${randomBytes(4).toString('hex')}`;
-await applyMigrations(db.toString());
-const port = await freePort();
-const token = randomBytes(24).toString('hex');
-const key = `fk_${randomBytes(32).toString('base64url')}`;
-const artifactDir = mkdtempSync(join(tmpdir(), 'ingest-bench-'));
-const api = spawn(process.execPath, [join(ROOT, 'apps/api/dist/main.js')], {
-  env: {
-    ...process.env,
-    PORT: String(port),
-    DATABASE_URL: db.toString(),
-    REDIS_URL: process.env.TEST_REDIS_URL,
-    ARTIFACT_DIR: artifactDir,
-    AGENT_BOOTSTRAP_TOKEN: token,
-    FARM_ADMIN_KEY: key,
-    HEARTBEAT_INTERVAL_MS: '600000',
-    RUN_RATE_LIMIT: '100000',
-    UPLOAD_RATE_LIMIT: '100000',
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
+const api = await startBenchApi(await benchDatabase('ingest_bench'), {
+  HEARTBEAT_INTERVAL_MS: '600000',
+  RUN_RATE_LIMIT: '100000',
+  UPLOAD_RATE_LIMIT: '100000',
 });
-const base = `http://127.0.0.1:${port}`;
+const { base, key, token, artifactDir } = api;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (i > 240) throw new Error('the API did not come up');
-    await new Promise((r) => setTimeout(r, 250));
-  }
   const call = async (method, path, body, auth = key) => {
     const r = await fetch(`${base}${path}`, {
       method,
@@ -178,5 +136,5 @@ try {
     `${JOBS} results x ${LAYERS} layers = ${rows} layer rows in ${seconds.toFixed(2)} s with ${CONCURRENCY} deliveries at a time: ${Math.round(rows / seconds)} rows/s; per delivery median ${each[each.length >> 1].toFixed(0)} ms, max ${each[each.length - 1].toFixed(0)} ms (body ${(bodies[0].length / 1048576).toFixed(1)} MiB)`,
   );
 } finally {
-  api.kill();
+  api.stop();
 }

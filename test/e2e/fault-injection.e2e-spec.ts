@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/host/run-isolated';
 import { BenchmarkOptionsSchema, type RunnerOutput } from '@farm/contracts';
 import {
+  agentName,
   agentOfDevice,
   api,
   createTestDatabase,
@@ -274,9 +275,3 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
     for (const j of run.jobs) assert.equal(j.error.code, 'DEVICE_ABANDONED');
   });
 });
-
-function agentName(a: AgentHandle): string {
-  const m = /agent (\S+) \([0-9a-f-]{36}\) consuming/.exec(a.log());
-  if (!m) throw new Error('agent name not found in its log');
-  return m[1]!;
-}
