@@ -331,6 +331,23 @@ async function layerViews() {
   return { deviceId, layers: await getJson(`/compare/layers?${q}`), advice: await getJson(`/compare/advice?${q}`) };
 }
 
+test('jobs needing attention: one row per job of /jobs/attention, each with its status and reason', async () => {
+  await page.waitForSelector('[data-testid="attention-section"][data-ready="true"]', { timeout: 30_000 });
+  const { jobs } = await getJson('/jobs/attention');
+  const rows = await page.$$eval('[data-testid="attention-row"]', (trs) =>
+    trs.map((tr) => ({ id: tr.dataset.jobId, status: tr.dataset.status, reason: tr.querySelector('[data-testid="attention-reason"]')?.textContent ?? '' })),
+  );
+  // The list may have grown between the page's read and this one (a job failed meanwhile): every row shown is in it.
+  for (const r of rows) {
+    const j = jobs.find((x) => x.id === r.id);
+    assert.ok(j, `row ${r.id} is not in /jobs/attention`);
+    const code = j.status === 'failed' && j.error ? j.error.code : (j.waiting?.reason ?? j.error?.code);
+    assert.ok(r.reason.startsWith(code), `${r.id}: reason "${r.reason}" does not start with ${code}`);
+  }
+  if (rows.length === 0) assert.equal(await page.textContent('[data-testid="attention-status"]'), 'No failed or stuck jobs.');
+  assert.deepEqual(pageErrors, []);
+});
+
 test('layers side by side: each cell shows the figure /compare/layers gives, groups and low-confidence rows are marked, coverage is stated', async () => {
   const { layers } = await layerViews();
   assert.ok(layers.rows.length > 0, 'no aligned rows');

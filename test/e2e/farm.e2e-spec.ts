@@ -17,6 +17,7 @@ import { DEFAULT_INT8_RUNNER_BINARY as INT8_RUNNER } from '@farm/agent/runners/n
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
 import { seedPhones } from '../fixtures/phones.js';
 import {
+  agentName,
   api,
   uploadBytes,
   createTestDatabase,
@@ -299,9 +300,3 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
     },
   );
 });
-
-function agentName(a: AgentHandle): string {
-  const m = /agent (\S+) \([0-9a-f-]{36}\) consuming/.exec(a.log());
-  if (!m) throw new Error('agent name not found in its log');
-  return m[1]!;
-}

@@ -90,7 +90,7 @@ for (const kind of ['redis', 'postgres'] as const) {
           },
           30_000,
         );
-        assert.deepEqual(done.returnvalue, { requeued: 1, conversionsRequeued: 0, waitingSettled: 0, nightsQueued: 0 });
+        assert.deepEqual(done.returnvalue, { requeued: 1, conversionsRequeued: 0, waitingSettled: 0, nightsQueued: 0, runningRequeued: 0, failed: 0 });
         assert.equal((await api(h.url, 'GET', `/benchmarks/${created.body.runId}`)).body.jobs[0].status, 'queued');
       } finally {
         await deviceQueue.close();

@@ -23,6 +23,7 @@ import { ApiKeysController } from './auth/api-keys.controller.js';
 import { ApiAccessGuard } from './auth/api-access.guard.js';
 import { RateLimitGuard, RUN_THROTTLER, UPLOAD_THROTTLER } from './auth/rate-limit.guard.js';
 import { DevicesController } from './devices/devices.controller.js';
+import { JobsController } from './jobs/jobs.controller.js';
 import { BenchmarksController } from './benchmarks/benchmarks.controller.js';
 import { ResultsController } from './results/results.controller.js';
 import { CompareService } from './compare/compare.service.js';
@@ -64,6 +65,7 @@ export class AppModule {
         ApiKeysController,
         DevicesController,
         BenchmarksController,
+        JobsController,
         ResultsController,
         CompareController,
         LayerCompareController,

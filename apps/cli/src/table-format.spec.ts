@@ -146,6 +146,7 @@ const job = (over: Partial<RunJob>): RunJob => ({
   attempts: 0,
   progress: null,
   error: null,
+  waiting: null,
   queuedAt: '2026-01-01T00:00:00.000Z',
   startedAt: null,
   finishedAt: null,

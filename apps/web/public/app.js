@@ -4,6 +4,7 @@
 import { api, apiList } from './api.js';
 import { $, el, emulatedBadge, OP_CLASS_COLOURS } from './dom.js';
 import { loadDevices } from './devices.js';
+import { loadAttention } from './attention.js';
 import { loadLayerViews } from './layers.js';
 import { loadNightly } from './nightly.js';
 import { loadAcrossView } from './across.js';
@@ -61,6 +62,7 @@ async function init() {
   // The devices view does not depend on any model; it loads alongside.
   const devicesLoaded = loadDevices();
   const nightlyLoaded = loadNightly();
+  const attentionLoaded = loadAttention();
   $('top-n').addEventListener('change', () => {
     const cell = selectedCell();
     if (cell) selectCell(cell);
@@ -104,6 +106,7 @@ async function init() {
   await loadModel(modelId);
   await devicesLoaded;
   await nightlyLoaded;
+  await attentionLoaded;
 }
 
 const VERDICT_TEXT = { runnable: 'runs', not_runnable: 'cannot run', unknown: 'unknown' };

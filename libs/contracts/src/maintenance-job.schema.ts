@@ -22,6 +22,10 @@ export const ReconcileJobsResultSchema = z
     waitingSettled: z.number().int().min(0),
     /** Suite nights whose runs had all ended, (re)queued for evaluation. */
     nightsQueued: z.number().int().min(0),
+    /** Jobs marked running whose queue entry was gone (Redis data loss), queued again. */
+    runningRequeued: z.number().int().min(0),
+    /** Jobs failed because the queue gave up on them, or their device's agent stayed silent past JOB_ABANDON_AFTER_MS. */
+    failed: z.number().int().min(0),
   })
   .strict();
 export type ReconcileJobsResult = z.infer<typeof ReconcileJobsResultSchema>;

@@ -1,4 +1,10 @@
-/** POST /benchmarks, GET /benchmarks/:id, DELETE /benchmarks/:id and GET /benchmarks/:id/results: a run and its jobs. */
+/**
+ * POST /benchmarks, GET /benchmarks/:id, DELETE /benchmarks/:id and GET /benchmarks/:id/results: a
+ * run and its jobs, each with what it takes to explain its state without a shell: how many times it
+ * started, the last error, and, while it has not started, why it waits (its conversion, its device
+ * offline, a retry after a failed attempt, or its place in the device's queue). GET /jobs/attention
+ * lists the jobs that need a person across runs.
+ */
 import { z } from 'zod';
 import { ENGINE_ERROR_CLASSES } from './engine-errors.js';
 import { DEVICE_STATUSES } from './agent.schema.js';
@@ -22,6 +28,26 @@ export const CreateRunResponseSchema = z
   .meta({ id: 'CreateRunResponse' });
 export type CreateRunResponse = z.infer<typeof CreateRunResponseSchema>;
 
+export const JOB_WAIT_REASONS = ['conversion', 'device_offline', 'retry', 'queue'] as const;
+export type JobWaitReason = (typeof JOB_WAIT_REASONS)[number];
+
+/** Why a job that has not ended is not running, or (device_offline) why a running one may be stalled. */
+export const JobWaitSchema = z
+  .object({
+    reason: z.enum(JOB_WAIT_REASONS),
+    message: z.string(),
+    /** Jobs ahead of this one on its device (the one running counts): 0 means next. Null unless reason is queue or retry. */
+    queuePosition: z.number().int().nonnegative().nullable(),
+    deviceStatus: z.enum(DEVICE_STATUSES),
+  })
+  .meta({ id: 'JobWait' });
+export type JobWait = z.infer<typeof JobWaitSchema>;
+
+/** The last error: the engine's message verbatim; for engine failures its class and what to change. */
+export const JobErrorSchema = z
+  .object({ code: z.string(), message: z.string().nullable(), class: z.enum(ENGINE_ERROR_CLASSES).optional(), hint: z.string().optional() })
+  .meta({ id: 'JobError' });
+
 export const RunJobSchema = z
   .object({
     id: z.string().uuid(),
@@ -32,13 +58,13 @@ export const RunJobSchema = z
     conversionId: z.string().uuid().nullable(),
     options: z.record(z.string(), z.unknown()),
     status: z.enum(JOB_STATUSES),
+    /** Starts the API has seen (a job re-run after its agent died counts again). */
     attempts: z.number().int(),
     /** The latest progress the agent reported. */
     progress: z.object({ phase: z.string(), done: z.number(), total: z.number() }).passthrough().nullable(),
-    /** The engine's message verbatim; for engine failures its class and what to change. */
-    error: z
-      .object({ code: z.string(), message: z.string().nullable(), class: z.enum(ENGINE_ERROR_CLASSES).optional(), hint: z.string().optional() })
-      .nullable(),
+    /** The last error: the reason of a failed job, or of the previous attempt of one being retried. Cleared by success. */
+    error: z.union([JobErrorSchema, z.null()]),
+    waiting: z.union([JobWaitSchema, z.null()]),
     queuedAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
@@ -84,3 +110,22 @@ export const RunResultsSchema = z
   })
   .meta({ id: 'RunResults' });
 export type RunResults = z.infer<typeof RunResultsSchema>;
+
+/** GET /jobs/attention: failed jobs and jobs that cannot move (device offline), newest first, with their reason. */
+export const AttentionJobSchema = z
+  .object({
+    id: z.string().uuid(),
+    runId: z.string().uuid(),
+    device: z.object({ id: z.string().uuid(), name: z.string() }),
+    framework: z.string(),
+    status: z.enum(JOB_STATUSES),
+    attempts: z.number().int().nonnegative(),
+    error: z.union([JobErrorSchema, z.null()]),
+    waiting: z.union([JobWaitSchema, z.null()]),
+    queuedAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'AttentionJob' });
+export type AttentionJob = z.infer<typeof AttentionJobSchema>;
+export const AttentionJobsSchema = z.object({ jobs: z.array(AttentionJobSchema), limit: z.number().int().positive() }).meta({ id: 'AttentionJobs' });
+export type AttentionJobs = z.infer<typeof AttentionJobsSchema>;

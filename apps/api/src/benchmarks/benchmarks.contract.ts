@@ -59,7 +59,7 @@ export const BenchmarksContract = {
     method: 'get',
     path: '/benchmarks/{id}',
     operationId: 'getBenchmark',
-    summary: 'Run status with per-job progress',
+    summary: 'Run status with per-job progress, attempts, last error and why each unstarted job waits',
     tag: 'benchmarks',
     access: 'read',
     params: IdParams,

@@ -15,7 +15,7 @@ export interface NewJob {
 }
 
 const jobInclude = {
-  device: { select: { id: true, name: true, emulated: true, agentId: true } },
+  device: { select: { id: true, name: true, emulated: true, agentId: true, status: true, lastHeartbeatAt: true } },
   artifact: { include: { derivedFrom: true } },
 } satisfies Prisma.BenchmarkJobInclude;
 export type JobRow = Prisma.BenchmarkJobGetPayload<{ include: typeof jobInclude }>;
@@ -70,20 +70,48 @@ export class BenchmarksRepository {
 
   /** Queues the jobs waiting for this conversion on the variant it made; returns them (only those this call moved). */
   async releaseWaiting(conversionId: string, artifactId: string): Promise<JobRow[]> {
-    const moved = await this.prisma.$queryRaw<{ id: string }[]>`
+    const moved = await this.inRuns(
+      await this.runsWaitingOn(conversionId),
+      async (tx) =>
+        tx.$queryRaw<{ id: string }[]>`
       UPDATE benchmark_jobs SET status = 'queued', artifact_id = ${artifactId}::uuid, queued_at = now()
        WHERE conversion_id = ${conversionId}::uuid AND status = 'waiting'
-   RETURNING id`;
+   RETURNING id`,
+    );
     return moved.length ? this.findJobs(moved.map((r) => r.id)) : [];
   }
 
   /** Fails the jobs waiting for this conversion with its error; returns their runs. */
   async failWaiting(conversionId: string, code: string, message: string): Promise<string[]> {
-    const moved = await this.prisma.$queryRaw<{ run_id: string }[]>`
+    const moved = await this.inRuns(
+      await this.runsWaitingOn(conversionId),
+      async (tx) =>
+        tx.$queryRaw<{ run_id: string }[]>`
       UPDATE benchmark_jobs SET status = 'failed', error_code = ${code}, error_message = ${message}, finished_at = now()
        WHERE conversion_id = ${conversionId}::uuid AND status = 'waiting'
-   RETURNING run_id`;
+   RETURNING run_id`,
+    );
     return [...new Set(moved.map((r) => r.run_id))];
+  }
+
+  private async runsWaitingOn(conversionId: string): Promise<string[]> {
+    const rows = await this.prisma.benchmarkJob.findMany({ where: { conversionId, status: 'waiting' }, select: { runId: true }, distinct: ['runId'] });
+    return rows.map((r) => r.runId);
+  }
+
+  /**
+   * Runs a job transition and recomputes the status of the runs it touches in one transaction,
+   * with the runs' rows locked first: two jobs of one run ending together are serialized, and a
+   * crash cannot leave a job finished beside a run that still says running.
+   */
+  private inRuns<T>(runIds: string[], fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(async (tx) => {
+      const ids = [...new Set(runIds)].sort();
+      if (ids.length) await tx.$queryRaw`SELECT id FROM benchmark_runs WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+      const out = await fn(tx);
+      for (const id of ids) await refreshRunStatusIn(tx, id);
+      return out;
+    });
   }
 
   /** Conversions that ended while jobs still wait for them (a release lost to a crash or a race). */
@@ -97,51 +125,128 @@ export class BenchmarksRepository {
   /**
    * Marks a job running unless it already ended; returns the number of rows updated (0: do not run).
    * attempts counts starts as the API saw them: a job re-run after its agent crashed is a new
-   * attempt even though the queue, which counts only failures, does not say so.
+   * attempt even though the queue, which counts only failures, does not say so. The last error
+   * stays until the job succeeds, so a retried job still says why its previous attempt failed.
    */
-  async markStarted(id: string, startedAt: Date): Promise<number> {
-    return this.prisma.$executeRaw`
+  async markStarted(job: { id: string; runId: string }, startedAt: Date): Promise<number> {
+    return this.inRuns(
+      [job.runId],
+      (tx) => tx.$executeRaw`
       UPDATE benchmark_jobs
-         SET status = 'running', attempts = attempts + 1, started_at = ${startedAt}, progress = NULL,
-             error_code = NULL, error_message = NULL, error_class = NULL, error_hint = NULL
-       WHERE id = ${id}::uuid AND status IN ('queued', 'running')`;
+         SET status = 'running', attempts = attempts + 1, started_at = ${startedAt}, progress = NULL
+       WHERE id = ${job.id}::uuid AND status IN ('queued', 'running')`,
+    );
   }
 
   async setProgress(id: string, progress: Prisma.InputJsonValue): Promise<void> {
     await this.prisma.benchmarkJob.updateMany({ where: { id, status: 'running' }, data: { progress } });
   }
 
-  async recordFailure(id: string, f: Pick<JobFailure, 'code' | 'message' | 'attempt' | 'errorClass' | 'hint'>, terminal: boolean): Promise<void> {
+  async recordFailure(
+    job: { id: string; runId: string },
+    f: Pick<JobFailure, 'code' | 'message' | 'attempt' | 'errorClass' | 'hint'>,
+    terminal: boolean,
+  ): Promise<void> {
     // attempt is the agent's count, quoted in the message; the attempts column stays the API's own count.
     const error = { errorCode: f.code, errorClass: f.errorClass ?? null, errorHint: f.hint ?? null };
-    await this.prisma.benchmarkJob.updateMany({
-      where: { id, status: { in: ['queued', 'running'] } },
-      data: terminal
-        ? { status: 'failed', ...error, errorMessage: f.message, finishedAt: new Date() }
-        : { status: 'queued', ...error, errorMessage: `attempt ${f.attempt} failed, will retry: ${f.message}` },
-    });
+    await this.inRuns([job.runId], (tx) =>
+      tx.benchmarkJob.updateMany({
+        where: { id: job.id, status: { in: ['queued', 'running'] } },
+        data: terminal
+          ? { status: 'failed', ...error, errorMessage: f.message, finishedAt: new Date() }
+          : { status: 'queued', ...error, errorMessage: `attempt ${f.attempt} failed, will retry: ${f.message}` },
+      }),
+    );
   }
 
-  async cancelJobs(ids: string[]): Promise<number> {
-    const r = await this.prisma.benchmarkJob.updateMany({
-      where: { id: { in: ids }, status: { in: ['queued', 'waiting'] } },
-      data: { status: 'cancelled', finishedAt: new Date() },
-    });
-    return r.count;
+  /**
+   * Cancels the run's jobs that have not started, in Postgres first: an agent that takes one
+   * from the queue afterwards is refused at start. Returns them, so their queue entries can go.
+   */
+  async cancelUnstarted(runId: string): Promise<{ id: string; deviceId: string }[]> {
+    return this.inRuns(
+      [runId],
+      (tx) => tx.$queryRaw<{ id: string; deviceId: string }[]>`
+      UPDATE benchmark_jobs SET status = 'cancelled', finished_at = now()
+       WHERE run_id = ${runId}::uuid AND status IN ('queued', 'waiting')
+   RETURNING id, device_id AS "deviceId"`,
+    );
+  }
+
+  /** Fails jobs that have not ended (an abandoned device, a queue that gave up on them) with one reason. */
+  async failUnfinished(jobs: { id: string; runId: string }[], code: string, message: string): Promise<number> {
+    if (jobs.length === 0) return 0;
+    return this.inRuns(
+      jobs.map((j) => j.runId),
+      (tx) => tx.$executeRaw`
+      UPDATE benchmark_jobs SET status = 'failed', error_code = ${code}, error_message = ${message}, finished_at = now()
+       WHERE id = ANY(${jobs.map((j) => j.id)}::uuid[]) AND status IN ('queued', 'running')`,
+    );
+  }
+
+  /** A running job whose queue entry is gone goes back to queued, with why; returns 0 when it moved on meanwhile. */
+  async requeueRunning(job: { id: string; runId: string }, code: string, message: string): Promise<number> {
+    return this.inRuns(
+      [job.runId],
+      (tx) => tx.$executeRaw`
+      UPDATE benchmark_jobs SET status = 'queued', error_code = ${code}, error_message = ${message}, progress = NULL
+       WHERE id = ${job.id}::uuid AND status = 'running'`,
+    );
   }
 
   async refreshRunStatus(runId: string): Promise<RunStatus> {
-    const groups = await this.prisma.benchmarkJob.groupBy({ by: ['status'], where: { runId }, _count: { _all: true } });
-    const counts: Partial<Record<JobStatus, number>> = {};
-    for (const g of groups) counts[g.status] = g._count._all;
-    const status = deriveRunStatus(counts);
-    const done = status === 'succeeded' || status === 'failed' || status === 'partial' || status === 'cancelled';
-    await this.prisma.benchmarkRun.update({ where: { id: runId }, data: { status, finishedAt: done ? new Date() : null } });
-    return status;
+    return this.inRuns([runId], (tx) => refreshRunStatusIn(tx, runId));
   }
 
-  /** Jobs the queue should hold: the reconciler re-adds any it lost. */
-  queuedJobs(limit: number) {
-    return this.prisma.benchmarkJob.findMany({ where: { status: 'queued' }, include: jobInclude, take: limit, orderBy: { queuedAt: 'asc' } });
+  /** For each queued job of the run: how many jobs are ahead of it on its device (the one running, and those queued before it). */
+  async jobsAhead(runId: string): Promise<Map<string, number>> {
+    const rows = await this.prisma.$queryRaw<{ id: string; ahead: number }[]>`
+      SELECT j.id, (SELECT count(*) FROM benchmark_jobs o
+                     WHERE o.device_id = j.device_id
+                       AND (o.status = 'running' OR (o.status = 'queued' AND (o.queued_at, o.id) < (j.queued_at, j.id))))::int AS ahead
+        FROM benchmark_jobs j
+       WHERE j.run_id = ${runId}::uuid AND j.status = 'queued'`;
+    return new Map(rows.map((r) => [r.id, r.ahead]));
   }
+
+  /** Failed jobs and unfinished jobs on silent devices, newest first: what GET /jobs/attention shows. */
+  attentionJobs(silentBefore: Date, limit: number) {
+    return this.prisma.benchmarkJob.findMany({
+      where: {
+        OR: [{ status: 'failed' }, { status: { in: ['queued', 'running'] }, device: { lastHeartbeatAt: { lt: silentBefore } } }],
+      },
+      include: jobInclude,
+      orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
+  }
+
+  /** Unfinished jobs in (queued_at, id) order after a cursor: the reconciler walks all of them, a page at a time. */
+  unfinishedJobsAfter(status: 'queued' | 'running', after: { queuedAt: Date; id: string } | null, limit: number) {
+    return this.prisma.benchmarkJob.findMany({
+      where: {
+        status,
+        ...(after ? { OR: [{ queuedAt: { gt: after.queuedAt } }, { queuedAt: after.queuedAt, id: { gt: after.id } }] } : {}),
+      },
+      include: jobInclude,
+      take: limit,
+      orderBy: [{ queuedAt: 'asc' }, { id: 'asc' }],
+    });
+  }
+}
+
+/** Recomputes a run's status from its jobs inside the caller's transaction (which holds the run's row lock). */
+export async function refreshRunStatusIn(tx: Prisma.TransactionClient, runId: string): Promise<RunStatus> {
+  const groups = await tx.benchmarkJob.groupBy({ by: ['status'], where: { runId }, _count: { _all: true } });
+  const counts: Partial<Record<JobStatus, number>> = {};
+  for (const g of groups) counts[g.status] = g._count._all;
+  const status = deriveRunStatus(counts);
+  const done = status === 'succeeded' || status === 'failed' || status === 'partial' || status === 'cancelled';
+  await tx.benchmarkRun.update({ where: { id: runId }, data: { status, finishedAt: done ? new Date() : null } });
+  return status;
+}
+
+/** Locks a run's row for the rest of the caller's transaction: every job transition takes it first. */
+export async function lockRun(tx: Prisma.TransactionClient, runId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM benchmark_runs WHERE id = ${runId}::uuid FOR UPDATE`;
 }

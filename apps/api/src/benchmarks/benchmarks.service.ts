@@ -12,6 +12,7 @@ import {
   DomainError,
   isQuantizedOnnx,
   isTargetableStatus,
+  type AttentionJobs,
   type BenchmarkRequest,
   type Framework,
   type FrameworkVerdict,
@@ -27,7 +28,8 @@ import { ModelsRepository, type ArtifactRow } from '../models/models.repository.
 import { DevicesRepository, type DeviceRow } from '../devices/devices.repository.js';
 import { deviceFrameworks, effectiveStatus } from '../devices/device-view.js';
 import { BenchmarkQueueProducer } from '../queue/benchmark-queue.producer.js';
-import { BenchmarksRepository } from './benchmarks.repository.js';
+import { BenchmarksRepository, type JobRow } from './benchmarks.repository.js';
+import { jobWait } from './job-wait.js';
 import { expandMatrix, targetableDevices } from './benchmark-matrix.js';
 import { checkInputSizes } from './input-size.js';
 import { ConversionsService, existingVariant, isQuantizable, type PreparedConversion } from '../conversions/conversions.service.js';
@@ -226,6 +228,7 @@ export class BenchmarksService {
   async status(runId: string): Promise<RunStatusView> {
     const run = await this.repo.findRun(runId);
     if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
+    const ahead = run.jobs.some((j) => j.status === 'queued') ? await this.repo.jobsAhead(runId) : new Map<string, number>();
     const counts: RunStatusView['counts'] = { waiting: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
     for (const j of run.jobs) counts[j.status] = (counts[j.status] ?? 0) + 1;
     return {
@@ -251,14 +254,8 @@ export class BenchmarksService {
         attempts: j.attempts,
         progress: j.progress as RunJob['progress'],
         // The engine's message verbatim, its class, and what to change (engine-errors.ts).
-        error: j.errorCode
-          ? {
-              code: j.errorCode,
-              message: j.errorMessage,
-              ...(j.errorClass ? { class: j.errorClass as EngineErrorClass } : {}),
-              ...(j.errorHint ? { hint: j.errorHint } : {}),
-            }
-          : null,
+        error: jobError(j),
+        waiting: this.wait(j, ahead.get(j.id) ?? null),
         queuedAt: j.queuedAt.toISOString(),
         startedAt: j.startedAt?.toISOString() ?? null,
         finishedAt: j.finishedAt?.toISOString() ?? null,
@@ -269,18 +266,63 @@ export class BenchmarksService {
     };
   }
 
-  /** Cancels the jobs still waiting in the queue; a job already on a device finishes (a half-run benchmark is worthless anyway). */
+  private wait(j: JobRow, ahead: number | null) {
+    return jobWait({ ...j, deviceStatus: effectiveStatus(j.device, this.config.offlineAfterMs), ahead }, this.config.abandonAfterMs);
+  }
+
+  /** Failed jobs and jobs stuck on a silent device, across runs, newest first, each with its reason. */
+  async attention(limit = 100): Promise<AttentionJobs> {
+    const jobs = await this.repo.attentionJobs(new Date(Date.now() - this.config.offlineAfterMs), limit);
+    return {
+      limit,
+      jobs: jobs.map((j) => ({
+        id: j.id,
+        runId: j.runId,
+        device: { id: j.device.id, name: j.device.name },
+        framework: j.framework,
+        status: j.status,
+        attempts: j.attempts,
+        error: jobError(j),
+        waiting: this.wait(j, null),
+        queuedAt: j.queuedAt.toISOString(),
+        finishedAt: j.finishedAt?.toISOString() ?? null,
+      })),
+    };
+  }
+
+  /**
+   * Cancels the jobs that have not started; a job already on a device finishes (a half-run
+   * benchmark is worthless anyway). Postgres first, in one statement with the run's status, so a
+   * crash or a queue outage cannot leave a cancel half done: an agent that takes a cancelled job
+   * from its queue is refused at start, and the queue entries are removed after the answer.
+   */
   async cancel(runId: string): Promise<CancelRunResponse> {
     const run = await this.repo.findRun(runId);
     if (!run) throw new DomainError('RUN_NOT_FOUND', `no benchmark run with id "${runId}"`);
-    const cancellable: string[] = [];
-    for (const j of run.jobs.filter((j) => j.status === 'queued')) {
-      if (await this.producer.removeIfWaiting(j.deviceId, j.id)) cancellable.push(j.id);
-    }
-    // Jobs waiting for a conversion are on no queue yet; the conversion itself goes on for other requests.
-    cancellable.push(...run.jobs.filter((j) => j.status === 'waiting').map((j) => j.id));
-    const cancelled = await this.repo.cancelJobs(cancellable);
-    const status = await this.repo.refreshRunStatus(runId);
-    return { runId, cancelled, stillRunning: run.jobs.filter((j) => j.status === 'running').length, status };
+    const cancelled = await this.repo.cancelUnstarted(runId);
+    void this.removeFromQueues(cancelled);
+    const after = await this.repo.findRun(runId);
+    return { runId, cancelled: cancelled.length, stillRunning: after!.jobs.filter((j) => j.status === 'running').length, status: after!.status };
   }
+
+  private async removeFromQueues(jobs: { id: string; deviceId: string }[]): Promise<void> {
+    for (const j of jobs) {
+      try {
+        await this.producer.removeIfWaiting(j.deviceId, j.id);
+      } catch (e) {
+        this.logger.warn(`cancelled job ${j.id} stays on its queue (${(e as Error).message}); its agent will be refused at start`);
+      }
+    }
+  }
+}
+
+/** A job's last error as the API shows it: the engine's message verbatim, with its class and hint for engine failures. */
+function jobError(j: Pick<JobRow, 'errorCode' | 'errorMessage' | 'errorClass' | 'errorHint'>): RunJob['error'] {
+  if (!j.errorCode) return null;
+  return {
+    code: j.errorCode,
+    message: j.errorMessage,
+    ...(j.errorClass ? { class: j.errorClass as EngineErrorClass } : {}),
+    ...(j.errorHint ? { hint: j.errorHint } : {}),
+  };
 }

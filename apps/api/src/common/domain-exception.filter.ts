@@ -29,7 +29,15 @@ export function zodIssuesMessage(err: ZodError): string {
 /** A lost database is an outage, not a bug: the client should retry, so it gets 503. */
 function isDatabaseUnavailable(e: unknown): boolean {
   const text = `${(e as Error)?.name ?? ''} ${(e as Error)?.message ?? ''} ${String((e as { cause?: unknown })?.cause ?? '')}`;
-  return /ECONNREFUSED|Can't reach database server|Connection terminated|connection timeout|DatabaseNotReachable/i.test(text);
+  // The last three: a server restarting (admin shutdown of our sessions, not accepting them yet).
+  return /ECONNREFUSED|Can't reach database server|Connection terminated|connection timeout|DatabaseNotReachable|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Connection closed/i.test(
+    text,
+  );
+}
+
+function isErrorBody(r: unknown): r is ErrorEnvelope {
+  const err = (r as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  return typeof err === 'object' && err !== null && typeof err.code === 'string' && typeof err.message === 'string';
 }
 
 @Catch()
@@ -61,6 +69,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
         ];
       }
       const r = e.getResponse();
+      // A body already in the API's shape (GET /health's 503 with each service's check) is the answer as it stands.
+      if (isErrorBody(r)) return [status, r];
       const message =
         typeof r === 'string'
           ? r

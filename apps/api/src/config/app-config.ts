@@ -34,6 +34,13 @@ const EnvSchema = z.object({
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  /** A device whose agent has been silent this long has its unfinished jobs failed (DEVICE_ABANDONED), so runs can end. */
+  JOB_ABANDON_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 86_400_000)
+    .default(3_600_000),
   WEB_DIR: z.string().optional(),
   /** An admin key (read, write, admin) the API makes sure exists: how a new farm gets its first key. */
   FARM_ADMIN_KEY: z.string().min(24, 'FARM_ADMIN_KEY must be at least 24 characters (e.g. fk_ and 32 random bytes, base64url)').optional(),
@@ -107,6 +114,8 @@ export interface AppConfig {
   jobAttempts: number;
   jobBackoffMs: number;
   reconcileIntervalMs: number;
+  /** Silence after which a device's unfinished jobs are failed by the reconciler. */
+  abandonAfterMs: number;
   webDir: string | undefined;
   adminKey: string | undefined;
   /** Whether GET endpoints need a key with read scope. */
@@ -155,6 +164,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobAttempts: e.JOB_ATTEMPTS,
     jobBackoffMs: e.JOB_BACKOFF_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    abandonAfterMs: e.JOB_ABANDON_AFTER_MS,
     webDir: e.WEB_DIR ? resolve(e.WEB_DIR) : undefined,
     adminKey: e.FARM_ADMIN_KEY,
     // A loopback-only API is reachable by local users alone, and a web page of another origin cannot

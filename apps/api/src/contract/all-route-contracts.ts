@@ -12,6 +12,7 @@ import '../auth/api-keys.contract.js';
 import '../agents/agents.contract.js';
 import '../suites/suites.contract.js';
 import '../tensors/tensors.contract.js';
+import '../jobs/jobs.contract.js';
 import { allRouteContracts } from './route-contract.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi-document.js';
 

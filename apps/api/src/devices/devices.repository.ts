@@ -24,4 +24,9 @@ export class DevicesRepository {
   findMany(ids: string[]): Promise<DeviceRow[]> {
     return this.list({ id: { in: ids } });
   }
+
+  /** Devices whose agent has not sent a heartbeat since this time. */
+  silentSince(before: Date): Promise<{ id: string; lastHeartbeatAt: Date }[]> {
+    return this.prisma.device.findMany({ where: { lastHeartbeatAt: { lt: before } }, select: { id: true, lastHeartbeatAt: true } });
+  }
 }

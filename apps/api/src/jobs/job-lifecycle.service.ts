@@ -1,8 +1,8 @@
 /**
  * The life of a benchmark job, in one place for both processes: the API (agents report start,
  * failure and results; runs are created) and the worker (conversions release or fail the jobs
- * waiting for them; the reconciler re-queues what the queue lost). Every transition ends with the
- * run's status recomputed from its jobs.
+ * waiting for them; the reconciler re-queues what the queue lost). Every transition recomputes the
+ * run's status from its jobs in the same transaction (BenchmarksRepository.inRuns).
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, type JobFailure, type ResultSubmission } from '@farm/contracts';
@@ -46,14 +46,13 @@ export class JobLifecycleService {
 
   /** 409 when the job was cancelled or already has a result: the agent then skips it. */
   async started(job: JobRow, startedAt: Date): Promise<void> {
-    const updated = await this.jobs.markStarted(job.id, startedAt);
+    const updated = await this.jobs.markStarted(job, startedAt);
     if (updated === 0) throw new DomainError('JOB_STATE_CONFLICT', `job ${job.id} is ${job.status}; do not run it`, { status: job.status });
-    await this.jobs.refreshRunStatus(job.runId);
   }
 
   async failed(job: JobRow, f: JobFailure): Promise<void> {
-    await this.jobs.recordFailure(job.id, f, f.permanent || f.final);
-    await this.jobs.refreshRunStatus(job.runId);
+    // The job's row and its run's status commit together (BenchmarksRepository.inRuns).
+    await this.jobs.recordFailure(job, f, f.permanent || f.final);
     await this.afterRunChange(job.runId);
   }
 
@@ -89,14 +88,11 @@ export class JobLifecycleService {
     if (c.status === 'succeeded' && c.artifactId) {
       const released = await this.jobs.releaseWaiting(c.id, c.artifactId);
       await this.enqueue(released);
-      for (const runId of new Set(released.map((j) => j.runId))) await this.jobs.refreshRunStatus(runId);
       return released.length;
     }
     if (c.status === 'failed') {
       const message = `the int8 variant could not be made (conversion ${c.id}): ${c.errorMessage ?? 'no reason recorded'}`;
-      const runs = await this.jobs.failWaiting(c.id, c.errorCode ?? 'CONVERSION_FAILED', message);
-      for (const runId of runs) await this.jobs.refreshRunStatus(runId);
-      return runs.length;
+      return (await this.jobs.failWaiting(c.id, c.errorCode ?? 'CONVERSION_FAILED', message)).length;
     }
     return 0;
   }

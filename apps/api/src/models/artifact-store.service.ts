@@ -1,11 +1,14 @@
 /**
- * Content-addressed artifact files: <dir>/<sha[0:2]>/<sha>. Writes go to a temp file and are
- * renamed into place, so a reader never sees half a model and the same bytes are stored once.
+ * Content-addressed artifact files: <dir>/<sha[0:2]>/<sha>. Writes go to a temp file that is
+ * fsynced before it is renamed into place (and the directory after), so a reader never sees half
+ * a model, a power cut cannot leave a torn file under a final name, and the same bytes are stored
+ * once. A file already in place is trusted only when its bytes hash to its name, so storing the
+ * same bytes again repairs a torn or altered file.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
@@ -37,12 +40,37 @@ export class ArtifactStore {
   /** Stores the bytes; returns the path and whether this call created the file (so a failed transaction can undo it). */
   async put(sha256: string, bytes: Uint8Array): Promise<{ path: string; created: boolean }> {
     const path = this.pathFor(sha256);
-    if (await this.has(sha256)) return { path, created: false };
-    await mkdir(join(this.config.artifactDir, sha256.slice(0, 2)), { recursive: true });
+    if (await this.intact(sha256)) return { path, created: false };
+    const dir = join(this.config.artifactDir, sha256.slice(0, 2));
+    await mkdir(dir, { recursive: true });
     const tmp = `${path}.${randomUUID()}.tmp`;
-    await writeFile(tmp, bytes, { flag: 'wx' });
+    const file = await open(tmp, 'wx');
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(tmp, path);
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
     return { path, created: true };
+  }
+
+  /** True when the stored file's bytes hash to its name (false when it is missing, torn or altered). */
+  async intact(sha256: string): Promise<boolean> {
+    if (!(await this.has(sha256))) return false;
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of createReadStream(this.pathFor(sha256), { highWaterMark: HASH_SLICE })) hash.update(chunk as Buffer);
+    } catch {
+      return false;
+    }
+    return hash.digest('hex') === sha256;
   }
 
   async has(sha256: string): Promise<boolean> {

@@ -11,3 +11,23 @@ describe('sha256HexYielding', () => {
     }
   });
 });
+
+describe('ArtifactStore', () => {
+  it('repairs a torn file when the same bytes are stored again (a crash mid-write left it under its final name)', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync, mkdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ArtifactStore } = await import('./artifact-store.service.js');
+    const dir = mkdtempSync(join(tmpdir(), 'artifact-store-spec-'));
+    const store = new ArtifactStore({ artifactDir: dir } as never);
+    const bytes = randomBytes(100_000);
+    const sha = sha256Hex(bytes);
+    mkdirSync(join(dir, sha.slice(0, 2)), { recursive: true });
+    writeFileSync(store.pathFor(sha), bytes.subarray(0, 4096));
+    const put = await store.put(sha, bytes);
+    assert.deepEqual(readFileSync(store.pathFor(sha)), bytes, 'the torn file was replaced by the whole artifact');
+    assert.equal(put.created, true);
+    assert.equal(await store.intact(sha), true);
+    assert.equal((await store.put(sha, bytes)).created, false, 'an intact file is kept as it is');
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Model upload: detect the format from the bytes, parse inputs/outputs/op histogram, deduplicate
  * by sha256, store the file content-addressed and the rows in one transaction. Any failure
- * before the commit leaves neither a row nor a new file behind. An NCNN model is two files: the
+ * before the commit leaves neither a row nor a file no row names; concurrent uploads of the same
+ * bytes are serialized on the sha256, so the loser never removes the file the winner committed. An NCNN model is two files: the
  * .param is the artifact (its sha256 is the artifact's) and its .bin, checked against the sizes
  * the .param's layers read, is stored beside it under its own sha256.
  */
@@ -63,30 +64,35 @@ export class ModelsService {
     }
     // In a capped child process: nothing is stored until the bytes have been read within the limits.
     const info = await this.inspector.inspect(input.bytes, weights?.bytes.length);
-    const { path, created } = await this.store.put(sha256, input.bytes);
-    const weightsCreated = weights ? (await this.store.put(weights.sha256, weights.bytes)).created : false;
+    const path = this.store.pathFor(sha256);
     try {
       const target = input.modelId
         ? { modelId: input.modelId }
         : input.slug
           ? { slug: input.slug, modelName: input.name ?? input.slug }
           : { modelName: input.name ?? stripExtension(input.fileName) };
-      const model = await this.repo.createArtifact(target, {
-        sha256,
-        fileName: input.fileName,
-        sizeBytes: input.bytes.length,
-        storagePath: path,
-        info,
-        ...(weights ? { weights: { sha256: weights.sha256, sizeBytes: weights.bytes.length } } : {}),
-      });
+      const model = await this.repo.createArtifact(
+        target,
+        {
+          sha256,
+          fileName: input.fileName,
+          sizeBytes: input.bytes.length,
+          storagePath: path,
+          info,
+          ...(weights ? { weights: { sha256: weights.sha256, sizeBytes: weights.bytes.length } } : {}),
+        },
+        async () => {
+          await this.store.put(sha256, input.bytes);
+          if (weights) await this.store.put(weights.sha256, weights.bytes);
+        },
+      );
       const stored = model.artifacts.find((a) => a.sha256 === sha256)!;
       return { model: modelView(model), artifactId: stored.id, version: stored.version, deduplicated: false };
     } catch (e) {
-      if (created) await this.store.remove(sha256);
-      if (weightsCreated) await this.store.remove(weights!.sha256);
-      // Two concurrent uploads of the same bytes: the loser returns the winner's artifact.
+      // Two concurrent uploads of the same bytes: the loser returns the winner's artifact, and the file stays.
       const raced = await this.repo.findArtifactBySha(sha256);
       if (raced) return { model: modelView(raced.model), artifactId: raced.id, version: raced.version, deduplicated: true };
+      await this.repo.forgetUnstored([sha256, ...(weights ? [weights.sha256] : [])], (sha) => this.store.remove(sha));
       throw e;
     }
   }

@@ -49,6 +49,13 @@ export class BenchmarkQueueProducer implements OnModuleDestroy {
     return (await this.queue(deviceId).getJob(jobId)) !== undefined;
   }
 
+  /** What the queue says of a job: its state and, once failed, why; null when it no longer knows it. */
+  async state(deviceId: string, jobId: string): Promise<{ state: string; failedReason?: string } | null> {
+    const job = await this.queue(deviceId).getJob(jobId);
+    if (!job) return null;
+    return { state: await job.getState(), failedReason: job.failedReason };
+  }
+
   /** Removes a job that has not started; returns false when it is already running or gone. */
   async removeIfWaiting(deviceId: string, jobId: string): Promise<boolean> {
     const job = await this.queue(deviceId).getJob(jobId);

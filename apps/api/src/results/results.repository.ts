@@ -8,6 +8,7 @@ import type { LatencyStats } from '@farm/stats';
 import type { LayerSum, ResultSubmission } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { lockRun, refreshRunStatusIn } from '../benchmarks/benchmarks.repository.js';
 
 export interface IngestOutcome {
   stored: boolean;
@@ -29,7 +30,8 @@ export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resul
 export class ResultsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async ingest(sub: ResultSubmission, stats: LatencyStats, layerSum: LayerSum, agreement: object | undefined): Promise<IngestOutcome> {
+  /** The result, its layers, its job's success and its run's status commit together (runId: the job's run). */
+  async ingest(sub: ResultSubmission, runId: string, stats: LatencyStats, layerSum: LayerSum, agreement: object | undefined): Promise<IngestOutcome> {
     return this.prisma.$transaction(async (tx) => {
       const o = sub.output;
       const env = sub.environment;
@@ -99,10 +101,15 @@ export class ResultsRepository {
                         ${layers.map((l) => (total > 0 ? l.timeMs / total : 0))}::float8[])
               AS t(idx, name, op_type, op_class, time_ms, share)`;
       }
+      // The run's row is locked only now, for the job's transition and the run's status: results of
+      // one run insert their layers side by side. (The result row's foreign key takes only a key-share
+      // lock on the job, which no transition holding the run lock waits for, so this order cannot deadlock.)
+      await lockRun(tx, runId);
       await tx.benchmarkJob.update({
         where: { id: sub.jobId },
         data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null, errorClass: null, errorHint: null },
       });
+      await refreshRunStatusIn(tx, runId);
       return { stored: true, resultId };
     });
   }
@@ -115,19 +122,21 @@ export class ResultsRepository {
     return this.prisma.benchmarkResult.findMany({ where: { job: { runId } }, include: resultInclude, orderBy: { createdAt: 'asc' } });
   }
 
-  /** The latest successful result of each (device, framework, artifact, Core ML compute units) for one model. */
-  latestForModel(modelId: string): Promise<ResultRow[]> {
-    return this.prisma.benchmarkResult
-      .findMany({ where: { job: { artifact: { modelId } } }, include: resultInclude, orderBy: { finishedAt: 'desc' } })
-      .then((rows) => {
-        const seen = new Set<string>();
-        return rows.filter((r) => {
-          const units = (r.job.options as { computeUnits?: unknown } | null)?.computeUnits ?? '';
-          const k = `${r.job.deviceId}|${r.framework}|${r.job.artifactId}|${String(units)}`;
-          if (seen.has(k)) return false;
-          seen.add(k);
-          return true;
-        });
-      });
+  /**
+   * The latest result of each (device, framework, artifact, Core ML compute units) for one model,
+   * picked in SQL (DISTINCT ON over the cell key, newest first; see the model_id/finished_at
+   * indexes), so only those results and their layers leave the database, however many older ones
+   * are stored.
+   */
+  async latestForModel(modelId: string): Promise<ResultRow[]> {
+    const latest = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT DISTINCT ON (j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', '')) r.id
+        FROM benchmark_results r
+        JOIN benchmark_jobs j ON j.id = r.job_id
+        JOIN model_artifacts a ON a.id = j.artifact_id
+       WHERE a.model_id = ${modelId}::uuid
+       ORDER BY j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', ''), r.finished_at DESC, r.id DESC`;
+    if (latest.length === 0) return [];
+    return this.prisma.benchmarkResult.findMany({ where: { id: { in: latest.map((r) => r.id) } }, include: resultInclude, orderBy: { finishedAt: 'desc' } });
   }
 }

@@ -29,9 +29,8 @@ export class ResultsService {
       stats.medianMs,
       sub.output.layerBasis,
     );
-    const outcome = await this.repo.ingest(sub, stats, layerSum, agreement);
-    if (outcome.stored) await this.jobs.refreshRunStatus(job.runId);
-    else this.logger.log(`result for job ${sub.jobId} delivered again (attempt ${sub.attempt}); kept the stored one`);
+    const outcome = await this.repo.ingest(sub, job.runId, stats, layerSum, agreement);
+    if (!outcome.stored) this.logger.log(`result for job ${sub.jobId} delivered again (attempt ${sub.attempt}); kept the stored one`);
     return outcome;
   }
 

@@ -121,7 +121,6 @@ export class Int8ConversionService implements OnModuleInit {
       return reuse(existing);
     }
     const info = inspectModel(bytes);
-    const { path, created } = await this.store.put(sha256, bytes);
     try {
       const updated = await this.models.createArtifact(
         { modelId: model.id },
@@ -129,7 +128,7 @@ export class Int8ConversionService implements OnModuleInit {
           sha256,
           fileName: source.fileName.replace(/\.onnx$/i, '') + `.int8-${c.calibration.replace('+set:', '-set-')}.onnx`,
           sizeBytes: bytes.length,
-          storagePath: path,
+          storagePath: this.store.pathFor(sha256),
           info,
           variant: 'int8_qdq',
           derivedFromId: source.id,
@@ -137,13 +136,14 @@ export class Int8ConversionService implements OnModuleInit {
           // The key (method and calibration set) is what a later request is matched against.
           metadata: { quantization: { ...(report as object), calibrationKey: c.calibration } },
         },
+        () => this.store.put(sha256, bytes),
       );
       this.logger.log(`quantized artifact ${source.id} (${c.calibration}) in ${Math.round(performance.now() - t0)} ms`);
       return { artifact: updated.artifacts.find((a) => a.sha256 === sha256)!, reused: false, report };
     } catch (e) {
-      if (created) await this.store.remove(sha256);
       const raced = await this.models.findArtifactBySha(sha256);
       if (raced) return { artifact: raced, reused: true, report };
+      await this.models.forgetUnstored([sha256], (sha) => this.store.remove(sha));
       throw e;
     }
   }

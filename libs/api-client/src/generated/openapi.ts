@@ -213,7 +213,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Run status with per-job progress */
+        /** Run status with per-job progress, attempts, last error and why each unstarted job waits */
         get: operations["getBenchmark"];
         put?: never;
         post?: never;
@@ -386,6 +386,23 @@ export interface paths {
         };
         /** Checks the database and the queue; 503 SERVICE_UNAVAILABLE (the checks in details) when either is down */
         get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 100 newest failed jobs and jobs whose device went silent, each with attempts, last error and why it waits */
+        get: operations["listJobsNeedingAttention"];
         put?: never;
         post?: never;
         delete?: never;
@@ -996,13 +1013,8 @@ export interface components {
             } & {
                 [key: string]: unknown;
             }) | null;
-            error: {
-                code: string;
-                message: string | null;
-                /** @enum {string} */
-                class?: "model_rejected" | "invalid_input" | "out_of_memory" | "crash" | "timeout";
-                hint?: string;
-            } | null;
+            error: components["schemas"]["JobError"] | null;
+            waiting: components["schemas"]["JobWait"] | null;
             queuedAt: string;
             startedAt: string | null;
             finishedAt: string | null;
@@ -1013,6 +1025,21 @@ export interface components {
                 robustSpread: number | null;
                 runs: number;
             } | null;
+        };
+        JobError: {
+            code: string;
+            message: string | null;
+            /** @enum {string} */
+            class?: "model_rejected" | "invalid_input" | "out_of_memory" | "crash" | "timeout";
+            hint?: string;
+        };
+        JobWait: {
+            /** @enum {string} */
+            reason: "conversion" | "device_offline" | "retry" | "queue";
+            message: string;
+            queuePosition: number | null;
+            /** @enum {string} */
+            deviceStatus: "online" | "busy" | "cooling" | "offline" | "unauthorized";
         };
         RunResults: {
             /** Format: uuid */
@@ -1549,6 +1576,29 @@ export interface components {
                 maxDelayMs: number;
                 p99DelayMs: number;
             };
+        };
+        AttentionJobs: {
+            jobs: components["schemas"]["AttentionJob"][];
+            limit: number;
+        };
+        AttentionJob: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            runId: string;
+            device: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            framework: string;
+            /** @enum {string} */
+            status: "waiting" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            attempts: number;
+            error: components["schemas"]["JobError"] | null;
+            waiting: components["schemas"]["JobWait"] | null;
+            queuedAt: string;
+            finishedAt: string | null;
         };
         ApiKeyPage: {
             items: components["schemas"]["ApiKey"][];
@@ -4346,6 +4396,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Error codes: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listJobsNeedingAttention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the jobs, newest first (a fixed-size list, not paged) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttentionJobs"];
+                };
+            };
+            /** @description Error codes: API_KEY_REQUIRED, API_KEY_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Error codes: API_KEY_SCOPE */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description Error codes: INTERNAL */

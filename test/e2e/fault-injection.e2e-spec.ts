@@ -1,0 +1,277 @@
+/**
+ * Fault injection over real processes and services: the API, the worker and a desktop agent on
+ * this suite's own Redis (started here, append-only, so it can be killed) and the test Postgres.
+ * Each scenario submits jobs, injects one fault, waits until every job has ended, and counts from
+ * Postgres: results stored, duplicates (a second result for a job, a layer row twice), stuck
+ * (still queued, waiting or running) and lost (ended with neither a result nor a failure reason).
+ * It asserts 0 duplicates, 0 stuck and 0 lost in every row and prints one table; the recovery
+ * time (fault to last job ended) is printed, never asserted.
+ */
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runIsolated } from '@farm/agent/host/run-isolated';
+import { BenchmarkOptionsSchema, type RunnerOutput } from '@farm/contracts';
+import {
+  agentName,
+  agentOfDevice,
+  api,
+  createTestDatabase,
+  freePort,
+  registerDevice,
+  ROOT,
+  SAMPLE,
+  sql,
+  startAgent,
+  startApi,
+  startWorker,
+  testEnvironment,
+  upload,
+  waitFor,
+  type AgentHandle,
+  type ApiHandle,
+  type WorkerHandle,
+} from '../fixtures/stack.js';
+
+interface Row {
+  scenario: string;
+  submitted: number;
+  stored: number;
+  failedWithReason: number;
+  duplicates: number;
+  stuck: number;
+  lost: number;
+  recoveryMs: number;
+}
+const rows: Row[] = [];
+
+/** How long the API stays down while agents finish (FAULT_API_DOWN_S; bench/fault-injection.sh uses 60). */
+const API_DOWN_MS = Number(process.env.FAULT_API_DOWN_S ?? '10') * 1000;
+/** A silent device's jobs are failed after this long: longer than any outage below, so only the abandoned agent's jobs are. */
+const ABANDON_AFTER_MS = Math.max(25_000, API_DOWN_MS + 30_000);
+
+function redis(cmd: 'start' | 'stop', port: number, dir: string): string {
+  return execFileSync('bash', [join(ROOT, 'scripts/services/redis.sh'), cmd], { env: { ...process.env, REDIS_PORT: String(port), REDIS_DIR: dir } })
+    .toString()
+    .trim();
+}
+
+async function countRuns(databaseUrl: string, runIds: string[]): Promise<Omit<Row, 'scenario' | 'recoveryMs'>> {
+  const [c] = await sql<Record<string, number>>(
+    databaseUrl,
+    `SELECT count(*)::int AS submitted,
+            count(r.id)::int AS stored,
+            count(*) FILTER (WHERE j.status = 'failed' AND j.error_code IS NOT NULL)::int AS "failedWithReason",
+            count(*) FILTER (WHERE j.status IN ('queued', 'waiting', 'running'))::int AS stuck,
+            count(*) FILTER (WHERE j.status NOT IN ('queued', 'waiting', 'running')
+                               AND r.id IS NULL AND NOT (j.status = 'failed' AND j.error_code IS NOT NULL))::int AS lost
+       FROM benchmark_jobs j LEFT JOIN benchmark_results r ON r.job_id = j.id
+      WHERE j.run_id = ANY($1::uuid[])`,
+    [runIds],
+  );
+  const [d] = await sql<{ dup: number }>(
+    databaseUrl,
+    `SELECT (SELECT count(*) - count(DISTINCT r.job_id) FROM benchmark_results r JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = ANY($1::uuid[]))::int
+          + (SELECT count(*) - count(DISTINCT (l.result_id, l.idx)) FROM layer_timings l JOIN benchmark_results r ON r.id = l.result_id
+               JOIN benchmark_jobs j ON j.id = r.job_id WHERE j.run_id = ANY($1::uuid[]))::int AS dup`,
+    [runIds],
+  );
+  return { submitted: c!.submitted!, stored: c!.stored!, failedWithReason: c!.failedWithReason!, stuck: c!.stuck!, lost: c!.lost!, duplicates: d!.dup };
+}
+
+function printTable(): void {
+  const head = ['scenario', 'jobs submitted', 'results stored', 'failed (reason)', 'duplicates', 'stuck', 'lost', 'recovery time'];
+  const body = rows.map((r) =>
+    [r.scenario, r.submitted, r.stored, r.failedWithReason, r.duplicates, r.stuck, r.lost, `${(r.recoveryMs / 1000).toFixed(1)} s`].map(String),
+  );
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(
+    ['fault injection (recovery time: fault to the last job ended)', line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'),
+  );
+}
+
+describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', () => {
+  let h: ApiHandle;
+  let worker: WorkerHandle;
+  let agent: AgentHandle;
+  let redisUrl: string;
+  let redisPort: number;
+  let redisDir: string;
+  let modelId: string;
+  let deviceId: string;
+  const runnerCpu = String(cpus().length - 1);
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redisDir = mkdtempSync(join(tmpdir(), 'fault-redis-'));
+    redisUrl = redis('start', redisPort, redisDir);
+    const db = await createTestDatabase('faults');
+    h = await startApi({ databaseUrl: db, redisUrl });
+    worker = await startWorker(h, { redisUrl, env: { RECONCILE_INTERVAL_MS: '1000', JOB_ABANDON_AFTER_MS: String(ABANDON_AFTER_MS) } });
+    agent = await startAgent(h, { redisUrl, env: { RUNNER_CPUS: runnerCpu } });
+    modelId = (await upload(h.url, SAMPLE.onnx, { name: 'blazeface' })).body.model.id;
+    deviceId = (await api(h.url, 'GET', '/devices')).body[0].id;
+  });
+
+  afterAll(async () => {
+    printTable();
+    await agent?.kill();
+    await worker?.kill();
+    await h?.kill();
+    if (redisDir) redis('stop', redisPort, redisDir);
+  });
+
+  /** Jobs on the real agent: ONNX Runtime on BlazeFace, with per-layer profiles, one job per option set. */
+  async function submit(jobs: number, timedRuns: number, device = deviceId): Promise<string> {
+    const options = Array.from({ length: jobs }, (_, i) => ({ warmupRuns: 1, timedRuns: timedRuns + i, profileRuns: 1 }));
+    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [device] }, frameworks: ['onnxruntime'], options });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    return created.body.runId;
+  }
+
+  async function jobTiming(runId: string): Promise<void> {
+    await waitFor(
+      'a job to be timing',
+      async () => (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs.some((j: any) => j.status === 'running' && j.progress?.phase === 'timed'),
+      120_000,
+      100,
+    );
+  }
+
+  /** Waits until every job of the runs has ended, records the row and checks it. */
+  async function settle(scenario: string, runIds: string[], faultAt: number, timeoutMs = 300_000): Promise<Row> {
+    await waitFor(
+      `every job of "${scenario}" to end`,
+      async () => {
+        const [r] = await sql<{ n: number }>(
+          h.databaseUrl,
+          `SELECT count(*)::int AS n FROM benchmark_jobs WHERE run_id = ANY($1::uuid[]) AND status IN ('queued', 'waiting', 'running')`,
+          [runIds],
+        );
+        return r!.n === 0;
+      },
+      timeoutMs,
+      250,
+    ).catch(() => undefined);
+    const row = { scenario, ...(await countRuns(h.databaseUrl, runIds)), recoveryMs: Date.now() - faultAt };
+    rows.push(row);
+    assert.deepEqual({ duplicates: row.duplicates, stuck: row.stuck, lost: row.lost }, { duplicates: 0, stuck: 0, lost: 0 }, JSON.stringify(row));
+    return row;
+  }
+
+  test('agent SIGKILL mid-job', async () => {
+    const runId = await submit(3, 600);
+    await jobTiming(runId);
+    const at = Date.now();
+    await agent.kill('SIGKILL');
+    agent = await startAgent(h, { redisUrl, dataDir: agent.dataDir, name: agentName(agent), env: { RUNNER_CPUS: runnerCpu } });
+    const row = await settle('agent SIGKILL mid-job', [runId], at);
+    assert.equal(row.stored, 3);
+  });
+
+  test('API SIGKILL while results are being delivered', async () => {
+    const runId = await submit(3, 300);
+    await jobTiming(runId);
+    const at = Date.now();
+    const port = Number(new URL(h.url).port);
+    await h.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 3000));
+    h = await startApi({ databaseUrl: h.databaseUrl, redisUrl, port, artifactDir: h.artifactDir, token: h.token, apiKey: h.apiKey });
+    const row = await settle('API SIGKILL mid-delivery', [runId], at);
+    assert.equal(row.stored, 3);
+  });
+
+  test('Redis SIGKILL mid-run and restart (append-only file)', async () => {
+    const runId = await submit(3, 300);
+    await jobTiming(runId);
+    const pid = Number(readFileSync(join(redisDir, 'redis.pid'), 'utf8').trim());
+    const at = Date.now();
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 2000));
+    redis('start', redisPort, redisDir);
+    const row = await settle('Redis SIGKILL + restart (AOF)', [runId], at);
+    assert.equal(row.stored, 3);
+  });
+
+  test(`API down for ${API_DOWN_MS / 1000} s while the agent finishes its jobs`, async () => {
+    const runId = await submit(3, 200);
+    await jobTiming(runId);
+    const at = Date.now();
+    const port = Number(new URL(h.url).port);
+    await h.kill();
+    await new Promise((r) => setTimeout(r, API_DOWN_MS));
+    h = await startApi({ databaseUrl: h.databaseUrl, redisUrl, port, artifactDir: h.artifactDir, token: h.token, apiKey: h.apiKey });
+    const row = await settle(`API down ${API_DOWN_MS / 1000} s`, [runId], at);
+    assert.equal(row.stored, 3);
+  });
+
+  test('Postgres restart mid-run', async () => {
+    const runId = await submit(3, 300);
+    await jobTiming(runId);
+    const pgEnv = { ...process.env, EMBEDDED_PG_DIR: process.env.EMBEDDED_PG_DIR ?? '.farm/test-pg' };
+    const at = Date.now();
+    execFileSync('node', [join(ROOT, 'scripts/services/embedded-postgres.mjs'), 'stop'], { env: pgEnv, cwd: ROOT });
+    await new Promise((r) => setTimeout(r, 3000));
+    execFileSync('node', [join(ROOT, 'scripts/services/embedded-postgres.mjs'), 'start'], { env: pgEnv, cwd: ROOT });
+    const row = await settle('Postgres restart', [runId], at);
+    assert.equal(row.stored, 3);
+  });
+
+  test('duplicate-delivery storm: one result delivered 40 times at once, with different attempts', async () => {
+    const device = await registerDevice(h, 'storm-device');
+    const created = await api(h.url, 'POST', '/benchmarks', { modelId, targets: { deviceIds: [device] }, options: [{ timedRuns: 5 }, { timedRuns: 6 }] });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const runId = created.body.runId;
+    const jobs = (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs as { id: string }[];
+    const artifact = (await api(h.url, 'GET', `/models/${modelId}`)).body.artifacts[0];
+    const output: RunnerOutput = await runIsolated('onnxruntime', {
+      modelPath: join(h.artifactDir, artifact.sha256.slice(0, 2), artifact.sha256),
+      inputs: artifact.inputs,
+      outputs: artifact.outputs,
+      options: BenchmarkOptionsSchema.parse({ timedRuns: 5, warmupRuns: 1 }),
+    });
+    const headers = agentOfDevice(device).headers;
+    const at = Date.now();
+    await Promise.all(
+      jobs.flatMap((j) => [
+        fetch(`${h.url}/agent/jobs/${j.id}/started`, { method: 'POST', headers, body: JSON.stringify({ attempt: 1, startedAt: new Date().toISOString() }) }),
+        ...Array.from({ length: 20 }, (_, k) =>
+          fetch(`${h.url}/agent/jobs/${j.id}/result`, {
+            method: 'PUT',
+            headers,
+            body: JSON.stringify({
+              jobId: j.id,
+              attempt: 1 + (k % 3),
+              startedAt: new Date().toISOString(),
+              finishedAt: new Date().toISOString(),
+              output: { ...output, layers: output.layers.map((l) => ({ ...l, opClass: 'other' })) },
+              environment: testEnvironment(),
+            }),
+          }),
+        ),
+      ]),
+    );
+    const row = await settle('duplicate-delivery storm (40 PUTs)', [runId], at);
+    assert.equal(row.stored, 2);
+  });
+
+  test('an agent that never comes back: its jobs are failed with DEVICE_ABANDONED', async () => {
+    const device = await registerDevice(h, 'never-back');
+    const created = await api(h.url, 'POST', '/benchmarks', {
+      modelId,
+      targets: { deviceIds: [device] },
+      options: [{ timedRuns: 5 }, { timedRuns: 6 }, { timedRuns: 7 }],
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const runId = created.body.runId;
+    // The fault is the registration's last heartbeat: nothing is heard from this device afterwards.
+    const row = await settle('agent never comes back', [runId], Date.now(), ABANDON_AFTER_MS + 60_000);
+    assert.equal(row.failedWithReason, 3);
+    const run = (await api(h.url, 'GET', `/benchmarks/${runId}`)).body;
+    for (const j of run.jobs) assert.equal(j.error.code, 'DEVICE_ABANDONED');
+  });
+});
