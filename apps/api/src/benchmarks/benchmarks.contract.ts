@@ -6,11 +6,31 @@ import {
   ResultViewSchema,
   RunResultsSchema,
   RunStatusViewSchema,
+  type ErrorCode,
 } from '@farm/contracts';
 import { defineRoute } from '../contract/route-contract.js';
 import { IdParams, JobIdParams } from '../contract/route-params.js';
 
 const EXAMPLE_MODEL = '0b8f2d6e-3a8c-4e0e-9d53-2f1c1b7e6a10';
+
+/** What creating a run can be refused with; a suite's night creates runs too (suites.contract.ts). */
+export const RUN_CREATE_ERRORS: ErrorCode[] = [
+  'MODEL_NOT_FOUND',
+  'DEVICE_NOT_FOUND',
+  'NO_MATCHING_DEVICE',
+  'DEVICE_UNAVAILABLE',
+  'FRAMEWORK_UNSUPPORTED',
+  'DYNAMIC_SHAPE_UNRESOLVED',
+  'INPUT_TOO_LARGE',
+  'CALIBRATION_TOO_LARGE',
+  'TOO_MANY_JOBS',
+  'INPUT_SPEC_MISMATCH',
+  'FRAMEWORK_CANNOT_RUN',
+  'TENSOR_NOT_FOUND',
+  'CALIBRATION_SET_NOT_FOUND',
+  'CALIBRATION_SET_MISMATCH',
+  'MODEL_INVALID',
+];
 
 export const BenchmarksContract = {
   create: defineRoute({
@@ -36,24 +56,7 @@ export const BenchmarksContract = {
         example: { runId: '5d1e7c7a-6f3b-4d8e-a0f1-1c2b3d4e5f60', jobs: 6, queued: 6, waiting: 0, conversions: [], skippedDevices: [] },
       },
     },
-    errors: [
-      'MODEL_NOT_FOUND',
-      'DEVICE_NOT_FOUND',
-      'NO_MATCHING_DEVICE',
-      'DEVICE_UNAVAILABLE',
-      'FRAMEWORK_UNSUPPORTED',
-      'DYNAMIC_SHAPE_UNRESOLVED',
-      'INPUT_TOO_LARGE',
-      'CALIBRATION_TOO_LARGE',
-      'TOO_MANY_JOBS',
-      'INPUT_SPEC_MISMATCH',
-      'FRAMEWORK_CANNOT_RUN',
-      'TENSOR_NOT_FOUND',
-      'CALIBRATION_SET_NOT_FOUND',
-      'CALIBRATION_SET_MISMATCH',
-      'MODEL_INVALID',
-      'RATE_LIMITED',
-    ],
+    errors: [...RUN_CREATE_ERRORS, 'RATE_LIMITED'],
   }),
   status: defineRoute({
     method: 'get',
@@ -87,6 +90,7 @@ export const BenchmarksContract = {
               attempts: 1,
               progress: { phase: 'timed', done: 40, total: 100 },
               error: null,
+              waiting: null,
               queuedAt: '2026-11-30T12:00:00.000Z',
               startedAt: '2026-11-30T12:00:01.000Z',
               finishedAt: null,

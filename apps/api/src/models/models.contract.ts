@@ -103,6 +103,7 @@ export const ModelsContract = {
           kind: 'int8_qdq',
           sourceArtifactId: '2a3b4c5d-6e7f-4081-9293-a4b5c6d7e8f9',
           calibration: 'percentile',
+          calibrationSetId: null,
           status: 'queued',
           artifactId: null,
           reused: false,

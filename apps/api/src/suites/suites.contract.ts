@@ -12,28 +12,10 @@ import {
 } from '@farm/contracts';
 import { defineRoute } from '../contract/route-contract.js';
 import { IdParams } from '../contract/route-params.js';
+import { RUN_CREATE_ERRORS } from '../benchmarks/benchmarks.contract.js';
 
 /** What starting a night can answer with: the suite's own checks, then whatever creating its runs refuses. */
-const NIGHT_START_ERRORS: ErrorCode[] = [
-  'SUITE_NOT_FOUND',
-  'JOB_STATE_CONFLICT',
-  'MODEL_VERSION_NOT_FOUND',
-  'MODEL_NOT_FOUND',
-  'DEVICE_NOT_FOUND',
-  'NO_MATCHING_DEVICE',
-  'DEVICE_UNAVAILABLE',
-  'FRAMEWORK_UNSUPPORTED',
-  'DYNAMIC_SHAPE_UNRESOLVED',
-  'INPUT_TOO_LARGE',
-  'CALIBRATION_TOO_LARGE',
-  'TOO_MANY_JOBS',
-  'INPUT_SPEC_MISMATCH',
-  'FRAMEWORK_CANNOT_RUN',
-  'TENSOR_NOT_FOUND',
-  'CALIBRATION_SET_NOT_FOUND',
-  'CALIBRATION_SET_MISMATCH',
-  'MODEL_INVALID',
-];
+const NIGHT_START_ERRORS: ErrorCode[] = ['SUITE_NOT_FOUND', 'JOB_STATE_CONFLICT', 'MODEL_VERSION_NOT_FOUND', ...RUN_CREATE_ERRORS];
 
 export const SuitesContract = {
   create: defineRoute({

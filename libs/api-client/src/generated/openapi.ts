@@ -3547,6 +3547,7 @@ export interface operations {
                      *             "total": 100
                      *           },
                      *           "error": null,
+                     *           "waiting": null,
                      *           "queuedAt": "2026-11-30T12:00:00.000Z",
                      *           "startedAt": "2026-11-30T12:00:01.000Z",
                      *           "finishedAt": null,
@@ -4249,6 +4250,7 @@ export interface operations {
                      *       "kind": "int8_qdq",
                      *       "sourceArtifactId": "2a3b4c5d-6e7f-4081-9293-a4b5c6d7e8f9",
                      *       "calibration": "percentile",
+                     *       "calibrationSetId": null,
                      *       "status": "queued",
                      *       "artifactId": null,
                      *       "reused": false,
