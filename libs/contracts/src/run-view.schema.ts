@@ -9,9 +9,13 @@ import { z } from 'zod';
 import { ENGINE_ERROR_CLASSES } from './engine-errors.js';
 import { DEVICE_STATUSES } from './agent.schema.js';
 import { JOB_STATUSES, RUN_STATUSES } from './job.schema.js';
-import { MODEL_FORMATS } from './frameworks.js';
+import { FRAMEWORKS, MODEL_FORMATS } from './frameworks.js';
 import { ARTIFACT_VARIANTS } from './job.schema.js';
 import { ResultViewSchema } from './result-view.schema.js';
+
+/** A cell left out because its artifact's verdict for the framework is not_runnable. */
+export const SkippedCellSchema = z.object({ artifactId: z.string().uuid(), framework: z.enum(FRAMEWORKS), why: z.string() });
+export type SkippedCell = z.infer<typeof SkippedCellSchema>;
 
 export const CreateRunResponseSchema = z
   .object({
@@ -24,6 +28,8 @@ export const CreateRunResponseSchema = z
     conversions: z.array(z.object({ id: z.string().uuid(), sourceArtifactId: z.string().uuid() })),
     /** Targeted devices nothing was queued on (unauthorized, offline). */
     skippedDevices: z.array(z.object({ id: z.string().uuid(), name: z.string(), status: z.enum(DEVICE_STATUSES) })),
+    /** Cells of frameworks the request did not name that are known to fail on an artifact (its verdict), left out; "tryAnyway" queues them. */
+    skippedCells: z.array(SkippedCellSchema),
   })
   .meta({ id: 'CreateRunResponse' });
 export type CreateRunResponse = z.infer<typeof CreateRunResponseSchema>;

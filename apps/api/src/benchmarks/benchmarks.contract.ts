@@ -53,7 +53,7 @@ export const BenchmarksContract = {
       202: {
         description: 'the run and how many jobs were queued, are waiting for an int8 variant, or were skipped',
         schema: CreateRunResponseSchema,
-        example: { runId: '5d1e7c7a-6f3b-4d8e-a0f1-1c2b3d4e5f60', jobs: 6, queued: 6, waiting: 0, conversions: [], skippedDevices: [] },
+        example: { runId: '5d1e7c7a-6f3b-4d8e-a0f1-1c2b3d4e5f60', jobs: 6, queued: 6, waiting: 0, conversions: [], skippedDevices: [], skippedCells: [] },
       },
     },
     errors: [...RUN_CREATE_ERRORS, 'RATE_LIMITED'],

@@ -15,7 +15,6 @@ import {
   type AttentionJobs,
   type BenchmarkRequest,
   type Framework,
-  type FrameworkVerdict,
   type EngineErrorClass,
   type TensorSpec,
   type RunJob,
@@ -35,49 +34,8 @@ import { checkInputSizes } from './input-size.js';
 import { ConversionsService, existingVariant, isQuantizable, type PreparedConversion } from '../conversions/conversions.service.js';
 import { JobLifecycleService } from '../jobs/job-lifecycle.service.js';
 import { TensorsService } from '../tensors/tensors.service.js';
-import { artifactVerdicts } from '../models/model-view.js';
+import { withoutKnownFailures } from './known-failures.js';
 import type { Prisma } from '../generated/prisma/client.js';
-
-/**
- * The cells not known to fail. A cell whose artifact's verdict for its framework is not_runnable
- * (an op the engine lacks) is refused, naming the op and the engine, when the request named that
- * framework; a framework chosen implicitly (every one the devices have) just leaves it out. Refused
- * or left out, nothing is stored for it.
- */
-function withoutKnownFailures<C extends { artifactId: string; framework: Framework }>(
-  cells: C[],
-  artifacts: ArtifactRow[],
-  explicit: readonly Framework[] | undefined,
-): C[] {
-  const byId = new Map(artifacts.map((a) => [a.id, a]));
-  const verdicts = new Map<string, FrameworkVerdict | undefined>();
-  const kept = cells.filter((c) => {
-    const artifact = byId.get(c.artifactId);
-    if (!artifact) return true; // stand-ins for variants still to be made have no verdict yet
-    const key = `${c.artifactId}/${c.framework}`;
-    if (!verdicts.has(key))
-      verdicts.set(
-        key,
-        artifactVerdicts(artifact).find((x) => x.framework === c.framework),
-      );
-    const v = verdicts.get(key);
-    if (v?.verdict !== 'not_runnable') return true;
-    if (!explicit?.includes(c.framework)) return false;
-    const why = v.reasons.map((r) => r.why).join('; ');
-    throw new DomainError(
-      'FRAMEWORK_CANNOT_RUN',
-      `${c.framework} cannot run ${artifact.fileName} (${v.basis}): ${why}. Leave ${c.framework} out, or set "tryAnyway": true to queue it regardless`,
-      { artifactId: artifact.id, framework: c.framework, ops: v.reasons.flatMap((r) => (r.op ? [r.op] : [])), reasons: v.reasons },
-    );
-  });
-  if (kept.length === 0 && cells.length > 0) {
-    throw new DomainError(
-      'FRAMEWORK_CANNOT_RUN',
-      'every framework the chosen devices have is known to fail on these artifacts: see the verdicts in GET /models/:id, or set "tryAnyway": true',
-    );
-  }
-  return kept;
-}
 
 @Injectable()
 export class BenchmarksService {
@@ -167,7 +125,7 @@ export class BenchmarksService {
 
     const standIns = [...pending.entries()].map(([id, p]) => ({ ...asMatrixArtifact(p.source), id, quantized: true }));
     const expanded = expandMatrix(req, matrixDevices, [...artifacts.map(asMatrixArtifact), ...standIns], !!req.targets.deviceIds);
-    const cells = req.tryAnyway ? expanded : withoutKnownFailures(expanded, artifacts, req.frameworks);
+    const { kept: cells, skipped: skippedCells } = req.tryAnyway ? { kept: expanded, skipped: [] } : withoutKnownFailures(expanded, artifacts, req.frameworks);
     this.checkJobCap(cells.length);
     const run = await this.repo.createRun(
       model.id,
@@ -210,7 +168,7 @@ export class BenchmarksService {
       conversions.push({ id: prepared!.conversion.id, sourceArtifactId: prepared!.conversion.sourceId });
     }
     if (skipped.length) this.logger.log(`run ${run.id}: skipped unavailable device(s) ${skipped.map((d) => `${d.name} (${d.status})`).join(', ')}`);
-    return { runId: run.id, jobs: cells.length, queued, waiting: cells.length - ready.length, conversions, skippedDevices: skipped };
+    return { runId: run.id, jobs: cells.length, queued, waiting: cells.length - ready.length, conversions, skippedDevices: skipped, skippedCells };
   }
 
   /** Checked before anything is stored or quantized, so a refused request leaves nothing behind. */

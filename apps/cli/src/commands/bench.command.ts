@@ -74,6 +74,8 @@ export async function bench(api: ApiClient, files: string[], opts: BenchOptions,
   const created = await api.createBenchmark(request);
   log(`queued run ${created.runId}: ${created.jobs} job(s)${created.waiting ? `, ${created.waiting} waiting for the worker to make their int8 variant` : ''}`);
   for (const d of created.skippedDevices) log(`skipped ${d.name} (${d.id}): ${d.status}, nothing was queued on it`);
+  for (const c of created.skippedCells)
+    log(`left out ${c.framework} on artifact ${c.artifactId}: known to fail (${c.why}); the API's "tryAnyway" queues it regardless`);
 
   const status = await follow(api, created.runId, created.jobs, opts);
   const failures = formatFailures(status.jobs);

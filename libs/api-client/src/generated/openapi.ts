@@ -831,6 +831,13 @@ export interface components {
                 /** @enum {string} */
                 status: "online" | "busy" | "cooling" | "offline" | "unauthorized";
             }[];
+            skippedCells: {
+                /** Format: uuid */
+                artifactId: string;
+                /** @enum {string} */
+                framework: "onnxruntime" | "tflite" | "opencv-dnn" | "ncnn" | "coreml" | "native-int8";
+                why: string;
+            }[];
         };
         BenchmarkRequest: {
             /** Format: uuid */
@@ -3386,7 +3393,8 @@ export interface operations {
                      *       "queued": 6,
                      *       "waiting": 0,
                      *       "conversions": [],
-                     *       "skippedDevices": []
+                     *       "skippedDevices": [],
+                     *       "skippedCells": []
                      *     }
                      */
                     "application/json": components["schemas"]["CreateRunResponse"];
