@@ -44,7 +44,7 @@ const form = new FormData();
 form.append('file', new Blob([readFileSync(join(root, '.cache/models/blazeface_front_128.onnx'))]), 'blazeface_front_128.onnx');
 form.append('slug', 'bench-nightly-blazeface');
 const uploaded = await call('POST', '/models', form);
-const device = (await call('GET', '/devices')).find((d) => ['online', 'busy', 'cooling'].includes(d.status) && d.platform === 'linux');
+const device = (await call('GET', '/devices?limit=1000')).items.find((d) => ['online', 'busy', 'cooling'].includes(d.status) && d.platform === 'linux');
 if (!device) throw new Error('no online linux device on this farm');
 const frameworks = device.frameworks.map((f) => f.framework).filter((f) => ['onnxruntime', 'opencv-dnn'].includes(f));
 

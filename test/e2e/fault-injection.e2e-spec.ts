@@ -31,6 +31,7 @@ import {
   testEnvironment,
   upload,
   waitFor,
+  listDevices,
   type AgentHandle,
   type ApiHandle,
   type WorkerHandle,
@@ -114,7 +115,7 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
     worker = await startWorker(h, { redisUrl, env: { RECONCILE_INTERVAL_MS: '1000', JOB_ABANDON_AFTER_MS: String(ABANDON_AFTER_MS) } });
     agent = await startAgent(h, { redisUrl, env: { RUNNER_CPUS: runnerCpu } });
     modelId = (await upload(h.url, SAMPLE.onnx, { name: 'blazeface' })).body.model.id;
-    deviceId = (await api(h.url, 'GET', '/devices')).body[0].id;
+    deviceId = (await listDevices(h.url))[0]!.id;
   });
 
   afterAll(async () => {

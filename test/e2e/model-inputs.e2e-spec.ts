@@ -24,6 +24,7 @@ import {
   SAMPLE,
   uploadBytes,
   waitForRun,
+  listDevices,
   type AgentHandle,
   type ApiHandle,
   type WorkerHandle,
@@ -46,7 +47,7 @@ describe('model inputs and engine error classes (real API, agent and ONNX Runtim
     const up = await uploadBytes(h.url, sampleRateBranchOnnx(), 'sample-rate-branch.onnx', { name: 'sample-rate-branch' });
     assert.equal(up.status, 201, JSON.stringify(up.body));
     modelId = up.body.model.id;
-    deviceId = (await api(h.url, 'GET', '/devices')).body[0].id;
+    deviceId = (await listDevices(h.url))[0]!.id;
   });
 
   afterAll(async () => {

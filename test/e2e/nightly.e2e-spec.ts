@@ -21,6 +21,7 @@ import {
   startWorker,
   uploadBytes,
   waitFor,
+  listDevices,
   type AgentHandle,
   type ApiHandle,
   type WorkerHandle,
@@ -93,7 +94,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
   });
 
   test('a suite is refused with a clear code when its model slug or cron is wrong', async () => {
-    const devices = (await api(h.url, 'GET', '/devices')).body;
+    const devices = await listDevices(h.url);
     const base = { name: 'bad', spec: { models: [{ slug: 'no-such-model' }], targets: { deviceIds: [devices[0].id] } } };
     const missing = await api(h.url, 'POST', '/suites', base);
     assert.equal(missing.status, 404);
@@ -120,7 +121,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
   });
 
   test('night 1 is the baseline: evaluated, nothing suspected', async () => {
-    const devices = (await api(h.url, 'GET', '/devices')).body;
+    const devices = await listDevices(h.url);
     const created = await api(h.url, 'POST', '/suites', {
       name: 'conv chain nightly',
       spec: {
