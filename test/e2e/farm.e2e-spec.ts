@@ -83,7 +83,7 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
   test('BlazeFace under ONNX Runtime, TFLite and OpenCV DNN: results, per-layer rows in Postgres, comparison', async () => {
     const farm = client(h.url);
     const created = await unwrap(
-      farm.POST('/benchmarks', { body: { modelId, targets: { platform: 'linux' }, options: { warmupRuns: 3, timedRuns: 20, profileRuns: 3 } } }),
+      farm.POST('/benchmarks', { body: { modelId, targets: { platform: 'linux' }, options: { warmupRuns: 3, timedRuns: 20, profileRuns: 5 } } }),
     );
     assert.equal(created.jobs, 3);
     const run = await waitForRun(h.url, created.runId);
