@@ -29,13 +29,13 @@ export async function benchDatabase(prefix) {
   return db.toString();
 }
 
-/** Starts the API on databaseUrl; resolves once /health answers 200. */
-export async function startBenchApi(databaseUrl, env = {}) {
+/** Starts the API on databaseUrl (mainJs: another build of it); resolves once /health answers 200. */
+export async function startBenchApi(databaseUrl, env = {}, mainJs = join(ROOT, 'apps/api/dist/main.js')) {
   const port = await freePort();
   const key = `fk_${randomBytes(32).toString('base64url')}`;
   const token = randomBytes(24).toString('hex');
   const artifactDir = mkdtempSync(join(tmpdir(), 'bench-artifacts-'));
-  const proc = spawn(process.execPath, [join(ROOT, 'apps/api/dist/main.js')], {
+  const proc = spawn(process.execPath, [resolve(mainJs)], {
     env: {
       ...process.env,
       PORT: String(port),

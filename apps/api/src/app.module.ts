@@ -38,7 +38,6 @@ import { RegressionsController, SuitesController } from './suites/suites.control
 import { SuitesService } from './suites/suites.service.js';
 import { TensorsController } from './tensors/tensors.controller.js';
 import { CalibrationSetsController } from './tensors/calibration-sets.controller.js';
-import { TensorsService } from './tensors/tensors.service.js';
 
 @Module({})
 export class AppModule {
@@ -93,7 +92,6 @@ export class AppModule {
         LayerCompareService,
         AdviceService,
         SuitesService,
-        TensorsService,
       ],
     };
   }

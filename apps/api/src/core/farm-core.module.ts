@@ -12,6 +12,7 @@ import { ConversionQueueProducer } from '../queue/conversion-queue.producer.js';
 import { ArtifactStore } from '../models/artifact-store.service.js';
 import { ModelsRepository } from '../models/models.repository.js';
 import { TensorsRepository } from '../tensors/tensors.repository.js';
+import { TensorsService } from '../tensors/tensors.service.js';
 import { DevicesRepository } from '../devices/devices.repository.js';
 import { BenchmarksRepository } from '../benchmarks/benchmarks.repository.js';
 import { ResultsRepository } from '../results/results.repository.js';
@@ -32,6 +33,8 @@ const shared = [
   ArtifactStore,
   ModelsRepository,
   TensorsRepository,
+  // BenchmarksService resolves a request's named inputs through it, in both processes.
+  TensorsService,
   DevicesRepository,
   BenchmarksRepository,
   ResultsRepository,

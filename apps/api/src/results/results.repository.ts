@@ -9,6 +9,7 @@ import type { LayerSum, ResultSubmission } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { lockRun, refreshRunStatusIn } from '../benchmarks/benchmarks.repository.js';
+import { opClassSummary, storedOpClassSummary } from './op-class-summary.js';
 
 export interface IngestOutcome {
   stored: boolean;
@@ -25,6 +26,14 @@ const resultInclude = {
   },
 } satisfies Prisma.BenchmarkResultInclude;
 export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resultInclude }>;
+
+const cellInclude = { job: resultInclude.job } satisfies Prisma.BenchmarkResultInclude;
+/**
+ * A /compare cell's latest result without its layers; layers holds them only for a row that
+ * lacks the stored figures made from them (no op-class summary, or layers but no layer basis:
+ * rows stored before those columns existed), and is empty otherwise.
+ */
+export type CellRow = Prisma.BenchmarkResultGetPayload<{ include: typeof cellInclude }> & Pick<ResultRow, 'layers'>;
 
 @Injectable()
 export class ResultsRepository {
@@ -74,6 +83,7 @@ export class ResultsRepository {
             notes: o.notes,
             ...(o.inputSources ? { inputSources: o.inputSources } : {}),
             agreement: agreement as Prisma.InputJsonValue | undefined,
+            opClassSummary: opClassSummary(o.layers) as unknown as Prisma.InputJsonValue,
             startedAt: new Date(sub.startedAt),
             finishedAt: new Date(sub.finishedAt),
           },
@@ -110,6 +120,18 @@ export class ResultsRepository {
         data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null, errorClass: null, errorHint: null },
       });
       await refreshRunStatusIn(tx, runId);
+      // Last, so the cell's row lock (results of one cell queue on it) is held only until commit;
+      // every ingest takes the run lock first, then the cell's, so the order cannot deadlock.
+      await tx.$executeRaw`
+        INSERT INTO compare_cells (model_id, device_id, framework, artifact_id, compute_units, result_id, finished_at)
+        SELECT a.model_id, j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', ''), r.id, r.finished_at
+          FROM benchmark_results r
+          JOIN benchmark_jobs j ON j.id = r.job_id
+          JOIN model_artifacts a ON a.id = j.artifact_id
+         WHERE r.id = ${resultId}::uuid
+        ON CONFLICT (model_id, device_id, framework, artifact_id, compute_units) DO UPDATE
+           SET result_id = excluded.result_id, finished_at = excluded.finished_at
+         WHERE (excluded.finished_at, excluded.result_id) > (compare_cells.finished_at, compare_cells.result_id)`;
       return { stored: true, resultId };
     });
   }
@@ -122,21 +144,41 @@ export class ResultsRepository {
     return this.prisma.benchmarkResult.findMany({ where: { job: { runId } }, include: resultInclude, orderBy: { createdAt: 'asc' } });
   }
 
+  /** The latest result id of each /compare cell of one model, from compare_cells (kept at ingest). */
+  private async latestIds(modelId: string): Promise<string[]> {
+    const rows = await this.prisma.compareCell.findMany({ where: { modelId }, select: { resultId: true } });
+    return rows.map((r) => r.resultId);
+  }
+
   /**
    * The latest result of each (device, framework, artifact, Core ML compute units) for one model,
-   * picked in SQL (DISTINCT ON over the cell key, newest first; see the model_id/finished_at
-   * indexes), so only those results and their layers leave the database, however many older ones
-   * are stored.
+   * with its layers: one row per cell of compare_cells, however many older results are stored.
    */
   async latestForModel(modelId: string): Promise<ResultRow[]> {
-    const latest = await this.prisma.$queryRaw<{ id: string }[]>`
-      SELECT DISTINCT ON (j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', '')) r.id
-        FROM benchmark_results r
-        JOIN benchmark_jobs j ON j.id = r.job_id
-        JOIN model_artifacts a ON a.id = j.artifact_id
-       WHERE a.model_id = ${modelId}::uuid
-       ORDER BY j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', ''), r.finished_at DESC, r.id DESC`;
-    if (latest.length === 0) return [];
-    return this.prisma.benchmarkResult.findMany({ where: { id: { in: latest.map((r) => r.id) } }, include: resultInclude, orderBy: { finishedAt: 'desc' } });
+    const ids = await this.latestIds(modelId);
+    if (ids.length === 0) return [];
+    return this.prisma.benchmarkResult.findMany({ where: { id: { in: ids } }, include: resultInclude, orderBy: { finishedAt: 'desc' } });
+  }
+
+  /** The same cells without their layers (see CellRow for the rows that still bring theirs). */
+  async latestCellsForModel(modelId: string): Promise<CellRow[]> {
+    const ids = await this.latestIds(modelId);
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.benchmarkResult.findMany({ where: { id: { in: ids } }, include: cellInclude, orderBy: { finishedAt: 'desc' } });
+    const needLayers = rows.filter((r) => {
+      const summary = storedOpClassSummary(r.opClassSummary);
+      return summary === null || (r.layerBasis === null && Object.keys(summary.ms).length > 0);
+    });
+    const layers =
+      needLayers.length === 0
+        ? []
+        : await this.prisma.layerTiming.findMany({ where: { resultId: { in: needLayers.map((r) => r.id) } }, orderBy: [{ resultId: 'asc' }, { idx: 'asc' }] });
+    const byResult = new Map<string, ResultRow['layers']>();
+    for (const l of layers) {
+      const list = byResult.get(l.resultId);
+      if (list) list.push(l);
+      else byResult.set(l.resultId, [l]);
+    }
+    return rows.map((r) => ({ ...r, layers: byResult.get(r.id) ?? [] }));
   }
 }
