@@ -27,13 +27,42 @@ const resultInclude = {
 } satisfies Prisma.BenchmarkResultInclude;
 export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resultInclude }>;
 
-const cellInclude = { job: resultInclude.job } satisfies Prisma.BenchmarkResultInclude;
 /**
- * A /compare cell's latest result without its layers; layers holds them only for a row that
- * lacks the stored figures made from them (no op-class summary, or layers but no layer basis:
- * rows stored before those columns existed), and is empty otherwise.
+ * A /compare cell's latest result with only what its cell shows: no layers (op-class figures come
+ * from opClassSummary), of the environment only its device part. layers holds the layer rows only
+ * for a row that lacks the stored figures made from them (no op-class summary, or layers but no
+ * layer basis: rows stored before those columns existed), and is empty otherwise.
  */
-export type CellRow = Prisma.BenchmarkResultGetPayload<{ include: typeof cellInclude }> & Pick<ResultRow, 'layers'>;
+export type CellRow = Pick<
+  ResultRow,
+  | 'id'
+  | 'jobId'
+  | 'framework'
+  | 'frameworkVersion'
+  | 'latenciesMs'
+  | 'runs'
+  | 'medianMs'
+  | 'p90Ms'
+  | 'cv'
+  | 'madMs'
+  | 'iqrMs'
+  | 'robustSpread'
+  | 'outliersLow'
+  | 'outliersHigh'
+  | 'medianCiLowMs'
+  | 'medianCiHighMs'
+  | 'medianCiLevel'
+  | 'layerSumMs'
+  | 'layerSumRatio'
+  | 'layerBasis'
+  | 'layerNote'
+  | 'opClassSummary'
+  | 'finishedAt'
+  | 'environment'
+  | 'layers'
+> & {
+  job: { options: ResultRow['job']['options']; device: ResultRow['job']['device']; artifact: Pick<ResultRow['job']['artifact'], 'id' | 'format' | 'variant'> };
+};
 
 @Injectable()
 export class ResultsRepository {
@@ -160,12 +189,25 @@ export class ResultsRepository {
     return this.prisma.benchmarkResult.findMany({ where: { id: { in: ids } }, include: resultInclude, orderBy: { finishedAt: 'desc' } });
   }
 
-  /** The same cells without their layers (see CellRow for the rows that still bring theirs). */
+  /** The same cells without their layers (see CellRow), in one query from compare_cells, newest first. */
   async latestCellsForModel(modelId: string): Promise<CellRow[]> {
-    const ids = await this.latestIds(modelId);
-    if (ids.length === 0) return [];
-    const rows = await this.prisma.benchmarkResult.findMany({ where: { id: { in: ids } }, include: cellInclude, orderBy: { finishedAt: 'desc' } });
-    const needLayers = rows.filter((r) => {
+    const flat = await this.prisma.$queryRaw<(Omit<CellRow, 'job' | 'layers' | 'environment'> & Record<string, unknown>)[]>`
+      SELECT r.id, r.job_id AS "jobId", r.framework, r.framework_version AS "frameworkVersion", r.latencies_ms AS "latenciesMs", r.runs,
+             r.median_ms AS "medianMs", r.p90_ms AS "p90Ms", r.cv, r.mad_ms AS "madMs", r.iqr_ms AS "iqrMs", r.robust_spread AS "robustSpread",
+             r.outliers_low AS "outliersLow", r.outliers_high AS "outliersHigh", r.median_ci_low_ms AS "medianCiLowMs",
+             r.median_ci_high_ms AS "medianCiHighMs", r.median_ci_level AS "medianCiLevel", r.layer_sum_ms AS "layerSumMs",
+             r.layer_sum_ratio AS "layerSumRatio", r.layer_basis AS "layerBasis", r.layer_note AS "layerNote",
+             r.op_class_summary AS "opClassSummary", r.finished_at AS "finishedAt", r.environment->'device' AS "envDevice",
+             j.options, d.id AS "deviceId", d.name AS "deviceName", d.platform, d.emulated,
+             a.id AS "artifactId", a.format, a.variant
+        FROM compare_cells c
+        JOIN benchmark_results r ON r.id = c.result_id
+        JOIN benchmark_jobs j ON j.id = r.job_id
+        JOIN devices d ON d.id = j.device_id
+        JOIN model_artifacts a ON a.id = j.artifact_id
+       WHERE c.model_id = ${modelId}::uuid
+       ORDER BY r.finished_at DESC, r.id DESC`;
+    const needLayers = flat.filter((r) => {
       const summary = storedOpClassSummary(r.opClassSummary);
       return summary === null || (r.layerBasis === null && Object.keys(summary.ms).length > 0);
     });
@@ -179,6 +221,15 @@ export class ResultsRepository {
       if (list) list.push(l);
       else byResult.set(l.resultId, [l]);
     }
-    return rows.map((r) => ({ ...r, layers: byResult.get(r.id) ?? [] }));
+    return flat.map(({ envDevice, options, deviceId, deviceName, platform, emulated, artifactId, format, variant, ...r }) => ({
+      ...r,
+      environment: envDevice === null || envDevice === undefined ? null : ({ device: envDevice } as Prisma.JsonObject),
+      job: {
+        options: options as Prisma.JsonValue,
+        device: { id: deviceId as string, name: deviceName as string, platform: platform as string, emulated: emulated as boolean },
+        artifact: { id: artifactId as string, format: format as CellRow['job']['artifact']['format'], variant: variant as CellRow['job']['artifact']['variant'] },
+      },
+      layers: byResult.get(r.id) ?? [],
+    }));
   }
 }
