@@ -15,6 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { judgeLayerSum } from '@farm/contracts';
 import assert from 'node:assert/strict';
 import { ROOT, benchDatabase, startBenchApi } from '../lib/farm-api.mjs';
 import { describeRatio, medianWithInterval, pairedRatio } from '../lib/intervals.mjs';
@@ -69,6 +70,15 @@ await client.query(`
 const [{ n }] = (await client.query('SELECT count(*)::bigint AS n FROM layer_timings')).rows;
 console.log(`seeded ${RESULTS} results and ${n} layer rows in ${((performance.now() - seed0) / 1000).toFixed(0)} s (not timed below)`);
 // Rows seeded by SQL get their op-class summaries and cells from the migration's own backfill.
+// The layer-sum judgement ingest stores with every result that has layers (the seed's layers are
+// all alike, so one judgement fits every result); without it /compare would read every cell's layers.
+const judged = judgeLayerSum(Array(LAYERS).fill(0.05), 5.5);
+await client.query('UPDATE benchmark_results SET layer_sum_ms = $1, layer_sum_ratio = $2, layer_basis = $3, layer_note = $4', [
+  judged.layerSumMs,
+  judged.layerSumRatio,
+  judged.layerBasis,
+  judged.layerNote,
+]);
 const migrations = join(ROOT, 'prisma/migrations');
 const migration = readFileSync(
   join(

@@ -13,13 +13,10 @@
 // --worker-concurrency 2 breaks the agent's rule on purpose, to show the check finds overlaps.
 //   bash bench/queue/run.sh [--jobs 10000] [--devices 50] [--run-ms 20] [--worker-concurrency 1]
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { runIsolated } from '@farm/agent/host/run-isolated';
 import { createQueueFactory } from '@farm/queue';
-import { benchDatabase, ROOT, startBenchApi } from '../lib/farm-api.mjs';
+import { apiCall, BENCH_ENVIRONMENT, benchAgent, benchDatabase, measuredBlazeface, startBenchApi } from '../lib/farm-api.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,68 +35,15 @@ assert.equal(JOBS % (DEVICES * OPTION_SETS), 0, `--jobs must be a multiple of ${
 
 const db = await benchDatabase('queue_bench');
 const api = await startBenchApi(db, { HEARTBEAT_INTERVAL_MS: '600000', RUN_RATE_LIMIT: '100000', UPLOAD_RATE_LIMIT: '100000' });
-const { base, key, token, artifactDir } = api;
 const workers = [];
 try {
-  const call = async (method, path, body, auth = key) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
-    });
-    const text = await r.text();
-    if (!r.ok) throw Object.assign(new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`), { status: r.status });
-    return text ? JSON.parse(text) : null;
-  };
-  const agent = (await call('POST', '/agent/enroll', { name: 'queue-bench', hostname: 'bench', version: 'bench' }, token)).credential;
-  const reg = await call(
-    'POST',
-    '/agent/register',
-    {
-      name: 'queue-bench',
-      hostname: 'bench',
-      version: 'bench',
-      devices: Array.from({ length: DEVICES }, (_, i) => ({
-        serial: `bench-${i}`,
-        name: `bench device ${i}`,
-        platform: 'linux',
-        transport: 'local',
-        cpuModel: 'x',
-        soc: null,
-        cores: 2,
-        ramBytes: 1 << 30,
-        osVersion: 'linux',
-        abi: 'x64',
-        frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }],
-      })),
-    },
-    agent,
-  );
-  assert.equal(reg.devices.length, DEVICES);
-  const form = new FormData();
-  form.append('file', new Blob([readFileSync(join(ROOT, '.cache/models/blazeface_front_128.onnx'))]), 'blazeface_front_128.onnx');
-  const up = await (await fetch(`${base}/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } })).json();
-  const artifact = up.model.artifacts[0];
-  const measured = await runIsolated('onnxruntime', {
-    modelPath: join(artifactDir, artifact.sha256.slice(0, 2), artifact.sha256),
-    inputs: artifact.inputs,
-    outputs: artifact.outputs,
-    options: { threads: 1, warmupRuns: 1, timedRuns: 10, profileRuns: 1 },
-  });
+  const call = (method, path, body, auth) => apiCall(api, method, path, body, auth);
+  const { agent, devices } = await benchAgent(api, 'queue-bench', DEVICES);
+  assert.equal(devices.length, DEVICES);
+  const { model, measured } = await measuredBlazeface(api);
   // The runner's raw op classes are canonicalised by the agent; here every layer is "other", as in bench/ingest.
   const output = { ...measured, layers: measured.layers.map((l) => ({ ...l, opClass: 'other' })) };
-  const environment = {
-    os: 'Linux',
-    osRelease: 'x',
-    arch: 'x64',
-    cpuModel: 'x',
-    cores: 2,
-    cpuGovernor: null,
-    cpuFreqMHz: null,
-    temperatureC: null,
-    agentVersion: 'bench',
-    runtimeVersion: process.version,
-  };
+  const environment = BENCH_ENVIRONMENT;
 
   // The consumers' own records: one per job taken from a queue.
   const records = [];
@@ -108,7 +52,7 @@ try {
   let firstError;
   let allEnded;
   const done = new Promise((res) => (allEnded = res));
-  for (const d of reg.devices) {
+  for (const d of devices) {
     const w = queues.createWorker(
       d.queue,
       async (job) => {
@@ -145,8 +89,8 @@ try {
   const perRun = DEVICES * OPTION_SETS;
   for (let r = 0; r < JOBS / perRun; r++) {
     await call('POST', '/benchmarks', {
-      modelId: up.model.id,
-      targets: { deviceIds: reg.devices.map((d) => d.id) },
+      modelId: model.id,
+      targets: { deviceIds: devices.map((d) => d.id) },
       options: Array.from({ length: OPTION_SETS }, (_, i) => ({ timedRuns: 10 + r * OPTION_SETS + i })),
     });
   }
