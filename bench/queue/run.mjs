@@ -8,8 +8,9 @@
 // /benchmarks for all jobs (DEVICES devices x OPTION_SETS option sets per run) while the
 // consumers run, until every job has ended. Prints enqueue-to-start p50/p99 (BullMQ's own add
 // timestamp to the consumer's start record) and checks, from the consumers' records alone, that
-// no device ever ran two jobs at once and every job ran once; the job and result counts come from
-// Postgres.
+// no device ever ran two jobs at once and every job ran once, and the dispatch delay (from the
+// later of the job's enqueue and its device's previous stop to its start: the queue's own cost,
+// without the wait behind earlier jobs); the job and result counts come from Postgres.
 // --worker-concurrency 2 breaks the agent's rule on purpose, to show the check finds overlaps.
 //   bash bench/queue/run.sh [--jobs 10000] [--devices 50] [--run-ms 20] [--worker-concurrency 1]
 import assert from 'node:assert/strict';
@@ -102,15 +103,22 @@ try {
   const byDevice = new Map();
   for (const r of records) byDevice.set(r.deviceId, [...(byDevice.get(r.deviceId) ?? []), r]);
   let overlaps = 0;
+  // Dispatch delay: from the moment a job could have started (queued, and its device free again) to its start.
+  const pickups = [];
   for (const list of byDevice.values()) {
     list.sort((a, b) => a.start - b.start);
-    for (let i = 1; i < list.length; i++) if (list[i].start < list[i - 1].stop) overlaps++;
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0 && list[i].start < list[i - 1].stop) overlaps++;
+      pickups.push(list[i].start - Math.max(list[i].enqueuedAt, i > 0 ? list[i - 1].stop : 0));
+    }
   }
+  pickups.sort((a, b) => a - b);
   const jobsSeen = new Set(records.map((r) => r.jobId));
   const wrongDevice = records.filter((r) => r.payloadDeviceId !== undefined && r.payloadDeviceId !== r.deviceId).length;
   const outcomes = records.reduce((m, r) => ({ ...m, [r.outcome]: (m[r.outcome] ?? 0) + 1 }), {});
   const waits = records.map((r) => r.start - r.enqueuedAt).sort((a, b) => a - b);
-  const q = (f) => waits[Math.min(waits.length - 1, Math.floor(f * waits.length))];
+  const at = (xs, f) => xs[Math.min(xs.length - 1, Math.floor(f * xs.length))];
+  const q = (f) => at(waits, f);
   const client = new pg.Client({ connectionString: db });
   await client.connect();
   const counts = (
@@ -122,6 +130,7 @@ try {
   await client.end();
   console.log(`${JOBS} jobs on ${DEVICES} devices (${RUN_MS} ms trivial runner): enqueued in ${enqueueS.toFixed(1)} s, all ended after ${wallS.toFixed(1)} s`);
   console.log(`enqueue-to-start: p50 ${(q(0.5) / 1000).toFixed(2)} s, p99 ${(q(0.99) / 1000).toFixed(2)} s, max ${(waits.at(-1) / 1000).toFixed(2)} s`);
+  console.log(`dispatch delay (queued and device free -> start): p50 ${at(pickups, 0.5)} ms, p99 ${at(pickups, 0.99)} ms, max ${pickups.at(-1)} ms`);
   console.log(`consumer records: ${records.length} starts, ${jobsSeen.size} distinct jobs, outcomes ${JSON.stringify(outcomes)}, ${byDevice.size} devices`);
   if (firstError) console.log(`first error: ${firstError}`);
   console.log(`two jobs at once on one device: ${overlaps}; jobs run on another device's queue: ${wrongDevice}`);

@@ -227,7 +227,11 @@ export class ResultsRepository {
       job: {
         options: options as Prisma.JsonValue,
         device: { id: deviceId as string, name: deviceName as string, platform: platform as string, emulated: emulated as boolean },
-        artifact: { id: artifactId as string, format: format as CellRow['job']['artifact']['format'], variant: variant as CellRow['job']['artifact']['variant'] },
+        artifact: {
+          id: artifactId as string,
+          format: format as CellRow['job']['artifact']['format'],
+          variant: variant as CellRow['job']['artifact']['variant'],
+        },
       },
       layers: byResult.get(r.id) ?? [],
     }));
