@@ -258,7 +258,7 @@ describe('comparison views: aligned layers and the advisor (real engines)', () =
     assert.ok(blazefaceId, 'the BlazeFace test ran first');
     // A second desktop agent enrolls as a second device on this host (the same CPU: the ratio checks the plumbing, not hardware).
     second = await startAgent(h, { redisUrl });
-    const devices = (await api<{ id: string }[]>(h.url, 'GET', '/devices')).body;
+    const devices = (await api<{ items: { id: string }[] }>(h.url, 'GET', '/devices')).body.items;
     const other = devices.find((d) => d.id !== deviceId)!;
     assert.ok(other, 'the second agent registered a device');
     const created = await api(h.url, 'POST', '/benchmarks', {
