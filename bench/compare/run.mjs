@@ -1,16 +1,32 @@
 // /compare and the result endpoints at farm scale, through a real API process. Seed (not timed):
 // SQL generate_series on a fresh database: one model with 2 artifacts, 50 devices, 3 frameworks
 // (300 cells), RESULTS jobs each with a stored result (synthetic latencies: 50 values of 5-6 ms)
-// and LAYERS layer rows per result (synthetic times), 1,000 jobs per run; then ANALYZE. Timed:
+// and LAYERS layer rows per result (synthetic times), 1,000 jobs per run; then the backfill part of
+// the migration that added op_class_summary and compare_cells (what ingest writes for each result
+// the API stores; timed and printed apart), then ANALYZE. Timed:
 // GET /compare?modelId= (ROUNDS times), GET /results/:jobId for random jobs, GET /benchmarks/:id
-// of a 1,000-job run; prints p50 and p95 of each.
-//   bash bench/compare/run.sh [--results 100000] [--layers 100] [--rounds 40]
+// of a 1,000-job run; prints p50 and p95 of each. With --baseline (an earlier API build, made by
+// bench/compare/baseline.sh REV), a second API process runs that build on the same database:
+// both /compare bodies must be identical, then ROUNDS paired rounds (one /compare on each side
+// per round, order alternating) give the per-round ratio baseline / current, its median and a
+// bootstrap 95% interval (bench/lib/intervals.mjs).
+//   bash bench/compare/run.sh [--results 100000] [--layers 100] [--rounds 40] [--baseline .farm/base-api/dist/main.js]
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { benchDatabase, startBenchApi } from '../lib/farm-api.mjs';
+import { judgeLayerSum } from '@farm/contracts';
+import assert from 'node:assert/strict';
+import { ROOT, benchDatabase, startBenchApi } from '../lib/farm-api.mjs';
+import { describeRatio, medianWithInterval, pairedRatio } from '../lib/intervals.mjs';
 
 const { values: args } = parseArgs({
-  options: { results: { type: 'string', default: '100000' }, layers: { type: 'string', default: '100' }, rounds: { type: 'string', default: '40' } },
+  options: {
+    results: { type: 'string', default: '100000' },
+    layers: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '40' },
+    baseline: { type: 'string' },
+  },
 });
 const RESULTS = Number(args.results);
 const LAYERS = Number(args.layers);
@@ -50,32 +66,74 @@ await client.query(`
   INSERT INTO layer_timings (result_id, idx, name, op_type, op_class, time_ms, share)
     SELECT r.id, i, 'layer_' || i, 'Conv', (ARRAY['conv', 'elementwise', 'pool', 'other'])[i % 4 + 1], 0.05, 0.01
       FROM benchmark_results r CROSS JOIN generate_series(0, ${LAYERS - 1}) i;
-  ANALYZE;
 `);
 const [{ n }] = (await client.query('SELECT count(*)::bigint AS n FROM layer_timings')).rows;
 console.log(`seeded ${RESULTS} results and ${n} layer rows in ${((performance.now() - seed0) / 1000).toFixed(0)} s (not timed below)`);
+// Rows seeded by SQL get their op-class summaries and cells from the migration's own backfill.
+// The layer-sum judgement ingest stores with every result that has layers (the seed's layers are
+// all alike, so one judgement fits every result); without it /compare would read every cell's layers.
+const judged = judgeLayerSum(Array(LAYERS).fill(0.05), 5.5);
+await client.query('UPDATE benchmark_results SET layer_sum_ms = $1, layer_sum_ratio = $2, layer_basis = $3, layer_note = $4', [
+  judged.layerSumMs,
+  judged.layerSumRatio,
+  judged.layerBasis,
+  judged.layerNote,
+]);
+const migrations = join(ROOT, 'prisma/migrations');
+const migration = readFileSync(
+  join(
+    migrations,
+    readdirSync(migrations).find((d) => d.endsWith('_compare_summary')),
+    'migration.sql',
+  ),
+  'utf8',
+);
+const backfill0 = performance.now();
+await client.query(migration.slice(migration.indexOf('-- backfill:begin'), migration.indexOf('-- backfill:end')));
+console.log(`backfill (op-class summaries, compare_cells) in ${((performance.now() - backfill0) / 1000).toFixed(0)} s (not timed below)`);
+await client.query('ANALYZE');
 await client.end();
 
 const api = await startBenchApi(db);
+const base0 = args.baseline ? await startBenchApi(db, {}, args.baseline) : null;
 const { base, key } = api;
+const COMPARE = '/compare?modelId=00000000-0000-4000-8002-000000000001';
+const get = async (root, p) => {
+  const t = performance.now();
+  const r = await fetch(`${root}${p}`, { headers: { authorization: `Bearer ${key}` } });
+  const body = await r.text();
+  if (!r.ok) throw new Error(`${p}: ${r.status}`);
+  return { ms: performance.now() - t, body };
+};
+const q = (ms, f) => [...ms].sort((a, b) => a - b)[Math.min(ms.length - 1, Math.floor(f * ms.length))].toFixed(1);
 try {
   const time = async (label, paths) => {
     const ms = [];
-    for (const p of paths) {
-      const t = performance.now();
-      const r = await fetch(`${base}${p}`, { headers: { authorization: `Bearer ${key}` } });
-      await r.arrayBuffer();
-      if (!r.ok) throw new Error(`${p}: ${r.status}`);
-      ms.push(performance.now() - t);
-    }
-    ms.sort((a, b) => a - b);
-    const q = (f) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))].toFixed(1);
-    console.log(`${label}: n=${ms.length} p50 ${q(0.5)} ms, p95 ${q(0.95)} ms`);
+    for (const p of paths) ms.push((await get(base, p)).ms);
+    console.log(`${label}: n=${ms.length} p50 ${q(ms, 0.5)} ms, p95 ${q(ms, 0.95)} ms`);
   };
   const job = (g) => `00000000-0000-4000-8005-${String(g).padStart(12, '0')}`;
   // One untimed call of each first: the API's connections and caches warm, as on a running farm.
-  await time('warm-up /compare', ['/compare?modelId=00000000-0000-4000-8002-000000000001']);
-  await time('GET /compare?modelId= (300 cells)', Array(ROUNDS).fill('/compare?modelId=00000000-0000-4000-8002-000000000001'));
+  const warm = await get(base, COMPARE);
+  console.log(`warm-up /compare: ${warm.ms.toFixed(1)} ms`);
+  if (base0) {
+    const old = await get(base0.base, COMPARE);
+    console.log(`warm-up /compare on the baseline: ${old.ms.toFixed(1)} ms`);
+    assert.deepEqual(JSON.parse(warm.body), JSON.parse(old.body), 'the baseline and the current API answer /compare alike');
+    console.log('the two /compare bodies are identical');
+    const cur = [];
+    const was = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const sides = i % 2 === 0 ? ['cur', 'was'] : ['was', 'cur'];
+      for (const side of sides) (side === 'cur' ? cur : was).push((await get(side === 'cur' ? base : base0.base, COMPARE)).ms);
+    }
+    console.log(`GET /compare?modelId= (300 cells), current: n=${cur.length} p50 ${q(cur, 0.5)} ms, p95 ${q(cur, 0.95)} ms`);
+    console.log(`GET /compare?modelId= (300 cells), baseline: n=${was.length} p50 ${q(was, 0.5)} ms, p95 ${q(was, 0.95)} ms`);
+    const r = pairedRatio(was, cur);
+    console.log(`baseline / current, median of ${ROUNDS} paired rounds: ${describeRatio(r, 'baseline', 'current')}`);
+    const c = medianWithInterval(cur);
+    console.log(`current median ${c.estimate.toFixed(1)} ms (95% CI ${c.ci[0].toFixed(1)}-${c.ci[1].toFixed(1)})`);
+  } else await time('GET /compare?modelId= (300 cells)', Array(ROUNDS).fill(COMPARE));
   await time(
     `GET /results/:jobId (${LAYERS} layers)`,
     Array.from({ length: ROUNDS * 5 }, (_, i) => `/results/${job((i * 7919) % RESULTS)}`),
@@ -86,4 +144,5 @@ try {
   );
 } finally {
   api.stop();
+  base0?.stop();
 }

@@ -5,11 +5,8 @@
 // repeated with numbered names to LAYERS layers per result, made before the clock starts; the
 // timed part is the deliveries alone. Prints rows/s and the per-delivery median.
 //   bash bench/ingest/run.sh [--jobs 64] [--layers 20000] [--concurrency 4]
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runIsolated } from '@farm/agent/host/run-isolated';
-import { benchDatabase, ROOT, startBenchApi } from '../lib/farm-api.mjs';
+import { apiCall, BENCH_ENVIRONMENT, benchAgent, benchDatabase, measuredBlazeface, startBenchApi } from '../lib/farm-api.mjs';
 
 const { values: args } = parseArgs({
   options: { jobs: { type: 'string', default: '64' }, layers: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '4' } },
@@ -23,56 +20,12 @@ const api = await startBenchApi(await benchDatabase('ingest_bench'), {
   RUN_RATE_LIMIT: '100000',
   UPLOAD_RATE_LIMIT: '100000',
 });
-const { base, key, token, artifactDir } = api;
+const { base } = api;
 try {
-  const call = async (method, path, body, auth = key) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
-    return JSON.parse(text);
-  };
-  const enrolled = await call('POST', '/agent/enroll', { name: 'bench-agent', hostname: 'bench', version: 'bench' }, token);
-  const agent = enrolled.credential;
-  const reg = await call(
-    'POST',
-    '/agent/register',
-    {
-      name: 'bench-agent',
-      hostname: 'bench',
-      version: 'bench',
-      devices: [
-        {
-          serial: 'bench-1',
-          name: 'bench device',
-          platform: 'linux',
-          transport: 'local',
-          cpuModel: 'x',
-          soc: null,
-          cores: 2,
-          ramBytes: 1 << 30,
-          osVersion: 'linux',
-          abi: 'x64',
-          frameworks: [{ framework: 'onnxruntime', version: '1.30.0' }],
-        },
-      ],
-    },
-    agent,
-  );
-  const deviceId = reg.devices[0].id;
-  const form = new FormData();
-  form.append('file', new Blob([readFileSync(join(ROOT, '.cache/models/blazeface_front_128.onnx'))]), 'blazeface_front_128.onnx');
-  const up = await (await fetch(`${base}/models`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } })).json();
-  const artifact = up.model.artifacts[0];
-  const measured = await runIsolated('onnxruntime', {
-    modelPath: join(artifactDir, artifact.sha256.slice(0, 2), artifact.sha256),
-    inputs: artifact.inputs,
-    outputs: artifact.outputs,
-    options: { threads: 1, warmupRuns: 1, timedRuns: 10, profileRuns: 1 },
-  });
+  const call = (method, path, body, auth) => apiCall(api, method, path, body, auth);
+  const { agent, devices } = await benchAgent(api, 'bench-agent', 1);
+  const deviceId = devices[0].id;
+  const { model, measured } = await measuredBlazeface(api);
   const real = measured.layers;
   const layers = Array.from({ length: LAYERS }, (_, i) => ({
     ...real[i % real.length],
@@ -83,7 +36,7 @@ try {
   while (jobIds.length < JOBS) {
     const n = Math.min(16, JOBS - jobIds.length);
     const run = await call('POST', '/benchmarks', {
-      modelId: up.model.id,
+      modelId: model.id,
       targets: { deviceIds: [deviceId] },
       options: Array.from({ length: n }, (_, i) => ({ timedRuns: 10 + jobIds.length + i })),
     });
@@ -97,18 +50,7 @@ try {
       startedAt: new Date().toISOString(),
       finishedAt: new Date().toISOString(),
       output: { ...measured, layers },
-      environment: {
-        os: 'Linux',
-        osRelease: 'x',
-        arch: 'x64',
-        cpuModel: 'x',
-        cores: 2,
-        cpuGovernor: null,
-        cpuFreqMHz: null,
-        temperatureC: null,
-        agentVersion: 'bench',
-        runtimeVersion: process.version,
-      },
+      environment: BENCH_ENVIRONMENT,
     }),
   );
   const each = [];

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { runIsolated } from '@farm/agent/host/run-isolated';
-import { BenchmarkOptionsSchema, type TensorSpec } from '@farm/contracts';
+import { BenchmarkOptionsSchema, OP_CLASSES, type TensorSpec } from '@farm/contracts';
 import { oneNodeOnnx } from '../fixtures/onnx-fixtures.js';
 import { TINY_PARAM, tinyBin, tinyWeights } from '../fixtures/ncnn-fixtures.js';
 import {
@@ -349,6 +349,9 @@ describe('API against real Postgres and Redis', () => {
         for (const o of c.opClasses)
           assert.equal(o.timeMs === null, c.layerBasis === 'shares', `${c.framework} ${o.opClass}: timeMs ${o.timeMs} with basis ${c.layerBasis}`);
         assert.ok(Math.abs(c.opClasses.reduce((s: number, o: { share: number }) => s + o.share, 0) - 1) < 1e-9);
+        // /compare reads stored per-class sums, not layers: its figures equal those made here from the result's layers.
+        assert.ok(r.layers.length > 0);
+        assert.deepEqual(c.opClasses, opClassesFromLayers(r.layers, c.layerBasis), `${c.framework}: op classes from the layers`);
       }
 
       assert.equal(cmp.pairs.length, 1, 'two cells on one device make one pair');
@@ -388,6 +391,15 @@ describe('API against real Postgres and Redis', () => {
       ]);
       const again = (await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body;
       assert.deepEqual(again, cmp);
+      // Rows stored before the op-class summary: the migration's backfill (SQL over the layer rows) gives the same figures.
+      await sql(h.databaseUrl, 'UPDATE benchmark_results SET op_class_summary = NULL WHERE job_id = ANY($1::uuid[])', [jobs.map((j) => j.id)]);
+      assert.deepEqual((await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body, cmp, 'without a summary the layers are read');
+      await sql(h.databaseUrl, compareSummaryBackfill());
+      const summaries = await sql<{ s: unknown }>(h.databaseUrl, 'SELECT op_class_summary AS s FROM benchmark_results WHERE job_id = ANY($1::uuid[])', [
+        jobs.map((j) => j.id),
+      ]);
+      assert.ok(summaries.length === 2 && summaries.every((x) => x.s !== null), 'the backfill filled the summaries');
+      assert.deepEqual((await api(h.url, 'GET', `/compare?modelId=${modelId}`)).body, cmp, 'backfilled summaries read the same');
     });
 
     test('a dynamic input dim needs options.inputShapes', async () => {
@@ -486,3 +498,20 @@ describe('API against real Postgres and Redis', () => {
     assert.ok(devices.nextCursor, 'more devices follow');
   });
 });
+
+/** The op-class breakdown /compare promises, computed here from a result's layers (in idx order). */
+function opClassesFromLayers(layers: { opClass: string; timeMs: number }[], basis: string | null): { opClass: string; share: number; timeMs: number | null }[] {
+  const total = layers.reduce((s, l) => s + l.timeMs, 0);
+  const sums = new Map<string, number>();
+  for (const l of layers) sums.set(l.opClass, (sums.get(l.opClass) ?? 0) + l.timeMs);
+  return OP_CLASSES.filter((c) => sums.has(c))
+    .map((c) => ({ opClass: c, share: sums.get(c)! / total, timeMs: basis === 'ms' || basis === 'estimated' ? sums.get(c)! : null }))
+    .sort((a, b) => b.share - a.share);
+}
+
+/** The backfill part of the migration that added the op-class summary and compare_cells. */
+function compareSummaryBackfill(): string {
+  const dir = readdirSync('prisma/migrations').find((d) => d.endsWith('_compare_summary'))!;
+  const text = readFileSync(join('prisma/migrations', dir, 'migration.sql'), 'utf8');
+  return text.slice(text.indexOf('-- backfill:begin'), text.indexOf('-- backfill:end'));
+}

@@ -15,11 +15,11 @@ import {
   type CompareResponse,
   type ComputeUnits,
   type LayerBasis,
-  type OpClass,
 } from '@farm/contracts';
 import type { RatioVerdict } from '@farm/stats';
 import { ModelsRepository } from '../models/models.repository.js';
-import { ResultsRepository, type ResultRow } from '../results/results.repository.js';
+import { ResultsRepository } from '../results/results.repository.js';
+import { opClassSummary, storedOpClassSummary, type OpClassSummary } from '../results/op-class-summary.js';
 import { robustStats, storedLayerSum } from '../results/stored-stats.js';
 import { resultEmulated } from '../results/result-view.js';
 import { pairVerdicts } from './pair-verdicts.js';
@@ -36,12 +36,15 @@ export function jobComputeUnits(options: unknown): ComputeUnits | null {
 }
 
 /** Time by op class, largest first; timeMs is null unless the layer times read as milliseconds. */
-export function opClassBreakdown(layers: ResultRow['layers'], basis: LayerBasis | null): CompareCell['opClasses'] {
-  const total = layers.reduce((s, l) => s + l.timeMs, 0);
-  const sums = new Map<OpClass, number>();
-  for (const l of layers) sums.set(l.opClass as OpClass, (sums.get(l.opClass as OpClass) ?? 0) + l.timeMs);
-  return OP_CLASSES.filter((c) => sums.has(c))
-    .map((c) => ({ opClass: c, share: total > 0 ? sums.get(c)! / total : 0, timeMs: basis === 'ms' || basis === 'estimated' ? sums.get(c)! : null }))
+export function opClassBreakdown(layers: readonly { opClass: string; timeMs: number }[], basis: LayerBasis | null): CompareCell['opClasses'] {
+  return opClassBreakdownOf(opClassSummary(layers), basis);
+}
+
+/** The same breakdown from a result's stored per-class sums (what /compare reads instead of its layers). */
+export function opClassBreakdownOf(summary: OpClassSummary, basis: LayerBasis | null): CompareCell['opClasses'] {
+  const { totalMs, ms } = summary;
+  return OP_CLASSES.filter((c) => Object.hasOwn(ms, c))
+    .map((c) => ({ opClass: c, share: totalMs > 0 ? ms[c]! / totalMs : 0, timeMs: basis === 'ms' || basis === 'estimated' ? ms[c]! : null }))
     .sort((a, b) => b.share - a.share);
 }
 
@@ -60,7 +63,7 @@ export class CompareService {
   async compare(modelId: string): Promise<CompareResponse> {
     const model = await this.models.findModel(modelId);
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${modelId}"; list models with GET /models`);
-    const rows = await this.results.latestForModel(modelId);
+    const rows = await this.results.latestCellsForModel(modelId);
     const cells: CompareCell[] = rows.map((r) => {
       const robust = robustStats(r);
       const layerSum = storedLayerSum(r);
@@ -86,7 +89,7 @@ export class CompareService {
         runs: r.runs,
         measuredAt: r.finishedAt.toISOString(),
         ...layerSum,
-        opClasses: opClassBreakdown(r.layers, layerSum.layerBasis),
+        opClasses: opClassBreakdownOf(storedOpClassSummary(r.opClassSummary) ?? opClassSummary(r.layers), layerSum.layerBasis),
       };
     });
     const latencies = new Map(rows.map((r) => [r.jobId, r.latenciesMs]));

@@ -9,6 +9,7 @@ import type { LayerSum, ResultSubmission } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { lockRun, refreshRunStatusIn } from '../benchmarks/benchmarks.repository.js';
+import { opClassSummary, storedOpClassSummary } from './op-class-summary.js';
 
 export interface IngestOutcome {
   stored: boolean;
@@ -25,6 +26,43 @@ const resultInclude = {
   },
 } satisfies Prisma.BenchmarkResultInclude;
 export type ResultRow = Prisma.BenchmarkResultGetPayload<{ include: typeof resultInclude }>;
+
+/**
+ * A /compare cell's latest result with only what its cell shows: no layers (op-class figures come
+ * from opClassSummary), of the environment only its device part. layers holds the layer rows only
+ * for a row that lacks the stored figures made from them (no op-class summary, or layers but no
+ * layer basis: rows stored before those columns existed), and is empty otherwise.
+ */
+export type CellRow = Pick<
+  ResultRow,
+  | 'id'
+  | 'jobId'
+  | 'framework'
+  | 'frameworkVersion'
+  | 'latenciesMs'
+  | 'runs'
+  | 'medianMs'
+  | 'p90Ms'
+  | 'cv'
+  | 'madMs'
+  | 'iqrMs'
+  | 'robustSpread'
+  | 'outliersLow'
+  | 'outliersHigh'
+  | 'medianCiLowMs'
+  | 'medianCiHighMs'
+  | 'medianCiLevel'
+  | 'layerSumMs'
+  | 'layerSumRatio'
+  | 'layerBasis'
+  | 'layerNote'
+  | 'opClassSummary'
+  | 'finishedAt'
+  | 'environment'
+  | 'layers'
+> & {
+  job: { options: ResultRow['job']['options']; device: ResultRow['job']['device']; artifact: Pick<ResultRow['job']['artifact'], 'id' | 'format' | 'variant'> };
+};
 
 @Injectable()
 export class ResultsRepository {
@@ -74,6 +112,7 @@ export class ResultsRepository {
             notes: o.notes,
             ...(o.inputSources ? { inputSources: o.inputSources } : {}),
             agreement: agreement as Prisma.InputJsonValue | undefined,
+            opClassSummary: opClassSummary(o.layers) as unknown as Prisma.InputJsonValue,
             startedAt: new Date(sub.startedAt),
             finishedAt: new Date(sub.finishedAt),
           },
@@ -110,6 +149,18 @@ export class ResultsRepository {
         data: { status: 'succeeded', finishedAt: new Date(sub.finishedAt), errorCode: null, errorMessage: null, errorClass: null, errorHint: null },
       });
       await refreshRunStatusIn(tx, runId);
+      // Last, so the cell's row lock (results of one cell queue on it) is held only until commit;
+      // every ingest takes the run lock first, then the cell's, so the order cannot deadlock.
+      await tx.$executeRaw`
+        INSERT INTO compare_cells (model_id, device_id, framework, artifact_id, compute_units, result_id, finished_at)
+        SELECT a.model_id, j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', ''), r.id, r.finished_at
+          FROM benchmark_results r
+          JOIN benchmark_jobs j ON j.id = r.job_id
+          JOIN model_artifacts a ON a.id = j.artifact_id
+         WHERE r.id = ${resultId}::uuid
+        ON CONFLICT (model_id, device_id, framework, artifact_id, compute_units) DO UPDATE
+           SET result_id = excluded.result_id, finished_at = excluded.finished_at
+         WHERE (excluded.finished_at, excluded.result_id) > (compare_cells.finished_at, compare_cells.result_id)`;
       return { stored: true, resultId };
     });
   }
@@ -122,21 +173,67 @@ export class ResultsRepository {
     return this.prisma.benchmarkResult.findMany({ where: { job: { runId } }, include: resultInclude, orderBy: { createdAt: 'asc' } });
   }
 
+  /** The latest result id of each /compare cell of one model, from compare_cells (kept at ingest). */
+  private async latestIds(modelId: string): Promise<string[]> {
+    const rows = await this.prisma.compareCell.findMany({ where: { modelId }, select: { resultId: true } });
+    return rows.map((r) => r.resultId);
+  }
+
   /**
    * The latest result of each (device, framework, artifact, Core ML compute units) for one model,
-   * picked in SQL (DISTINCT ON over the cell key, newest first; see the model_id/finished_at
-   * indexes), so only those results and their layers leave the database, however many older ones
-   * are stored.
+   * with its layers: one row per cell of compare_cells, however many older results are stored.
    */
   async latestForModel(modelId: string): Promise<ResultRow[]> {
-    const latest = await this.prisma.$queryRaw<{ id: string }[]>`
-      SELECT DISTINCT ON (j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', '')) r.id
-        FROM benchmark_results r
+    const ids = await this.latestIds(modelId);
+    if (ids.length === 0) return [];
+    return this.prisma.benchmarkResult.findMany({ where: { id: { in: ids } }, include: resultInclude, orderBy: { finishedAt: 'desc' } });
+  }
+
+  /** The same cells without their layers (see CellRow), in one query from compare_cells, newest first. */
+  async latestCellsForModel(modelId: string): Promise<CellRow[]> {
+    const flat = await this.prisma.$queryRaw<(Omit<CellRow, 'job' | 'layers' | 'environment'> & Record<string, unknown>)[]>`
+      SELECT r.id, r.job_id AS "jobId", r.framework, r.framework_version AS "frameworkVersion", r.latencies_ms AS "latenciesMs", r.runs,
+             r.median_ms AS "medianMs", r.p90_ms AS "p90Ms", r.cv, r.mad_ms AS "madMs", r.iqr_ms AS "iqrMs", r.robust_spread AS "robustSpread",
+             r.outliers_low AS "outliersLow", r.outliers_high AS "outliersHigh", r.median_ci_low_ms AS "medianCiLowMs",
+             r.median_ci_high_ms AS "medianCiHighMs", r.median_ci_level AS "medianCiLevel", r.layer_sum_ms AS "layerSumMs",
+             r.layer_sum_ratio AS "layerSumRatio", r.layer_basis AS "layerBasis", r.layer_note AS "layerNote",
+             r.op_class_summary AS "opClassSummary", r.finished_at AS "finishedAt", r.environment->'device' AS "envDevice",
+             j.options, d.id AS "deviceId", d.name AS "deviceName", d.platform, d.emulated,
+             a.id AS "artifactId", a.format, a.variant
+        FROM compare_cells c
+        JOIN benchmark_results r ON r.id = c.result_id
         JOIN benchmark_jobs j ON j.id = r.job_id
+        JOIN devices d ON d.id = j.device_id
         JOIN model_artifacts a ON a.id = j.artifact_id
-       WHERE a.model_id = ${modelId}::uuid
-       ORDER BY j.device_id, r.framework, j.artifact_id, COALESCE(j.options->>'computeUnits', ''), r.finished_at DESC, r.id DESC`;
-    if (latest.length === 0) return [];
-    return this.prisma.benchmarkResult.findMany({ where: { id: { in: latest.map((r) => r.id) } }, include: resultInclude, orderBy: { finishedAt: 'desc' } });
+       WHERE c.model_id = ${modelId}::uuid
+       ORDER BY r.finished_at DESC, r.id DESC`;
+    const needLayers = flat.filter((r) => {
+      const summary = storedOpClassSummary(r.opClassSummary);
+      return summary === null || (r.layerBasis === null && Object.keys(summary.ms).length > 0);
+    });
+    const layers =
+      needLayers.length === 0
+        ? []
+        : await this.prisma.layerTiming.findMany({ where: { resultId: { in: needLayers.map((r) => r.id) } }, orderBy: [{ resultId: 'asc' }, { idx: 'asc' }] });
+    const byResult = new Map<string, ResultRow['layers']>();
+    for (const l of layers) {
+      const list = byResult.get(l.resultId);
+      if (list) list.push(l);
+      else byResult.set(l.resultId, [l]);
+    }
+    return flat.map(({ envDevice, options, deviceId, deviceName, platform, emulated, artifactId, format, variant, ...r }) => ({
+      ...r,
+      environment: envDevice === null || envDevice === undefined ? null : ({ device: envDevice } as Prisma.JsonObject),
+      job: {
+        options: options as Prisma.JsonValue,
+        device: { id: deviceId as string, name: deviceName as string, platform: platform as string, emulated: emulated as boolean },
+        artifact: {
+          id: artifactId as string,
+          format: format as CellRow['job']['artifact']['format'],
+          variant: variant as CellRow['job']['artifact']['variant'],
+        },
+      },
+      layers: byResult.get(r.id) ?? [],
+    }));
   }
 }
