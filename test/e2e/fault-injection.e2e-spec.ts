@@ -4,6 +4,8 @@
  * Each scenario submits jobs, injects one fault, waits until every job has ended, and counts from
  * Postgres: results stored, duplicates (a second result for a job, a layer row twice), stuck
  * (still queued, waiting or running) and lost (ended with neither a result nor a failure reason).
+ * A full disk is a process's RLIMIT_FSIZE lowered with prlimit (the API's for the artifact store,
+ * the agent's for its outbox) and raised again: no root and no mount needed.
  * It asserts 0 duplicates, 0 stuck and 0 lost in every row and prints one table; the recovery
  * time (fault to last job ended) is printed, never asserted.
  */
@@ -37,7 +39,7 @@ import {
   type ApiHandle,
   type WorkerHandle,
 } from '../fixtures/stack.js';
-import { fileSizeLimit, setFileSizeLimit } from '../fixtures/file-size-limit.js';
+import { withFileSizeLimit } from '../fixtures/file-size-limit.js';
 import { convChainOnnx } from '../fixtures/onnx-fixtures.js';
 
 interface Row {
@@ -231,18 +233,10 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
     // The full disk is the API process's file-size limit (RLIMIT_FSIZE through prlimit): no root, no mount.
     const runId = await submit(2, 200);
     await jobTiming(runId);
-    const pid = h.proc.pid!;
-    const before = fileSizeLimit(pid);
     const bytes = convChainOnnx(7);
     const sha = sha256(bytes);
     const at = Date.now();
-    setFileSizeLimit(pid, 0);
-    let refused;
-    try {
-      refused = await uploadBytes(h.url, bytes, 'store-full.onnx');
-    } finally {
-      setFileSizeLimit(pid, before);
-    }
+    const refused = await withFileSizeLimit(h.proc.pid!, 0, () => uploadBytes(h.url, bytes, 'store-full.onnx'));
     assert.equal(refused.status, 507, JSON.stringify(refused.body));
     assert.equal(refused.body.error.code, 'STORAGE_FULL');
     assert.match(refused.body.error.message, /free space under ARTIFACT_DIR/);
@@ -261,11 +255,8 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
     // Long enough that the first job is still timing when the limit is set, so a result is what is held.
     const runId = await submit(2, 1500);
     await jobTiming(runId);
-    const pid = agent.proc.pid!;
-    const before = fileSizeLimit(pid);
     const at = Date.now();
-    setFileSizeLimit(pid, 0);
-    try {
+    await withFileSizeLimit(agent.proc.pid!, 0, async () => {
       await waitFor(
         'the agent to hold a result it cannot write',
         async () => /outbox full \(EFBIG\): holding the result of job/.test(agent.log()),
@@ -274,9 +265,7 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
       );
       const [held] = await sql<{ n: number }>(h.databaseUrl, `SELECT count(*)::int AS n FROM benchmark_jobs WHERE run_id = $1 AND status = 'running'`, [runId]);
       assert.equal(held!.n, 1, 'the held job stays running, not acknowledged or failed');
-    } finally {
-      setFileSizeLimit(pid, before);
-    }
+    });
     const row = await settle('agent outbox full (held)', [runId], at);
     assert.equal(row.stored, 2);
     assert.match(agent.log(), /outbox has room again: the result of job/);
