@@ -4,15 +4,18 @@
  * Each scenario submits jobs, injects one fault, waits until every job has ended, and counts from
  * Postgres: results stored, duplicates (a second result for a job, a layer row twice), stuck
  * (still queued, waiting or running) and lost (ended with neither a result nor a failure reason).
+ * A full disk is a process's RLIMIT_FSIZE lowered with prlimit (the API's for the artifact store,
+ * the agent's for its outbox) and raised again: no root and no mount needed.
  * It asserts 0 duplicates, 0 stuck and 0 lost in every row and prints one table; the recovery
  * time (fault to last job ended) is printed, never asserted.
  */
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { runIsolated } from '@farm/agent/host/run-isolated';
 import { BenchmarkOptionsSchema, type RunnerOutput } from '@farm/contracts';
 import {
@@ -30,12 +33,15 @@ import {
   startWorker,
   testEnvironment,
   upload,
+  uploadBytes,
   waitFor,
   listDevices,
   type AgentHandle,
   type ApiHandle,
   type WorkerHandle,
 } from '../fixtures/stack.js';
+import { withFileSizeLimit } from '../fixtures/file-size-limit.js';
+import { convChainOnnx } from '../fixtures/onnx-fixtures.js';
 
 interface Row {
   scenario: string;
@@ -53,6 +59,8 @@ const rows: Row[] = [];
 const API_DOWN_MS = Number(process.env.FAULT_API_DOWN_S ?? '10') * 1000;
 /** A silent device's jobs are failed after this long: longer than any outage below, so only the abandoned agent's jobs are. */
 const ABANDON_AFTER_MS = Math.max(25_000, API_DOWN_MS + 30_000);
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 function redis(cmd: 'start' | 'stop', port: number, dir: string): string {
   return execFileSync('bash', [join(ROOT, 'scripts/services/redis.sh'), cmd], { env: { ...process.env, REDIS_PORT: String(port), REDIS_DIR: dir } })
@@ -220,6 +228,48 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
     execFileSync('node', [join(ROOT, 'scripts/services/embedded-postgres.mjs'), 'start'], { env: pgEnv, cwd: ROOT });
     const row = await settle('Postgres restart', [runId], at);
     assert.equal(row.stored, 3);
+  });
+
+  test('artifact store full: an upload is refused with 507 STORAGE_FULL and nothing half-stored; it is stored once space is back', async () => {
+    // The full disk is the API process's file-size limit (RLIMIT_FSIZE through prlimit): no root, no mount.
+    const runId = await submit(2, 200);
+    await jobTiming(runId);
+    const bytes = convChainOnnx(7);
+    const sha = sha256(bytes);
+    const at = Date.now();
+    const refused = await withFileSizeLimit(h.proc.pid!, 0, () => uploadBytes(h.url, bytes, 'store-full.onnx'));
+    assert.equal(refused.status, 507, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'STORAGE_FULL');
+    assert.match(refused.body.error.message, /free space under ARTIFACT_DIR/);
+    const rows = await sql(h.databaseUrl, `SELECT id FROM model_artifacts WHERE sha256 = $1`, [sha]);
+    assert.equal(rows.length, 0, 'no artifact row for bytes that were not stored');
+    const shard = join(h.artifactDir, sha.slice(0, 2));
+    assert.equal(existsSync(shard) ? readdirSync(shard).join(',') : '', '', 'no torn or temp file in the store');
+    const stored = await uploadBytes(h.url, bytes, 'store-full.onnx');
+    assert.equal(stored.status, 201, JSON.stringify(stored.body));
+    assert.equal(readFileSync(join(shard, sha)).length, bytes.length);
+    const row = await settle('artifact store full (upload 507)', [runId], at);
+    assert.equal(row.stored, 2);
+  });
+
+  test('agent outbox full: the finished job is held (not acknowledged) and its result delivered once space is back', async () => {
+    // Long enough that the first job is still timing when the limit is set, so a result is what is held.
+    const runId = await submit(2, 1500);
+    await jobTiming(runId);
+    const at = Date.now();
+    await withFileSizeLimit(agent.proc.pid!, 0, async () => {
+      await waitFor(
+        'the agent to hold a result it cannot write',
+        async () => /outbox full \(EFBIG\): holding the result of job/.test(agent.log()),
+        120_000,
+        200,
+      );
+      const [held] = await sql<{ n: number }>(h.databaseUrl, `SELECT count(*)::int AS n FROM benchmark_jobs WHERE run_id = $1 AND status = 'running'`, [runId]);
+      assert.equal(held!.n, 1, 'the held job stays running, not acknowledged or failed');
+    });
+    const row = await settle('agent outbox full (held)', [runId], at);
+    assert.equal(row.stored, 2);
+    assert.match(agent.log(), /outbox has room again: the result of job/);
   });
 
   test('duplicate-delivery storm: one result delivered 40 times at once, with different attempts', async () => {

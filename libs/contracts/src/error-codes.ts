@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   ARTIFACT_NOT_FOUND: 404,
   JOB_STATE_CONFLICT: 409,
   SERVICE_UNAVAILABLE: 503,
+  /** The artifact store's disk is full (or a file-size limit is reached): nothing was stored; free space and send it again. */
+  STORAGE_FULL: 507,
   /** Engine failures, one code per class (engine-errors.ts): the engine refused the model. */
   RUNNER_MODEL_REJECTED: 422,
   /** The engine refused the inputs it was fed (a shape, a dtype, a value that sends the graph down a failing path). */
@@ -98,4 +100,14 @@ export class DomainError extends Error {
     super(message);
     this.name = 'DomainError';
   }
+}
+
+/**
+ * A write that failed for want of room rather than for its content: the disk is full (ENOSPC),
+ * a quota is reached (EDQUOT) or the process's file-size limit is (EFBIG, RLIMIT_FSIZE). The same
+ * write succeeds once space is back, so the caller refuses or holds, and never half-stores.
+ */
+export function isStorageFull(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
 }

@@ -10,6 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DomainError, isStorageFull } from '@farm/contracts';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -37,19 +38,33 @@ export class ArtifactStore {
     return join(this.config.artifactDir, sha256.slice(0, 2), sha256);
   }
 
-  /** Stores the bytes; returns the path and whether this call created the file (so a failed transaction can undo it). */
+  /**
+   * Stores the bytes; returns the path and whether this call created the file (so a failed transaction can undo it).
+   * A full disk (or file-size limit) is STORAGE_FULL, with the partial temp file removed: the caller's
+   * transaction rolls back, so no row points at bytes that were never stored.
+   */
   async put(sha256: string, bytes: Uint8Array): Promise<{ path: string; created: boolean }> {
     const path = this.pathFor(sha256);
     if (await this.intact(sha256)) return { path, created: false };
     const dir = join(this.config.artifactDir, sha256.slice(0, 2));
-    await mkdir(dir, { recursive: true });
     const tmp = `${path}.${randomUUID()}.tmp`;
-    const file = await open(tmp, 'wx');
     try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
+      await mkdir(dir, { recursive: true });
+      const file = await open(tmp, 'wx');
+      try {
+        await file.writeFile(bytes);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    } catch (e) {
+      await rm(tmp, { force: true });
+      if (!isStorageFull(e)) throw e;
+      throw new DomainError(
+        'STORAGE_FULL',
+        `the artifact store has no room for ${bytes.length} bytes (${(e as NodeJS.ErrnoException).code}); nothing was stored: free space under ARTIFACT_DIR and send it again`,
+        { sizeBytes: bytes.length },
+      );
     }
     await rename(tmp, path);
     const d = await open(dir, 'r');

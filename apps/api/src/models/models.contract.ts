@@ -45,6 +45,7 @@ export const ModelsContract = {
       'MODEL_LIMIT_EXCEEDED',
       'MODEL_NOT_FOUND',
       'RATE_LIMITED',
+      'STORAGE_FULL',
     ],
   }),
   list: defineRoute({

@@ -18,7 +18,7 @@ export const TensorsContract = {
     access: 'write',
     body: { schema: TensorFormSchema, contentType: 'multipart/form-data' },
     responses: { 201: { description: 'the stored tensor', schema: TensorViewSchema } },
-    errors: ['TENSOR_INVALID', 'TENSOR_TOO_LARGE', 'MODEL_TOO_LARGE', 'RATE_LIMITED'],
+    errors: ['TENSOR_INVALID', 'TENSOR_TOO_LARGE', 'MODEL_TOO_LARGE', 'RATE_LIMITED', 'STORAGE_FULL'],
   }),
   get: defineRoute({
     method: 'get',

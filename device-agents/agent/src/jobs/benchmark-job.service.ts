@@ -69,7 +69,7 @@ export class BenchmarkJobService {
 
     try {
       const output = session && session.transport.kind !== 'local' ? await this.runOnDevice(session, p, attempt, signal) : await this.run(p, attempt, signal);
-      this.outbox.put({
+      await this.outbox.putWhenRoom({
         kind: 'result',
         body: {
           jobId: p.jobId,
@@ -86,7 +86,7 @@ export class BenchmarkJobService {
     } catch (e) {
       const err = RunnerError.from(e);
       const final = err.permanent || attempt >= maxAttempts;
-      this.outbox.put({
+      await this.outbox.putWhenRoom({
         kind: 'failure',
         body: {
           jobId: p.jobId,

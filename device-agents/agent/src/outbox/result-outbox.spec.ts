@@ -133,3 +133,11 @@ test('while the API is unreachable the outbox keeps its order and sets nothing a
   assert.deepEqual(delivered, ['a', 'b']);
   await outbox.stop();
 });
+
+test('putWhenRoom throws other write errors at once (a missing directory is not a full disk)', async () => {
+  const dir = outboxDir();
+  const outbox = new ResultOutbox(dir, {} as ApiClient);
+  rmSync(join(dir, 'outbox'), { recursive: true });
+  await assert.rejects(outbox.putWhenRoom(entry('job-x'), 20), /ENOENT/);
+  await outbox.stop();
+});

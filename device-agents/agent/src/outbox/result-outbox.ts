@@ -10,11 +10,15 @@
  * times it is set aside as undeliverable. An entry the API refuses (4xx) or sets aside is moved to
  * outbox-rejected, and for a result the job's failure is reported instead, with the API's
  * answer, so the job ends failed with a reason rather than staying running.
+ *
+ * A full disk (or file-size limit) leaves no torn entry: putWhenRoom holds the entry in memory and
+ * writes it once there is room, so the job stays running (its queue lock kept) rather than being
+ * acknowledged with its result nowhere.
  */
 import { Logger } from '@nestjs/common';
-import { mkdirSync, openSync, fsyncSync, writeSync, closeSync, renameSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, fsyncSync, writeFileSync, closeSync, renameSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobFailure, ResultSubmission } from '@farm/contracts';
+import { isStorageFull, type JobFailure, type ResultSubmission } from '@farm/contracts';
 import { ApiError, type ApiClient } from '../api/api-client.js';
 
 export type OutboxEntry = { kind: 'result'; body: ResultSubmission } | { kind: 'failure'; body: JobFailure };
@@ -68,12 +72,19 @@ export class ResultOutbox {
     if (e.kind === 'failure') e = { ...e, body: { ...e.body, message: e.body.message.replace(/\0/g, '\uFFFD') } };
     const final = join(this.dir, this.fileName(e));
     const tmp = `${final}.tmp`;
-    const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify(e));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'w');
+      try {
+        // writeFileSync loops over short writes: a lone writeSync on a nearly full disk (or at a
+        // file-size limit) writes part of the entry and returns, and the torn entry was renamed in.
+        writeFileSync(fd, JSON.stringify(e));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
     }
     renameSync(tmp, final);
     const dfd = openSync(this.dir, 'r');
@@ -83,6 +94,29 @@ export class ResultOutbox {
       closeSync(dfd);
     }
     this.kick();
+  }
+
+  /**
+   * put, held while the disk has no room for the entry: retried every retryMs until it is written
+   * (or the outbox stops). Any other write error is thrown at once.
+   */
+  async putWhenRoom(e: OutboxEntry, retryMs = 1000): Promise<void> {
+    for (let held = false; ;) {
+      try {
+        this.put(e);
+        if (held) this.logger.log(`outbox has room again: the ${e.kind} of job ${e.body.jobId} is written and will be delivered`);
+        return;
+      } catch (err) {
+        if (!isStorageFull(err) || this.stopped) throw err;
+        if (!held) {
+          this.logger.error(
+            `outbox full (${(err as NodeJS.ErrnoException).code}): holding the ${e.kind} of job ${e.body.jobId} (attempt ${e.body.attempt}) until it can be written to ${this.dir}; free space there`,
+          );
+          held = true;
+        }
+        await new Promise((r) => setTimeout(r, retryMs));
+      }
+    }
   }
 
   /** True when a result for this job is waiting for delivery (a retry of the job need not run again). */
