@@ -194,10 +194,6 @@ export class BenchmarksRepository {
     );
   }
 
-  async refreshRunStatus(runId: string): Promise<RunStatus> {
-    return this.inRuns([runId], (tx) => refreshRunStatusIn(tx, runId));
-  }
-
   /** For each queued job of the run: how many jobs are ahead of it on its device (the one running, and those queued before it). */
   async jobsAhead(runId: string): Promise<Map<string, number>> {
     const rows = await this.prisma.$queryRaw<{ id: string; ahead: number }[]>`
