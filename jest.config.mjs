@@ -37,6 +37,9 @@ export default {
   // Real Postgres, Redis, engines and child processes: one test file at a time (2-core machines).
   maxWorkers: 1,
   verbose: true,
+  // The failing tests, with their messages, again at the very end of each tier: CI keeps only the
+  // tail of a long log, and that is where a reader looks first.
+  reporters: [['default', { summaryThreshold: 0 }]],
   // A guard against hangs only (real engines, services and processes on a shared 2-core machine);
   // no test asserts speed. The e2e tier passes a longer one (scripts/test.sh).
   testTimeout: 600_000,
