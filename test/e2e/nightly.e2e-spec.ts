@@ -129,6 +129,12 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
         targets: { deviceIds: [devices[0].id] },
         frameworks: ['onnxruntime'],
         options: { warmupRuns: 5, timedRuns: 40, profileRuns: 5 },
+        // A practical threshold of 100% for this test: the base model takes well under a
+        // millisecond, and on a shared 2-vCPU machine (vCPU speed spells about 1.6x apart) two
+        // unchanged nights minutes apart can differ by tens of percent with too few nights to learn
+        // that noise. The added layers make version 2 several times slower, far past it. What the
+        // default rule catches on real samples is measured in bench/nightly, not here.
+        detection: { minChange: 1 },
         webhooks: [{ url: `${receiver.url}/json`, format: 'json' }],
       },
     });
