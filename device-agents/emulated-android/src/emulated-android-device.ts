@@ -22,6 +22,8 @@ import { DEFAULT_THERMAL, ThermalModel, type ThermalSettings } from './thermal-m
 export const ADB_EMULATOR_PORTS = { first: 5555, last: 5585 };
 
 const TICK_MS = 250;
+/** How many started commands the device remembers for commandsStartedSince. */
+const COMMAND_LOG_SIZE = 2000;
 
 export interface EmulatedDeviceOptions {
   port: number;
@@ -54,6 +56,8 @@ export class EmulatedAndroidDevice {
   private readonly counters: EmulatedDeviceCounters = { syncSends: 0, shellCommands: 0, connections: 0 };
   private readonly sockets = new Set<Socket>();
   private readonly thermal: ThermalModel;
+  /** The last COMMAND_LOG_SIZE commands started, each with its number (counters.shellCommands at its start). */
+  private readonly commandLog: { seq: number; command: string }[] = [];
   /** Start times of the commands running now. */
   private readonly running = new Set<{ since: number }>();
   /** Time commands that ended since the last tick spent running within it. */
@@ -131,6 +135,15 @@ export class EmulatedAndroidDevice {
     return { ...this.counters };
   }
 
+  /**
+   * The commands started after the `since`-th one (compare with `counts.shellCommands` taken
+   * before), oldest first. A test asks what ran on the device, not how many commands run at one
+   * instant: an agent polls the device's state with short commands of its own at any time.
+   */
+  commandsStartedSince(since: number): string[] {
+    return this.commandLog.filter((c) => c.seq > since).map((c) => c.command);
+  }
+
   /** Commands running on the device now. */
   get runningCommands(): number {
     return this.running.size;
@@ -195,6 +208,8 @@ export class EmulatedAndroidDevice {
     this.counters.shellCommands++;
     // No command means an interactive shell; without a pty it reads commands from the stream.
     const command = shell[2] || 'exec sh -i';
+    this.commandLog.push({ seq: this.counters.shellCommands, command });
+    if (this.commandLog.length > COMMAND_LOG_SIZE) this.commandLog.shift();
     const run = { since: Date.now() };
     return openShellService(command, stream, {
       spawn: (c) => spawnInSandbox(this.paths, c, this.tools),
