@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { EmulatedAndroidDevice } from '@farm/emulated-android';
 import { startAdbServer, type AdbServer } from '../fixtures/adb-server.js';
 import { arm64RunnerMissingReason, emulatedAndroidSkipReason } from '../fixtures/emulated-android.js';
+import { plugPhone, replugPhone, unplugMidJob } from '../fixtures/phone-plug.js';
 import { describeUnless, testUnless } from '../fixtures/skip.js';
 import {
   api,
@@ -32,8 +33,9 @@ import {
   type WorkerHandle,
 } from '../fixtures/stack.js';
 
-const ADB_PORT = 5145;
-const BASE_PORT = 15740;
+// Overridable so the suite can run beside another copy of itself on a shared machine.
+const ADB_PORT = Number(process.env.ANDROID_E2E_ADB_PORT ?? 5145);
+const BASE_PORT = Number(process.env.ANDROID_E2E_PHONE_PORT ?? 15740);
 const skip = (await emulatedAndroidSkipReason()) || arm64RunnerMissingReason();
 const QUICK = { warmupRuns: 1, timedRuns: 5, profileRuns: 2 };
 /** The shell would run these if any reached it unquoted. */
@@ -68,11 +70,7 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
 
   beforeAll(async () => {
     server = await startAdbServer(ADB_PORT);
-    for (let i = 0; i < 2; i++) {
-      const p = await EmulatedAndroidDevice.start({ port: BASE_PORT + i });
-      phones.push(p);
-      assert.equal(await server.connect(p.serial), 'device');
-    }
+    for (let i = 0; i < 2; i++) phones.push(await plugPhone(server, BASE_PORT + i));
     const db = await createTestDatabase('android_e2e');
     h = await startApi({ databaseUrl: db, redisUrl, env: { JOB_ATTEMPTS: '4' } });
     // The worker makes the int8 variants the phones run.
@@ -230,29 +228,13 @@ describeUnless(skip)('Android phones end to end: adb server, emulated arm64 phon
     });
     assert.equal(created.status, 202);
     const runId = created.body.runId;
-    await waitFor(
-      'the runner running on the phone',
-      async () => phone.runningCommands > 0 && (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0].status === 'running',
-      120_000,
-    );
-    await phone.stop();
-    await waitFor('the phone offline', async () => (await deviceBySerial(phone.serial))?.status === 'offline', 60_000);
-    const failed = await waitFor(
-      'the interrupted attempt recorded',
-      async () => {
-        const job = (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0];
-        return job.error ? job : undefined;
-      },
-      60_000,
-    );
+    const { error } = await unplugMidJob(h.url, phone, runId);
     // The attempt that was running fails with the reason; depending on when the adb server notices, the
     // agent or adb says it.
-    assert.match(JSON.stringify(failed.error), /disconnected during the job|offline/);
+    assert.match(JSON.stringify(error), /disconnected during the job|offline/);
 
     // Plugged back in (a fresh device on the same address): the queue's retry runs there.
-    const back = await EmulatedAndroidDevice.start({ port: phone.port });
-    phones[1] = back;
-    assert.equal(await server.connect(back.serial), 'device');
+    phones[1] = await replugPhone(server, phone);
     const run = await waitForRun(h.url, runId, 600_000);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.jobs[0]));
     const n = await sql<{ n: string }>(h.databaseUrl, 'SELECT count(*)::text AS n FROM benchmark_results WHERE job_id = $1', [run.jobs[0].id]);

@@ -6,6 +6,8 @@
  * (still queued, waiting or running) and lost (ended with neither a result nor a failure reason).
  * A full disk is a process's RLIMIT_FSIZE lowered with prlimit (the API's for the artifact store,
  * the agent's for its outbox) and raised again: no root and no mount needed.
+ * A phone unplugged mid-job is a second agent on a real adb server with one emulated arm64 phone
+ * (test infrastructure: the static int8-runner under qemu), skipped visibly where emulation cannot run.
  * It asserts 0 duplicates, 0 stuck and 0 lost in every row and prints one table; the recovery
  * time (fault to last job ended) is printed, never asserted.
  */
@@ -42,6 +44,10 @@ import {
 } from '../fixtures/stack.js';
 import { withFileSizeLimit } from '../fixtures/file-size-limit.js';
 import { convChainOnnx } from '../fixtures/onnx-fixtures.js';
+import { startAdbServer, type AdbServer } from '../fixtures/adb-server.js';
+import { arm64RunnerMissingReason, emulatedAndroidSkipReason } from '../fixtures/emulated-android.js';
+import { plugPhone, replugPhone, unplugMidJob } from '../fixtures/phone-plug.js';
+import { testUnless } from '../fixtures/skip.js';
 
 interface Row {
   scenario: string;
@@ -57,6 +63,10 @@ const rows: Row[] = [];
 
 /** How long the API stays down while agents finish (FAULT_API_DOWN_S; bench/fault-injection.sh uses 60). */
 const API_DOWN_MS = Number(process.env.FAULT_API_DOWN_S ?? '10') * 1000;
+/** The phone row's adb server and emulated phone (overridable so the suite can run beside another copy of itself). */
+const ADB_PORT = Number(process.env.FAULT_ADB_PORT ?? 5171);
+const PHONE_PORT = Number(process.env.FAULT_PHONE_PORT ?? 16100);
+const phoneSkip = (await emulatedAndroidSkipReason()) || arm64RunnerMissingReason();
 /** A silent device's jobs are failed after this long: longer than any outage below, so only the abandoned agent's jobs are. */
 const ABANDON_AFTER_MS = Math.max(25_000, API_DOWN_MS + 30_000);
 
@@ -325,4 +335,51 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
     const run = (await api(h.url, 'GET', `/benchmarks/${runId}`)).body;
     for (const j of run.jobs) assert.equal(j.error.code, 'DEVICE_ABANDONED');
   });
+
+  // Last: its run makes the shared model's int8 variant, which would add native-int8 jobs to a later run that names no framework.
+  testUnless(phoneSkip)(
+    'a phone unplugged while its job is timing, plugged back in: the attempt fails with its reason, the job is retried there and stored once',
+    async () => {
+      // A second agent, the phones' host: the real adb server and one emulated arm64 phone running the
+      // static int8-runner under qemu (native-int8 is the one engine the emulated phone runs).
+      const server: AdbServer = await startAdbServer(ADB_PORT);
+      let phone = await plugPhone(server, PHONE_PORT);
+      const phoneHost = await startAgent(h, { redisUrl, env: { ANDROID: 'on', ADB_SERVER_PORT: String(ADB_PORT), COOLDOWN_MAX_C: '90' } });
+      try {
+        const phoneId = await waitFor(
+          'the phone online',
+          async () => (await listDevices(h.url)).find((d) => d.serial === phone.serial && d.status === 'online')?.id,
+          60_000,
+        );
+        // Two jobs: one is unplugged mid-run (whichever the phone's queue starts first), the other waits behind it.
+        const created = await api(h.url, 'POST', '/benchmarks', {
+          modelId,
+          targets: { deviceIds: [phoneId] },
+          frameworks: ['native-int8'],
+          quantize: { calibration: 'percentile' },
+          options: [
+            { warmupRuns: 1, timedRuns: 25, profileRuns: 1 },
+            { warmupRuns: 1, timedRuns: 26, profileRuns: 1 },
+          ],
+        });
+        assert.equal(created.status, 202, JSON.stringify(created.body));
+        const runId = created.body.runId;
+        const { at, jobId, error } = await unplugMidJob(h.url, phone, runId);
+        // The agent aborts the job when it sees the phone go; if adb reports it first, adb's message is the reason.
+        assert.match(JSON.stringify(error), /disconnected during the job|offline/);
+        phone = await replugPhone(server, phone);
+        const row = await settle('phone unplugged mid-job', [runId], at);
+        assert.equal(row.stored, 2, JSON.stringify(row));
+        const after = (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs as { id: string; attempts: number }[];
+        console.log(`phone unplugged mid-job: interrupted attempt's error ${JSON.stringify(error)}; attempts ${JSON.stringify(after.map((j) => j.attempts))}`);
+        assert.ok(after.find((j) => j.id === jobId)!.attempts >= 2, 'the interrupted job ran again');
+        // The job queued behind it waited for the phone instead of spending an attempt on it while it was away.
+        assert.equal(after.find((j) => j.id !== jobId)!.attempts, 1);
+      } finally {
+        await phoneHost.kill();
+        await server.stop();
+        await phone.stop();
+      }
+    },
+  );
 });
