@@ -357,9 +357,11 @@ describe('fault injection (API, worker, agent, own Redis with AOF, Postgres)', (
           targets: { deviceIds: [phoneId] },
           frameworks: ['native-int8'],
           quantize: { calibration: 'percentile' },
+          // Enough timed runs that the runner is still running well past unplugMidJob's one-second
+          // detection on a fast machine (the int8-runner under qemu takes tens of ms a run).
           options: [
-            { warmupRuns: 1, timedRuns: 25, profileRuns: 1 },
-            { warmupRuns: 1, timedRuns: 26, profileRuns: 1 },
+            { warmupRuns: 1, timedRuns: 120, profileRuns: 1 },
+            { warmupRuns: 1, timedRuns: 121, profileRuns: 1 },
           ],
         });
         assert.equal(created.status, 202, JSON.stringify(created.body));
