@@ -47,6 +47,8 @@ export class DeviceWorkersService implements OnApplicationShutdown {
   /** Device events and registrations run one at a time, in order. */
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** A beat in progress: a slow device snapshot (an Appium session) must not pile beats up behind it. */
+  private beating = false;
   registration: AgentRegistered | undefined;
   /** The adb transport, when phones are enabled (tests read its devices through it). */
   adb: AdbTransport | undefined;
@@ -266,6 +268,16 @@ export class DeviceWorkersService implements OnApplicationShutdown {
 
   /** Heartbeat with each device's live state; idle phones are read now so their temperature and battery stay current. */
   private async beat(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      await this.beatOnce();
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private async beatOnce(): Promise<void> {
     const reg = this.registration;
     if (!reg || this.stopped) return;
     const devices: DeviceLiveState[] = [];
