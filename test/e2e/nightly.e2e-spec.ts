@@ -117,7 +117,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
       spec: { ...base.spec, models: [{ slug: 'conv-chain' }], webhooks: [{ url: 'file:///etc/passwd' }] },
     });
     assert.equal(badHook.status, 400);
-    assert.equal((await api(h.url, 'GET', '/suites')).body.length, 0, 'nothing stored by refused requests');
+    assert.deepEqual((await api(h.url, 'GET', '/suites')).body, { items: [], nextCursor: null }, 'nothing stored by refused requests');
   });
 
   test('night 1 is the baseline: evaluated, nothing suspected', async () => {
@@ -140,7 +140,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
       night1.resolved.map((m: any) => [m.slug, m.version]),
       [['conv-chain', 1]],
     );
-    assert.deepEqual((await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body, []);
+    assert.deepEqual((await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body, { items: [], nextCursor: null });
   });
 
   test('a new version with added layers: detected, confirmed by a re-run, attributed, alerted', async () => {
@@ -161,7 +161,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.equal(confirmation.kind, 'confirmation');
     assert.equal(confirmation.status, 'evaluated');
 
-    const open = (await api(h.url, 'GET', '/regressions?state=open')).body;
+    const open = (await api(h.url, 'GET', '/regressions?state=open')).body.items;
     assert.equal(open.length, 1, JSON.stringify(open));
     const r = open[0];
     assert.equal(r.nightId, night2.id);
@@ -218,7 +218,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
       night3.resolved.map((m: any) => m.version),
       [2],
     );
-    const forNight3 = (await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body.filter((r: any) => r.nightId === night3.id);
+    const forNight3 = (await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body.items.filter((r: any) => r.nightId === night3.id);
     assert.deepEqual(forNight3, []);
     assert.equal((await nights()).filter((n) => n.parentId === night3.id).length, 0, 'no confirmation re-run');
     assert.equal(receiver.received.length, before, 'no webhook');
@@ -257,7 +257,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
   });
 
   test('people move a regression through its states; trends show the step', async () => {
-    const [r] = (await api(h.url, 'GET', '/regressions?state=open')).body;
+    const [r] = (await api(h.url, 'GET', '/regressions?state=open')).body.items;
     const ack = await api(h.url, 'PATCH', `/regressions/${r.id}`, { state: 'acknowledged' });
     assert.equal(ack.status, 200, JSON.stringify(ack.body));
     assert.equal(ack.body.state, 'acknowledged');

@@ -3,6 +3,7 @@
  * and what changed), the states a person moves it through, and the alert body a webhook receives.
  */
 import { z } from 'zod';
+import { PageQuerySchema, pageSchema } from './api-common.schema.js';
 
 export const REGRESSION_STATES = ['suspected', 'open', 'acknowledged', 'resolved', 'false_alarm'] as const;
 export type RegressionState = (typeof REGRESSION_STATES)[number];
@@ -92,15 +93,16 @@ export const RegressionViewSchema = z
   })
   .meta({ id: 'Regression' });
 export type RegressionView = z.infer<typeof RegressionViewSchema>;
+export const RegressionPageSchema = pageSchema(RegressionViewSchema, 'RegressionPage');
 
 export const UpdateRegressionRequestSchema = z.object({ state: z.enum(SETTABLE_REGRESSION_STATES) }).strict();
 
-export const ListRegressionsQuerySchema = z
-  .object({
-    state: z.enum(REGRESSION_STATES).optional(),
-    suiteId: z.string().uuid().optional(),
-  })
-  .strict();
+/** The filters and the page (?limit=&cursor=) of GET /regressions; a cursor belongs to the filters it was given with. */
+export const ListRegressionsQuerySchema = PageQuerySchema.extend({
+  state: z.enum(REGRESSION_STATES).optional(),
+  suiteId: z.string().uuid().optional(),
+}).strict();
+export type ListRegressionsQuery = z.infer<typeof ListRegressionsQuerySchema>;
 
 /** What a generic JSON webhook receives for a confirmed change. */
 export const RegressionAlertSchema = z.object({

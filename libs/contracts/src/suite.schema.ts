@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { InputSpecsSchema } from './input-spec.schema.js';
 import { FrameworksSchema, OptionSetsSchema, TargetsSchema } from './benchmark-request.schema.js';
+import { pageSchema } from './api-common.schema.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'a slug is 1-100 lower-case letters, digits, ".", "_" or "-"');
 
@@ -119,3 +120,4 @@ export const SuiteViewSchema = z
   })
   .meta({ id: 'Suite' });
 export type SuiteView = z.infer<typeof SuiteViewSchema>;
+export const SuitePageSchema = pageSchema(SuiteViewSchema, 'SuitePage');
