@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { farmCall } from './farm-call.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -27,18 +28,7 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv.slice(2));
 const key = process.env.FARM_API_KEY;
 if (!key) throw new Error('set FARM_API_KEY (npm run farm prints where it saved the admin key)');
-const headers = { authorization: `Bearer ${key}` };
-
-async function call(method, path, body) {
-  const res = await fetch(`${opts.api}${path}`, {
-    method,
-    headers: { ...headers, ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
-    body: body instanceof FormData ? body : body ? JSON.stringify(body) : undefined,
-  });
-  const json = JSON.parse(await res.text());
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const call = farmCall(opts.api, key);
 
 const form = new FormData();
 form.append('file', new Blob([readFileSync(join(root, '.cache/models/blazeface_front_128.onnx'))]), 'blazeface_front_128.onnx');

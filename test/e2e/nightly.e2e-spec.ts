@@ -54,6 +54,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let suiteId: string;
   let modelId: string;
+  let v1ArtifactId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
 
   const nights = async () => (await api(h.url, 'GET', `/suites/${suiteId}/nights`)).body as any[];
@@ -90,6 +91,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.equal(v1.status, 201, JSON.stringify(v1.body));
     assert.equal(v1.body.version, 1);
     modelId = v1.body.model.id;
+    v1ArtifactId = v1.body.artifactId;
     assert.equal(v1.body.model.slug, 'conv-chain');
   });
 
@@ -143,7 +145,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.deepEqual((await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body, { items: [], nextCursor: null });
   });
 
-  test('a new version with added layers: detected, confirmed by a re-run, attributed, alerted', async () => {
+  test('a new version with added layers: detected, confirmed by a paired A/B re-run of both versions, attributed, alerted', async () => {
     const v2 = await uploadBytes(h.url, convChainOnnx(8), 'chain.onnx', { slug: 'conv-chain' });
     assert.equal(v2.status, 201, JSON.stringify(v2.body));
     assert.equal(v2.body.version, 2);
@@ -170,12 +172,26 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.equal(r.confirmation.suspect, true);
     assert.equal(r.confirmation.direction, 'slower');
     assert.ok(r.confirmResultId && r.confirmResultId !== r.resultId, 'confirmed by a separate result');
-    // The confirmation ran on the same device as the night it confirms.
-    const confirmJobs = (await api(h.url, 'GET', `/benchmarks/${confirmation.runIds[0]}`)).body.jobs;
-    assert.deepEqual(
-      confirmJobs.map((j: any) => j.device.id),
-      [r.deviceId],
+    // Only the model version changed, so the confirmation was paired: version 1 (the baseline's
+    // artifact) and version 2 alternated on the same device, and every round saw version 2 slower.
+    assert.equal(r.confirmation.method, 'paired', r.confirmation.reason);
+    assert.equal(r.confirmation.unpairedBecause, undefined);
+    assert.equal(r.confirmation.paired.rounds, 3);
+    assert.ok(
+      r.confirmation.paired.roundRatios.every((x: number) => x > 1),
+      JSON.stringify(r.confirmation.paired),
     );
+    const confirmJobs = [];
+    for (const runId of confirmation.runIds) confirmJobs.push(...(await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs);
+    assert.equal(confirmJobs.length, 6);
+    assert.ok(
+      confirmJobs.every((j: any) => j.device.id === r.deviceId && j.status === 'succeeded'),
+      'all on the device of the night it confirms',
+    );
+    const v2ArtifactId = v2.body.artifactId;
+    assert.notEqual(v1ArtifactId, v2ArtifactId);
+    const ranInOrder = [...confirmJobs].sort((a: any, b: any) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).map((j: any) => j.artifact.id);
+    assert.deepEqual(ranInOrder, [v1ArtifactId, v2ArtifactId, v1ArtifactId, v2ArtifactId, v1ArtifactId, v2ArtifactId], 'A, B, A, B, A, B');
 
     // Attribution: the model version change, carried by the added layers.
     assert.deepEqual(

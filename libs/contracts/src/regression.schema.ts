@@ -11,8 +11,11 @@ export type RegressionState = (typeof REGRESSION_STATES)[number];
 export const SETTABLE_REGRESSION_STATES = ['acknowledged', 'resolved', 'false_alarm', 'open'] as const;
 
 export const DetectionSchema = z.object({
-  /** step: tonight against the baseline nights; drift: a change point in the series of nightly medians. */
-  method: z.enum(['step', 'drift']),
+  /**
+   * step: tonight against the baseline nights; drift: a change point in the series of nightly medians;
+   * paired (confirmations only): the baseline's artifact and tonight's run back to back on the same device.
+   */
+  method: z.enum(['step', 'drift', 'paired']),
   direction: z.enum(['slower', 'faster', 'none']),
   suspect: z.boolean(),
   tonightMedianMs: z.number(),
@@ -30,6 +33,10 @@ export const DetectionSchema = z.object({
   baselineNights: z.number().int(),
   /** Change-point over the nightly medians: where the series steps, and its size; null when too short or none. */
   changePoint: z.object({ index: z.number().int(), shift: z.number(), pValue: z.number() }).nullable(),
+  /** A paired confirmation's rounds: per round, the median of tonight's artifact over the baseline's (A then B, same device, same session). */
+  paired: z.object({ rounds: z.number().int(), roundRatios: z.array(z.number()) }).optional(),
+  /** A confirmation that could not be paired says why (the baseline cannot be re-run as it was) and was re-run against the baseline nights. */
+  unpairedBecause: z.string().optional(),
   reason: z.string(),
 });
 export type Detection = z.infer<typeof DetectionSchema>;

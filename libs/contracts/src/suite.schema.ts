@@ -42,6 +42,8 @@ export const DetectionSettingsSchema = z
     minChange: z.number().min(0).max(10).default(0.03),
     /** How many times the cell's own night-to-night noise a change must exceed (when that noise is known). */
     noiseFactor: z.number().min(0).max(20).default(3),
+    /** Rounds of a paired confirmation: the baseline's artifact then tonight's, this many times, back to back on the same device. */
+    pairedRounds: z.number().int().min(1).max(10).default(3),
   })
   .strict();
 export type DetectionSettings = z.infer<typeof DetectionSettingsSchema>;

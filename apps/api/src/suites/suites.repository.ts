@@ -17,6 +17,8 @@ const cellResultSelect = {
   artifact: { select: { id: true, modelId: true, version: true, variant: true, format: true, sha256: true, model: { select: { slug: true, name: true } } } },
   device: { select: { name: true } },
   run: { select: { nightId: true } },
+  /** The order the device ran them in: a paired confirmation's rounds are read in it. */
+  startedAt: true,
   result: {
     select: {
       id: true,

@@ -1749,7 +1749,7 @@ export interface components {
             state: "suspected" | "open" | "acknowledged" | "resolved" | "false_alarm";
             detection: {
                 /** @enum {string} */
-                method: "step" | "drift";
+                method: "step" | "drift" | "paired";
                 /** @enum {string} */
                 direction: "slower" | "faster" | "none";
                 suspect: boolean;
@@ -1767,11 +1767,16 @@ export interface components {
                     shift: number;
                     pValue: number;
                 } | null;
+                paired?: {
+                    rounds: number;
+                    roundRatios: number[];
+                };
+                unpairedBecause?: string;
                 reason: string;
             };
             confirmation: {
                 /** @enum {string} */
-                method: "step" | "drift";
+                method: "step" | "drift" | "paired";
                 /** @enum {string} */
                 direction: "slower" | "faster" | "none";
                 suspect: boolean;
@@ -1789,6 +1794,11 @@ export interface components {
                     shift: number;
                     pValue: number;
                 } | null;
+                paired?: {
+                    rounds: number;
+                    roundRatios: number[];
+                };
+                unpairedBecause?: string;
                 reason: string;
             } | null;
             attribution: {
@@ -1980,7 +1990,8 @@ export interface components {
                  *       "baselineNights": 7,
                  *       "alpha": 0.01,
                  *       "minChange": 0.03,
-                 *       "noiseFactor": 3
+                 *       "noiseFactor": 3,
+                 *       "pairedRounds": 3
                  *     }
                  */
                 detection?: {
@@ -1992,6 +2003,8 @@ export interface components {
                     minChange?: number;
                     /** @default 3 */
                     noiseFactor?: number;
+                    /** @default 3 */
+                    pairedRounds?: number;
                 };
                 /** @default [] */
                 webhooks?: {
@@ -2180,7 +2193,8 @@ export interface components {
                  *       "baselineNights": 7,
                  *       "alpha": 0.01,
                  *       "minChange": 0.03,
-                 *       "noiseFactor": 3
+                 *       "noiseFactor": 3,
+                 *       "pairedRounds": 3
                  *     }
                  */
                 detection?: {
@@ -2192,6 +2206,8 @@ export interface components {
                     minChange?: number;
                     /** @default 3 */
                     noiseFactor?: number;
+                    /** @default 3 */
+                    pairedRounds?: number;
                 };
                 /** @default [] */
                 webhooks?: {
