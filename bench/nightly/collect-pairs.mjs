@@ -8,7 +8,7 @@
 // per-iteration latency goes to bench/nightly/pairs.json. Nothing here is synthetic.
 //
 //   npm run farm        # in another shell (FARM_PORT etc. to move it off the defaults)
-//   FARM_API_KEY=$(cat .farm/api-key) node bench/nightly/collect-pairs.mjs --api http://127.0.0.1:3000 [--sessions 30] [--rounds 3] [--runs 50]
+//   FARM_API_KEY=$(cat .farm/api-key) node bench/nightly/collect-pairs.mjs --api http://127.0.0.1:3000 [--sessions 30] [--rounds 3] [--runs 50] [--out bench/nightly/pairs.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,12 +18,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const OUT = join(here, 'pairs.json');
 
-const o = { api: process.env.FARM_API_URL ?? 'http://127.0.0.1:3000', sessions: 30, rounds: 3, runs: 50 };
+const o = { api: process.env.FARM_API_URL ?? 'http://127.0.0.1:3000', sessions: 30, rounds: 3, runs: 50, out: OUT };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const key = argv[i].replace(/^--/, '');
-  if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --api URL --sessions N --rounds R --runs N)`);
-  o[key] = key === 'api' ? argv[++i] : Number(argv[++i]);
+  if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --api URL --sessions N --rounds R --runs N --out FILE)`);
+  o[key] = key === 'api' || key === 'out' ? argv[++i] : Number(argv[++i]);
 }
 const key = process.env.FARM_API_KEY;
 if (!key) throw new Error('set FARM_API_KEY (npm run farm prints where it saved the admin key)');
@@ -74,5 +74,8 @@ for (let session = 0; session < o.sessions; session++) {
   }
   process.stdout.write(`session ${session + 1}/${o.sessions}: ${line.join('; ')}\n`);
 }
-writeFileSync(OUT, `${JSON.stringify({ collectedAt: new Date().toISOString(), runsPerJob: o.runs, rounds: o.rounds, device: device.name, cells }, null, 1)}\n`);
-process.stdout.write(`wrote ${OUT}\n`);
+writeFileSync(
+  o.out,
+  `${JSON.stringify({ collectedAt: new Date().toISOString(), runsPerJob: o.runs, rounds: o.rounds, device: device.name, cells }, null, 1)}\n`,
+);
+process.stdout.write(`wrote ${o.out}\n`);

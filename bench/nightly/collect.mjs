@@ -5,7 +5,7 @@
 // latencies to bench/nightly/samples.json. Nothing here is synthetic.
 //
 //   npm run farm        # in another shell (FARM_PORT etc. to move it off the defaults)
-//   FARM_API_KEY=$(cat .farm/api-key) node bench/nightly/collect.mjs --api http://127.0.0.1:3000 [--nights 24] [--runs 50]
+//   FARM_API_KEY=$(cat .farm/api-key) node bench/nightly/collect.mjs --api http://127.0.0.1:3000 [--nights 24] [--runs 50] [--out bench/nightly/samples.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +16,11 @@ const root = resolve(here, '../..');
 const OUT = join(here, 'samples.json');
 
 function parseArgs(argv) {
-  const o = { api: process.env.FARM_API_URL ?? 'http://127.0.0.1:3000', nights: 24, runs: 50 };
+  const o = { api: process.env.FARM_API_URL ?? 'http://127.0.0.1:3000', nights: 24, runs: 50, out: OUT };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
-    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --api URL --nights N --runs N)`);
-    o[key] = key === 'api' ? argv[++i] : Number(argv[++i]);
+    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --api URL --nights N --runs N --out FILE)`);
+    o[key] = key === 'api' || key === 'out' ? argv[++i] : Number(argv[++i]);
   }
   return o;
 }
@@ -56,5 +56,5 @@ for (let night = 0; night < opts.nights; night++) {
   for (const r of results) (cells[`${r.framework} on ${device.name}`] ??= []).push(r.latenciesMs);
   process.stdout.write(`night ${night + 1}/${opts.nights}: ${results.map((r) => `${r.framework} ${r.stats.medianMs.toFixed(3)} ms`).join(', ')}\n`);
 }
-writeFileSync(OUT, `${JSON.stringify({ collectedAt: new Date().toISOString(), runsPerNight: opts.runs, device: device.name, cells }, null, 1)}\n`);
-process.stdout.write(`wrote ${OUT}\n`);
+writeFileSync(opts.out, `${JSON.stringify({ collectedAt: new Date().toISOString(), runsPerNight: opts.runs, device: device.name, cells }, null, 1)}\n`);
+process.stdout.write(`wrote ${opts.out}\n`);

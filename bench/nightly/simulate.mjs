@@ -42,6 +42,8 @@ const data = JSON.parse(readFileSync(o.samples, 'utf8'));
 const pairs = existsSync(o.pairs) ? JSON.parse(readFileSync(o.pairs, 'utf8')) : null;
 const SHIFTS = [0, 0.02, 0.05, 0.1];
 const rand = mulberry32(20261130);
+// The sessions are drawn from their own stream, so the nightly columns stay those of the same seed without a pairs file.
+const pairRand = mulberry32(20261201);
 
 function draw(n, count) {
   const idx = [...Array(n).keys()];
@@ -71,7 +73,7 @@ for (const [cell, nights] of Object.entries(data.cells)) {
       const scale = (xs) => xs.map((x) => x * (1 + shift));
       const baseline = baseIdx.map((i) => nights[i]);
       const d = detectCellChange(scale(nights[tonightIdx]), baseline, settings);
-      const session = sessions ? sessions[Math.floor(rand() * sessions.length)] : null;
+      const session = sessions ? sessions[Math.floor(pairRand() * sessions.length)] : null;
       if (!caught(d, shift)) continue;
       flagged++;
       if (confirms(d, detectCellChange(scale(nights[confirmIdx]), baseline, settings))) alerted++;
