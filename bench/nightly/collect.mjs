@@ -6,10 +6,10 @@
 //
 //   npm run farm        # in another shell (FARM_PORT etc. to move it off the defaults)
 //   FARM_API_KEY=$(cat .farm/api-key) node bench/nightly/collect.mjs --api http://127.0.0.1:3000 [--nights 24] [--runs 50] [--out bench/nightly/samples.json]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { farmCall } from './farm-call.mjs';
+import { benchTarget } from './bench-target.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -26,17 +26,7 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const key = process.env.FARM_API_KEY;
-if (!key) throw new Error('set FARM_API_KEY (npm run farm prints where it saved the admin key)');
-const call = farmCall(opts.api, key);
-
-const form = new FormData();
-form.append('file', new Blob([readFileSync(join(root, '.cache/models/blazeface_front_128.onnx'))]), 'blazeface_front_128.onnx');
-form.append('slug', 'bench-nightly-blazeface');
-const uploaded = await call('POST', '/models', form);
-const device = (await call('GET', '/devices?limit=1000')).items.find((d) => ['online', 'busy', 'cooling'].includes(d.status) && d.platform === 'linux');
-if (!device) throw new Error('no online linux device on this farm');
-const frameworks = device.frameworks.map((f) => f.framework).filter((f) => ['onnxruntime', 'opencv-dnn'].includes(f));
+const { call, uploaded, device, frameworks } = await benchTarget(opts.api, root);
 
 const cells = {};
 for (let night = 0; night < opts.nights; night++) {
