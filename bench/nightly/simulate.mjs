@@ -25,7 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const { detectCellChange, detectPairedChange, confirms, mulberry32, nightToNightNoise, median } = await import(
+const { detectCellChange, detectPairedChange, confirms, mulberry32, nightToNightNoise, median, percentile } = await import(
   pathToFileURL(join(root, 'libs/stats/dist/index.js')).href
 );
 const { DetectionSettingsSchema } = await import(pathToFileURL(join(root, 'libs/contracts/dist/index.js')).href);
@@ -60,7 +60,7 @@ const shifted = (session, shift, rounds = session.length) => session.slice(0, ro
 const caught = (d, shift) => d.suspect && (shift === 0 || d.direction === 'slower');
 
 const rows = [];
-const totals = new Map(SHIFTS.map((s) => [s, { trials: 0, flagged: 0, alerted: 0, pairedAlerted: 0 }]));
+const totals = new Map(SHIFTS.map((s) => [s, { trials: 0, flagged: 0, alerted: 0, pairedTrials: 0, pairedAlerted: 0 }]));
 for (const [cell, nights] of Object.entries(data.cells)) {
   if (nights.length < o.k + 2) throw new Error(`${cell}: ${nights.length} nights; need at least K + 2 = ${o.k + 2}`);
   const sessions = pairs?.cells[cell] ?? null;
@@ -88,8 +88,9 @@ for (const [cell, nights] of Object.entries(data.cells)) {
     tot.trials += o.trials;
     tot.flagged += flagged;
     tot.alerted += alerted;
-    tot.pairedAlerted += pairedAlerted;
     if (pairedAlone) {
+      tot.pairedTrials += o.trials;
+      tot.pairedAlerted += pairedAlerted;
       tot.pairedAlone ??= pairedAlone.map(() => 0);
       pairedAlone.forEach((n, i) => (tot.pairedAlone[i] += n));
       tot.sessions = (tot.sessions ?? 0) + sessions.length;
@@ -115,12 +116,22 @@ if (pairs) {
   console.log(
     `pairs: ${relative(root, resolve(o.pairs))} (${pairs.rounds} A/B rounds per session, ${pairs.runsPerJob} runs per job, collected ${pairs.collectedAt} on ${pairs.device})`,
   );
-  for (const [cell, sessions] of Object.entries(pairs.cells)) {
-    const ratios = sessions.flatMap((sn) => sn.map((r) => median(r.b) / median(r.a)));
-    const logs = ratios.map(Math.log);
+  // The spread of the A/A round ratios, of medians (what the rule compares) and of lower quantiles (the
+  // runs no neighbour interrupted, on a shared host): descriptive only, the rule is not changed by it.
+  const sorted = (xs) => [...xs].sort((x, y) => x - y);
+  const spread = (xs) => {
+    const logs = xs.map(Math.log);
     const m = median(logs);
+    return `${(100 * 1.4826 * median(logs.map((x) => Math.abs(x - m)))).toFixed(1)}%`;
+  };
+  for (const [cell, sessions] of Object.entries(pairs.cells)) {
+    const rounds = sessions.flat();
+    const ratios = rounds.map((r) => median(r.b) / median(r.a));
+    const byQuantile = [0.3, 0.1]
+      .map((q) => `p${q * 100} ${spread(rounds.map((r) => percentile(sorted(r.b), q * 100) / percentile(sorted(r.a), q * 100)))}`)
+      .join(', ');
     console.log(
-      `${cell}: ${sessions.length} sessions, A/A round ratios ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}, spread (1.4826 MAD of log ratios) ${(100 * 1.4826 * median(logs.map((x) => Math.abs(x - m)))).toFixed(1)}%`,
+      `${cell}: ${sessions.length} sessions, A/A round ratios of medians ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}, spread (1.4826 MAD of log ratios) ${spread(ratios)}; of lower quantiles: ${byQuantile}`,
     );
   }
 }
@@ -130,9 +141,16 @@ const pairedHead = pairs
   : '';
 console.log(`| cell | nights | injected shift | flagged (before confirmation) | alerted (after re-run vs. baseline nights) |${pairedHead}`);
 console.log(`|---|---|---|---|---|${pairs ? '---|'.repeat(1 + pairs.rounds) : ''}`);
+// A cell the pairs file has no sessions of gets n/a, and stays out of the paired totals.
 const pairedCells = (n, d, alone, sessions) =>
   pairs
-    ? ` ${pct(n, d)} | ${alone ? alone.map((x) => `${pct(x, sessions)} (${x}/${sessions})`).join(' | ') : Array(pairs.rounds).fill('n/a').join(' | ')} |`
+    ? ` ${
+        alone
+          ? `${pct(n, d)} | ${alone.map((x) => `${pct(x, sessions)} (${x}/${sessions})`).join(' | ')}`
+          : Array(pairs.rounds + 1)
+              .fill('n/a')
+              .join(' | ')
+      } |`
     : '';
 for (const r of rows)
   console.log(
@@ -140,5 +158,5 @@ for (const r of rows)
   );
 for (const [s, t] of totals)
   console.log(
-    `| all cells | | ${label(s)} | ${pct(t.flagged, t.trials)} | ${pct(t.alerted, t.trials)} |${pairedCells(t.pairedAlerted, t.trials, t.pairedAlone, t.sessions)}`,
+    `| all cells | | ${label(s)} | ${pct(t.flagged, t.trials)} | ${pct(t.alerted, t.trials)} |${pairedCells(t.pairedAlerted, t.pairedTrials, t.pairedAlone, t.sessions)}`,
   );
