@@ -223,6 +223,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.equal(typeof slack.body.text, 'string');
     assert.ok(Array.isArray(slack.body.blocks));
     assert.match(slack.body.text, /Likely cause: model version 1 -> 2/);
+    assert.match(slack.body.text, /\(paired A\/B re-run against the baseline version: \+\d+\.\d%\)/);
     await waitFor('the regression to be marked alerted', async () => (await api(h.url, 'GET', `/regressions/${r.id}`)).body.alertedAt, 30_000);
   });
 
@@ -253,6 +254,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
       assert.match((await rows.first().textContent()) ?? '', /conv chain nightly.*onnxruntime on .*model version 1 -> 2/s);
       await rows.first().click();
       assert.match((await page.locator('[data-testid="likely-cause"]').textContent()) ?? '', /model version 1 -> 2/);
+      assert.match((await page.locator('[data-testid="confirmation"]').textContent()) ?? '', /^Paired re-run on the same device.*3 A\/B round\(s\)/);
       const significant = page.locator('[data-testid="diff-row"][data-significant="true"]');
       assert.ok((await significant.count()) >= 6);
       assert.match((await significant.first().textContent()) ?? '', /^added_conv_\d/);

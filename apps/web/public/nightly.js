@@ -47,7 +47,15 @@ function showRegression(r) {
   box.replaceChildren(
     el('h3', { dataset: { testid: 'regression-title' } }, `${r.suiteName} · ${r.nightKey} · ${r.framework} on ${r.deviceName}`),
     el('p', {}, `Detected: ${r.detection.reason}.`),
-    el('p', {}, r.confirmation ? `Re-run on the same device: ${r.confirmation.reason}.` : 'Confirmation re-run pending.'),
+    el(
+      'p',
+      { dataset: { testid: 'confirmation' } },
+      !r.confirmation
+        ? 'Confirmation re-run pending.'
+        : r.confirmation.method === 'paired'
+          ? `Paired re-run on the same device (the baseline's version and this one, alternating): ${r.confirmation.reason}.`
+          : `Re-run on the same device: ${r.confirmation.reason}.`,
+    ),
     el('p', { dataset: { testid: 'likely-cause' } }, el('strong', {}, 'Likely cause: '), r.likelyCause ?? 'not attributed yet'),
     changes.length
       ? el('p', { class: 'muted' }, `What changed since the baseline: ${changes.join('; ')}`)
