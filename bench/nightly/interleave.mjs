@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import { RUNNER_ORT_OPTIONS } from '../lib/ort-options.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -25,16 +26,8 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 const model = readFileSync(join(root, '.cache/models/blazeface_front_128.onnx'));
-const options = {
-  executionProviders: ['cpu'],
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-  executionMode: 'sequential',
-  logSeverityLevel: 3,
-};
-const a = await ort.InferenceSession.create(model, options);
-const b = await ort.InferenceSession.create(model, options);
+const a = await ort.InferenceSession.create(model, RUNNER_ORT_OPTIONS);
+const b = await ort.InferenceSession.create(model, RUNNER_ORT_OPTIONS);
 const input = a.inputNames[0];
 const feeds = { [input]: new ort.Tensor('float32', new Float32Array(128 * 128 * 3).fill(0.5), [1, 128, 128, 3]) };
 
