@@ -5,48 +5,28 @@
 // latencies to bench/nightly/samples.json. Nothing here is synthetic.
 //
 //   npm run farm        # in another shell (FARM_PORT etc. to move it off the defaults)
-//   FARM_API_KEY=$(cat .farm/api-key) node bench/nightly/collect.mjs --api http://127.0.0.1:3000 [--nights 24] [--runs 50]
-import { readFileSync, writeFileSync } from 'node:fs';
+//   FARM_API_KEY=$(cat .farm/api-key) node bench/nightly/collect.mjs --api http://127.0.0.1:3000 [--nights 24] [--runs 50] [--out bench/nightly/samples.json]
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchTarget } from './bench-target.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const OUT = join(here, 'samples.json');
 
 function parseArgs(argv) {
-  const o = { api: process.env.FARM_API_URL ?? 'http://127.0.0.1:3000', nights: 24, runs: 50 };
+  const o = { api: process.env.FARM_API_URL ?? 'http://127.0.0.1:3000', nights: 24, runs: 50, out: OUT };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
-    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --api URL --nights N --runs N)`);
-    o[key] = key === 'api' ? argv[++i] : Number(argv[++i]);
+    if (!(key in o)) throw new Error(`unknown argument ${argv[i]} (use --api URL --nights N --runs N --out FILE)`);
+    o[key] = key === 'api' || key === 'out' ? argv[++i] : Number(argv[++i]);
   }
   return o;
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const key = process.env.FARM_API_KEY;
-if (!key) throw new Error('set FARM_API_KEY (npm run farm prints where it saved the admin key)');
-const headers = { authorization: `Bearer ${key}` };
-
-async function call(method, path, body) {
-  const res = await fetch(`${opts.api}${path}`, {
-    method,
-    headers: { ...headers, ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
-    body: body instanceof FormData ? body : body ? JSON.stringify(body) : undefined,
-  });
-  const json = JSON.parse(await res.text());
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-const form = new FormData();
-form.append('file', new Blob([readFileSync(join(root, '.cache/models/blazeface_front_128.onnx'))]), 'blazeface_front_128.onnx');
-form.append('slug', 'bench-nightly-blazeface');
-const uploaded = await call('POST', '/models', form);
-const device = (await call('GET', '/devices?limit=1000')).items.find((d) => ['online', 'busy', 'cooling'].includes(d.status) && d.platform === 'linux');
-if (!device) throw new Error('no online linux device on this farm');
-const frameworks = device.frameworks.map((f) => f.framework).filter((f) => ['onnxruntime', 'opencv-dnn'].includes(f));
+const { call, uploaded, device, frameworks } = await benchTarget(opts.api, root);
 
 const cells = {};
 for (let night = 0; night < opts.nights; night++) {
@@ -66,5 +46,5 @@ for (let night = 0; night < opts.nights; night++) {
   for (const r of results) (cells[`${r.framework} on ${device.name}`] ??= []).push(r.latenciesMs);
   process.stdout.write(`night ${night + 1}/${opts.nights}: ${results.map((r) => `${r.framework} ${r.stats.medianMs.toFixed(3)} ms`).join(', ')}\n`);
 }
-writeFileSync(OUT, `${JSON.stringify({ collectedAt: new Date().toISOString(), runsPerNight: opts.runs, device: device.name, cells }, null, 1)}\n`);
-process.stdout.write(`wrote ${OUT}\n`);
+writeFileSync(opts.out, `${JSON.stringify({ collectedAt: new Date().toISOString(), runsPerNight: opts.runs, device: device.name, cells }, null, 1)}\n`);
+process.stdout.write(`wrote ${opts.out}\n`);

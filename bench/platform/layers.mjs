@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fmtInterval, median, pairedRatio } from '../lib/intervals.mjs';
+import { RUNNER_ORT_OPTIONS } from '../lib/ort-options.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = join(root, 'device-agents/agent/dist/runners');
@@ -42,14 +43,7 @@ const inFile = join(dir, 'in.bin');
 writeFileSync(inFile, new Uint8Array(input.data.buffer));
 
 async function bareOrt() {
-  const s = await ort.InferenceSession.create(models.onnx, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    logSeverityLevel: 3,
-  });
+  const s = await ort.InferenceSession.create(models.onnx, RUNNER_ORT_OPTIONS);
   const feeds = { [input.name]: new ort.Tensor('float32', input.data, input.shape) };
   await s.run(feeds);
   for (let i = 0; i < o.warmup; i++) await s.run(feeds);

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RUNNER_ORT_OPTIONS } from '../lib/ort-options.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const agentDist = join(root, 'device-agents/agent/dist/runners');
@@ -22,14 +23,7 @@ async function onnxruntime() {
   // The agent's own onnxruntime-node, so both sides run the same build of the engine.
   const ort = createRequire(join(root, 'device-agents/agent/package.json'))('onnxruntime-node');
   const { synthesizeInputs } = await import(pathToFileURL(join(agentDist, 'input-synthesis.js')).href);
-  const session = await ort.InferenceSession.create(spec.modelPath, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    logSeverityLevel: 3,
-  });
+  const session = await ort.InferenceSession.create(spec.modelPath, RUNNER_ORT_OPTIONS);
   const feeds = {};
   for (const t of synthesizeInputs(spec.inputs, spec.seed)) feeds[t.name] = new ort.Tensor(t.dtype, t.data, t.shape);
   // One extra run first, as the runner keeps its first inference out of warm-up and timing.

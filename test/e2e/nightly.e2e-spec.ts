@@ -54,6 +54,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let suiteId: string;
   let modelId: string;
+  let v1ArtifactId: string;
   const redisUrl = requireEnv('TEST_REDIS_URL');
 
   const nights = async () => (await api(h.url, 'GET', `/suites/${suiteId}/nights`)).body as any[];
@@ -90,6 +91,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.equal(v1.status, 201, JSON.stringify(v1.body));
     assert.equal(v1.body.version, 1);
     modelId = v1.body.model.id;
+    v1ArtifactId = v1.body.artifactId;
     assert.equal(v1.body.model.slug, 'conv-chain');
   });
 
@@ -117,7 +119,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
       spec: { ...base.spec, models: [{ slug: 'conv-chain' }], webhooks: [{ url: 'file:///etc/passwd' }] },
     });
     assert.equal(badHook.status, 400);
-    assert.equal((await api(h.url, 'GET', '/suites')).body.length, 0, 'nothing stored by refused requests');
+    assert.deepEqual((await api(h.url, 'GET', '/suites')).body, { items: [], nextCursor: null }, 'nothing stored by refused requests');
   });
 
   test('night 1 is the baseline: evaluated, nothing suspected', async () => {
@@ -146,10 +148,10 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
       night1.resolved.map((m: any) => [m.slug, m.version]),
       [['conv-chain', 1]],
     );
-    assert.deepEqual((await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body, []);
+    assert.deepEqual((await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body, { items: [], nextCursor: null });
   });
 
-  test('a new version with added layers: detected, confirmed by a re-run, attributed, alerted', async () => {
+  test('a new version with added layers: detected, confirmed by a paired A/B re-run of both versions, attributed, alerted', async () => {
     const v2 = await uploadBytes(h.url, convChainOnnx(8), 'chain.onnx', { slug: 'conv-chain' });
     assert.equal(v2.status, 201, JSON.stringify(v2.body));
     assert.equal(v2.body.version, 2);
@@ -167,7 +169,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.equal(confirmation.kind, 'confirmation');
     assert.equal(confirmation.status, 'evaluated');
 
-    const open = (await api(h.url, 'GET', '/regressions?state=open')).body;
+    const open = (await api(h.url, 'GET', '/regressions?state=open')).body.items;
     assert.equal(open.length, 1, JSON.stringify(open));
     const r = open[0];
     assert.equal(r.nightId, night2.id);
@@ -176,12 +178,26 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.equal(r.confirmation.suspect, true);
     assert.equal(r.confirmation.direction, 'slower');
     assert.ok(r.confirmResultId && r.confirmResultId !== r.resultId, 'confirmed by a separate result');
-    // The confirmation ran on the same device as the night it confirms.
-    const confirmJobs = (await api(h.url, 'GET', `/benchmarks/${confirmation.runIds[0]}`)).body.jobs;
-    assert.deepEqual(
-      confirmJobs.map((j: any) => j.device.id),
-      [r.deviceId],
+    // Only the model version changed, so the confirmation was paired: version 1 (the baseline's
+    // artifact) and version 2 alternated on the same device, and every round saw version 2 slower.
+    assert.equal(r.confirmation.method, 'paired', r.confirmation.reason);
+    assert.equal(r.confirmation.unpairedBecause, undefined);
+    assert.equal(r.confirmation.paired.rounds, 3);
+    assert.ok(
+      r.confirmation.paired.roundRatios.every((x: number) => x > 1),
+      JSON.stringify(r.confirmation.paired),
     );
+    const confirmJobs = [];
+    for (const runId of confirmation.runIds) confirmJobs.push(...(await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs);
+    assert.equal(confirmJobs.length, 6);
+    assert.ok(
+      confirmJobs.every((j: any) => j.device.id === r.deviceId && j.status === 'succeeded'),
+      'all on the device of the night it confirms',
+    );
+    const v2ArtifactId = v2.body.artifactId;
+    assert.notEqual(v1ArtifactId, v2ArtifactId);
+    const ranInOrder = [...confirmJobs].sort((a: any, b: any) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).map((j: any) => j.artifact.id);
+    assert.deepEqual(ranInOrder, [v1ArtifactId, v2ArtifactId, v1ArtifactId, v2ArtifactId, v1ArtifactId, v2ArtifactId], 'A, B, A, B, A, B');
 
     // Attribution: the model version change, carried by the added layers.
     assert.deepEqual(
@@ -213,6 +229,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
     assert.equal(typeof slack.body.text, 'string');
     assert.ok(Array.isArray(slack.body.blocks));
     assert.match(slack.body.text, /Likely cause: model version 1 -> 2/);
+    assert.match(slack.body.text, /\(paired A\/B re-run against the baseline version: \+\d+\.\d%\)/);
     await waitFor('the regression to be marked alerted', async () => (await api(h.url, 'GET', `/regressions/${r.id}`)).body.alertedAt, 30_000);
   });
 
@@ -224,7 +241,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
       night3.resolved.map((m: any) => m.version),
       [2],
     );
-    const forNight3 = (await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body.filter((r: any) => r.nightId === night3.id);
+    const forNight3 = (await api(h.url, 'GET', `/regressions?suiteId=${suiteId}`)).body.items.filter((r: any) => r.nightId === night3.id);
     assert.deepEqual(forNight3, []);
     assert.equal((await nights()).filter((n) => n.parentId === night3.id).length, 0, 'no confirmation re-run');
     assert.equal(receiver.received.length, before, 'no webhook');
@@ -243,6 +260,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
       assert.match((await rows.first().textContent()) ?? '', /conv chain nightly.*onnxruntime on .*model version 1 -> 2/s);
       await rows.first().click();
       assert.match((await page.locator('[data-testid="likely-cause"]').textContent()) ?? '', /model version 1 -> 2/);
+      assert.match((await page.locator('[data-testid="confirmation"]').textContent()) ?? '', /^Paired re-run on the same device.*3 A\/B round\(s\)/);
       const significant = page.locator('[data-testid="diff-row"][data-significant="true"]');
       assert.ok((await significant.count()) >= 6);
       assert.match((await significant.first().textContent()) ?? '', /^added_conv_\d/);
@@ -263,7 +281,7 @@ describe('nightly suites: baseline, detection, confirmation, attribution, alert'
   });
 
   test('people move a regression through its states; trends show the step', async () => {
-    const [r] = (await api(h.url, 'GET', '/regressions?state=open')).body;
+    const [r] = (await api(h.url, 'GET', '/regressions?state=open')).body.items;
     const ack = await api(h.url, 'PATCH', `/regressions/${r.id}`, { state: 'acknowledged' });
     assert.equal(ack.status, 200, JSON.stringify(ack.body));
     assert.equal(ack.body.state, 'acknowledged');

@@ -497,6 +497,45 @@ describe('API against real Postgres and Redis', () => {
     assert.equal(devices.items[0]!.id, allDevices[0]!.id, 'devices in registration order');
     assert.ok(devices.nextCursor, 'more devices follow');
   });
+
+  test('suites and regressions are paged like the other lists: suites oldest first, regressions filtered and newest first', async () => {
+    const farm = client(h.url);
+    const up = await uploadBytes(h.url, oneNodeOnnx('Relu', [1, 201]), 'paged-suite.onnx', { slug: 'paged-suite' });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const r = await api(h.url, 'POST', '/suites', { name: `paged suite ${n}`, spec: { models: [{ slug: 'paged-suite' }], targets: { platform: 'linux' } } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      ids.push(r.body.id);
+    }
+    const first = local(await unwrap(farm.GET('/suites', { params: { query: { limit: 2 } } })));
+    assert.equal(first.items.length, 2);
+    assert.ok(first.nextCursor, 'more suites follow');
+    const rest = await listAll((cursor) => farm.GET('/suites', { params: { query: { limit: 2, cursor: cursor ?? first.nextCursor! } } }));
+    const seen = [...first.items, ...rest].map((s) => s.id);
+    assert.deepEqual(
+      seen.filter((id) => ids.includes(id)),
+      ids,
+      'oldest first, each suite once',
+    );
+    assert.equal(new Set(seen).size, seen.length, 'no suite repeated across pages');
+
+    const none = await api(h.url, 'GET', `/regressions?suiteId=${ids[0]}&state=open&limit=5`);
+    assert.equal(none.status, 200, JSON.stringify(none.body));
+    assert.deepEqual(none.body, { items: [], nextCursor: null });
+    for (const [path, field] of [
+      ['/suites?limit=0', 'limit'],
+      ['/suites?cursor=bm90LWEtY3Vyc29y', 'cursor'],
+      ['/regressions?limit=1001', 'limit'],
+      ['/regressions?state=open&cursor=bm90LWEtY3Vyc29y', 'cursor'],
+      ['/regressions?offset=3', 'offset'],
+    ]) {
+      const r = await api(h.url, 'GET', path!);
+      assert.equal(r.status, 400, path);
+      assert.equal(r.body.error.code, 'VALIDATION_FAILED');
+      assert.match(r.body.error.message, new RegExp(field!));
+    }
+  });
 });
 
 /** The op-class breakdown /compare promises, computed here from a result's layers (in idx order). */

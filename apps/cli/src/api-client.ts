@@ -44,7 +44,7 @@ export class ApiClient {
   }
 
   listSuites() {
-    return this.call(this.client.GET('/suites'));
+    return this.all((cursor) => this.client.GET('/suites', { params: { query: { limit: 1000, cursor } } }));
   }
 
   runSuite(id: string) {
@@ -52,7 +52,7 @@ export class ApiClient {
   }
 
   listRegressions(filter: { state?: RegressionState; suiteId?: string }) {
-    return this.call(this.client.GET('/regressions', { params: { query: filter } }));
+    return this.all((cursor) => this.client.GET('/regressions', { params: { query: { ...filter, limit: 1000, cursor } } }));
   }
 
   setRegressionState(id: string, state: (typeof SETTABLE_REGRESSION_STATES)[number]) {

@@ -51,12 +51,13 @@ export async function api(path) {
   return body;
 }
 
-/** Every item of a paged list endpoint ({ items, nextCursor }): follows the cursor to the last page. */
+/** Every item of a paged list endpoint ({ items, nextCursor }): follows the cursor to the last page. The path may carry filters (?state=open). */
 export async function apiList(path) {
   const items = [];
+  const join = path.includes('?') ? '&' : '?';
   let cursor = null;
   do {
-    const page = await api(`${path}?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await api(`${path}${join}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);

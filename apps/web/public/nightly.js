@@ -3,7 +3,7 @@
 // trends: every cell's nightly median with its confidence band, markers where a change was
 // confirmed, and the environment of each night (model version, framework, agent, OS, temperature).
 // Shapes: RegressionViewSchema and SuiteTrendsSchema in libs/contracts.
-import { api } from './api.js';
+import { api, apiList } from './api.js';
 import { $, el } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -47,7 +47,15 @@ function showRegression(r) {
   box.replaceChildren(
     el('h3', { dataset: { testid: 'regression-title' } }, `${r.suiteName} · ${r.nightKey} · ${r.framework} on ${r.deviceName}`),
     el('p', {}, `Detected: ${r.detection.reason}.`),
-    el('p', {}, r.confirmation ? `Re-run on the same device: ${r.confirmation.reason}.` : 'Confirmation re-run pending.'),
+    el(
+      'p',
+      { dataset: { testid: 'confirmation' } },
+      !r.confirmation
+        ? 'Confirmation re-run pending.'
+        : r.confirmation.method === 'paired'
+          ? `Paired re-run on the same device (the baseline's version and this one, alternating): ${r.confirmation.reason}.`
+          : `Re-run on the same device: ${r.confirmation.reason}.`,
+    ),
     el('p', { dataset: { testid: 'likely-cause' } }, el('strong', {}, 'Likely cause: '), r.likelyCause ?? 'not attributed yet'),
     changes.length
       ? el('p', { class: 'muted' }, `What changed since the baseline: ${changes.join('; ')}`)
@@ -57,7 +65,7 @@ function showRegression(r) {
 }
 
 async function loadRegressions() {
-  const list = await api('/regressions?state=open');
+  const list = await apiList('/regressions?state=open');
   const table = $('regressions');
   $('regressions-status').textContent = list.length ? '' : 'No open regressions.';
   if (!list.length) return table.replaceChildren();
@@ -166,7 +174,7 @@ export async function loadNightly() {
   const section = $('nightly-section');
   section.dataset.ready = 'false';
   try {
-    const suites = await api('/suites');
+    const suites = await apiList('/suites');
     section.hidden = suites.length === 0;
     if (!suites.length) return;
     await loadRegressions();

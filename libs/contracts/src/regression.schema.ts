@@ -3,6 +3,7 @@
  * and what changed), the states a person moves it through, and the alert body a webhook receives.
  */
 import { z } from 'zod';
+import { PageQuerySchema, pageSchema } from './api-common.schema.js';
 
 export const REGRESSION_STATES = ['suspected', 'open', 'acknowledged', 'resolved', 'false_alarm'] as const;
 export type RegressionState = (typeof REGRESSION_STATES)[number];
@@ -10,8 +11,11 @@ export type RegressionState = (typeof REGRESSION_STATES)[number];
 export const SETTABLE_REGRESSION_STATES = ['acknowledged', 'resolved', 'false_alarm', 'open'] as const;
 
 export const DetectionSchema = z.object({
-  /** step: tonight against the baseline nights; drift: a change point in the series of nightly medians. */
-  method: z.enum(['step', 'drift']),
+  /**
+   * step: tonight against the baseline nights; drift: a change point in the series of nightly medians;
+   * paired (confirmations only): the baseline's artifact and tonight's run back to back on the same device.
+   */
+  method: z.enum(['step', 'drift', 'paired']),
   direction: z.enum(['slower', 'faster', 'none']),
   suspect: z.boolean(),
   tonightMedianMs: z.number(),
@@ -29,6 +33,10 @@ export const DetectionSchema = z.object({
   baselineNights: z.number().int(),
   /** Change-point over the nightly medians: where the series steps, and its size; null when too short or none. */
   changePoint: z.object({ index: z.number().int(), shift: z.number(), pValue: z.number() }).nullable(),
+  /** A paired confirmation's rounds: per round, the median of tonight's artifact over the baseline's (A then B, same device, same session). */
+  paired: z.object({ rounds: z.number().int(), roundRatios: z.array(z.number()) }).optional(),
+  /** A confirmation that could not be paired says why (the baseline cannot be re-run as it was) and was re-run against the baseline nights. */
+  unpairedBecause: z.string().optional(),
   reason: z.string(),
 });
 export type Detection = z.infer<typeof DetectionSchema>;
@@ -92,15 +100,16 @@ export const RegressionViewSchema = z
   })
   .meta({ id: 'Regression' });
 export type RegressionView = z.infer<typeof RegressionViewSchema>;
+export const RegressionPageSchema = pageSchema(RegressionViewSchema, 'RegressionPage');
 
 export const UpdateRegressionRequestSchema = z.object({ state: z.enum(SETTABLE_REGRESSION_STATES) }).strict();
 
-export const ListRegressionsQuerySchema = z
-  .object({
-    state: z.enum(REGRESSION_STATES).optional(),
-    suiteId: z.string().uuid().optional(),
-  })
-  .strict();
+/** The filters and the page (?limit=&cursor=) of GET /regressions; a cursor belongs to the filters it was given with. */
+export const ListRegressionsQuerySchema = PageQuerySchema.extend({
+  state: z.enum(REGRESSION_STATES).optional(),
+  suiteId: z.string().uuid().optional(),
+}).strict();
+export type ListRegressionsQuery = z.infer<typeof ListRegressionsQuerySchema>;
 
 /** What a generic JSON webhook receives for a confirmed change. */
 export const RegressionAlertSchema = z.object({

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { InputSpecsSchema } from './input-spec.schema.js';
 import { FrameworksSchema, OptionSetsSchema, TargetsSchema } from './benchmark-request.schema.js';
+import { pageSchema } from './api-common.schema.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'a slug is 1-100 lower-case letters, digits, ".", "_" or "-"');
 
@@ -41,6 +42,8 @@ export const DetectionSettingsSchema = z
     minChange: z.number().min(0).max(10).default(0.03),
     /** How many times the cell's own night-to-night noise a change must exceed (when that noise is known). */
     noiseFactor: z.number().min(0).max(20).default(3),
+    /** Rounds of a paired confirmation: the baseline's artifact then tonight's, this many times, back to back on the same device. */
+    pairedRounds: z.number().int().min(1).max(10).default(3),
   })
   .strict();
 export type DetectionSettings = z.infer<typeof DetectionSettingsSchema>;
@@ -119,3 +122,4 @@ export const SuiteViewSchema = z
   })
   .meta({ id: 'Suite' });
 export type SuiteView = z.infer<typeof SuiteViewSchema>;
+export const SuitePageSchema = pageSchema(SuiteViewSchema, 'SuitePage');

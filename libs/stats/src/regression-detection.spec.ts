@@ -1,6 +1,6 @@
 import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { changePoint, confirms, detectCellChange, mannWhitneyU, normalUpperTail } from './regression-detection.js';
+import { changePoint, confirms, detectCellChange, detectPairedChange, mannWhitneyU, normalUpperTail } from './regression-detection.js';
 import { mulberry32 } from './seeded-random.js';
 
 const settings = { alpha: 0.01, minChange: 0.03, noiseFactor: 3 };
@@ -57,4 +57,27 @@ test('change point finds the step of a series and gives no point to a flat one',
   assert.equal(cp.index, 4);
   assert.ok(cp.pValue < 0.05);
   assert.equal(changePoint([10, 10.1, 9.9]), null);
+});
+
+test('paired confirmation: a 6% slowdown of B is confirmed; A/A is not; one odd round cannot decide', () => {
+  const rounds = (shift: number, seed: number) => [0, 1, 2].map((i) => ({ a: samples(seed + 2 * i, 12), b: samples(seed + 2 * i + 1, 12 * (1 + shift)) }));
+  const slow = detectPairedChange(rounds(0.06, 100), settings);
+  assert.equal(slow.method, 'paired');
+  assert.equal(slow.suspect, true, slow.reason);
+  assert.equal(slow.direction, 'slower');
+  assert.equal(slow.paired?.rounds, 3);
+  assert.ok(slow.paired!.roundRatios.every((x) => x > 1));
+  assert.ok(confirms({ direction: 'slower' }, slow));
+  const same = detectPairedChange(rounds(0, 200), settings);
+  assert.equal(same.suspect, false, same.reason);
+  assert.equal(same.direction, 'none');
+  // Two rounds equal, one round's B 30% slow (a disturbed job): the pooled test may see it, the rounds do not agree.
+  const odd = [
+    { a: samples(300, 12), b: samples(301, 12) },
+    { a: samples(302, 12), b: samples(303, 12) },
+    { a: samples(304, 12), b: samples(305, 15.6) },
+  ];
+  const d = detectPairedChange(odd, settings);
+  assert.equal(d.suspect, false, d.reason);
+  assert.throws(() => detectPairedChange([], settings), RangeError);
 });

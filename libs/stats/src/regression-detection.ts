@@ -9,6 +9,10 @@
  *      the noise being the robust spread (1.4826 MAD) of the log nightly medians, learned once
  *      three baseline nights exist. Runs within one night are not independent of that night's
  *      conditions, so (1) and (2) alone overstate certainty; (3) is what keeps a noisy cell quiet.
+ * A suspicion is confirmed by a re-run. Where tonight's artifact differs from the baseline's and the
+ * baseline's can still run, the re-run is paired (detectPairedChange): the baseline's artifact (A)
+ * and tonight's (B) alternate on the same device in one session, so the host's speed that night
+ * is common to both and cancels; the night-to-night noise leaves the comparison.
  * Slow drifts, each night within the noise of the last, are caught over the series: the split of
  * the nightly medians with the largest standardized mean difference, tested by a seeded
  * permutation test (distribution-free), reported when tonight sits in the shifted segment and the
@@ -32,8 +36,14 @@ export interface ChangePoint {
   pValue: number;
 }
 
+/** The rounds of a paired confirmation: per round, B's median over A's (tonight's artifact over the baseline's). */
+export interface PairedRounds {
+  rounds: number;
+  roundRatios: number[];
+}
+
 export interface CellDetection {
-  method: 'step' | 'drift';
+  method: 'step' | 'drift' | 'paired';
   direction: 'slower' | 'faster' | 'none';
   suspect: boolean;
   tonightMedianMs: number;
@@ -46,6 +56,8 @@ export interface CellDetection {
   nightNoise: number | null;
   baselineNights: number;
   changePoint: ChangePoint | null;
+  /** Set by a paired confirmation only. */
+  paired?: PairedRounds;
   reason: string;
 }
 
@@ -241,4 +253,58 @@ export function detectCellChange(tonight: readonly number[], baselineNights: rea
 /** A confirmation agrees with a suspicion when it is itself suspect in the same direction. */
 export function confirms(suspicion: Pick<CellDetection, 'direction'>, confirmation: Pick<CellDetection, 'suspect' | 'direction'>): boolean {
   return confirmation.suspect && confirmation.direction === suspicion.direction && suspicion.direction !== 'none';
+}
+
+/**
+ * A paired confirmation: rounds of A (the baseline's artifact) then B (tonight's), back to back on
+ * one device in one session. Suspect when four things agree:
+ *   1. Mann-Whitney U of B's samples against A's, pooled over the rounds, p < alpha;
+ *   2. the bootstrap 95% interval of median(B) / median(A) excludes 1 on the same side;
+ *   3. |ratio - 1| > minChange; the night-to-night noise has no part here, as both sides share
+ *      the night: the practical threshold is the suite's smallest change worth reporting;
+ *   4. every round's median ratio lies on that same side of 1, so one disturbed round (a neighbour
+ *      waking up during one job) cannot make the verdict alone.
+ */
+export function detectPairedChange(rounds: readonly { a: readonly number[]; b: readonly number[] }[], settings: DetectionSettings): CellDetection {
+  if (!rounds.length || rounds.some((r) => !r.a.length || !r.b.length))
+    throw new RangeError('a paired confirmation needs at least one round with samples on both sides');
+  const a = rounds.flatMap((r) => r.a);
+  const b = rounds.flatMap((r) => r.b);
+  const roundRatios = rounds.map((r) => median(r.b) / median(r.a));
+  const mw = mannWhitneyU(b, a);
+  const r = medianRatio(b, a, { resamples: 1000 });
+  const direction = r.ratio > 1 ? 'slower' : r.ratio < 1 ? 'faster' : 'none';
+  const threshold = settings.minChange;
+  const practical = Math.abs(r.ratio - 1) > threshold;
+  const ciAgrees = direction === 'slower' ? r.low > 1 : direction === 'faster' ? r.high < 1 : false;
+  const roundsAgree = direction !== 'none' && roundRatios.every((x) => (direction === 'slower' ? x > 1 : x < 1));
+  const pct = (x: number) => `${((x - 1) * 100).toFixed(1)}%`;
+  const suspect = mw.pValue < settings.alpha && ciAgrees && practical && roundsAgree;
+  const what = `${rounds.length} A/B round(s) on the same device: tonight's artifact ${pct(r.ratio)} [${pct(r.low)}, ${pct(r.high)}] against the baseline's, rounds ${roundRatios.map(pct).join(', ')}`;
+  const why = !practical
+    ? `within the ${(threshold * 100).toFixed(1)}% threshold`
+    : mw.pValue >= settings.alpha
+      ? `Mann-Whitney p=${mw.pValue.toFixed(3)} is not below ${settings.alpha}`
+      : !ciAgrees
+        ? 'the median ratio interval includes 1'
+        : 'the rounds disagree in direction';
+  return {
+    method: 'paired',
+    direction: suspect ? direction : 'none',
+    suspect,
+    tonightMedianMs: median(b),
+    baselineMedianMs: median(a),
+    ratio: r.ratio,
+    ratioLow: r.low,
+    ratioHigh: r.high,
+    pValue: mw.pValue,
+    threshold,
+    nightNoise: null,
+    baselineNights: 0,
+    changePoint: null,
+    paired: { rounds: rounds.length, roundRatios },
+    reason: suspect
+      ? `${what}, Mann-Whitney p=${mw.pValue.toExponential(1)}, beyond the ${(threshold * 100).toFixed(1)}% threshold`
+      : `no change: ${what}; ${why}`,
+  };
 }

@@ -1,8 +1,9 @@
 /** Reading regressions and moving them through their states (the API), and building the view an alert carries (the worker). */
 import { Injectable } from '@nestjs/common';
-import { DomainError, type RegressionState, type RegressionView } from '@farm/contracts';
+import { DomainError, type ListRegressionsQuery, type Page, type RegressionState, type RegressionView } from '@farm/contracts';
 import { SuitesRepository, type RegressionRow } from './suites.repository.js';
 import { regressionView } from './suite-views.js';
+import { toPage } from '../common/page.js';
 
 @Injectable()
 export class RegressionsService {
@@ -13,8 +14,11 @@ export class RegressionsService {
     return rows.map((r) => regressionView(r, names.get(r.deviceId) ?? r.deviceId));
   }
 
-  async list(filter: { state?: RegressionState; suiteId?: string }): Promise<RegressionView[]> {
-    return this.views(await this.suites.listRegressions(filter));
+  /** One page, newest first; the cursor is the last row's (createdAt, id), so new regressions never shift pages already read. */
+  async list(q: ListRegressionsQuery): Promise<Page<RegressionView>> {
+    const rows = await this.suites.pageRegressions({ state: q.state, suiteId: q.suiteId }, q);
+    const views = new Map((await this.views(rows)).map((v) => [v.id, v]));
+    return toPage(rows, q, (r) => views.get(r.id)!);
   }
 
   async get(id: string): Promise<RegressionView> {

@@ -24,6 +24,8 @@ export interface ConfirmationCell {
   deviceId: string;
   framework: string;
   options: unknown;
+  /** A paired confirmation: the baseline's artifact, run before tonight's in each of `rounds` rounds. */
+  paired?: { baselineArtifactId: string; rounds: number };
 }
 
 @Injectable()
@@ -85,7 +87,11 @@ export class SuiteNightsService {
     return this.suites.findNight(night.id);
   }
 
-  /** Re-runs a night's suspect cells, each on the device and artifact it was measured on. */
+  /**
+   * Re-runs a night's suspect cells, each on the device and artifact it was measured on. A paired
+   * cell queues A (the baseline's artifact), B (tonight's), A, B, ... at once: the device's queue
+   * runs one job at a time in order, so the rounds run back to back in one session.
+   */
   async startConfirmation(parent: NightRow, cells: ConfirmationCell[]): Promise<NightRow | null> {
     const night = await this.suites.createNight({
       suiteId: parent.suiteId,
@@ -97,16 +103,18 @@ export class SuiteNightsService {
     if (!night) return null;
     try {
       for (const c of cells) {
-        await this.benchmarks.create(
-          {
-            modelId: c.modelId,
-            artifactIds: [c.artifactId],
-            targets: { deviceIds: [c.deviceId] },
-            frameworks: [c.framework as never],
-            options: c.options as never,
-          },
-          { nightId: night.id },
-        );
+        const order = c.paired ? Array.from({ length: c.paired.rounds }, () => [c.paired!.baselineArtifactId, c.artifactId]).flat() : [c.artifactId];
+        for (const artifactId of order)
+          await this.benchmarks.create(
+            {
+              modelId: c.modelId,
+              artifactIds: [artifactId],
+              targets: { deviceIds: [c.deviceId] },
+              frameworks: [c.framework as never],
+              options: c.options as never,
+            },
+            { nightId: night.id },
+          );
       }
     } catch (e) {
       await this.suites.updateNight(night.id, { status: 'failed', error: e instanceof Error ? e.message : String(e), evaluatedAt: new Date() });

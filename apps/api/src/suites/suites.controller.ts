@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { CreateSuiteRequestSchema, ListRegressionsQuerySchema, UpdateRegressionRequestSchema, type CreateSuiteRequest } from '@farm/contracts';
+import {
+  CreateSuiteRequestSchema,
+  ListRegressionsQuerySchema,
+  PageQuerySchema,
+  UpdateRegressionRequestSchema,
+  type CreateSuiteRequest,
+  type ListRegressionsQuery,
+  type PageQuery,
+} from '@farm/contracts';
 import type { z } from 'zod';
 import { SuitesService } from './suites.service.js';
 import { RegressionsService } from './regressions.service.js';
@@ -21,8 +29,8 @@ export class SuitesController {
 
   @Get()
   @RouteContract(SuitesContract.list)
-  list() {
-    return this.suites.list();
+  list(@Query(zodPipe(PageQuerySchema)) page: PageQuery) {
+    return this.suites.list(page);
   }
 
   @Get(':id')
@@ -57,7 +65,7 @@ export class RegressionsController {
 
   @Get()
   @RouteContract(RegressionsContract.list)
-  list(@Query(zodPipe(ListRegressionsQuerySchema)) q: z.infer<typeof ListRegressionsQuerySchema>) {
+  list(@Query(zodPipe(ListRegressionsQuerySchema)) q: ListRegressionsQuery) {
     return this.regressions.list(q);
   }
 

@@ -1,7 +1,8 @@
 /** Database access for suites, their nights, and the regressions the nights found. */
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@farm/contracts';
+import { DomainError, type PageQuery } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { pageArgs } from '../common/page.js';
 import type { NightKind, NightStatus, Prisma, RegressionState } from '../generated/prisma/client.js';
 
 const nightInclude = { runs: { select: { id: true, status: true } } } satisfies Prisma.SuiteNightInclude;
@@ -16,6 +17,8 @@ const cellResultSelect = {
   artifact: { select: { id: true, modelId: true, version: true, variant: true, format: true, sha256: true, model: { select: { slug: true, name: true } } } },
   device: { select: { name: true } },
   run: { select: { nightId: true } },
+  /** The order the device ran them in: a paired confirmation's rounds are read in it. */
+  startedAt: true,
   result: {
     select: {
       id: true,
@@ -68,6 +71,11 @@ export class SuitesRepository {
 
   listSuites() {
     return this.prisma.suite.findMany({ orderBy: { createdAt: 'asc' }, take: 500 });
+  }
+
+  /** One page in creation order (the stable order of the cursor). */
+  pageSuites(page: PageQuery) {
+    return this.prisma.suite.findMany(pageArgs(page));
   }
 
   findSuite(id: string) {
@@ -180,6 +188,16 @@ export class SuitesRepository {
       where: { ...(where.state ? { state: where.state } : {}), ...(where.suiteId ? { suiteId: where.suiteId } : {}) },
       orderBy: { createdAt: 'desc' },
       take: 500,
+      include: regressionInclude,
+    });
+  }
+
+  /** One page, newest first, of the regressions that pass the filters. */
+  pageRegressions(filter: { state?: RegressionState; suiteId?: string }, page: PageQuery): Promise<RegressionRow[]> {
+    const { where, ...order } = pageArgs(page, 'desc');
+    return this.prisma.regression.findMany({
+      where: { AND: [where, { ...(filter.state ? { state: filter.state } : {}), ...(filter.suiteId ? { suiteId: filter.suiteId } : {}) }] },
+      ...order,
       include: regressionInclude,
     });
   }

@@ -5,11 +5,12 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { CronExpressionParser } from 'cron-parser';
-import { DomainError, type CreateSuiteRequest, type SuiteNightView, type SuiteTrends, type SuiteView } from '@farm/contracts';
-import { SuitesRepository } from './suites.repository.js';
+import { DomainError, type CreateSuiteRequest, type Page, type PageQuery, type SuiteNightView, type SuiteTrends, type SuiteView } from '@farm/contracts';
+import { SuitesRepository, type NightRow } from './suites.repository.js';
 import { SuiteNightsService } from './suite-nights.service.js';
 import { SuiteQueueProducer } from '../queue/suite-queue.producer.js';
 import { nightView, suiteView } from './suite-views.js';
+import { toPage } from '../common/page.js';
 import { cellKey, recordedEnvironment } from './cells.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -43,10 +44,11 @@ export class SuitesService {
     return suiteView(suite, null);
   }
 
-  async list(): Promise<SuiteView[]> {
-    const out = [];
-    for (const s of await this.suites.listSuites()) out.push(suiteView(s, await this.suites.lastNight(s.id)));
-    return out;
+  async list(page: PageQuery): Promise<Page<SuiteView>> {
+    const rows = await this.suites.pageSuites(page);
+    const lastNights = new Map<string, NightRow | null>();
+    for (const s of rows.slice(0, page.limit)) lastNights.set(s.id, await this.suites.lastNight(s.id));
+    return toPage(rows, page, (s) => suiteView(s, lastNights.get(s.id) ?? null));
   }
 
   async get(id: string): Promise<SuiteView> {

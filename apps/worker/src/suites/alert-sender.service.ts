@@ -10,10 +10,16 @@ import { APP_CONFIG, type AppConfig } from '@farm/api/config/app-config';
 import { RegressionsService } from '@farm/api/suites/regressions.service';
 import { SuitesRepository } from '@farm/api/suites/suites.repository';
 
+/** A ratio as a signed change: "+12.3%", "-4.0%". */
+function signedPct(ratio: number): string {
+  const pct = ((ratio - 1) * 100).toFixed(1);
+  return pct.startsWith('-') ? `${pct}%` : `+${pct}%`;
+}
+
 export function alertText(r: RegressionView): string {
-  const pct = ((r.detection.ratio - 1) * 100).toFixed(1);
-  const conf = r.confirmation ? ` (re-run: ${((r.confirmation.ratio - 1) * 100).toFixed(1)}%)` : '';
-  return `${r.direction === 'slower' ? 'Regression' : 'Improvement'} in suite "${r.suiteName}" night ${r.nightKey}: ${r.framework} on ${r.deviceName} ${pct.startsWith('-') ? '' : '+'}${pct}% median${conf}. Likely cause: ${r.likelyCause ?? 'unknown'}.`;
+  const how = r.confirmation?.method === 'paired' ? 'paired A/B re-run against the baseline version' : 're-run';
+  const conf = r.confirmation ? ` (${how}: ${signedPct(r.confirmation.ratio)})` : '';
+  return `${r.direction === 'slower' ? 'Regression' : 'Improvement'} in suite "${r.suiteName}" night ${r.nightKey}: ${r.framework} on ${r.deviceName} ${signedPct(r.detection.ratio)} median${conf}. Likely cause: ${r.likelyCause ?? 'unknown'}.`;
 }
 
 export function slackBody(r: RegressionView): { text: string; blocks: unknown[] } {

@@ -2,18 +2,22 @@
  * Evaluates a suite night once all its runs have ended. A night: every cell is checked against
  * its baseline (the last K evaluated nights since the cell's last confirmed change) with the
  * detection rule of @farm/stats; suspect cells are stored as suspected and re-run on the same
- * device and artifact (a confirmation night). A confirmation: each suspicion whose re-run agrees
- * (suspect, same direction, against the same baseline) is opened, attributed and alerted; one that
- * does not is a false alarm. Nothing is alerted from a single measurement.
+ * device (a confirmation night). Where only the artifact changed since the baseline, the re-run
+ * is paired: the baseline's artifact and tonight's alternate, round by round, and the verdict is
+ * their ratio within that session, so the host's speed that night cancels. Otherwise tonight's
+ * artifact is re-run and compared with the baseline nights again, and the record says why it was
+ * not paired. A confirmation: each suspicion whose re-run agrees (suspect, same direction) is
+ * opened, attributed and alerted; one that does not is a false alarm. Nothing is alerted from a
+ * single measurement.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SuiteSpecSchema, type Detection, type DetectionSettings } from '@farm/contracts';
-import { confirms, detectCellChange, median } from '@farm/stats';
+import { confirms, detectCellChange, detectPairedChange, median, type CellDetection } from '@farm/stats';
 import { APP_CONFIG, type AppConfig } from '@farm/api/config/app-config';
 import { SuitesRepository, type CellJobRow, type NightRow } from '@farm/api/suites/suites.repository';
-import { SuiteNightsService } from '@farm/api/suites/suite-nights.service';
+import { SuiteNightsService, type ConfirmationCell } from '@farm/api/suites/suite-nights.service';
 import { SuiteQueueProducer } from '@farm/api/queue/suite-queue.producer';
-import { cellKey, recordedEnvironment } from '@farm/api/suites/cells';
+import { cellKey, pairing, recordedEnvironment } from '@farm/api/suites/cells';
 import { attribute, keyLayers, type AttributedResult } from '@farm/api/suites/attribution';
 import type { Prisma } from '@farm/api/generated/prisma/client';
 import { ArtifactStore } from '@farm/api/models/artifact-store.service';
@@ -59,7 +63,7 @@ export class NightEvaluator {
   private async evaluateNight(night: NightRow, settings: DetectionSettings): Promise<NightOutcome> {
     const tonight = measured(await this.suites.cellJobs([night.id]));
     const baselines = await this.baselines(night, settings.baselineNights);
-    const suspects: MeasuredJob[] = [];
+    const suspects: ConfirmationCell[] = [];
     for (const job of tonight) {
       const key = cellKey(job);
       const baseline = baselines.get(key) ?? [];
@@ -69,7 +73,15 @@ export class NightEvaluator {
         settings,
       );
       if (!d.suspect) continue;
-      suspects.push(job);
+      const last = baseline[baseline.length - 1]!;
+      suspects.push({
+        modelId: job.artifact.modelId,
+        artifactId: job.artifact.id,
+        deviceId: job.deviceId,
+        framework: job.framework,
+        options: job.options,
+        ...(pairing(last, job).paired ? { paired: { baselineArtifactId: last.artifact.id, rounds: settings.pairedRounds } } : {}),
+      });
       await this.suites.createRegression({
         suiteId: night.suiteId,
         nightId: night.id,
@@ -81,9 +93,11 @@ export class NightEvaluator {
         direction: d.direction,
         detection: d as unknown as Prisma.InputJsonValue,
         resultId: job.result.id,
-        baselineResultId: baseline[baseline.length - 1]!.result.id,
+        baselineResultId: last.result.id,
       });
-      this.logger.log(`night ${night.nightKey}: ${job.device.name} ${job.framework} suspect (${d.reason}); re-running to confirm`);
+      this.logger.log(
+        `night ${night.nightKey}: ${job.device.name} ${job.framework} suspect (${d.reason}); re-running to confirm${suspects[suspects.length - 1]!.paired ? ', paired with the baseline artifact' : ''}`,
+      );
     }
     if (!suspects.length) {
       await this.suites.updateNight(night.id, { status: 'evaluated', evaluatedAt: new Date() });
@@ -91,10 +105,7 @@ export class NightEvaluator {
     }
     await this.suites.updateNight(night.id, { status: 'confirming' });
     try {
-      await this.nights.startConfirmation(
-        night,
-        suspects.map((j) => ({ modelId: j.artifact.modelId, artifactId: j.artifact.id, deviceId: j.deviceId, framework: j.framework, options: j.options })),
-      );
+      await this.nights.startConfirmation(night, suspects);
     } catch (e) {
       // The suspicions stay suspected (never alerted); the night is done.
       this.logger.warn(`night ${night.nightKey}: the confirmation re-run could not start: ${(e as Error).message}`);
@@ -105,24 +116,21 @@ export class NightEvaluator {
 
   private async evaluateConfirmation(night: NightRow, settings: DetectionSettings, suiteHooks: AppConfig['alerts']['webhooks']): Promise<NightOutcome> {
     const parent = (await this.suites.findNight(night.parentId!))!;
-    const reruns = new Map(measured(await this.suites.cellJobs([night.id])).map((j) => [cellKey(j), j]));
+    const reruns = new Map<string, MeasuredJob[]>();
+    for (const j of measured(await this.suites.cellJobs([night.id]))) (reruns.get(cellKey(j)) ?? reruns.set(cellKey(j), []).get(cellKey(j))!).push(j);
     const original = new Map(measured(await this.suites.cellJobs([parent.id])).map((j) => [cellKey(j), j]));
     const baselines = await this.baselines(parent, settings.baselineNights);
     let confirmed = 0;
     let falseAlarms = 0;
     for (const s of await this.suites.suspectsOf(parent.id)) {
-      const rerun = reruns.get(s.cellKey);
       const tonight = original.get(s.cellKey);
       const baseline = baselines.get(s.cellKey) ?? [];
-      if (!rerun || !tonight || !baseline.length) {
+      const checked = tonight && baseline.length ? confirmation(reruns.get(s.cellKey) ?? [], baseline, tonight, settings) : null;
+      if (!tonight || !checked) {
         this.logger.warn(`night ${parent.nightKey}: no confirmation result for a suspect cell; it stays suspected and is not alerted`);
         continue;
       }
-      const conf = detectCellChange(
-        rerun.result.latenciesMs,
-        baseline.map((b) => b.result.latenciesMs),
-        settings,
-      );
+      const { detection: conf, rerun } = checked;
       if (!confirms(s.detection as unknown as Detection, conf)) {
         falseAlarms++;
         await this.suites.settleRegression(s.id, {
@@ -200,6 +208,38 @@ export class NightEvaluator {
     }
     return byCell;
   }
+}
+
+/**
+ * The confirmation of one suspect cell from its re-run jobs: paired rounds when the night paired
+ * it (the same rule as when it was queued), else tonight's artifact re-run against the baseline
+ * nights. Null when the re-run left nothing to judge (its jobs failed). `rerun` is the result an
+ * alert cites: a paired confirmation's first run of tonight's artifact.
+ */
+function confirmation(
+  jobs: MeasuredJob[],
+  baseline: MeasuredJob[],
+  tonight: MeasuredJob,
+  settings: DetectionSettings,
+): { detection: CellDetection & { unpairedBecause?: string }; rerun: MeasuredJob } | null {
+  const last = baseline[baseline.length - 1]!;
+  const how = pairing(last, tonight);
+  const byStart = (a: MeasuredJob, b: MeasuredJob) => (a.startedAt?.getTime() ?? 0) - (b.startedAt?.getTime() ?? 0);
+  const b = jobs.filter((j) => j.artifact.id === tonight.artifact.id).sort(byStart);
+  if (how.paired) {
+    // Round i is the i-th run of each artifact, in the order the device ran them; a round whose other half failed is left out.
+    const a = jobs.filter((j) => j.artifact.id === last.artifact.id).sort(byStart);
+    const rounds = a.slice(0, b.length).map((x, i) => ({ a: x.result.latenciesMs, b: b[i]!.result.latenciesMs }));
+    if (!rounds.length) return null;
+    return { detection: detectPairedChange(rounds, settings), rerun: b[0]! };
+  }
+  if (!b.length) return null;
+  const detection = detectCellChange(
+    b[0]!.result.latenciesMs,
+    baseline.map((x) => x.result.latenciesMs),
+    settings,
+  );
+  return { detection: { ...detection, unpairedBecause: how.because, reason: `${detection.reason} (not paired: ${how.because})` }, rerun: b[0]! };
 }
 
 function measured(jobs: CellJobRow[]): MeasuredJob[] {

@@ -505,7 +505,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Regressions (and improvements) found by suites, newest first, filtered by state and suite */
+        /** Regressions (and improvements) found by suites, newest first, filtered by state and suite, one page at a time */
         get: operations["listRegressions"];
         put?: never;
         post?: never;
@@ -557,7 +557,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List suites with their last night */
+        /** List suites with their last night, oldest first, one page at a time */
         get: operations["listSuites"];
         put?: never;
         /** Create a suite: models (latest or pinned version), device selector, frameworks, options, detection settings, webhooks, optional cron schedule */
@@ -1727,6 +1727,11 @@ export interface components {
              */
             calibrationSetId?: string;
         };
+        RegressionPage: {
+            items: components["schemas"]["Regression"][];
+            /** @description pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
+        };
         Regression: {
             id: string;
             suiteId: string;
@@ -1744,7 +1749,7 @@ export interface components {
             state: "suspected" | "open" | "acknowledged" | "resolved" | "false_alarm";
             detection: {
                 /** @enum {string} */
-                method: "step" | "drift";
+                method: "step" | "drift" | "paired";
                 /** @enum {string} */
                 direction: "slower" | "faster" | "none";
                 suspect: boolean;
@@ -1762,11 +1767,16 @@ export interface components {
                     shift: number;
                     pValue: number;
                 } | null;
+                paired?: {
+                    rounds: number;
+                    roundRatios: number[];
+                };
+                unpairedBecause?: string;
                 reason: string;
             };
             confirmation: {
                 /** @enum {string} */
-                method: "step" | "drift";
+                method: "step" | "drift" | "paired";
                 /** @enum {string} */
                 direction: "slower" | "faster" | "none";
                 suspect: boolean;
@@ -1784,6 +1794,11 @@ export interface components {
                     shift: number;
                     pValue: number;
                 } | null;
+                paired?: {
+                    rounds: number;
+                    roundRatios: number[];
+                };
+                unpairedBecause?: string;
                 reason: string;
             } | null;
             attribution: {
@@ -1820,6 +1835,11 @@ export interface components {
             confirmResultId: string | null;
             alertedAt: string | null;
             createdAt: string;
+        };
+        SuitePage: {
+            items: components["schemas"]["Suite"][];
+            /** @description pass as ?cursor= for the next page; null on the last page */
+            nextCursor: string | null;
         };
         Suite: {
             id: string;
@@ -1970,7 +1990,8 @@ export interface components {
                  *       "baselineNights": 7,
                  *       "alpha": 0.01,
                  *       "minChange": 0.03,
-                 *       "noiseFactor": 3
+                 *       "noiseFactor": 3,
+                 *       "pairedRounds": 3
                  *     }
                  */
                 detection?: {
@@ -1982,6 +2003,8 @@ export interface components {
                     minChange?: number;
                     /** @default 3 */
                     noiseFactor?: number;
+                    /** @default 3 */
+                    pairedRounds?: number;
                 };
                 /** @default [] */
                 webhooks?: {
@@ -2170,7 +2193,8 @@ export interface components {
                  *       "baselineNights": 7,
                  *       "alpha": 0.01,
                  *       "minChange": 0.03,
-                 *       "noiseFactor": 3
+                 *       "noiseFactor": 3,
+                 *       "pairedRounds": 3
                  *     }
                  */
                 detection?: {
@@ -2182,6 +2206,8 @@ export interface components {
                     minChange?: number;
                     /** @default 3 */
                     noiseFactor?: number;
+                    /** @default 3 */
+                    pairedRounds?: number;
                 };
                 /** @default [] */
                 webhooks?: {
@@ -5111,6 +5137,10 @@ export interface operations {
     listRegressions: {
         parameters: {
             query?: {
+                /** @description items per page (1-1000, default 100) */
+                limit?: number;
+                /** @description nextCursor of the previous page; omit for the first page */
+                cursor?: string;
                 state?: "suspected" | "open" | "acknowledged" | "resolved" | "false_alarm";
                 suiteId?: string;
             };
@@ -5120,13 +5150,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the regressions */
+            /** @description a page of regressions */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Regression"][];
+                    "application/json": components["schemas"]["RegressionPage"];
                 };
             };
             /** @description Error codes: VALIDATION_FAILED */
@@ -5409,20 +5439,34 @@ export interface operations {
     };
     listSuites: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page (1-1000, default 100) */
+                limit?: number;
+                /** @description nextCursor of the previous page; omit for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description every suite */
+            /** @description a page of suites */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Suite"][];
+                    "application/json": components["schemas"]["SuitePage"];
+                };
+            };
+            /** @description Error codes: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description Error codes: API_KEY_REQUIRED, API_KEY_INVALID */
