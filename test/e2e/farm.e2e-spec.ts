@@ -211,12 +211,14 @@ describe('farm end to end (Redis backend, real agent, real engines)', () => {
       modelId,
       targets: { deviceIds: [deviceId] },
       frameworks: ['onnxruntime'],
-      options: { warmupRuns: 1, timedRuns: 800, profileRuns: 1 },
+      // Long enough (seconds) that the API is surely gone before the job ends: a graceful
+      // shutdown on a loaded machine can take as long as a short job's whole timed phase.
+      options: { warmupRuns: 1, timedRuns: 3000, profileRuns: 1 },
     });
     const runId = created.body.runId;
     await waitFor('the job to be timing', async () => (await api(h.url, 'GET', `/benchmarks/${runId}`)).body.jobs[0].progress?.phase === 'timed', 60_000, 100);
     const port = new URL(h.url).port;
-    await h.kill();
+    await h.kill('SIGKILL');
     await waitFor('the agent to hold the result in its outbox', async () => /delivery of result/.test(agent.log()), 120_000, 200);
     h = await startApi({
       databaseUrl: h.databaseUrl,

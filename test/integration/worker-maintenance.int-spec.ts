@@ -76,6 +76,9 @@ for (const kind of ['redis', 'postgres'] as const) {
       try {
         const queued = await deviceQueue.getJob(jobId);
         assert.ok(queued, 'the API queued the job');
+        // Only reconcile runs that ended after the loss count: the maintenance queue keeps earlier
+        // completions (of other tests on the same Redis) whose counts could match by chance.
+        const lostAt = Date.now();
         await queued.remove();
         assert.equal(await deviceQueue.getJob(jobId), undefined);
 
@@ -86,7 +89,10 @@ for (const kind of ['redis', 'postgres'] as const) {
           'a completed reconcile-jobs run that re-added it',
           async () => {
             const completed = await maintenance.getCompleted();
-            return completed.find((j) => j.name === MaintenanceJobName.ReconcileJobs && (j.returnvalue as { requeued?: number } | null)?.requeued === 1);
+            return completed.find(
+              (j) =>
+                j.name === MaintenanceJobName.ReconcileJobs && (j.finishedOn ?? 0) >= lostAt && (j.returnvalue as { requeued?: number } | null)?.requeued === 1,
+            );
           },
           30_000,
         );
