@@ -5,14 +5,16 @@
 // repeated with numbered names to LAYERS layers per result, made before the clock starts; the
 // timed part is the deliveries alone. Prints rows/s and the per-delivery median.
 // With --baseline (an earlier API build, made by bench/compare/baseline.sh REV), a second API
-// process runs that build on its own fresh database on the same Postgres, and the deliveries go
+// process runs that build on its own fresh database on the same Postgres (with that build's schema:
+// the migrations through the one named in last-migration beside its dist/), and the deliveries go
 // in ROUNDS paired rounds: each round delivers PER_ROUND results to each side (order alternating),
 // and the per-round ratio of the two sides' times gives a median and a bootstrap 95% interval
 // (bench/lib/intervals.mjs).
 //   bash bench/ingest/run.sh [--jobs 64] [--layers 20000] [--concurrency 4]
 //   bash bench/ingest/run.sh --baseline .farm/base-api/dist/main.js [--rounds 12] [--per-round 8] [--layers 20000] [--concurrency 4]
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { apiCall, BENCH_ENVIRONMENT, benchAgent, benchDatabase, measuredBlazeface, ROOT, startBenchApi } from '../lib/farm-api.mjs';
 import { describeRatio, medianWithInterval, pairedRatio } from '../lib/intervals.mjs';
 
@@ -35,8 +37,8 @@ const JOBS = args.baseline ? ROUNDS * PER_ROUND : Number(args.jobs);
 const API_ENV = { HEARTBEAT_INTERVAL_MS: '600000', RUN_RATE_LIMIT: '100000', UPLOAD_RATE_LIMIT: '100000' };
 
 /** One API process on a fresh database with JOBS started jobs, ready for their results. */
-async function side(mainJs) {
-  const api = await startBenchApi(await benchDatabase('ingest_bench'), API_ENV, mainJs);
+async function side(mainJs, migrationsThrough) {
+  const api = await startBenchApi(await benchDatabase('ingest_bench', migrationsThrough), API_ENV, mainJs);
   try {
     const call = (method, path, body, auth) => apiCall(api, method, path, body, auth);
     const { agent, devices } = await benchAgent(api, 'bench-agent', 1);
@@ -115,7 +117,10 @@ if (!args.baseline) {
   const cur = await side(join(ROOT, 'apps/api/dist/main.js'));
   let base;
   try {
-    base = await side(args.baseline);
+    const lastMigration = join(dirname(args.baseline), '..', 'last-migration');
+    const through = existsSync(lastMigration) ? readFileSync(lastMigration, 'utf8').trim() : undefined;
+    console.log(`baseline ${args.baseline} on the schema through ${through ?? 'the current migrations'}`);
+    base = await side(args.baseline, through);
     const rowsPerRound = PER_ROUND * LAYERS;
     const times = { current: [], baseline: [] };
     for (let r = 0; r < ROUNDS; r++) {
