@@ -39,3 +39,9 @@ test('layers without samples get an empty array, a zero layer sum gives zero sha
     layers.map((l, i) => [String(i), l.name, 'Add', 'elementwise', '0', '0', '{}']),
   );
 });
+
+test('a nonzero sample too small for a 4-byte float goes in as 0 (Postgres would refuse its text); the smallest it can hold stays', () => {
+  const layers: LayerTiming[] = [{ name: 'a', opType: 'Conv', opClass: 'conv', timeMs: 1, samplesMs: [1e-50, 1e-45, 0, 2] }];
+  const [row] = [...layerCopyChunks(RESULT, layers)];
+  assert.equal(row!.trimEnd().split('\t').at(-1), '{0,1e-45,0,2}');
+});

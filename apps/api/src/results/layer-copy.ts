@@ -18,6 +18,15 @@ export function copyText(s: string): string {
 }
 
 /**
+ * A sample as samples_ms (real[]) takes it: a nonzero value too small for a 4-byte float is 0 (what
+ * the column can hold; Postgres would refuse the text with "out of range" and fail the ingest).
+ * Values above the 4-byte range are refused by the contract.
+ */
+function asFloat4Input(v: number): number {
+  return v !== 0 && Math.fround(v) === 0 ? 0 : v;
+}
+
+/**
  * The rows, `rowsPerChunk` per string. share is the layer's part of the summed layer time (0 when
  * the sum is 0); samples_ms an array literal of the per-run samples, `{}` without them. Numbers
  * print as JavaScript's shortest round-trip form, which Postgres reads back to the same double.
@@ -31,7 +40,7 @@ export function* layerCopyChunks(resultId: string, layers: readonly LayerTiming[
     for (let i = start; i < end; i++) {
       const l = layers[i]!;
       const share = total > 0 ? l.timeMs / total : 0;
-      const samples = l.samplesMs && l.samplesMs.length > 0 ? `{${l.samplesMs.join(',')}}` : '{}';
+      const samples = l.samplesMs && l.samplesMs.length > 0 ? `{${l.samplesMs.map(asFloat4Input).join(',')}}` : '{}';
       chunk += `${resultId}\t${i}\t${copyText(l.name)}\t${copyText(l.opType)}\t${l.opClass}\t${l.timeMs}\t${share}\t${samples}\n`;
     }
     yield chunk;
