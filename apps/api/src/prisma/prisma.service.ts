@@ -39,7 +39,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   async connectionOf(tx: Prisma.TransactionClient): Promise<pg.PoolClient> {
     const [{ pid }] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
     const conn = this.byBackendPid.get(pid);
-    if (!conn) throw new Error(`no pooled connection for backend ${pid}: the transaction is not on this service's pool`);
+    if (!conn)
+      throw new Error(
+        `no pooled connection reports Postgres backend ${pid}: the API needs a direct (or session-mode pooled) connection to Postgres, where a connection's process id is the server's; a transaction-mode pooler hides it`,
+      );
     return conn;
   }
 
