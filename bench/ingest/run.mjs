@@ -10,11 +10,12 @@
 // in ROUNDS paired rounds: each round delivers PER_ROUND results to each side (order alternating),
 // and the per-round ratio of the two sides' times gives a median and a bootstrap 95% interval
 // (bench/lib/intervals.mjs).
-//   bash bench/ingest/run.sh [--jobs 64] [--layers 20000] [--concurrency 4]
+// --profile FILE writes a CPU profile of the API process (bench/lib/cpu-profile.mjs; single-API mode).
+//   bash bench/ingest/run.sh [--jobs 64] [--layers 20000] [--concurrency 4] [--profile api.cpuprofile]
 //   bash bench/ingest/run.sh --baseline .farm/base-api/dist/main.js [--rounds 12] [--per-round 8] [--layers 20000] [--concurrency 4]
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { apiCall, BENCH_ENVIRONMENT, benchAgent, benchDatabase, measuredBlazeface, ROOT, startBenchApi } from '../lib/farm-api.mjs';
 import { describeRatio, medianWithInterval, pairedRatio } from '../lib/intervals.mjs';
 
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '12' },
     'per-round': { type: 'string', default: '8' },
+    profile: { type: 'string' },
   },
 });
 const LAYERS = Number(args.layers);
@@ -37,8 +39,8 @@ const JOBS = args.baseline ? ROUNDS * PER_ROUND : Number(args.jobs);
 const API_ENV = { HEARTBEAT_INTERVAL_MS: '600000', RUN_RATE_LIMIT: '100000', UPLOAD_RATE_LIMIT: '100000' };
 
 /** One API process on a fresh database with JOBS started jobs, ready for their results. */
-async function side(mainJs, migrationsThrough) {
-  const api = await startBenchApi(await benchDatabase('ingest_bench', migrationsThrough), API_ENV, mainJs);
+async function side(mainJs, migrationsThrough, env = {}) {
+  const api = await startBenchApi(await benchDatabase('ingest_bench', migrationsThrough), { ...API_ENV, ...env }, mainJs);
   try {
     const call = (method, path, body, auth) => apiCall(api, method, path, body, auth);
     const { agent, devices } = await benchAgent(api, 'bench-agent', 1);
@@ -101,7 +103,8 @@ async function deliver(s, jobIds, bodies) {
 const q = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 if (!args.baseline) {
-  const s = await side(join(ROOT, 'apps/api/dist/main.js'));
+  const profile = args.profile ? { NODE_OPTIONS: `--import=${join(ROOT, 'bench/lib/cpu-profile.mjs')}`, CPU_PROFILE_OUT: resolve(args.profile) } : {};
+  const s = await side(join(ROOT, 'apps/api/dist/main.js'), undefined, profile);
   try {
     const bodies = bodiesFor(s.measured, s.jobIds);
     const { seconds, each } = await deliver(s, s.jobIds, bodies);
