@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the API's code as of an earlier commit into .farm/base-api/dist (after `npm run build`),
 # for bench/compare/run.mjs --baseline: the same libraries, node_modules and Prisma client (from
-# the current schema, which only adds to the old one), with apps/api/src (or only the given
-# folders of it) as it was at REV.
+# the current schema), with apps/api/src (or only the given folders of it) as it was at REV, and
+# in .farm/base-api/last-migration the name of REV's last migration.
 #   bash bench/compare/baseline.sh REV [apps/api/src/compare apps/api/src/results ...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,4 +25,6 @@ cat >"$out/tsconfig.json" <<'JSON'
 }
 JSON
 npx --no-install tsc -p "$out/tsconfig.json"
+# The last migration REV had: a bench can give the baseline a database with REV's schema.
+git ls-tree --name-only "$rev" prisma/migrations/ | grep -v '\.toml$' | tail -1 | xargs basename >"$out/last-migration"
 echo "$out/dist/main.js"

@@ -22,10 +22,11 @@ function freePort() {
   });
 }
 
-export async function benchDatabase(prefix) {
+/** A fresh database with the migrations applied (only those through `migrationsThrough` when given). */
+export async function benchDatabase(prefix, migrationsThrough) {
   const db = new URL(process.env.TEST_PG_URL);
   db.pathname = `/${prefix}_${randomBytes(4).toString('hex')}`;
-  await applyMigrations(db.toString());
+  await applyMigrations(db.toString(), { through: migrationsThrough });
   return db.toString();
 }
 

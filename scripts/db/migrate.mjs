@@ -14,12 +14,18 @@ import { noFilters, pgConfigFromUrl, readMigrationsList, readSchemaFiles, withSc
  * Applies every migration not yet recorded in `_prisma_migrations`, creating the database first
  * if it does not exist (as `prisma migrate deploy` does).
  * @param {string} databaseUrl
+ * @param {{ through?: string }} [options]  through: apply only the migrations up to and including
+ *   this folder name (a bench's baseline build runs on the schema of its own commit)
  * @returns {Promise<string[]>} names of the migrations applied by this call (empty when up to date)
  */
-export async function applyMigrations(databaseUrl) {
+export async function applyMigrations(databaseUrl, { through } = {}) {
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
   await ensureDatabaseExists(databaseUrl);
   const migrationsList = await readMigrationsList();
+  if (through !== undefined) {
+    if (!migrationsList.migrationDirectories.some((d) => d.path === through)) throw new Error(`no migration ${through} under ${migrationsList.baseDir}`);
+    migrationsList.migrationDirectories = migrationsList.migrationDirectories.filter((d) => d.path <= through);
+  }
   if (migrationsList.migrationDirectories.length === 0) throw new Error(`no migrations under ${migrationsList.baseDir}`);
   const { appliedMigrationNames } = await withSchemaEngine(databaseUrl, await readSchemaFiles(), (engine) =>
     engine.applyMigrations({ migrationsList, filters: noFilters }),

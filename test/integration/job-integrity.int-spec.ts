@@ -151,6 +151,41 @@ describe('one API and worker on Redis', () => {
     assert.equal(row!.n, 0);
   });
 
+  test('layers go in by COPY: names with tabs, newlines and backslashes come back as sent; a sample past a 4-byte float is a 4xx that names it, with nothing stored', async () => {
+    const names = ['tab\there', 'line\nbreak\rreturn', 'back\\slash', '\\N', '\\.'];
+    const withSamples = (jobId: string, samples: number[]) => {
+      const sub = submission(jobId);
+      sub.output.layers = sub.output.layers.map((l, i) => ({ ...l, ...(i < names.length ? { name: names[i]! } : {}), samplesMs: samples }));
+      return sub;
+    };
+    const { jobIds } = await createRun(h, modelId, deviceId, 2);
+    for (const id of jobIds) assert.equal(await startJob(h, deviceId, id), 200);
+
+    const tooBig = await putResult(h, deviceId, withSamples(jobIds[0]!, [1, 1e39]));
+    assert.equal(tooBig.status, 400, JSON.stringify(tooBig.body));
+    assert.equal(tooBig.body.error.code, 'VALIDATION_FAILED');
+    assert.match(tooBig.body.error.message, /samplesMs\.1.*4-byte float/);
+    const [none] = await sql<{ n: number }>(h.databaseUrl, 'SELECT count(*)::int AS n FROM benchmark_results WHERE job_id = $1', [jobIds[0]]);
+    assert.equal(none!.n, 0);
+
+    // A sample below the 4-byte range is stored as 0 rather than failing the whole ingest.
+    const stored = await putResult(h, deviceId, withSamples(jobIds[1]!, [1e-50, 0.25]));
+    assert.equal(stored.status, 201, JSON.stringify(stored.body));
+    const rows = await sql<{ idx: number; name: string; samples: number[] }>(
+      h.databaseUrl,
+      'SELECT l.idx, l.name, l.samples_ms AS samples FROM layer_timings l JOIN benchmark_results r ON r.id = l.result_id WHERE r.job_id = $1 ORDER BY l.idx',
+      [jobIds[1]],
+    );
+    assert.equal(rows.length, measured.layers.length, 'every layer stored once');
+    assert.deepEqual(
+      rows.slice(0, names.length).map((r) => r.name),
+      names,
+    );
+    assert.deepEqual(rows[0]!.samples, [0, 0.25]);
+    const [job] = await sql<{ status: string }>(h.databaseUrl, 'SELECT status FROM benchmark_jobs WHERE id = $1', [jobIds[1]]);
+    assert.equal(job!.status, 'succeeded');
+  });
+
   test('gap 4: a queued job the queue lost is re-added even behind more than a page of jobs waiting for a device', async () => {
     // 528 jobs wait on a device no agent serves: more than one reconciler page of queued jobs.
     const busy = await registerDevice(h, 'integrity-busy');

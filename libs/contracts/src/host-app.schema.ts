@@ -17,7 +17,7 @@ import { COMPUTE_UNITS } from './benchmark-options.schema.js';
 import { FRAMEWORKS } from './frameworks.js';
 import { LAYER_BASES } from './layer-sum.js';
 import { NativeRunnerReportSchema, NativeRunnerVersionSchema } from './native-runner.schema.js';
-import { MAX_LAYER_SAMPLES } from './result.schema.js';
+import { LayerSamplesSchema } from './result.schema.js';
 
 export const HOST_APP_CONTRACT_VERSION = 1;
 
@@ -68,7 +68,7 @@ export const HostAppLayerSchema = z.object({
   /** The op's estimated cost weight (0..1) from MLComputePlan, when there is one. */
   costWeight: z.number().min(0).max(1).nullable(),
   /** Measured layers only (never estimated ones): the layer's time in each profiled run. */
-  samplesMs: z.array(z.number().nonnegative()).max(MAX_LAYER_SAMPLES).optional(),
+  samplesMs: LayerSamplesSchema.optional(),
 });
 export type HostAppLayer = z.infer<typeof HostAppLayerSchema>;
 

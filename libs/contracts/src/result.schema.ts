@@ -8,6 +8,14 @@ import { INPUT_SOURCES } from './input-spec.schema.js';
 /** Most per-run samples one layer may carry (the profiled runs of a job are far fewer). */
 export const MAX_LAYER_SAMPLES = 10_000;
 
+/** The largest 4-byte float: per-run layer samples are stored as such (real[]), and Postgres refuses a larger one. */
+export const FLOAT4_MAX = 3.4028234663852886e38;
+
+/** One layer's per-run samples in ms, each storable as a 4-byte float (a smaller nonzero one is stored as 0). */
+export const LayerSamplesSchema = z
+  .array(z.number().nonnegative().max(FLOAT4_MAX, 'a per-run layer sample must fit a 4-byte float (at most 3.4e38 ms)'))
+  .max(MAX_LAYER_SAMPLES);
+
 /**
  * One layer as the framework's own profiler named it, with its time per inference (the median
  * over the profiled runs) and, where the profiler gives each run apart, that layer's time in every
@@ -18,7 +26,7 @@ export const RunnerLayerTimingSchema = z.object({
   name: z.string(),
   opType: z.string(),
   timeMs: z.number().nonnegative(),
-  samplesMs: z.array(z.number().nonnegative()).max(MAX_LAYER_SAMPLES).optional(),
+  samplesMs: LayerSamplesSchema.optional(),
 });
 export type RunnerLayerTiming = z.infer<typeof RunnerLayerTimingSchema>;
 

@@ -8,12 +8,30 @@ import { Injectable, PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { DomainError } from '@farm/contracts';
 
+/** Whether any string (or key) holds a NUL character: the walk every request pays, building no paths. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasNul(v)) return true;
+    return false;
+  }
+  if (value && typeof value === 'object') {
+    for (const k in value) if (k.includes('\0') || hasNul((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
 /** The path of the first string (or key) holding a NUL character, or null. */
 export function nulPath(value: unknown, path = '(body)'): string | null {
+  // Paths are built only for a body that has a NUL: a 20,000-layer result would otherwise build one per value.
+  return hasNul(value) ? nulPathIn(value, path) : null;
+}
+
+function nulPathIn(value: unknown, path: string): string | null {
   if (typeof value === 'string') return value.includes('\0') ? path : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const p = nulPath(value[i], `${path}.${i}`);
+      const p = nulPathIn(value[i], `${path}.${i}`);
       if (p) return p;
     }
     return null;
@@ -21,7 +39,7 @@ export function nulPath(value: unknown, path = '(body)'): string | null {
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (k.includes('\0')) return `${path}.${JSON.stringify(k)}`;
-      const p = nulPath(v, `${path}.${k}`);
+      const p = nulPathIn(v, `${path}.${k}`);
       if (p) return p;
     }
   }

@@ -20,7 +20,7 @@ import type { RatioVerdict } from '@farm/stats';
 import { ModelsRepository } from '../models/models.repository.js';
 import { ResultsRepository } from '../results/results.repository.js';
 import { opClassSummary, storedOpClassSummary, type OpClassSummary } from '../results/op-class-summary.js';
-import { robustStats, storedLayerSum } from '../results/stored-stats.js';
+import { robustStats, storedLayerSum, type RobustStats } from '../results/stored-stats.js';
 import { resultEmulated } from '../results/result-view.js';
 import { pairVerdicts } from './pair-verdicts.js';
 
@@ -50,10 +50,18 @@ export function opClassBreakdownOf(summary: OpClassSummary, basis: LayerBasis | 
 
 /** Verdicts already computed, by job-id pair (stored results never change); the oldest go first past the cap. */
 const VERDICT_MEMO_MAX = 2000;
+/** Robust statistics by result id, for the same reason: rows stored before their columns existed recompute them from 50+ latencies. */
+const ROBUST_MEMO_MAX = 5000;
+
+/** Drops the oldest entries of an insertion-ordered memo past its cap. */
+function trim<K, V>(memo: Map<K, V>, max: number): void {
+  while (memo.size > max) memo.delete(memo.keys().next().value!);
+}
 
 @Injectable()
 export class CompareService {
   private readonly verdicts = new Map<string, RatioVerdict>();
+  private readonly robust = new Map<string, RobustStats>();
 
   constructor(
     private readonly models: ModelsRepository,
@@ -65,7 +73,8 @@ export class CompareService {
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model with id "${modelId}"; list models with GET /models`);
     const rows = await this.results.latestCellsForModel(modelId);
     const cells: CompareCell[] = rows.map((r) => {
-      const robust = robustStats(r);
+      let robust = this.robust.get(r.id);
+      if (!robust) this.robust.set(r.id, (robust = robustStats(r)));
       const layerSum = storedLayerSum(r);
       return {
         deviceId: r.job.device.id,
@@ -97,7 +106,8 @@ export class CompareService {
       cells.map((c) => ({ ...c, latenciesMs: latencies.get(c.jobId)! })),
       this.verdicts,
     );
-    while (this.verdicts.size > VERDICT_MEMO_MAX) this.verdicts.delete(this.verdicts.keys().next().value!);
+    trim(this.verdicts, VERDICT_MEMO_MAX);
+    trim(this.robust, ROBUST_MEMO_MAX);
     // A device is emulated in this table when any of its cells is (the flag comes from the same device row).
     const devices = [
       ...new Map(

@@ -1,15 +1,19 @@
 /**
  * Results and per-layer timings. A result is inserted at most once per job (job_id is unique,
- * ON CONFLICT DO NOTHING), and its layers go in with one INSERT ... SELECT FROM UNNEST, not one
+ * ON CONFLICT DO NOTHING), and its layers go in with one COPY in the same transaction, not one
  * statement per layer.
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { LatencyStats } from '@farm/stats';
 import type { LayerSum, ResultSubmission } from '@farm/contracts';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { lockRun, refreshRunStatusIn } from '../benchmarks/benchmarks.repository.js';
 import { opClassSummary, storedOpClassSummary } from './op-class-summary.js';
+import { LAYER_COPY_COLUMNS, layerCopyChunks } from './layer-copy.js';
 
 export interface IngestOutcome {
   stored: boolean;
@@ -125,20 +129,13 @@ export class ResultsRepository {
         return { stored: false, resultId: existing.id };
       }
       const resultId = inserted[0]!.id;
-      const layers = o.layers;
-      if (layers.length > 0) {
-        const total = layers.reduce((s, l) => s + l.timeMs, 0);
-        // Per-run samples travel as one flat real[] that each row slices by its run count (the
-        // contract makes every layer carry the same count), so the insert stays one statement.
-        const runs = layers[0]!.samplesMs?.length ?? 0;
-        await tx.$executeRaw`
-          INSERT INTO layer_timings (result_id, idx, name, op_type, op_class, time_ms, share, samples_ms)
-          SELECT ${resultId}::uuid, t.idx, t.name, t.op_type, t.op_class, t.time_ms, t.share,
-                 COALESCE((${layers.flatMap((l) => l.samplesMs ?? [])}::real[])[t.idx * ${runs}::int + 1 : (t.idx + 1) * ${runs}::int], '{}')
-            FROM UNNEST(${layers.map((_, i) => i)}::int[], ${layers.map((l) => l.name)}::text[], ${layers.map((l) => l.opType)}::text[],
-                        ${layers.map((l) => l.opClass)}::text[], ${layers.map((l) => l.timeMs)}::float8[],
-                        ${layers.map((l) => (total > 0 ? l.timeMs / total : 0))}::float8[])
-              AS t(idx, name, op_type, op_class, time_ms, share)`;
+      if (o.layers.length > 0) {
+        // COPY on the transaction's own connection: the layers commit (or roll back) with the result.
+        const conn = await this.prisma.connectionOf(tx);
+        await pipeline(
+          Readable.from(layerCopyChunks(resultId, o.layers)),
+          conn.query(copyFrom(`COPY layer_timings (${LAYER_COPY_COLUMNS.join(', ')}) FROM STDIN`)),
+        );
       }
       // The run's row is locked only now, for the job's transition and the run's status: results of
       // one run insert their layers side by side. (The result row's foreign key takes only a key-share
