@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeUnderFileSizeLimit, setFileSizeLimit } from '../fixtures/file-size-limit.js';
@@ -22,17 +22,22 @@ afterEach(() => children.splice(0).forEach((c) => c.child.kill('SIGKILL')));
 describe('a full disk (RLIMIT_FSIZE in a child process)', () => {
   test('the artifact store refuses with STORAGE_FULL, leaves no file, and stores the bytes once there is room', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'store-full-'));
+    const roomAgain = join(mkdtempSync(join(tmpdir(), 'store-full-go-')), 'room-again');
     const run = nodeUnderFileSizeLimit(
       LIMIT,
       `import { ArtifactStore, sha256Hex } from ${dist('apps/api/dist/models/artifact-store.service.js')};
        import { randomBytes } from 'node:crypto';
+       import { existsSync } from 'node:fs';
        const store = new ArtifactStore({ artifactDir: ${JSON.stringify(dir)} });
        const bytes = randomBytes(${4 * LIMIT});
        const sha = sha256Hex(bytes);
        console.log('SHA ' + sha);
        try { await store.put(sha, bytes); console.log('STORED UNDER THE LIMIT'); }
        catch (e) { console.log('REFUSED ' + JSON.stringify({ code: e.code, message: e.message })); }
-       // "Space is back" is the parent raising the limit; until then every try is refused.
+       // No retry until the parent has looked at the store: a retry's own temp file, written and
+       // removed while it is refused again, is not something the refusal left behind.
+       while (!existsSync(${JSON.stringify(roomAgain)})) await new Promise((r) => setTimeout(r, 20));
+       // "Space is back" is the parent raising the limit.
        for (;;) {
          try { const r = await store.put(sha, bytes); console.log('STORED ' + JSON.stringify(r)); break; }
          catch { await new Promise((r) => setTimeout(r, 50)); }
@@ -48,6 +53,7 @@ describe('a full disk (RLIMIT_FSIZE in a child process)', () => {
     assert.match(err.message, /EFBIG.*free space under ARTIFACT_DIR/);
     assert.equal(readdirSync(join(dir, sha.slice(0, 2))).join(','), '', 'no torn temp file and no final file');
     setFileSizeLimit(run.child.pid!, 'unlimited');
+    writeFileSync(roomAgain, '');
     assert.equal(await run.exited, 0, run.output());
     assert.match(run.output(), /STORED \{"path":".*","created":true\}/);
     assert.equal(readdirSync(join(dir, sha.slice(0, 2))).join(','), sha);
