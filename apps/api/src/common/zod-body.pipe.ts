@@ -8,42 +8,34 @@ import { Injectable, PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { DomainError } from '@farm/contracts';
 
-/** Whether any string (or key) holds a NUL character: the walk every request pays, building no paths. */
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (Array.isArray(value)) {
-    for (const v of value) if (hasNul(v)) return true;
-    return false;
-  }
-  if (value && typeof value === 'object') {
-    for (const k in value) if (k.includes('\0') || hasNul((value as Record<string, unknown>)[k])) return true;
-  }
-  return false;
-}
-
-/** The path of the first string (or key) holding a NUL character, or null. */
-export function nulPath(value: unknown, path = '(body)'): string | null {
-  // Paths are built only for a body that has a NUL: a 20,000-layer result would otherwise build one per value.
-  return hasNul(value) ? nulPathIn(value, path) : null;
-}
-
-function nulPathIn(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\0') ? path : null;
+/**
+ * The path segments from `value` to the first string (or key) holding a NUL character, or null.
+ * One walk that builds segments only on the way back from a find: every request pays the walk, and
+ * a 20,000-layer result would otherwise build a path string per value.
+ */
+function nulSegments(value: unknown): string[] | null {
+  if (typeof value === 'string') return value.includes('\0') ? [] : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const p = nulPathIn(value[i], `${path}.${i}`);
-      if (p) return p;
+      const found = nulSegments(value[i]);
+      if (found) return [String(i), ...found];
     }
     return null;
   }
   if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\0')) return `${path}.${JSON.stringify(k)}`;
-      const p = nulPathIn(v, `${path}.${k}`);
-      if (p) return p;
+    for (const k in value) {
+      if (k.includes('\0')) return [JSON.stringify(k)];
+      const found = nulSegments((value as Record<string, unknown>)[k]);
+      if (found) return [k, ...found];
     }
   }
   return null;
+}
+
+/** The path of the first string (or key) holding a NUL character, or null. */
+export function nulPath(value: unknown, path = '(body)'): string | null {
+  const found = nulSegments(value);
+  return found ? [path, ...found].join('.') : null;
 }
 
 @Injectable()
